@@ -7,13 +7,13 @@ import re
 from dorgu.models.app import RouteParam
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>[^)]*\)"), r"{\1}"),  # Django regex groups
     (re.compile(r"<(?:[A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>"), r"{\1}"),  # Flask <int:id>
     (re.compile(r"\[\.\.\.([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [...slug]
     (re.compile(r"\[([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [id]
     (re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)\??"), r"{\1}"),  # Express/Gin/Rails :id
     (re.compile(r"(?<=/)\*([A-Za-z_][A-Za-z0-9_]*)"), r"{\1}"),  # Gin/Rails *path
     (re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}"), r"{\1}"),  # {id:int} / {id:[0-9]+}
-    (re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>[^)]*\)"), r"{\1}"),  # Django regex groups
 )
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _DJANGO_ANCHORS = re.compile(r"^\^|\$$")

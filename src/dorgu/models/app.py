@@ -193,6 +193,7 @@ class Component(_Frozen):
     build: Build | None = None
     ports: tuple[Port, ...] = ()
     env: tuple[EnvVar, ...] = ()
+    config_keys: tuple[str, ...] = ()  # env var names the code reads (never values)
     command: tuple[str, ...] | None = None
     entrypoint: tuple[str, ...] | None = None
     workdir: str | None = None

@@ -43,6 +43,7 @@ class Evidence(BaseModel):
     rule: str
     location: Location | None = None
     confidence: float = Field(default=0.9, ge=0.0, le=1.0)
+    detail: str | None = None  # a short human reason, e.g. "serves HTTP routes"
 
 
 class Severity(StrEnum):

@@ -1,0 +1,1 @@
+"""Catalog API: a small FastAPI service backed by PostgreSQL."""

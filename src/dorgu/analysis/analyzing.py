@@ -1,0 +1,182 @@
+"""The analysis entry point: a ``SourceTree`` in, an ``AppModel`` out.
+
+Pure: the caller (``dorgu.services.analyzing``) reads the tree and passes the environment used
+for compose interpolation explicitly.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dorgu.analysis import compose as compose_parsing
+from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
+from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
+from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.registry import ANALYZERS
+from dorgu.analysis.merging import ComponentSources, merge_component
+from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
+from dorgu.analysis.sources import SourceTree
+from dorgu.errors import DorguError, InputError
+from dorgu.models.app import AppModel, Component, ComponentKind, Route
+from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+
+_ENV_FILES = (".env",)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    target: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)  # for compose interpolation
+    profiles: Sequence[str] = ()
+
+
+def wants(path: str) -> bool:
+    """Which files the walker must load for analysis."""
+    base = posixpath.basename(path)
+    if is_dockerfile(path) or base.startswith(".env") or base.endswith(".env"):
+        return True
+    if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
+        return True
+    if base in ("package.json",) or is_openapi_candidate(path):
+        return True
+    return any(analyzer.wants(path) for analyzer in ANALYZERS)
+
+
+def _dir_prefix(directory: str) -> str:
+    return "" if directory in (".", "") else directory.rstrip("/") + "/"
+
+
+def _app_name(directory: str, fallback: str) -> str:
+    return fallback if directory in (".", "") else posixpath.basename(directory.rstrip("/"))
+
+
+def language_reports(tree: SourceTree) -> list[LanguageReport]:
+    reports = []
+    for analyzer in ANALYZERS:
+        if analyzer.detect(tree):
+            reports.append(analyzer.analyze(tree))
+    return reports
+
+
+def _openapi_routes(tree: SourceTree, directory: str, diagnostics: list[Diagnostic]) -> list[Route]:
+    prefix = _dir_prefix(directory)
+    routes: list[Route] = []
+    for path in tree.paths:
+        if not path.startswith(prefix) or not is_openapi_candidate(path):
+            continue
+        text = tree.text(path)
+        if text is None:
+            continue
+        found, problems = parse_openapi(text, file=path)
+        routes.extend(found)
+        diagnostics.extend(problems)
+    return routes
+
+
+def _dockerfile(
+    tree: SourceTree, path: str | None, options: AnalysisOptions, diagnostics: list[Diagnostic],
+    *, target: str | None = None, build_args: Mapping[str, str] | None = None,
+) -> DockerfileInfo | None:
+    if path is None:
+        return None
+    text = tree.text(path)
+    if text is None:
+        diagnostics.append(
+            Diagnostic(code="analysis.dockerfile-unreadable", message="Dockerfile could not be read as text",
+                       location=Location(file=path))
+        )
+        return None
+    args = dict(options.build_args)
+    args.update(build_args or {})
+    return parse_dockerfile(text, file=path, build_args=args, target=target or options.target)
+
+
+def _analyze_dir(tree: SourceTree, directory: str, name: str, options: AnalysisOptions,
+                 diagnostics: list[Diagnostic], base: Component | None = None,
+                 dockerfile_path: str | None = None) -> tuple[Component, list[Evidence], list[Diagnostic]]:
+    sub = tree.subtree(directory)
+    reports = language_reports(sub)
+    target = base.build.target if base and base.build else None
+    build_args = dict(base.build.args) if base and base.build else None
+    docker_path = dockerfile_path or dockerfile_in(tree, directory)
+    docker = _dockerfile(tree, docker_path, options, diagnostics, target=target, build_args=build_args)
+    merged = merge_component(
+        ComponentSources(
+            name=name, path=directory, base=base, dockerfile=docker, dockerfile_path=docker_path,
+            reports=reports, openapi_routes=_openapi_routes(tree, directory, diagnostics),
+        )
+    )
+    return merged.component, merged.evidence, merged.diagnostics
+
+
+def analyze_tree(tree: SourceTree, *, name: str, root: str, options: AnalysisOptions | None = None) -> AppModel:
+    """Analyse every app under the tree.  Raises ``InputError`` when nothing is recognisable."""
+    options = options or AnalysisOptions()
+    diagnostics: list[Diagnostic] = []
+    evidence: list[Evidence] = []
+    components: list[Component] = []
+    files = compose_files(tree)
+    if files:
+        components, evidence = _analyze_compose(tree, files, options, diagnostics)
+    else:
+        app_dirs = find_app_dirs(tree)
+        if not app_dirs:
+            raise InputError(
+                f"{root}: no app found (no Dockerfile, compose file or language manifest)",
+                hint="point dorgu at an app directory, or add a Dockerfile",
+            )
+        used: set[str] = set()
+        for directory in app_dirs:
+            component_name = _unique(_app_name(directory, name), used)
+            component, ev, diags = _analyze_dir(tree, directory, component_name, options, diagnostics)
+            components.append(component)
+            evidence.extend(ev)
+            diagnostics.extend(diags)
+    diagnostics.sort(key=lambda d: (d.location.file if d.location else "", d.location.line or 0 if d.location else 0, d.code))
+    return AppModel(name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics)
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in used:
+        candidate, n = f"{name}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def _analyze_compose(tree: SourceTree, files: list[str], options: AnalysisOptions,
+                     diagnostics: list[Diagnostic]) -> tuple[list[Component], list[Evidence]]:
+    pairs = [(path, tree.text(path) or "") for path in files]
+    project = compose_parsing.parse_compose(
+        pairs, texts=tree.texts, environment=options.environment, profiles=options.profiles
+    )
+    diagnostics.extend(project.diagnostics)
+    base_components, base_evidence = compose_parsing.compose_components(project)
+    components: list[Component] = []
+    evidence: list[Evidence] = []
+    for base in base_components:
+        own_evidence = [e for e in base_evidence if e.field.startswith(f"components.{base.name}.")]
+        if base.kind is not ComponentKind.APP or base.build is None:
+            components.append(base)
+            evidence.extend(own_evidence)
+            continue
+        context = posixpath.normpath(base.build.context or ".")
+        dockerfile = base.build.dockerfile
+        docker_path = posixpath.normpath(posixpath.join(context, dockerfile)) if dockerfile else dockerfile_in(tree, context)
+        try:
+            component, ev, diags = _analyze_dir(tree, context, base.name, options, diagnostics,
+                                                base=base, dockerfile_path=docker_path)
+        except DorguError:
+            raise
+        components.append(component)
+        evidence.extend(own_evidence)
+        evidence.extend(ev)
+        diagnostics.extend(diags)
+    if not components:
+        diagnostics.append(Diagnostic(code="compose.no-services", severity=Severity.WARNING,
+                                      message="the compose project has no active services",
+                                      location=Location(file=files[0])))
+    return components, evidence

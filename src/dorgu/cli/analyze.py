@@ -1,0 +1,38 @@
+"""``dorgu analyze``: show the application model with its evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from dorgu.cli.options import parse_pairs
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--json", "as_json", is_flag=True, help="Print the model as JSON.")
+@click.option("--name", help="App name (default: the directory name).")
+@click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="Dockerfile build argument (repeatable).")
+@click.option("--target", help="Dockerfile stage to analyse (default: the last stage).")
+@click.option("--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable).")
+@click.option("--no-evidence", is_flag=True, help="Hide the evidence table in text output.")
+def analyze(
+    path: Path, as_json: bool, name: str | None, build_args: tuple[str, ...], target: str | None,
+    profiles: tuple[str, ...], no_evidence: bool,
+) -> None:
+    """Analyse PATH (default: .) and show what dorgu understands, with evidence."""
+    from dorgu.cli.rendering import render_model
+    from dorgu.errors import UsageError
+    from dorgu.services.analyzing import analyze_path
+
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path}: not a directory", hint="pass the app directory, not a file inside it")
+    model = analyze_path(
+        path, name=name, build_args=parse_pairs(build_args, flag="--build-arg"), target=target, profiles=profiles
+    )
+    if as_json:
+        click.echo(json.dumps(model.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True))
+    else:
+        click.echo(render_model(model, show_evidence=not no_evidence), nl=False)

@@ -23,10 +23,13 @@ from dorgu.models.app import (
     EnvVar,
     Port,
     Route,
+    Volume,
 )
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
 
-_WEB_FRAMEWORKS = frozenset({"nextjs", "next.js", "rails", "django", "laravel", "symfony", "phoenix", "nuxt"})
+_WEB_FRAMEWORKS = frozenset(
+    {"nextjs", "next.js", "rails", "django", "laravel", "symfony", "phoenix", "nuxt"}
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,16 @@ class Merged:
 def _prefixed(evidence: Sequence[Evidence], name: str, path: str) -> list[Evidence]:
     out = []
     for item in evidence:
-        field_path = item.field if item.field.startswith("components.") else f"components.{name}.{item.field}"
-        out.append(item.model_copy(update={"field": field_path, "location": rebase_location(item.location, path)}))
+        field_path = (
+            item.field
+            if item.field.startswith("components.")
+            else f"components.{name}.{item.field}"
+        )
+        out.append(
+            item.model_copy(
+                update={"field": field_path, "location": rebase_location(item.location, path)}
+            )
+        )
     return out
 
 
@@ -100,7 +111,12 @@ def _choose_ports(
     code_ports = rebase_all(report.ports, src.path) if report else ()
     env_port = _env_port(env)
     code_numbers = {p.number for p in code_ports}
-    if docker_ports and code_ports and not code_numbers & {p.number for p in docker_ports} and env_port is None:
+    if (
+        docker_ports
+        and code_ports
+        and not code_numbers & {p.number for p in docker_ports}
+        and env_port is None
+    ):
         code = code_ports[0]
         merged.diagnostics.append(
             Diagnostic(
@@ -120,15 +136,21 @@ def _choose_ports(
         return docker_ports
     if env_port is not None:
         merged.evidence.append(
-            Evidence(field=f"components.{name}.ports", value=str(env_port), rule="env.port",
-                     location=Location(file=src.dockerfile_path) if src.dockerfile_path else None,
-                     confidence=0.8)
+            Evidence(
+                field=f"components.{name}.ports",
+                value=str(env_port),
+                rule="env.port",
+                location=Location(file=src.dockerfile_path) if src.dockerfile_path else None,
+                confidence=0.8,
+            )
         )
         return (Port(number=env_port, purpose="http"),)
     return tuple(code_ports)
 
 
-def _infer_type(component: Component, report: LanguageReport | None, merged: Merged) -> AppType | None:
+def _infer_type(
+    component: Component, report: LanguageReport | None, merged: Merged
+) -> AppType | None:
     if component.type is not None or component.kind is not ComponentKind.APP:
         return component.type
     if report and report.app_type:
@@ -144,8 +166,13 @@ def _infer_type(component: Component, report: LanguageReport | None, merged: Mer
     else:
         chosen, why = AppType.WORKER, "no listening port or routes found"
     merged.evidence.append(
-        Evidence(field=f"components.{component.name}.type", value=chosen.value, rule="analysis.type",
-                 confidence=0.6 if chosen is AppType.WORKER else 0.7, detail=why)
+        Evidence(
+            field=f"components.{component.name}.type",
+            value=chosen.value,
+            rule="analysis.type",
+            confidence=0.6 if chosen is AppType.WORKER else 0.7,
+            detail=why,
+        )
     )
     return chosen
 
@@ -187,7 +214,12 @@ def merge_component(src: ComponentSources) -> Merged:
     if docker is not None and base.security.user is None:
         hints = docker.security
         security = security.model_copy(
-            update={"user": hints.user, "uid": hints.uid, "gid": hints.gid, "runs_as_root": hints.runs_as_root}
+            update={
+                "user": hints.user,
+                "uid": hints.uid,
+                "gid": hints.gid,
+                "runs_as_root": hints.runs_as_root,
+            }
         )
     build = base.build
     if build is None and src.dockerfile_path is not None:
@@ -199,7 +231,9 @@ def merge_component(src: ComponentSources) -> Merged:
         "env": env,
         "dependencies": tuple(sorted(dependencies.values(), key=lambda d: (d.type.value, d.name))),
         "endpoints": tuple(sorted(endpoints.values(), key=lambda e: (e.kind.value, e.path))),
-        "routes": _merge_routes(rebase_all(report.routes, src.path) if report else (), src.openapi_routes),
+        "routes": _merge_routes(
+            rebase_all(report.routes, src.path) if report else (), src.openapi_routes
+        ),
         "security": security,
         "build": build,
         "config_keys": tuple(sorted({v.name for r in src.reports for v in r.env})),
@@ -220,21 +254,31 @@ def merge_component(src: ComponentSources) -> Merged:
             healthcheck=base.healthcheck or docker.healthcheck,
             stop_signal=base.stop_signal or docker.stop_signal,
             labels=_merge_pairs(docker.labels, base.labels),
-            volumes=base.volumes or docker.volumes,
+            volumes=base.volumes or tuple(Volume(target=v) for v in docker.volumes),
         )
     component = base.model_copy(update=update)
     component = component.model_copy(update={"type": _infer_type(component, report, merged)})
-    if component.kind is ComponentKind.APP and report is None and docker is None and src.base is None:
+    if (
+        component.kind is ComponentKind.APP
+        and report is None
+        and docker is None
+        and src.base is None
+    ):
         merged.diagnostics.append(
-            Diagnostic(code="analysis.unknown-app", severity=Severity.WARNING,
-                       message=f"{src.name}: no Dockerfile, compose service or known language manifest found",
-                       location=Location(file=src.path))
+            Diagnostic(
+                code="analysis.unknown-app",
+                severity=Severity.WARNING,
+                message=f"{src.name}: no Dockerfile, compose service or known language manifest found",
+                location=Location(file=src.path),
+            )
         )
     merged.component = component
     return merged
 
 
-def _merge_pairs(first: Sequence[tuple[str, str]], second: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+def _merge_pairs(
+    first: Sequence[tuple[str, str]], second: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
     values = dict(first)
     values.update(dict(second))
     return tuple(values.items())

@@ -19,7 +19,7 @@ _NOT_SECRET_NAME = re.compile(
     r"^(AUTH_(MODE|TYPE|PROVIDER|METHOD)|AUTHOR|KEYBOARD))",
     re.IGNORECASE,
 )
-_URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
 _SECRET_VALUE = re.compile(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|"
     r"\bAKIA[0-9A-Z]{16}\b|"  # AWS access key id

@@ -1,7 +1,7 @@
 """Pinned versions of everything the testbed builds.  One place to bump.
 
-``testbed/*/go.mod`` are generated from these by ``testbed/generate``; a unit test checks
-that they agree.
+``testbed/*/go.mod`` are generated from these by ``testbed/generate``; a unit test checks that
+they agree.
 """
 
 from __future__ import annotations
@@ -15,38 +15,71 @@ ETCD = "v3.7.0"
 
 @dataclass(frozen=True)
 class Tool:
-    """One binary the testbed can build: which wrapper module, which Go package."""
+    """One binary the testbed can build.
+
+    ``module_dir`` is the wrapper module under ``testbed/``; ``package`` the Go main package
+    (``.`` for the wrapper's own main); ``version_var`` the ``-X`` symbol for its version.
+    """
 
     name: str
     module_dir: str
     package: str
-    required: bool
+    version: str
+    version_var: str | None = None
 
 
 CORE_TOOLS: tuple[Tool, ...] = (
-    Tool("etcd", "etcd", ".", True),
-    Tool("kube-apiserver", "kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver", True),
+    Tool("etcd", "etcd", ".", ETCD, "go.etcd.io/etcd/api/v3/version.GitSHA"),
+    Tool("kube-apiserver", "kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver", KUBERNETES),
     Tool(
         "kube-controller-manager",
         "kubernetes",
         "k8s.io/kubernetes/cmd/kube-controller-manager",
-        True,
+        KUBERNETES,
     ),
-    Tool("kubectl", "kubernetes", "k8s.io/kubernetes/cmd/kubectl", True),
+    Tool("kubectl", "kubernetes", "k8s.io/kubernetes/cmd/kubectl", KUBERNETES),
 )
 
 EXTRA_TOOLS: tuple[Tool, ...] = (
-    Tool("kube-scheduler", "kubernetes", "k8s.io/kubernetes/cmd/kube-scheduler", False),
-    Tool("helm", "helm", "helm.sh/helm/v4/cmd/helm", False),
-    Tool("kubeconform", "kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", False),
-    Tool("kube-score", "kube-score", "github.com/zegl/kube-score/cmd/kube-score", False),
-    Tool("kwok", "kwok", "sigs.k8s.io/kwok/cmd/kwok", False),
+    Tool("kube-scheduler", "kubernetes", "k8s.io/kubernetes/cmd/kube-scheduler", KUBERNETES),
+    Tool(
+        "helm",
+        "helm",
+        "helm.sh/helm/v4/cmd/helm",
+        "v4.3.1",
+        "helm.sh/helm/v4/internal/version.version",
+    ),
+    Tool(
+        "kubeconform",
+        "kubeconform",
+        "github.com/yannh/kubeconform/cmd/kubeconform",
+        "v0.8.0",
+        "main.version",
+    ),
+    Tool(
+        "kube-score",
+        "kube-score",
+        "github.com/zegl/kube-score/cmd/kube-score",
+        "v1.20.0",
+        "main.version",
+    ),
+    Tool("kwok", "kwok", "sigs.k8s.io/kwok/cmd/kwok", "v0.8.0"),
 )
 
-# Extra (non-Kubernetes) modules: module path -> version.
+# Wrapper modules of the extras: directory under testbed/ -> (required module, version).
 EXTRA_MODULES: dict[str, tuple[str, str]] = {
     "helm": ("helm.sh/helm/v4", "v4.3.1"),
     "kubeconform": ("github.com/yannh/kubeconform", "v0.8.0"),
     "kube-score": ("github.com/zegl/kube-score", "v1.20.0"),
     "kwok": ("sigs.k8s.io/kwok", "v0.8.0"),
 }
+
+REQUIRED = frozenset({"etcd", "kube-apiserver"})
+
+
+def tool_named(name: str) -> Tool:
+    """The tool called ``name`` (KeyError when there is none)."""
+    for tool in (*CORE_TOOLS, *EXTRA_TOOLS):
+        if tool.name == name:
+            return tool
+    raise KeyError(name)

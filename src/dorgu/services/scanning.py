@@ -15,23 +15,57 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import InputError, UnsafePathError
 from dorgu.formats.text import decode_text
 from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.services.ignoring import DockerIgnore, GitIgnores
 
 logger = logging.getLogger(__name__)
 
 PRUNED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", "vendor", "bower_components", "jspm_packages",
-        "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-        ".ruff_cache", ".hypothesis", ".gradle", ".idea", ".vscode", ".next", ".nuxt",
-        ".svelte-kit", ".turbo", ".parcel-cache", ".cache", "dist", "build", "target", "out",
-        "bin", "obj", "_build", "deps", ".elixir_ls", "coverage", ".terraform", ".serverless",
-        "site-packages", ".eggs", ".dart_tool", "Pods",
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "vendor",
+        "bower_components",
+        "jspm_packages",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".gradle",
+        ".idea",
+        ".vscode",
+        ".next",
+        ".nuxt",
+        ".svelte-kit",
+        ".turbo",
+        ".parcel-cache",
+        ".cache",
+        "dist",
+        "build",
+        "target",
+        "out",
+        "bin",
+        "obj",
+        "_build",
+        "deps",
+        ".elixir_ls",
+        "coverage",
+        ".terraform",
+        ".serverless",
+        "site-packages",
+        ".eggs",
+        ".dart_tool",
+        "Pods",
     }
 )
 
@@ -51,47 +85,37 @@ class ScanResult:
     truncated: bool = False
 
 
-@dataclass
-class _Ignores:
-    """Stack of (directory prefix, spec) from .gitignore files, outermost first."""
-
-    specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
-
-    def ignored(self, rel: str, is_dir: bool) -> bool:
-        candidate = rel + "/" if is_dir else rel
-        for prefix, spec in self.specs:
-            if prefix and not candidate.startswith(prefix):
-                continue
-            if spec.match_file(candidate[len(prefix):]):
-                return True
-        return False
-
-
 def _is_virtualenv(path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
-def _read_ignore_file(path: str, rel: str, diagnostics: list[Diagnostic]) -> pathspec.PathSpec | None:
+def _read_ignore_file(path: str, rel: str, diagnostics: list[Diagnostic]) -> list[str] | None:
     try:
         with open(path, "rb") as handle:
             data = handle.read(256 * 1024)
-        text = decode_text(data, file=rel)
-        return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
-    except (OSError, InputError, ValueError, TypeError) as e:
+        return decode_text(data, file=rel).splitlines()
+    except (OSError, InputError) as e:
         diagnostics.append(
-            Diagnostic(code="scan.ignore-file", message=f"ignored unreadable {rel}: {e}",
-                       location=Location(file=rel))
+            Diagnostic(
+                code="scan.ignore-file",
+                message=f"ignored unreadable {rel}: {e}",
+                location=Location(file=rel),
+            )
         )
         return None
 
 
-def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | None = None) -> ScanResult:
+def scan_tree(
+    root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | None = None
+) -> ScanResult:
     """List files under ``root`` and load the ones ``wants`` accepts.  Paths are relative POSIX."""
     limits = limits or ScanLimits()
     try:
         real_root = root.resolve(strict=True)
     except (OSError, RuntimeError) as e:
-        raise InputError(f"{root}: no such directory", hint="pass the path of an app directory") from e
+        raise InputError(
+            f"{root}: no such directory", hint="pass the path of an app directory"
+        ) from e
     if not real_root.is_dir():
         raise InputError(f"{root}: not a directory", hint="pass the path of an app directory")
     if not os.access(real_root, os.R_OK | os.X_OK):
@@ -102,15 +126,15 @@ def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | 
     texts: dict[str, str] = {}
     loaded_bytes = 0
     truncated = False
-    ignores = _Ignores()
+    ignores = GitIgnores()
+    docker = DockerIgnore()
     root_str = str(real_root)
 
     docker_ignore = os.path.join(root_str, ".dockerignore")
     if os.path.isfile(docker_ignore):
-        spec = _read_ignore_file(docker_ignore, ".dockerignore", diagnostics)
-        if spec is not None:
-            # Never let .dockerignore hide the files that describe the build.
-            ignores.specs.append(("", _without_build_files(spec)))
+        lines = _read_ignore_file(docker_ignore, ".dockerignore", diagnostics)
+        if lines is not None:
+            docker = DockerIgnore.from_lines(lines)
 
     stack: list[tuple[str, str, int]] = [(root_str, "", len(ignores.specs))]
     while stack:
@@ -118,16 +142,28 @@ def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | 
         del ignores.specs[depth_marker:]
         gitignore = os.path.join(abs_dir, ".gitignore")
         if os.path.isfile(gitignore) and not os.path.islink(gitignore):
-            spec = _read_ignore_file(gitignore, f"{rel_dir}.gitignore", diagnostics)
-            if spec is not None:
-                ignores.specs.append((rel_dir, spec))
+            lines = _read_ignore_file(gitignore, f"{rel_dir}.gitignore", diagnostics)
+            if lines is not None:
+                try:
+                    ignores.push(rel_dir, lines)
+                except (ValueError, TypeError) as e:
+                    diagnostics.append(
+                        Diagnostic(
+                            code="scan.ignore-file",
+                            message=f"ignored invalid .gitignore: {e}",
+                            location=Location(file=f"{rel_dir}.gitignore"),
+                        )
+                    )
         marker = len(ignores.specs)
         try:
             entries = sorted(os.scandir(abs_dir), key=lambda e: e.name, reverse=True)
         except OSError as e:
             diagnostics.append(
-                Diagnostic(code="scan.unreadable-dir", message=f"cannot list directory: {e.strerror}",
-                           location=Location(file=rel_dir.rstrip("/") or "."))
+                Diagnostic(
+                    code="scan.unreadable-dir",
+                    message=f"cannot list directory: {e.strerror}",
+                    location=Location(file=rel_dir.rstrip("/") or "."),
+                )
             )
             continue
         subdirs: list[tuple[str, str, int]] = []
@@ -135,17 +171,25 @@ def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | 
             rel = rel_dir + entry.name
             try:
                 is_link = entry.is_symlink()
-                st = entry.stat(follow_symlinks=True) if is_link else entry.stat(follow_symlinks=False)
+                st = (
+                    entry.stat(follow_symlinks=True)
+                    if is_link
+                    else entry.stat(follow_symlinks=False)
+                )
             except OSError:
                 diagnostics.append(
-                    Diagnostic(code="scan.broken-link", message="broken symlink or unreadable entry skipped",
-                               location=Location(file=rel), severity=Severity.INFO)
+                    Diagnostic(
+                        code="scan.broken-link",
+                        message="broken symlink or unreadable entry skipped",
+                        location=Location(file=rel),
+                        severity=Severity.INFO,
+                    )
                 )
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if is_link or entry.name in PRUNED_DIRS or _is_virtualenv(entry.path):
                     continue
-                if ignores.ignored(rel, is_dir=True):
+                if ignores.ignored(rel, is_dir=True) or _docker_prunes(docker, rel):
                     continue
                 subdirs.append((entry.path, rel + "/", marker))
                 continue
@@ -153,12 +197,14 @@ def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | 
                 continue
             if is_link and not _inside(entry.path, root_str):
                 diagnostics.append(
-                    Diagnostic(code="scan.symlink-escape",
-                               message="symlink points outside the analysed directory; not read",
-                               location=Location(file=rel))
+                    Diagnostic(
+                        code="scan.symlink-escape",
+                        message="symlink points outside the analysed directory; not read",
+                        location=Location(file=rel),
+                    )
                 )
                 continue
-            if ignores.ignored(rel, is_dir=False):
+            if ignores.ignored(rel, is_dir=False) or docker.ignored(rel):
                 continue
             if len(paths) >= limits.max_files:
                 truncated = True
@@ -168,12 +214,18 @@ def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | 
                 continue
             if st.st_size > limits.max_file_bytes:
                 diagnostics.append(
-                    Diagnostic(code="scan.too-big",
-                               message=f"file larger than {limits.max_file_bytes // 1024} KiB not analysed",
-                               location=Location(file=rel), severity=Severity.INFO)
+                    Diagnostic(
+                        code="scan.too-big",
+                        message=f"file larger than {limits.max_file_bytes // 1024} KiB not analysed",
+                        location=Location(file=rel),
+                        severity=Severity.INFO,
+                    )
                 )
                 continue
-            if len(texts) >= limits.max_loaded_files or loaded_bytes + st.st_size > limits.max_loaded_bytes:
+            if (
+                len(texts) >= limits.max_loaded_files
+                or loaded_bytes + st.st_size > limits.max_loaded_bytes
+            ):
                 truncated = True
                 continue
             text = _load(entry.path, rel, diagnostics)
@@ -186,21 +238,26 @@ def scan_tree(root: Path, *, wants: Callable[[str], bool], limits: ScanLimits | 
 
     if truncated:
         diagnostics.append(
-            Diagnostic(code="scan.truncated",
-                       message=f"analysis limited to {len(paths)} files / {len(texts)} loaded files",
-                       location=Location(file="."), severity=Severity.WARNING)
+            Diagnostic(
+                code="scan.truncated",
+                message=f"analysis limited to {len(paths)} files / {len(texts)} loaded files",
+                location=Location(file="."),
+                severity=Severity.WARNING,
+            )
         )
     paths.sort()
-    return ScanResult(tree=SourceTree(paths=tuple(paths), texts=texts), diagnostics=diagnostics, truncated=truncated)
+    return ScanResult(
+        tree=SourceTree(paths=tuple(paths), texts=texts),
+        diagnostics=diagnostics,
+        truncated=truncated,
+    )
 
 
-_BUILD_FILES = ("Dockerfile", "Containerfile", ".dockerignore")
-
-
-def _without_build_files(spec: pathspec.PathSpec) -> pathspec.PathSpec:
-    negations = [f"!{name}" for name in _BUILD_FILES] + [f"!**/{name}" for name in _BUILD_FILES]
-    lines = [str(getattr(p, "pattern", "")) for p in spec.patterns if getattr(p, "pattern", None)]
-    return pathspec.GitIgnoreSpec.from_lines([*lines, *negations])
+def _docker_prunes(docker: DockerIgnore, rel: str) -> bool:
+    """Prune a directory only when nothing below it can be re-included by a later ``!`` rule."""
+    if not docker.rules or not docker.ignored(rel):
+        return False
+    return not any(negate for negate, _ in docker.rules)
 
 
 def _inside(path: str, root: str) -> bool:
@@ -217,16 +274,23 @@ def _load(path: str, rel: str, diagnostics: list[Diagnostic]) -> str | None:
             data = handle.read()
     except OSError as e:
         diagnostics.append(
-            Diagnostic(code="scan.unreadable", message=f"cannot read file: {e.strerror}",
-                       location=Location(file=rel))
+            Diagnostic(
+                code="scan.unreadable",
+                message=f"cannot read file: {e.strerror}",
+                location=Location(file=rel),
+            )
         )
         return None
     try:
         return decode_text(data, file=rel)
     except InputError as e:
         diagnostics.append(
-            Diagnostic(code="scan.not-text", message=str(e).split(": ", 1)[-1],
-                       location=Location(file=rel), severity=Severity.INFO)
+            Diagnostic(
+                code="scan.not-text",
+                message=str(e).split(": ", 1)[-1],
+                location=Location(file=rel),
+                severity=Severity.INFO,
+            )
         )
         return None
 
@@ -236,6 +300,8 @@ def ensure_inside(root: Path, relative: str) -> Path:
     real_root = root.resolve()
     candidate = (real_root / relative).resolve()
     if candidate != real_root and real_root not in candidate.parents:
-        raise UnsafePathError(f"{relative}: path leaves the analysed directory {root}",
-                              hint="keep referenced files inside the project")
+        raise UnsafePathError(
+            f"{relative}: path leaves the analysed directory {root}",
+            hint="keep referenced files inside the project",
+        )
     return candidate

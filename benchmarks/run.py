@@ -1,0 +1,41 @@
+"""Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
+
+Usage: python -m benchmarks.run [startup] [analyze]
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import bench_analyze, bench_startup
+
+SUITES = {"startup": bench_startup.run, "analyze": bench_analyze.run}
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(SUITES)
+    unknown = [name for name in chosen if name not in SUITES]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(SUITES)}", file=sys.stderr)
+        return 2
+    results: list[dict[str, object]] = []
+    for name in chosen:
+        results.extend(SUITES[name]())
+    for row in results:
+        extras = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("name", "ok"))
+        print(f"{'OK  ' if row['ok'] else 'FAIL'} {row['name']}: {extras}")
+    out_dir = Path(__file__).resolve().parent / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    payload = {"machine": platform.platform(), "python": platform.python_version(), "results": results}
+    (out_dir / f"{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (out_dir / "latest.json").write_text(json.dumps(payload, indent=2) + "\n")
+    return 0 if all(row["ok"] for row in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,165 @@
+"""Compose variable interpolation: ``$VAR``, ``${VAR}``, ``${VAR:-x}``, ``${VAR:?err}``, ...
+
+Must not: read the process environment (callers pass a lookup), interpolate mapping keys, or
+evaluate an operand that is not used (``${A:-${B}}`` does not warn about ``B`` when ``A`` is set).
+Unset variables without a default become empty strings and are reported to the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from dorgu.errors import ParseError
+from dorgu.models.evidence import Location
+
+Lookup = Callable[[str], str | None]
+Path = tuple[str | int, ...]
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+_MAX_NESTING = 16
+
+
+class _Interpolator:
+    def __init__(self, lookup: Lookup, location: Location) -> None:
+        self.lookup = lookup
+        self.location = location
+        self.unset: list[str] = []
+
+    def fail(self, message: str, hint: str | None = None) -> ParseError:
+        return ParseError(message, file=self.location.file, line=self.location.line, hint=hint)
+
+    def expand(self, text: str, depth: int = 0) -> str:
+        if depth > _MAX_NESTING:
+            raise self.fail(f"interpolation nested deeper than {_MAX_NESTING} levels")
+        out: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            start = text.find("$", i)
+            if start < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:start])
+            nxt = text[start + 1] if start + 1 < n else ""
+            if nxt == "$":
+                out.append("$")
+                i = start + 2
+            elif nxt == "{":
+                end = self._closing_brace(text, start + 2)
+                out.append(self._braced(text[start + 2 : end], depth))
+                i = end + 1
+            else:
+                match = _NAME.match(text, start + 1)
+                if match is None:
+                    out.append("$")
+                    i = start + 1
+                else:
+                    out.append(self._value(match.group()))
+                    i = match.end()
+        return "".join(out)
+
+    def _closing_brace(self, text: str, i: int) -> int:
+        depth = 1
+        n = len(text)
+        while i < n:
+            ch = text[i]
+            if ch == "$" and i + 1 < n and text[i + 1] in "${":
+                depth += text[i + 1] == "{"
+                i += 2
+                continue
+            if ch == "}":
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        raise self.fail(
+            f"invalid interpolation: unclosed '${{' in {text!r}",
+            hint="write '$$' for a literal '$'",
+        )
+
+    def _braced(self, body: str, depth: int) -> str:
+        match = _NAME.match(body)
+        if match is None:
+            raise self.fail(
+                f"invalid interpolation: '${{{body}}}' has no variable name",
+                hint="write '$$' for a literal '$'",
+            )
+        name = match.group()
+        rest = body[match.end() :]
+        if not rest:
+            return self._value(name)
+        op = next((o for o in _OPERATORS if rest.startswith(o)), None)
+        if op is None:
+            raise self.fail(f"invalid interpolation: unexpected {rest[0]!r} in '${{{body}}}'")
+        operand = rest[len(op) :]
+        value = self.lookup(name)
+        missing = value is None or (op.startswith(":") and value == "")
+        if op in (":-", "-"):
+            return self.expand(operand, depth + 1) if missing else str(value)
+        if op in (":?", "?"):
+            if missing:
+                message = self.expand(operand, depth + 1) or "is not set"
+                raise self.fail(
+                    f"required variable {name} is missing a value: {message}",
+                    hint=f"set {name} in the environment or in .env",
+                )
+            return str(value)
+        return "" if missing else self.expand(operand, depth + 1)
+
+    def _value(self, name: str) -> str:
+        value = self.lookup(name)
+        if value is None:
+            self.unset.append(name)
+            return ""
+        return value
+
+
+def interpolate(text: str, lookup: Lookup, location: Location) -> tuple[str, list[str]]:
+    """The expanded text and the names of unset variables that became empty strings."""
+    if "$" not in text:
+        return text, []
+    interpolator = _Interpolator(lookup, location)
+    return interpolator.expand(text), interpolator.unset
+
+
+def interpolate_tree(
+    data: object,
+    lookup: Lookup,
+    locate: Callable[[Path], Location],
+    on_unset: Callable[[str, Location], None],
+    *,
+    path: Path = (),
+) -> object:
+    """A copy of ``data`` with every string value interpolated; keys are left alone."""
+    if isinstance(data, str):
+        if "$" not in data:
+            return data
+        location = locate(path)
+        value, unset = interpolate(data, lookup, location)
+        for name in unset:
+            on_unset(name, location)
+        return value
+    if isinstance(data, list):
+        return [
+            interpolate_tree(item, lookup, locate, on_unset, path=(*path, i))
+            for i, item in enumerate(data)
+        ]
+    if isinstance(data, dict):
+        return {
+            key: interpolate_tree(item, lookup, locate, on_unset, path=(*path, key))
+            for key, item in data.items()
+        }
+    return data
+
+
+def lookup_in(*layers: Mapping[str, str]) -> Lookup:
+    """A lookup that tries each mapping in turn (highest precedence first)."""
+
+    def lookup(name: str) -> str | None:
+        for layer in layers:
+            if name in layer:
+                return layer[name]
+        return None
+
+    return lookup

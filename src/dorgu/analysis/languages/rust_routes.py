@@ -1,0 +1,206 @@
+"""HTTP routes in Rust code: actix-web, axum and Rocket.
+
+Prefixes are resolved best-effort and lexically: ``web::scope("/api")`` chains and inline
+``.nest("/api", Router::new()...)`` wrap the routes inside them; ``.nest("/api", api_routes())``,
+``.configure(config)``, ``.service(handler)`` and Rocket's ``.mount("/api", routes![...])`` link a
+named function (or ``let`` binding) to a prefix.  Must not: open files or read the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dorgu.analysis.languages.scanning import Text, block_end, call_args
+from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.routes import join_paths
+from dorgu.models.app import RouteParam
+
+_STR = r'"((?:[^"\\\n]|\\.)*)"'
+_MACRO = re.compile(
+    r"#\[\s*(?:\w+::)?(get|post|put|delete|patch|head|options|trace|route)\s*\(\s*" + _STR
+)
+_MACRO_METHOD = re.compile(r'method\s*=\s*"(\w+)"')
+_FN = re.compile(r"\bfn\s+(\w+)")
+_SCOPE = re.compile(r"\b(?:web::scope|Scope::new)\s*\(\s*" + _STR + r"\s*\)")
+_NEST = re.compile(r"\.nest\s*\(\s*" + _STR + r"\s*,")
+_ROUTE = re.compile(r"\.route\s*\(\s*" + _STR + r"\s*,")
+_RESOURCE = re.compile(r"\bweb::resource\s*\(\s*" + _STR + r"\s*\)")
+_LINK = re.compile(r"\.(service|configure)\s*\(\s*([\w:]+)\s*\)")
+_MOUNT = re.compile(r"\.mount\s*\(\s*" + _STR + r"\s*,\s*routes!\s*\[([^\]]*)\]")
+_NEST_TARGET = re.compile(r"^\s*([\w:]+)\s*(?:\(\s*[^()]*\))?\s*$")
+_ACTIX_VERB = re.compile(r"\bweb::(get|post|put|delete|patch|head|trace)\s*\(\s*\)")
+_ACTIX_METHOD = re.compile(r"Method::([A-Z]+)")
+_AXUM_VERB = re.compile(
+    r"(?<![\w:])(?:routing::|axum::routing::)?(get|post|put|delete|patch|head|options|trace|any)(?:_service)?\s*\("
+)
+_AXUM_FILTER = re.compile(r"MethodFilter::([A-Z]+)")
+_DEFINITION = re.compile(
+    r"\bfn\s+(\w+)\s*(?:<[^<>{};]*>)?\s*\(|\blet\s+(?:mut\s+)?(\w+)\s*(?::[^=;]{0,200})?="
+)
+
+
+@dataclass
+class _File:
+    text: Text
+    scopes: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, prefix
+    definitions: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, name
+
+
+def _statement_end(code: str, start: int, limit: int = 200_000) -> int:
+    """End of the expression starting at ``start``: ``;`` at depth 0 or an unmatched closer."""
+    depth = 0
+    for i in range(start, min(len(code), start + limit)):
+        ch = code[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return i
+        elif ch == ";" and depth == 0:
+            return i
+    return min(len(code), start + limit)
+
+
+def _index(text: Text) -> _File:
+    code = text.code
+    file = _File(text)
+    for m in _SCOPE.finditer(code):
+        file.scopes.append((m.start(), _statement_end(code, m.end()), m.group(1)))
+    for m in _NEST.finditer(code):
+        paren = code.index("(", m.start())
+        args = call_args(code, paren)
+        second = (args or "").split(",", 1)[-1]
+        if _NEST_TARGET.match(second) is None and args is not None:
+            file.scopes.append((m.end(), paren + len(args) + 1, m.group(1)))
+    for m in _DEFINITION.finditer(code):
+        if m.group(1):
+            brace = code.find("{", m.end(), m.end() + 2000)
+            if brace > 0 and ";" not in code[m.end() : brace]:
+                file.definitions.append((m.start(), block_end(code, brace), m.group(1)))
+        else:
+            file.definitions.append((m.start(), _statement_end(code, m.end()), m.group(2)))
+    return file
+
+
+class _Prefixes:
+    def __init__(self, files: list[_File]) -> None:
+        self.files = files
+        self.links: dict[
+            str, list[tuple[_File, int, str, str]]
+        ] = {}  # name -> (file, offset, path, qualifier)
+
+    def link(self, target: str, file: _File, offset: int, path: str) -> None:
+        qualifier, _, name = target.rpartition("::")
+        self.links.setdefault(name, []).append((file, offset, path, qualifier))
+
+    def at(self, file: _File, offset: int, depth: int = 0) -> str:
+        if depth > 12:
+            return ""
+        lexical = [p for s, e, p in sorted(file.scopes) if s <= offset < e]
+        named = ""
+        inner = [d for d in file.definitions if d[0] <= offset < d[1]]
+        for _start, _end, name in sorted(inner, key=lambda d: d[0], reverse=True):
+            links = [
+                link
+                for link in self.links.get(name, [])
+                if not link[3]
+                or link[3].rsplit("::", 1)[-1] in ("self", "crate", "super")
+                or link[3].rsplit("::", 1)[-1] in file.text.path
+            ]
+            if len({(f.text.path, o) for f, o, _p, _q in links}) == 1:
+                owner, where, path, _q = links[0]
+                named = join_paths(self.at(owner, where, depth + 1), path)
+                break
+        return join_paths(named, *lexical)
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{\*", "{", path)
+
+
+def scan_rust_routes(texts: Iterable[Text], findings: Findings, *, rocket: bool) -> None:
+    files = [_index(t) for t in texts if "route" in t.code or "#[" in t.code or "mount" in t.code]
+    prefixes = _Prefixes(files)
+    for file in files:
+        code = file.text.code
+        for m in _NEST.finditer(code):
+            args = call_args(code, code.index("(", m.start())) or ""
+            target = _NEST_TARGET.match(args.split(",", 1)[-1])
+            if target:
+                prefixes.link(target.group(1), file, m.start(), m.group(1))
+        for m in _LINK.finditer(code):
+            prefixes.link(m.group(2), file, m.start(), "")
+        for m in _MOUNT.finditer(code):
+            for name in re.findall(r"[\w:]+", m.group(2)):
+                prefixes.link(name, file, m.start(), m.group(1))
+    for file in files:
+        _routes_in(file, prefixes, findings, rocket)
+
+
+def _routes_in(file: _File, prefixes: _Prefixes, findings: Findings, rocket: bool) -> None:
+    code, text = file.text.code, file.text
+    for m in _MACRO.finditer(code):
+        fn = _FN.search(code, m.end(), m.end() + 2000)
+        path = m.group(2)
+        query: tuple[RouteParam, ...] = ()
+        if rocket and "?" in path:
+            path, _, raw_query = path.partition("?")
+            query = tuple(
+                RouteParam(name=n, location="query", required=False)
+                for n in re.findall(r"<(\w+)(?:\.\.)?>", raw_query)
+            )
+        base = prefixes.at(file, fn.start()) if fn else ""
+        verbs: list[str] = [m.group(1).upper()]
+        if verbs == ["ROUTE"]:
+            verbs = [
+                v.upper()
+                for v in _MACRO_METHOD.findall(code[m.end() : m.end() + 500].split("]")[0])
+            ]
+        for verb in verbs or ["ANY"]:
+            findings.route(
+                verb,
+                join_paths(base, _template(path)),
+                text.loc(m.start()),
+                "rust.rocket.macro" if rocket else "rust.actix.macro",
+                query=query,
+            )
+    for m in _ROUTE.finditer(code):
+        args = call_args(code, code.index("(", m.start())) or ""
+        handler = args.split(",", 1)[-1]
+        if "web::" in handler:
+            verbs = [v.upper() for v in _ACTIX_VERB.findall(handler)] + _ACTIX_METHOD.findall(
+                handler
+            )
+            verbs = verbs or (["ANY"] if "web::to" in handler else [])
+            rule = "rust.actix.route"
+        else:
+            verbs = [v.upper() for v in _AXUM_VERB.findall(_top_level(handler))]
+            verbs += _AXUM_FILTER.findall(handler)
+            rule = "rust.axum.route"
+        path = join_paths(prefixes.at(file, m.start()), _template(m.group(1)))
+        for verb in verbs:
+            findings.route(verb, path, text.loc(m.start()), rule)
+    for m in _RESOURCE.finditer(code):
+        body = code[m.end() : _statement_end(code, m.end())]
+        verbs = [v.upper() for v in _ACTIX_VERB.findall(body)] + _ACTIX_METHOD.findall(body)
+        path = join_paths(prefixes.at(file, m.start()), _template(m.group(1)))
+        for verb in verbs or (["ANY"] if ".to(" in body else []):
+            findings.route(verb, path, text.loc(m.start()), "rust.actix.resource")
+
+
+def _top_level(expr: str) -> str:
+    """``expr`` with the contents of nested parentheses removed (keeps ``get(`` heads)."""
+    out, depth = [], 0
+    for ch in expr[:4000]:
+        if ch == "(":
+            depth += 1
+            if depth == 1:
+                out.append(ch)
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)

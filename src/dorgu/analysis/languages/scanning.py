@@ -1,0 +1,286 @@
+"""Text scanning shared by the source-code analysers.
+
+Comment masking (commented-out code and prose never count), offset-to-line lookup, bounded
+bracket matching, path filters (vendored and test code) and small value helpers.  The report
+accumulator is in ``scanning_findings``.
+
+Must not: open files, read the environment, print, or raise.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+from dorgu.analysis.routes import join_paths
+from dorgu.analysis.sources import SourceTree
+from dorgu.models.evidence import Location
+
+MAX_SCAN_CHARS = 2_000_000  # larger source files are skipped (generated or minified)
+
+_SKIP_DIRS = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        ".venv",
+        "venv",
+        "site-packages",
+        "__pycache__",
+        ".git",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        "dist",
+        "build",
+        ".next",
+        ".nuxt",
+        ".svelte-kit",
+        "coverage",
+        "bower_components",
+        ".bundle",
+        "target",
+        ".gradle",
+        ".idea",
+        ".cache",
+    }
+)
+_TEST_DIRS = frozenset(
+    {"test", "tests", "__tests__", "spec", "specs", "testdata", "e2e", "fixtures", "__mocks__"}
+)
+_TEST_FILE = re.compile(
+    r"(?:^test_.*\.py|_test\.(?:py|go|rb)|^conftest\.py|\.(?:test|spec)\.[cm]?[jt]sx?"
+    r"|_spec\.rb|Test\.php)$"
+)
+
+
+def is_skipped(path: str) -> bool:
+    """True for vendored, generated or cached code that is not the app's own."""
+    return any(part in _SKIP_DIRS for part in path.split("/")[:-1])
+
+
+def is_test(path: str) -> bool:
+    """True for test code, whose routes and ports are fixtures rather than the app's."""
+    parts = path.split("/")
+    return _TEST_FILE.search(parts[-1]) is not None or any(p in _TEST_DIRS for p in parts[:-1])
+
+
+def sources(tree: SourceTree, *suffixes: str) -> Iterator[tuple[str, str]]:
+    """(path, text) of loaded, non-vendored, non-test files ending with one of ``suffixes``."""
+    for path in tree.paths:
+        if not path.endswith(suffixes) or is_skipped(path) or is_test(path):
+            continue
+        text = tree.texts.get(path)
+        if text is not None and len(text) <= MAX_SCAN_CHARS:
+            yield path, text
+
+
+def shallowest(tree: SourceTree, *names: str) -> str | None:
+    """The shallowest loaded, non-vendored file with one of the basenames ``names``."""
+    for path in tree.named(*names):
+        if not is_skipped(path) and path in tree.texts:
+            return path
+    return None
+
+
+# --- comment masking ----------------------------------------------------------------------
+
+_NON_NL = re.compile(r"[^\n]")
+_DQ = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_SQ = r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+_BT = r"`[^`\\]*(?:\\.[^`\\]*)*(?:`|\Z)"
+_GO_RAW = r"`[^`]*(?:`|\Z)"
+_BLOCK = r"/\*[^*]*(?:\*(?!/)[^*]*)*(?:\*/|\Z)"
+_TRIPLE_D = r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
+_TRIPLE_S = r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
+
+_MASKS: dict[str, re.Pattern[str]] = {
+    "python": re.compile(rf"(?P<c>{_TRIPLE_D}|{_TRIPLE_S}|#[^\n]*)|{_DQ}|{_SQ}", re.S),
+    "js": re.compile(rf"(?P<c>//[^\n]*|{_BLOCK})|{_DQ}|{_SQ}|{_BT}", re.S),
+    "go": re.compile(rf"(?P<c>//[^\n]*|{_BLOCK})|{_DQ}|{_SQ}|{_GO_RAW}", re.S),
+    "php": re.compile(rf"(?P<c>//[^\n]*|#(?!\[)[^\n]*|{_BLOCK})|{_DQ}|{_SQ}", re.S),
+    "ruby": re.compile(
+        rf"(?P<c>#(?!\{{)[^\n]*|^=begin\b.*?(?:^=end\b[^\n]*|\Z))|{_DQ}|{_SQ}", re.S | re.M
+    ),
+    "text": re.compile(r"(?P<c>#[^\n]*)"),
+}
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    if match.group("c") is not None:
+        return _NON_NL.sub(" ", match.group())
+    return match.group()
+
+
+def mask_comments(text: str, syntax: str) -> str:
+    """``text`` with comments (and Python docstrings) blanked; offsets and lines are kept."""
+    pattern = _MASKS.get(syntax)
+    return text if pattern is None else pattern.sub(_mask_match, text)
+
+
+class Text:
+    """One source file prepared for scanning: ``code`` is the comment-masked text."""
+
+    __slots__ = ("_newlines", "code", "path", "raw")
+
+    def __init__(self, path: str, raw: str, syntax: str) -> None:
+        self.path = path
+        self.raw = raw
+        self.code = mask_comments(raw, syntax)
+        self._newlines: list[int] | None = None
+
+    def line(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self.raw)]
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+    def loc(self, offset: int) -> Location:
+        return Location(file=self.path, line=self.line(offset))
+
+
+_NEWLINE = re.compile(r"\n")
+_PARENS = re.compile(r"[()]")
+_BRACES = re.compile(r"[{}]")
+
+
+def _closing(pattern: re.Pattern[str], code: str, start: int, limit: int) -> int | None:
+    depth = 0
+    for match in pattern.finditer(code, start, min(len(code), start + limit)):
+        if match.group() in "({":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return match.start()
+    return None
+
+
+def call_args(code: str, open_paren: int, limit: int = 4000) -> str | None:
+    """The text between ``code[open_paren] == '('`` and its matching ``)``, if within ``limit``."""
+    end = _closing(_PARENS, code, open_paren, limit)
+    return None if end is None else code[open_paren + 1 : end]
+
+
+def block_end(code: str, open_brace: int, limit: int = 500_000) -> int:
+    """Offset of the ``}`` matching ``code[open_brace]``; end of text when unbalanced."""
+    end = _closing(_BRACES, code, open_brace, limit)
+    return len(code) if end is None else end
+
+
+def split_top_level(args: str) -> list[str]:
+    """Split call arguments at commas that are not nested in brackets."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, char in enumerate(args):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(args[start:i].strip())
+            start = i + 1
+    tail = args[start:].strip()
+    if tail:
+        parts.append(tail)
+    return parts
+
+
+# --- small value helpers ------------------------------------------------------------------
+
+_VERSION = re.compile(r"(\d+(?:\.\d+){0,2})")
+_TOML_LINE = re.compile(r"at line (\d+)")
+_QUOTED = re.compile(r"""["']([^"'\n]{1,300})["']""")
+
+
+def version_from_spec(spec: str) -> str | None:
+    """``>=3.11,<4`` -> ``3.11``; ``^20.1`` -> ``20.1``; ``lts/*`` -> None."""
+    match = _VERSION.search(spec[:200])
+    return match.group(1) if match else None
+
+
+def toml_error_line(message: str) -> int | None:
+    match = _TOML_LINE.search(message)
+    return int(match.group(1)) if match else None
+
+
+def quoted_strings(text: str) -> list[str]:
+    return _QUOTED.findall(text)
+
+
+def valid_port(text: str | int) -> int | None:
+    try:
+        number = int(text)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= 65535 else None
+
+
+def line_of_token(text: str, token: str) -> int | None:
+    """The first 1-based line of ``text`` that contains ``token`` (for manifest entries)."""
+    index = text.find(token)
+    return None if index < 0 else text.count("\n", 0, index) + 1
+
+
+# --- router prefixes across files ---------------------------------------------------------
+
+Node = tuple[str, str]  # (file, variable); variable "*" stands for "any router of that file"
+
+
+class Mounts:
+    """Which router is mounted under which prefix, so a route's full path can be resolved.
+
+    ``own`` holds a router's own prefix (``APIRouter(prefix="/users")``); ``mount`` records that
+    ``child`` is attached to ``parent`` under ``prefix``.  A child ``(file, "*")`` stands for every
+    router of a module mounted by import (``app.use("/api", require("./routes"))``).  Cycles and
+    very deep chains stop resolution rather than loop.
+    """
+
+    def __init__(self) -> None:
+        self.own: dict[Node, str] = {}
+        self._edges: dict[Node, tuple[Node, str, bool]] = {}
+
+    def mount(self, child: Node, parent: Node, prefix: str, *, replaces_own: bool = False) -> None:
+        if child != parent:
+            self._edges.setdefault(child, (parent, prefix, replaces_own))
+
+    def prefix(self, node: Node) -> str:
+        parts: list[str] = []
+        seen: set[Node] = set()
+        current: Node | None = node
+        while current is not None and current not in seen and len(seen) < 32:
+            seen.add(current)
+            own = self.own.get(current, "")
+            edge = self._edges.get(current)
+            if edge is None and current[1] != "*":
+                edge = self._edges.get((current[0], "*"))
+            if edge is None:
+                parts.append(own)
+                current = None
+            else:
+                parent, prefix, replaces_own = edge
+                parts.append(join_paths(prefix, "" if replaces_own and prefix else own))
+                current = parent
+        return join_paths(*reversed(parts))
+
+
+# --- ports named by environment variables ---------------------------------------------------
+
+_HTTP_PORT_ENV = re.compile(
+    r"^(?:PORT|(?:HTTP|APP|SERVER|WEB|API|SERVICE|LISTEN|UVICORN|GUNICORN|FLASK_RUN|NODE|"
+    r"EXPRESS|APPLICATION|REST|RAILS|PUMA|SINATRA)_PORT)$",
+    re.IGNORECASE,
+)
+_METRICS_PORT_ENV = re.compile(r"^(?:METRICS|PROMETHEUS|PROM)_PORT$", re.IGNORECASE)
+_GRPC_PORT_ENV = re.compile(r"^GRPC(?:_SERVER)?_PORT$", re.IGNORECASE)
+
+
+def port_purpose(env_name: str) -> str | None:
+    """``PORT`` -> http, ``METRICS_PORT`` -> metrics, ``DB_PORT`` -> None (not ours)."""
+    if _HTTP_PORT_ENV.match(env_name):
+        return "http"
+    if _METRICS_PORT_ENV.match(env_name):
+        return "metrics"
+    if _GRPC_PORT_ENV.match(env_name):
+        return "grpc"
+    return None

@@ -1,0 +1,83 @@
+"""``dorgu dev``: build and run the local Kubernetes control plane (the testbed)."""
+
+from __future__ import annotations
+
+import shlex
+
+import click
+
+from dorgu.devcluster import building, locations, sessions, versions
+from dorgu.errors import ClusterError
+
+
+@click.group()
+def dev() -> None:
+    """Run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager)."""
+
+
+@dev.command()
+@click.option("--force", is_flag=True, help="Rebuild even when the cache is complete.")
+@click.option("--no-extras", is_flag=True, help="Only the core binaries (skip helm, kwok, ...).")
+def build(force: bool, no_extras: bool) -> None:
+    """Build the testbed binaries into the cache (once per machine; idempotent)."""
+    env = locations.current_env()
+    binaries = building.ensure_binaries(env=env, force=force, extras=not no_extras)
+    source = "KUBEBUILDER_ASSETS" if binaries.from_assets else f"Kubernetes {versions.KUBERNETES}"
+    click.echo(f"testbed binaries ({source}): {binaries.directory}")
+    for name in binaries.available():
+        click.echo(f"  {name}")
+    for name, reason in sorted(binaries.failed.items()):
+        click.echo(f"  {name}: not built ({reason})")
+
+
+@dev.command()
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for readiness.")
+def up(timeout: float) -> None:
+    """Start the dev cluster (building the binaries first if needed)."""
+    state, started = sessions.bring_up(env=locations.current_env(), timeout=timeout)
+    click.echo(f"{'started' if started else 'already running'}: {state.server}")
+    click.echo(f"kubeconfig: {state.kubeconfig}")
+    click.echo(f"logs: {state.root}/logs")
+    click.echo(f"export KUBECONFIG={shlex.quote(state.kubeconfig)}")
+
+
+@dev.command()
+@click.option(
+    "--keep", is_flag=True, help="Keep the cluster directory (logs, data) for inspection."
+)
+def down(keep: bool) -> None:
+    """Stop the dev cluster and remove its files."""
+    state = sessions.bring_down(env=locations.current_env(), keep=keep)
+    click.echo("stopped" if state is not None else "no dev cluster was running")
+
+
+@dev.command()
+def status() -> None:
+    """Show whether the dev cluster runs and answers /readyz (exit 6 when it does not)."""
+    report = sessions.status(env=locations.current_env())
+    if report.state is None:
+        raise ClusterError("no dev cluster is recorded", hint="run 'dorgu dev up'")
+    click.echo(f"server: {report.state.server} ({'ready' if report.ready else 'not ready'})")
+    for component in report.state.components:
+        alive = "running" if component.name in report.running else "stopped"
+        click.echo(f"  {component.name}: {alive} (pid {component.pid}, log {component.log})")
+    if not report.ready:
+        raise ClusterError(
+            f"the dev cluster at {report.state.server} is not ready",
+            hint="see the logs above, or 'dorgu dev down' and 'dorgu dev up'",
+        )
+
+
+@dev.command()
+@click.option("--path", "with_path", is_flag=True, help="Also put kubectl and friends on PATH.")
+def env(with_path: bool) -> None:
+    """Print shell exports for the dev cluster: eval "$(dorgu dev env)"."""
+    environment = locations.current_env()
+    state = sessions.current_state(env=environment)
+    if state is None:
+        raise ClusterError("no dev cluster is recorded", hint="run 'dorgu dev up' first")
+    click.echo(f"export KUBECONFIG={shlex.quote(state.kubeconfig)}")
+    if with_path:
+        binaries = building.find_binaries(env=environment)
+        if binaries is not None:
+            click.echo(f'export PATH={shlex.quote(str(binaries.directory))}:"$PATH"')

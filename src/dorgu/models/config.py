@@ -1,0 +1,517 @@
+"""Configuration file models: the app file, the workspace file, the global file, and the
+effective settings tree they merge into.
+
+Strict (``extra="forbid"``) and fully documented, so ``dorgu config schema`` can hand editors a
+JSON Schema.  Must not read files or the environment, merge layers, or format errors: that is
+``dorgu.settings``.  ``None`` always means "not set here"; defaults are the effective defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    WithJsonSchema,
+    model_validator,
+)
+
+from dorgu.models.app import AppType, DependencyType
+
+# Where the published JSON Schemas live (``dorgu config schema [--workspace|--global]``).
+SCHEMA_BASE_URL = "https://raw.githubusercontent.com/dorgu-ai/dorgu/main/schemas"
+APP_SCHEMA_URL = f"{SCHEMA_BASE_URL}/dorgu-app.schema.json"
+WORKSPACE_SCHEMA_URL = f"{SCHEMA_BASE_URL}/dorgu-workspace.schema.json"
+GLOBAL_SCHEMA_URL = f"{SCHEMA_BASE_URL}/dorgu-global.schema.json"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# -- Kubernetes syntax ------------------------------------------------------------------------
+
+_QUANTITY = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$"
+_QUANTITY_RE = re.compile(_QUANTITY)
+_SUFFIX = {
+    "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
+    "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12, "P": Decimal(10) ** 15, "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40, "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+}  # fmt: skip
+_NAME_PART = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_QUALIFIED_KEY = rf"^({_DNS_SUBDOMAIN}/)?{_NAME_PART}$"
+_QUALIFIED_KEY_RE = re.compile(_QUALIFIED_KEY)
+_LABEL_VALUE = rf"^({_NAME_PART})?$"
+_LABEL_VALUE_RE = re.compile(_LABEL_VALUE)
+_ENV_NAME = r"^[-._a-zA-Z][-._a-zA-Z0-9]*$"
+_ENV_NAME_RE = re.compile(_ENV_NAME)
+_HOST = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+
+def quantity_value(text: str) -> Decimal:
+    """The numeric value of a Kubernetes quantity (``250m`` -> 0.25, ``1Gi`` -> 1073741824)."""
+    match = _QUANTITY_RE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a Kubernetes quantity (examples: 250m, 1, 512Mi, 2Gi)")
+    number, suffix = match.group(1), match.group(3) or ""
+    try:
+        if suffix[:1] in ("e", "E"):
+            return Decimal(number + suffix)
+        return Decimal(number) * _SUFFIX[suffix]
+    except InvalidOperation as e:  # pragma: no cover - the regex admits only numbers
+        raise ValueError(f"{text!r} is not a Kubernetes quantity") from e
+
+
+def _number_to_text(value: object) -> object:
+    if isinstance(value, bool):
+        return value  # let the str validator reject it
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _check_quantity(text: str) -> str:
+    quantity_value(text)
+    return text
+
+
+def _scalar_to_text(value: object) -> object:
+    """YAML turns ``true``/``8080`` into bool/int; label and annotation values are strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _check_qualified_key(key: str) -> str:
+    prefix, _, name = key.rpartition("/")
+    if not _QUALIFIED_KEY_RE.match(key) or len(name) > 63 or len(prefix) > 253:
+        raise ValueError(
+            f"{key!r} is not a valid Kubernetes label/annotation key "
+            "(optional DNS prefix and '/', then at most 63 of [A-Za-z0-9-_.], "
+            "alphanumeric at both ends)"
+        )
+    return key
+
+
+def _check_label_value(value: str) -> str:
+    if len(value) > 63 or not _LABEL_VALUE_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid label value (at most 63 of [A-Za-z0-9-_.], "
+            "alphanumeric at both ends)"
+        )
+    return value
+
+
+def _check_env_name(name: str) -> str:
+    if not _ENV_NAME_RE.match(name):
+        raise ValueError(f"{name!r} is not a valid environment variable name")
+    return name
+
+
+def _check_schedule(text: str) -> str:
+    fields = text.split()
+    if not (len(fields) == 5 or (len(fields) == 1 and fields[0] in _CRON_MACROS)):
+        raise ValueError(
+            f"{text!r} is not a cron schedule (five fields, e.g. '*/5 * * * *', or @daily)"
+        )
+    return text
+
+
+Quantity = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    AfterValidator(_check_quantity),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": _QUANTITY}, {"type": "number", "minimum": 0}]}
+    ),
+]
+QualifiedKey = Annotated[
+    str,
+    AfterValidator(_check_qualified_key),
+    WithJsonSchema({"type": "string", "pattern": _QUALIFIED_KEY}),
+]
+LabelValue = Annotated[
+    str,
+    BeforeValidator(_scalar_to_text),
+    AfterValidator(_check_label_value),
+    WithJsonSchema({"type": "string", "pattern": _LABEL_VALUE, "maxLength": 63}),
+]
+AnnotationValue = Annotated[
+    str, BeforeValidator(_scalar_to_text), WithJsonSchema({"type": "string"})
+]
+EnvName = Annotated[
+    str, AfterValidator(_check_env_name), WithJsonSchema({"type": "string", "pattern": _ENV_NAME})
+]
+EnvValue = Annotated[str, BeforeValidator(_scalar_to_text), WithJsonSchema({"type": "string"})]
+Schedule = Annotated[str, AfterValidator(_check_schedule)]
+Host = Annotated[str, Field(pattern=_HOST, max_length=253)]
+HttpPath = Annotated[str, Field(pattern=r"^/", max_length=1024)]
+Name = Annotated[str, Field(min_length=1, max_length=253)]
+
+# -- enums --------------------------------------------------------------------------------
+
+
+class ResourceProfile(StrEnum):
+    MINIMAL = "minimal"
+    STANDARD = "standard"
+    COMPUTE_HEAVY = "compute-heavy"
+    MEMORY_HEAVY = "memory-heavy"
+
+
+class ScalingBehavior(StrEnum):
+    CONSERVATIVE = "conservative"
+    BALANCED = "balanced"
+    AGGRESSIVE = "aggressive"
+
+
+class SeccompProfile(StrEnum):
+    RUNTIME_DEFAULT = "RuntimeDefault"
+    LOCALHOST = "Localhost"
+    UNCONFINED = "Unconfined"
+
+
+class LlmProvider(StrEnum):
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+    GEMINI = "gemini"
+    OLLAMA = "ollama"
+    NONE = "none"
+
+
+# -- sections -----------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppSection(_Section):
+    """Who the app is and who owns it."""
+
+    name: Name | None = Field(
+        None, description="App name; the {app} naming variable. Default: from analysis."
+    )
+    description: str | None = Field(
+        None, description="One-line description, shown in the persona and docs."
+    )
+    team: Name | None = Field(None, description="Owning team; the {team} naming variable.")
+    owner: str | None = Field(None, description="Owning person or group (e-mail, handle).")
+    repository: str | None = Field(None, description="Source repository URL, without credentials.")
+    type: AppType | None = Field(
+        None, description="Workload type: api, web, worker, cron or daemon."
+    )
+    instructions: str | None = Field(
+        None, description="Free-form guidance for the (optional) LLM enhancer."
+    )
+    schedule: Schedule | None = Field(None, description="Cron schedule; only for type cron.")
+
+    @model_validator(mode="after")
+    def _schedule_only_for_cron(self) -> AppSection:
+        if self.schedule is not None and self.type is not None and self.type is not AppType.CRON:
+            raise ValueError(f"schedule is only for type 'cron', not {self.type.value!r}")
+        return self
+
+
+class ImageSection(_Section):
+    """The container image to deploy."""
+
+    registry: str | None = Field(
+        None, description="Registry host and path prefix, e.g. ghcr.io/acme."
+    )
+    repository: str | None = Field(
+        None, description="Image repository under the registry; default: app name."
+    )
+    tag: str | None = Field(None, description="Image tag; default chosen by generation.")
+
+
+class ResourceValues(_Section):
+    """CPU and memory as Kubernetes quantities."""
+
+    cpu: Quantity | None = Field(None, description="CPU quantity, e.g. 250m or 1.")
+    memory: Quantity | None = Field(None, description="Memory quantity, e.g. 256Mi or 1Gi.")
+
+
+class ResourcesSection(_Section):
+    """Container resources: explicit requests/limits or a profile."""
+
+    requests: ResourceValues = Field(
+        default_factory=ResourceValues, description="Resource requests."
+    )
+    limits: ResourceValues = Field(default_factory=ResourceValues, description="Resource limits.")
+    profile: ResourceProfile | None = Field(
+        None,
+        description="Sizing profile for values not set: minimal, standard, compute-heavy, "
+        "memory-heavy.",
+    )
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> ResourcesSection:
+        for kind in ("cpu", "memory"):
+            request, limit = getattr(self.requests, kind), getattr(self.limits, kind)
+            if (
+                request is not None
+                and limit is not None
+                and quantity_value(request) > quantity_value(limit)
+            ):
+                raise ValueError(
+                    f"requests.{kind} ({request}) is greater than limits.{kind} ({limit})"
+                )
+        return self
+
+
+class ScalingSection(_Section):
+    """Replica counts and the HorizontalPodAutoscaler."""
+
+    min_replicas: int | None = Field(None, ge=0, le=10_000, description="Minimum replicas.")
+    max_replicas: int | None = Field(
+        None, ge=1, le=10_000, description="Maximum replicas (>= min_replicas)."
+    )
+    target_cpu: int | None = Field(
+        None, ge=1, le=1000, description="Target average CPU utilisation, percent."
+    )
+    target_memory: int | None = Field(
+        None, ge=1, le=1000, description="Target average memory utilisation, percent."
+    )
+    behavior: ScalingBehavior | None = Field(
+        None, description="How fast to scale: conservative, balanced or aggressive."
+    )
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> ScalingSection:
+        low, high = self.min_replicas, self.max_replicas
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"min_replicas ({low}) is greater than max_replicas ({high})")
+        return self
+
+
+class ProbeSection(_Section):
+    """An HTTP probe."""
+
+    path: HttpPath | None = Field(None, description="HTTP path, starting with '/'.")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="Container port; default: the app's port."
+    )
+    initial_delay_seconds: int | None = Field(
+        None, ge=0, le=3600, description="Seconds before the first probe."
+    )
+    period_seconds: int | None = Field(None, ge=1, le=3600, description="Seconds between probes.")
+
+
+class HealthSection(_Section):
+    """Probes; unset probes come from analysis (real routes only) or are left out."""
+
+    liveness: ProbeSection | None = Field(None, description="Liveness probe.")
+    readiness: ProbeSection | None = Field(None, description="Readiness probe.")
+    startup: ProbeSection | None = Field(None, description="Startup probe.")
+
+
+class DependencyEntry(_Section):
+    """Something the app talks to."""
+
+    name: Name = Field(description="Dependency name, e.g. postgres or payments-api.")
+    type: DependencyType = Field(description="database, cache, queue, service or external.")
+    required: bool = Field(True, description="Whether the app cannot start without it.")
+    external: bool = Field(
+        False, description="True if it runs outside the cluster (managed service)."
+    )
+
+
+class IngressSection(_Section):
+    """HTTP ingress."""
+
+    enabled: bool = Field(False, description="Create an Ingress.")
+    host: Host | None = Field(
+        None, description="Host name, e.g. api.example.com (a leading '*.' is allowed)."
+    )
+    path: HttpPath = Field("/", description="Path prefix routed to the app.")
+    tls: bool = Field(False, description="Terminate TLS for the host.")
+    class_name: str | None = Field(None, description="IngressClass name, e.g. nginx.")
+
+
+class NamingSection(_Section):
+    """How resource names are built."""
+
+    pattern: str = Field(
+        "{app}",
+        description="Name pattern; variables {app} {team} {env} {environment} {namespace} "
+        "{component} {owner} {type}; sanitised to DNS-1123 with a hash suffix when too long.",
+    )
+
+
+class SecuritySection(_Section):
+    """Pod and container hardening defaults."""
+
+    run_as_non_root: bool = Field(True, description="Set runAsNonRoot.")
+    read_only_root_filesystem: bool = Field(True, description="Set readOnlyRootFilesystem.")
+    seccomp_profile: SeccompProfile = Field(
+        SeccompProfile.RUNTIME_DEFAULT,
+        description="seccompProfile type: RuntimeDefault, Localhost, Unconfined.",
+    )
+
+
+class AppLlmSection(_Section):
+    """Per-app LLM choice (keys live in the global file or the environment only)."""
+
+    provider: LlmProvider | None = Field(
+        None, description="openai, anthropic, gemini, ollama or none."
+    )
+    model: str | None = Field(None, description="Model name for the provider.")
+
+
+class ApiKeys(_Section):
+    """Provider API keys.  Secret: only in the global file (mode 0600) or the environment."""
+
+    openai: SecretStr | None = Field(None, description="OpenAI API key (secret).")
+    anthropic: SecretStr | None = Field(None, description="Anthropic API key (secret).")
+    gemini: SecretStr | None = Field(None, description="Google Gemini API key (secret).")
+
+
+class LlmSection(_Section):
+    """The optional LLM enhancer; dorgu works fully without one."""
+
+    provider: LlmProvider = Field(
+        LlmProvider.NONE, description="openai, anthropic, gemini, ollama or none."
+    )
+    model: str | None = Field(None, description="Model name; default chosen per provider.")
+    base_url: str | None = Field(
+        None, description="Override the provider endpoint (proxies, ollama host)."
+    )
+    timeout_seconds: float = Field(60.0, gt=0, le=3600, description="Request timeout in seconds.")
+    max_tokens: int = Field(4096, ge=1, le=1_000_000, description="Maximum tokens per response.")
+    api_keys: ApiKeys = Field(
+        default_factory=ApiKeys, description="API keys per provider (secret)."
+    )
+
+
+class GlobalDefaults(_Section):
+    """Personal defaults, below workspace and app files."""
+
+    registry: str | None = Field(None, description="Default image registry (-> image.registry).")
+    namespace: str | None = Field(None, description="Default namespace (-> namespace).")
+    environment: str | None = Field(None, description="Default environment (-> environment).")
+    team: str | None = Field(None, description="Default team (-> app.team).")
+
+
+def _labels() -> Any:
+    return Field(
+        default_factory=dict, description="Labels for every resource (keys may hold dots and '/')."
+    )
+
+
+def _annotations() -> Any:
+    return Field(default_factory=dict, description="Annotations for every resource.")
+
+
+def _namespace() -> Any:
+    return Field(None, description="Kubernetes namespace.")
+
+
+def _environment() -> Any:
+    return Field(None, description="Environment name, e.g. production; the {env} naming variable.")
+
+
+# -- files --------------------------------------------------------------------------------
+
+
+class AppConfig(_Section):
+    """The app file, ``.dorgu.yaml`` in the app directory (committed with the code)."""
+
+    model_config = ConfigDict(title="dorgu app configuration (.dorgu.yaml)")
+
+    version: Literal[1] = Field(1, description="File format version; always 1.")
+    app: AppSection = Field(default_factory=AppSection, description="App identity and ownership.")
+    environment: str | None = _environment()
+    namespace: str | None = _namespace()
+    image: ImageSection = Field(default_factory=ImageSection, description="Container image.")
+    resources: ResourcesSection = Field(default_factory=ResourcesSection, description="Resources.")
+    scaling: ScalingSection = Field(
+        default_factory=ScalingSection, description="Replicas and autoscaling."
+    )
+    health: HealthSection = Field(default_factory=HealthSection, description="Health probes.")
+    dependencies: list[DependencyEntry] = Field(
+        default_factory=list, description="Dependencies (replace, not merge)."
+    )
+    ingress: IngressSection = Field(default_factory=IngressSection, description="Ingress.")
+    labels: dict[QualifiedKey, LabelValue] = _labels()
+    annotations: dict[QualifiedKey, AnnotationValue] = _annotations()
+    naming: NamingSection = Field(default_factory=NamingSection, description="Resource naming.")
+    env: dict[EnvName, EnvValue] = Field(
+        default_factory=dict,
+        description="Non-secret environment variable overrides for the container.",
+    )
+    llm: AppLlmSection = Field(
+        default_factory=AppLlmSection, description="LLM choice for this app."
+    )
+
+
+class WorkspaceConfig(_Section):
+    """The workspace file, ``dorgu-workspace.yaml``, found upward from the app: org defaults."""
+
+    model_config = ConfigDict(title="dorgu workspace configuration (dorgu-workspace.yaml)")
+
+    version: Literal[1] = Field(1, description="File format version; always 1.")
+    registry: str | None = Field(
+        None, description="Image registry for every app (-> image.registry)."
+    )
+    namespace: str | None = _namespace()
+    team: str | None = Field(None, description="Default team (-> app.team).")
+    environment: str | None = _environment()
+    labels: dict[QualifiedKey, LabelValue] = _labels()
+    annotations: dict[QualifiedKey, AnnotationValue] = _annotations()
+    security: SecuritySection = Field(
+        default_factory=SecuritySection, description="Hardening defaults."
+    )
+    naming: NamingSection = Field(default_factory=NamingSection, description="Resource naming.")
+    resources: ResourcesSection = Field(
+        default_factory=ResourcesSection, description="Default resources."
+    )
+    scaling: ScalingSection = Field(default_factory=ScalingSection, description="Default scaling.")
+
+
+class GlobalConfig(_Section):
+    """The global file, ``$XDG_CONFIG_HOME/dorgu/config.yaml``: LLM provider, keys, defaults."""
+
+    model_config = ConfigDict(title="dorgu global configuration (~/.config/dorgu/config.yaml)")
+
+    version: Literal[1] = Field(1, description="File format version; always 1.")
+    llm: LlmSection = Field(
+        default_factory=LlmSection, description="LLM provider settings and keys."
+    )
+    defaults: GlobalDefaults = Field(
+        default_factory=GlobalDefaults, description="Personal defaults."
+    )
+
+
+class EffectiveSettings(_Section):
+    """The merged tree every entry point builds once and passes down (flag > env > app >
+    workspace > global > default)."""
+
+    app: AppSection = Field(default_factory=AppSection, description="App identity and ownership.")
+    environment: str | None = _environment()
+    namespace: str | None = _namespace()
+    image: ImageSection = Field(default_factory=ImageSection, description="Container image.")
+    resources: ResourcesSection = Field(default_factory=ResourcesSection, description="Resources.")
+    scaling: ScalingSection = Field(
+        default_factory=ScalingSection, description="Replicas and autoscaling."
+    )
+    health: HealthSection = Field(default_factory=HealthSection, description="Health probes.")
+    dependencies: list[DependencyEntry] = Field(
+        default_factory=list, description="Declared dependencies."
+    )
+    ingress: IngressSection = Field(default_factory=IngressSection, description="Ingress.")
+    labels: dict[QualifiedKey, LabelValue] = _labels()
+    annotations: dict[QualifiedKey, AnnotationValue] = _annotations()
+    naming: NamingSection = Field(default_factory=NamingSection, description="Resource naming.")
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Environment overrides.")
+    security: SecuritySection = Field(default_factory=SecuritySection, description="Hardening.")
+    llm: LlmSection = Field(default_factory=LlmSection, description="LLM enhancer.")

@@ -1,0 +1,96 @@
+"""``DORGU_*`` environment variables -> setting keys.
+
+Every scalar setting has a canonical variable: ``DORGU_`` + the key's segments upper-cased and
+joined with ``__`` (``scaling.max_replicas`` -> ``DORGU_SCALING__MAX_REPLICAS``).  The form with
+single underscores (``DORGU_LLM_PROVIDER``) is accepted too, as are the short aliases in
+``ALIASES`` and the providers' own key variables (``OPENAI_API_KEY`` ...), which rank below any
+``DORGU_*`` variable for the same key.  Empty values count as unset.  Maps (labels, annotations,
+env) and lists (dependencies) cannot be set from the environment.
+
+Must not read ``os.environ``: callers pass the mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from dorgu.models.config import EffectiveSettings
+from dorgu.settings.keys import KeyPath, format_key, leaf_keys, suggest
+
+ENV_PREFIX = "DORGU_"
+
+ALIASES: dict[str, KeyPath] = {
+    "DORGU_REGISTRY": ("image", "registry"),
+    "DORGU_TEAM": ("app", "team"),
+}
+
+PROVIDER_KEY_VARIABLES: dict[str, KeyPath] = {
+    "OPENAI_API_KEY": ("llm", "api_keys", "openai"),
+    "ANTHROPIC_API_KEY": ("llm", "api_keys", "anthropic"),
+    "GEMINI_API_KEY": ("llm", "api_keys", "gemini"),
+    "GOOGLE_API_KEY": ("llm", "api_keys", "gemini"),
+}
+
+# Variables with the prefix that belong to other parts of dorgu, not to settings.
+NON_SETTING_VARIABLES = frozenset({"DORGU_DEBUG", "DORGU_LOG_LEVEL"})
+
+
+def env_var_name(path: KeyPath) -> str:
+    """The canonical variable for a scalar key."""
+    return ENV_PREFIX + "__".join(segment.upper() for segment in path)
+
+
+@cache
+def env_variables() -> dict[str, KeyPath]:
+    """Every accepted ``DORGU_*`` name -> key (canonical, single-underscore and short aliases)."""
+    names: dict[str, KeyPath] = {}
+    short: dict[str, list[KeyPath]] = {}
+    for path in leaf_keys(EffectiveSettings):
+        names[env_var_name(path)] = path
+        short.setdefault(ENV_PREFIX + "_".join(s.upper() for s in path), []).append(path)
+    for name, paths in short.items():
+        if len(paths) == 1 and name not in names:
+            names[name] = paths[0]
+    names.update(ALIASES)
+    return names
+
+
+@dataclass(frozen=True)
+class EnvironmentValues:
+    """Settings found in an environment: key -> text value, the variable it came from, and
+    ``DORGU_*`` variables that match no setting (with a suggestion when one is close)."""
+
+    values: dict[KeyPath, str] = field(default_factory=dict)
+    variables: dict[KeyPath, str] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()
+
+
+def read_environment(environ: Mapping[str, str]) -> EnvironmentValues:
+    """Pick the setting variables out of ``environ``; canonical names beat aliases."""
+    table = env_variables()
+    values: dict[KeyPath, str] = {}
+    variables: dict[KeyPath, str] = {}
+    rank: dict[KeyPath, int] = {}
+    unknown: list[str] = []
+    for name in sorted(environ):
+        value = environ[name]
+        path = table.get(name) or PROVIDER_KEY_VARIABLES.get(name)
+        if path is None:
+            if name.startswith(ENV_PREFIX) and name not in NON_SETTING_VARIABLES:
+                size = len(ENV_PREFIX)
+                guess = suggest(name[size:], [known[size:] for known in table])
+                unknown.append(f"{name} (did you mean {ENV_PREFIX}{guess}?)" if guess else name)
+            continue
+        if value == "":
+            continue
+        order = 0 if name == env_var_name(path) else 1 if name.startswith(ENV_PREFIX) else 2
+        if path not in rank or order < rank[path]:
+            values[path], variables[path], rank[path] = value, name, order
+    return EnvironmentValues(values=values, variables=variables, unknown=tuple(unknown))
+
+
+def documented_variables() -> list[tuple[str, str]]:
+    """(variable, key) rows for docs and ``dorgu config explain``: canonical names only."""
+    return [(env_var_name(path), format_key(path)) for path in leaf_keys(EffectiveSettings)]

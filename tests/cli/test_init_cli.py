@@ -1,0 +1,210 @@
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from dorgu.cli import main as main_module
+from dorgu.models.app import AppModel, AppType, Component
+from dorgu.models.config import AppConfig, GlobalConfig
+from dorgu.services.configuring import find_workspace_file
+from dorgu.settings.parsing import parse_config
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def entry(args: tuple[str, ...]) -> None:
+    main_module.main(list(args))
+
+
+def dorgu(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(entry, list(args), input=input)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith("DORGU_") or name.endswith("_API_KEY"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    path = tmp_path / "shop"
+    path.mkdir()
+    monkeypatch.chdir(path)
+    if find_workspace_file(tmp_path) is not None:
+        pytest.skip("a dorgu-workspace.yaml above the temporary directory")
+    return path
+
+
+def read_app(path: Path) -> AppConfig:
+    file = path / ".dorgu.yaml"
+    return parse_config(file.read_text(), AppConfig, file=str(file)).config
+
+
+def test_yes_writes_a_valid_file_with_a_schema_header_and_no_prompts(app):
+    result = dorgu("init", "--yes", "--no-analyze")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "wrote .dorgu.yaml\n"
+    text = (app / ".dorgu.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=https://")
+    assert "version: 1\napp:\n  name: shop\n" in text
+    assert read_app(app).app.name == "shop"
+
+
+def test_flags_fill_every_field(app):
+    result = dorgu(
+        "init", "--yes", "--no-analyze", "--name", "Shop", "--team", "payments", "--owner", "alice",
+        "--type", "worker", "--description", "Takes orders", "--namespace", "shop",
+        "--registry", "ghcr.io/acme", "--environment", "production", "--repository", "https://x/y",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    config = read_app(app)
+    assert (config.app.name, config.app.team, config.app.owner) == ("Shop", "payments", "alice")
+    assert config.app.type is AppType.WORKER
+    assert (config.namespace, config.environment, config.image.registry) == (
+        "shop",
+        "production",
+        "ghcr.io/acme",
+    )
+
+
+def test_non_tty_stdin_means_no_prompts_even_without_yes(app):
+    result = dorgu("init", "--no-analyze")
+    assert result.exit_code == 0, result.output
+    assert "App name" not in result.output
+
+
+def test_interactive_prompts_use_defaults_and_answers(app):
+    answers = (
+        "\n".join(["", "bogus", "api", "The shop", "payments", "", "", "", "shop-ns", ""]) + "\n"
+    )
+    result = dorgu("init", "--interactive", "--no-analyze", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "App name [shop]" in result.output
+    assert "choose one of api" in result.output
+    config = read_app(app)
+    assert (config.app.name, config.app.type, config.app.description) == (
+        "shop",
+        AppType.API,
+        "The shop",
+    )
+    assert (config.app.team, config.namespace, config.app.owner) == ("payments", "shop-ns", None)
+
+
+def test_existing_files_are_never_overwritten_without_force(app):
+    (app / ".dorgu.yaml").write_text("namespace: keep\n")
+    result = dorgu("init", "--yes", "--no-analyze")
+    assert result.exit_code == 5
+    assert result.stderr == "error: .dorgu.yaml already exists (pass --force to overwrite it)\n"
+    assert (app / ".dorgu.yaml").read_text() == "namespace: keep\n"
+    result = dorgu("init", "--yes", "--no-analyze", "--force", "--team", "core")
+    assert result.exit_code == 0
+    assert read_app(app).app.team == "core"
+
+
+def test_existing_file_is_refused_before_any_prompt(app):
+    (app / ".dorgu.yaml").write_text("namespace: keep\n")
+    result = dorgu("init", "--interactive", "--no-analyze", input="x\n" * 20)
+    assert result.exit_code == 5
+    assert "App name" not in result.output
+
+
+def test_inherited_values_are_not_copied_into_the_app_file(app):
+    (app.parent / "dorgu-workspace.yaml").write_text("namespace: org\nteam: core\n")
+    assert dorgu("init", "--yes", "--no-analyze").exit_code == 0
+    config = read_app(app)
+    assert (config.namespace, config.app.team) == (None, None)
+    assert dorgu("init", "--yes", "--no-analyze", "--force", "--namespace", "org").exit_code == 0
+    assert read_app(app).namespace == "org"
+
+
+def test_prefill_from_analysis_and_git_remote_without_credentials(app, monkeypatch):
+    (app / ".git").mkdir()
+    (app / ".git" / "config").write_text(
+        '[remote "origin"]\n\turl = https://ci:s3cret@github.com/acme/shop.git\n'
+    )
+    model = AppModel(
+        name="shop-api",
+        root=str(app),
+        components=[Component(name="shop-api", type=AppType.WORKER, description="Queue consumer")],
+    )
+    monkeypatch.setattr("dorgu.services.analyzing.analyze_path", lambda path: model)
+    assert dorgu("init", "--yes").exit_code == 0
+    config = read_app(app)
+    assert (config.app.name, config.app.type) == ("shop-api", AppType.WORKER)
+    assert config.app.description == "Queue consumer"
+    assert config.app.repository == "https://github.com/acme/shop.git"
+    assert "s3cret" not in (app / ".dorgu.yaml").read_text()
+
+
+def test_prefill_from_real_analysis_of_an_example(app):
+    example = app / "fastapi"
+    shutil.copytree(EXAMPLES / "python-fastapi", example)
+    result = dorgu("init", "--yes", str(example))
+    assert result.exit_code == 0, result.output
+    config = read_app(example)
+    assert (config.app.name, config.app.type) == ("fastapi", AppType.API)
+
+
+def test_flags_beat_analysis(app, monkeypatch):
+    model = AppModel(name="guessed", root=".", components=[Component(name="x", type=AppType.WEB)])
+    monkeypatch.setattr("dorgu.services.analyzing.analyze_path", lambda path: model)
+    assert dorgu("init", "--yes", "--name", "chosen", "--type", "daemon").exit_code == 0
+    config = read_app(app)
+    assert (config.app.name, config.app.type) == ("chosen", AppType.DAEMON)
+
+
+def test_secret_looking_flags_are_refused_and_nothing_is_written(app):
+    result = dorgu("init", "--yes", "--no-analyze", "--repository", "https://u:p@git.example.com/x")
+    assert result.exit_code == 4
+    assert not (app / ".dorgu.yaml").exists()
+
+
+def test_global_init_writes_mode_0600_and_prompts_for_a_hidden_key(app, tmp_path):
+    answers = "openai\n\nsk-abcdefghijklmnop1234\nghcr.io/me\n\n\n\n"
+    result = dorgu("init", "--global", "--interactive", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "sk-abcdefghijklmnop1234" not in result.output
+    file = tmp_path / "xdg" / "dorgu" / "config.yaml"
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    config = parse_config(file.read_text(), GlobalConfig, file="g").config
+    assert config.llm.provider.value == "openai"
+    assert config.llm.api_keys.openai is not None
+    assert config.defaults.registry == "ghcr.io/me"
+    assert file.read_text().startswith("# yaml-language-server: $schema=")
+
+
+def test_global_init_is_scriptable_and_respects_force(app, tmp_path):
+    args = (
+        "init",
+        "--global",
+        "--yes",
+        "--provider",
+        "ollama",
+        "--model",
+        "llama3",
+        "--namespace",
+        "me",
+    )
+    assert dorgu(*args).exit_code == 0
+    file = tmp_path / "xdg" / "dorgu" / "config.yaml"
+    config = parse_config(file.read_text(), GlobalConfig, file="g").config
+    assert (config.llm.model, config.defaults.namespace) == ("llama3", "me")
+    result = dorgu(*args)
+    assert result.exit_code == 5
+    assert "--force" in result.stderr
+    assert dorgu(*args, "--force").exit_code == 0
+
+
+def test_flags_for_the_other_file_are_usage_errors(app):
+    result = dorgu("init", "--yes", "--provider", "openai")
+    assert result.exit_code == 2
+    assert "--provider only applies to the global file" in result.stderr
+    result = dorgu("init", "--global", "--yes", "--name", "x", "--type", "api")
+    assert result.exit_code == 2
+    assert "--name, --type only apply to the app file" in result.stderr

@@ -1,0 +1,65 @@
+import subprocess
+import sys
+
+import click
+import pytest
+
+from dorgu.cli import main as main_module
+from dorgu.errors import ConfigError, InputError
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dorgu.cli.main", *args], capture_output=True, text=True)
+
+
+def test_help_lists_every_registered_command_without_importing_them():
+    out = run_cli("--help")
+    assert out.returncode == 0
+    for name in main_module.COMMANDS:
+        assert name in out.stdout
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from dorgu.cli.main import cli; "
+         "print(sorted(m for m in sys.modules if m.startswith('dorgu.')))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert "dorgu.cli.analyze" not in probe.stdout
+    assert "pydantic" not in probe.stdout
+
+
+def test_unknown_command_is_a_usage_error():
+    out = run_cli("frobnicate")
+    assert out.returncode == 2
+    assert "No such command" in out.stderr
+
+
+def _fail_with(error: Exception) -> click.Command:
+    @click.command()
+    def boom() -> None:
+        raise error
+
+    return boom
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "text"),
+    [
+        (InputError("Dockerfile:3: bad thing", hint="fix it"), 3, "error: Dockerfile:3: bad thing (fix it)"),
+        (ConfigError(".dorgu.yaml:2: unknown key"), 4, "error: .dorgu.yaml:2: unknown key"),
+        (RuntimeError("kaboom"), 70, "internal error: RuntimeError: kaboom (rerun with --debug and report this bug)"),
+    ],
+)
+def test_errors_become_one_line_and_an_exit_code(monkeypatch, capsys, error, code, text):
+    monkeypatch.setitem(main_module.COMMANDS, "boom", ("tests.cli.test_main", "x", "x"))
+    monkeypatch.setattr(main_module.LazyGroup, "get_command", lambda self, ctx, name: _fail_with(error))
+    with pytest.raises(SystemExit) as exit_info:
+        main_module.main(["boom"])
+    assert exit_info.value.code == code
+    err = capsys.readouterr().err
+    assert err.strip() == text
+    assert "Traceback" not in err
+
+
+def test_debug_flag_shows_the_traceback(monkeypatch):
+    monkeypatch.setattr(main_module.LazyGroup, "get_command", lambda self, ctx, name: _fail_with(InputError("x")))
+    with pytest.raises(InputError):
+        main_module.main(["--debug", "boom"])

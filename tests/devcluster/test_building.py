@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from dorgu.devcluster import building, versions
+from dorgu.errors import ToolchainError
+
+# A stand-in for the go command: enough of `go env`, `go list` and `go build` for the cache
+# logic.  FAKE_GO_FAIL makes builds whose targets mention it fail; each build is counted.
+FAKE_GO = r"""#!/bin/sh
+case "$1" in
+  env) echo go1.26.0 ;;
+  list) echo '{"Time": "2026-01-01T00:00:00Z"}' ;;
+  build)
+    echo build >> "$FAKE_GO_COUNT"
+    sleep "${FAKE_GO_SLEEP:-0}"
+    out=""; prev=""; targets=""
+    for arg in "$@"; do
+      if [ "$prev" = "-o" ]; then out="$arg"; fi
+      case "$arg" in
+        k8s.io/*|helm.sh/*|github.com/*|sigs.k8s.io/*|.) targets="$targets $arg" ;;
+      esac
+      prev="$arg"
+    done
+    for t in $targets; do
+      if [ -n "$FAKE_GO_FAIL" ] && echo "$t" | grep -q "$FAKE_GO_FAIL"; then
+        echo "$t: undefined: boom (compile error)"; exit 2
+      fi
+    done
+    case "$out" in
+      */) for t in $targets; do touch "$out$(basename "$t")"; done ;;
+      *) touch "$out" ;;
+    esac ;;
+  *) exit 3 ;;
+esac
+"""
+CORE = [t.name for t in versions.CORE_TOOLS]
+
+
+@pytest.fixture
+def fake_env(tmp_path: Path) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    go = bin_dir / "go"
+    go.write_text(FAKE_GO)
+    go.chmod(go.stat().st_mode | stat.S_IXUSR)
+    return {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DORGU_TESTBED_CACHE": str(tmp_path / "cache"),
+        "FAKE_GO_COUNT": str(tmp_path / "count"),
+    }
+
+
+def _builds(env: dict[str, str]) -> int:
+    path = Path(env["FAKE_GO_COUNT"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_kubebuilder_assets_are_used_without_building(tmp_path: Path) -> None:
+    for name in ("etcd", "kube-apiserver", "kubectl"):
+        (tmp_path / name).touch()
+
+    found = building.ensure_binaries(env={"KUBEBUILDER_ASSETS": str(tmp_path), "PATH": ""})
+
+    assert found.from_assets
+    assert found.directory == tmp_path
+    assert found.path("kube-controller-manager") is None
+
+
+def test_incomplete_kubebuilder_assets_say_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "etcd").touch()
+
+    with pytest.raises(ToolchainError, match="lacks kube-apiserver"):
+        building.find_binaries(env={"KUBEBUILDER_ASSETS": str(tmp_path)})
+
+
+def test_missing_go_is_a_toolchain_error_with_a_hint(tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "DORGU_TESTBED_CACHE": str(tmp_path / "cache")}
+
+    with pytest.raises(ToolchainError) as raised:
+        building.ensure_binaries(env=env)
+
+    assert "Go toolchain" in str(raised.value)
+    assert "KUBEBUILDER_ASSETS" in str(raised.value)
+    assert raised.value.exit_code == 7
+
+
+def test_build_fills_the_version_cache_once(fake_env: dict[str, str]) -> None:
+    first = building.ensure_binaries(env=fake_env)
+    builds = _builds(fake_env)
+    second = building.ensure_binaries(env=fake_env)
+
+    assert first.directory == Path(fake_env["DORGU_TESTBED_CACHE"]) / versions.KUBERNETES
+    assert set(CORE) <= set(first.available())
+    assert _builds(fake_env) == builds  # the second call found the cache
+    assert second.directory == first.directory
+    assert not [p for p in first.directory.parent.iterdir() if p.name.startswith(".build-")]
+
+
+def test_failed_optional_tools_are_recorded_not_fatal(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env={**fake_env, "FAKE_GO_FAIL": "kwok"})
+
+    assert "kwok" in found.failed
+    assert "boom" in found.failed["kwok"]
+    assert found.path("kwok") is None
+    assert found.path("kube-apiserver") is not None
+
+
+def test_failed_core_build_shows_the_log_tail(fake_env: dict[str, str]) -> None:
+    with pytest.raises(ToolchainError) as raised:
+        building.ensure_binaries(env={**fake_env, "FAKE_GO_FAIL": "kube-apiserver"})
+
+    message = str(raised.value)
+    assert "undefined: boom" in message
+    assert "build-failed.log" in message
+    assert building.find_binaries(env=fake_env) is None
+
+
+def test_concurrent_builds_build_once(fake_env: dict[str, str]) -> None:
+    env = {**fake_env, "FAKE_GO_SLEEP": "0.1"}
+    results: list[building.Binaries] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(building.ensure_binaries(env=env)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 3
+    groups = len({t.module_dir for t in versions.CORE_TOOLS}) + len(versions.EXTRA_TOOLS)
+    assert _builds(env) == groups
+
+
+def test_forced_rebuild_replaces_the_cache(fake_env: dict[str, str]) -> None:
+    building.ensure_binaries(env=fake_env)
+    before = _builds(fake_env)
+
+    found = building.ensure_binaries(env=fake_env, force=True, extras=False)
+
+    assert _builds(fake_env) > before
+    assert found.path("helm") is None  # extras skipped this time
+    assert os.access(found.directory / "testbed.json", os.R_OK)

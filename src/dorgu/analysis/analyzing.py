@@ -165,7 +165,8 @@ def _analyze_compose(tree: SourceTree, files: list[str], options: AnalysisOption
             continue
         context = posixpath.normpath(base.build.context or ".")
         dockerfile = base.build.dockerfile
-        docker_path = posixpath.normpath(posixpath.join(context, dockerfile)) if dockerfile else dockerfile_in(tree, context)
+        # Compose paths arrive root-relative (the compose parser resolves them).
+        docker_path = posixpath.normpath(dockerfile) if dockerfile else dockerfile_in(tree, context)
         try:
             component, ev, diags = _analyze_dir(tree, context, base.name, options, diagnostics,
                                                 base=base, dockerfile_path=docker_path)

@@ -26,11 +26,11 @@ class SourceTree:
 
     @property
     def _path_set(self) -> frozenset[str]:
-        cached = self.__dict__.get("_paths_cache")
+        cached: frozenset[str] | None = self.__dict__.get("_paths_cache")
         if cached is None:
             cached = frozenset(self.paths)
             object.__setattr__(self, "_paths_cache", cached)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def named(self, *names: str) -> Iterator[str]:
         """Paths whose basename is one of ``names`` (shallowest first, then alphabetical)."""

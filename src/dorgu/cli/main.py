@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> Any:
     args = list(sys.argv[1:] if argv is None else argv)
     from dorgu.errors import DorguError
 
+    code: object = 0
     try:
-        cli.main(args=args, prog_name="dorgu", standalone_mode=False)
+        code = cli.main(args=args, prog_name="dorgu", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> Any:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

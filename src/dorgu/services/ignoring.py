@@ -21,7 +21,7 @@ _ALWAYS_KEPT = frozenset({"Dockerfile", "Containerfile", ".dockerignore"})
 class GitIgnores:
     """Stack of (directory prefix, spec) from .gitignore files, outermost first."""
 
-    specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = field(default_factory=list)
 
     def push(self, prefix: str, lines: list[str]) -> None:
         self.specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))

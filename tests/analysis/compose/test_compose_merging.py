@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dorgu.analysis.compose import parse_compose
+from dorgu.analysis.compose import ComposeProject, parse_compose
 from dorgu.models.app import VolumeKind
 
 BASE = """
@@ -67,7 +67,7 @@ volumes:
 """
 
 
-def _project():  # type: ignore[no-untyped-def]
+def _project() -> ComposeProject:
     return parse_compose([("compose.yml", BASE), ("compose.override.yml", OVERRIDE)])
 
 

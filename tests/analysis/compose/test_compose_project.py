@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dorgu.analysis.compose import compose_components, parse_compose
+from dorgu.analysis.compose import ComposeProject, compose_components, parse_compose
 from dorgu.errors import ParseError
 from dorgu.models.app import ComponentKind, DependencyType, Protocol, VolumeKind
 
@@ -119,9 +119,11 @@ TEXTS = {
 }
 
 
-def _project(**kwargs: object):  # type: ignore[no-untyped-def]
+def _project(
+    *, environment: dict[str, str] | None = None, profiles: tuple[str, ...] = ()
+) -> ComposeProject:
     files = [("compose.yaml", BASE), ("compose.override.yaml", OVERRIDE)]
-    return parse_compose(files, texts=TEXTS, **kwargs)  # type: ignore[arg-type]
+    return parse_compose(files, texts=TEXTS, environment=environment, profiles=profiles)
 
 
 def test_project_services_and_name() -> None:
@@ -194,7 +196,7 @@ def test_components_and_dependencies() -> None:
 
 
 def test_monitoring_profile_activates_flower() -> None:
-    project = _project(profiles=["monitoring"])
+    project = _project(profiles=("monitoring",))
     assert "flower" in [s.name for s in project.services]
 
 

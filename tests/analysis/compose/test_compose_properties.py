@@ -7,8 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dorgu.analysis.compose import compose_components, parse_compose
+from dorgu.analysis.compose.interpolating import interpolate, lookup_in
 from dorgu.analysis.compose.keys import SERVICE_KEYS, TOP_LEVEL_KEYS
-from dorgu.errors import DorguError
+from dorgu.errors import DorguError, ParseError
+from dorgu.models.evidence import Location
 
 _FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -120,3 +122,16 @@ def test_merging_arbitrary_files_raises_only_dorgu_errors(first: object, second:
 def test_arbitrary_dotenv_and_env_file_raise_only_dorgu_errors(text: str) -> None:
     compose = "services:\n  web:\n    image: x\n    env_file: web.env\n    environment: [A]\n"
     _check(compose, texts={".env": text, "web.env": text})
+
+
+@_FAST
+@given(st.text(max_size=80), st.dictionaries(st.sampled_from(["A", "B"]), _text, max_size=2))
+def test_interpolation_of_arbitrary_text_raises_only_parse_errors(
+    text: str, variables: dict[str, str]
+) -> None:
+    try:
+        value, unset = interpolate(text, lookup_in(variables), Location(file="compose.yml"))
+    except ParseError:
+        return
+    assert isinstance(value, str)
+    assert all(name.isidentifier() for name in unset)

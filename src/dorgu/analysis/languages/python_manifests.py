@@ -94,7 +94,7 @@ def _load_toml(path: str, text: str, out: PythonManifests) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        loc = Location(file=path, line=toml_error_line(str(e)))
+        loc = Location(file=path, line=toml_error_line(str(e), text))
         out.diagnostics.append(
             Diagnostic(code="python.manifest.invalid", message=f"invalid TOML: {e}", location=loc)
         )

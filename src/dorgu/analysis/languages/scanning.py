@@ -199,9 +199,10 @@ def version_from_spec(spec: str) -> str | None:
     return match.group(1) if match else None
 
 
-def toml_error_line(message: str) -> int | None:
+def toml_error_line(message: str, text: str) -> int:
+    """The line a ``tomllib`` error points at (the last line for "end of document")."""
     match = _TOML_LINE.search(message)
-    return int(match.group(1)) if match else None
+    return int(match.group(1)) if match else text.count("\n") + 1
 
 
 def quoted_strings(text: str) -> list[str]:

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from lightkube import ApiError, Client, codecs
+from lightkube.types import PatchType
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
@@ -72,7 +73,10 @@ def test_custom_resource_round_trips_with_status_subresource(
 ) -> None:
     kube.create(Widget(metadata=ObjectMeta(name="w1"), spec={"size": 3}), namespace=namespace)
 
-    kube.patch(Widget.Status, "w1", {"status": {"phase": "Ready"}}, namespace=namespace)
+    merge = PatchType.MERGE  # custom resources take no strategic merge patches
+    kube.patch(
+        Widget.Status, "w1", {"status": {"phase": "Ready"}}, namespace=namespace, patch_type=merge
+    )
     # A write to the main resource must not touch status (that is what the subresource means).
     kube.patch(
         Widget, "w1", {"spec": {"size": 4}, "status": {"phase": "Ignored"}}, namespace=namespace

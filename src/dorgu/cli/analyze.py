@@ -26,12 +26,15 @@ def analyze(
     from dorgu.cli.rendering import render_model
     from dorgu.errors import UsageError
     from dorgu.services.analyzing import analyze_path
+    from dorgu.services.configuring import load_settings
 
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path}: not a directory", hint="pass the app directory, not a file inside it")
-    model = analyze_path(
-        path, name=name, build_args=parse_pairs(build_args, flag="--build-arg"), target=target, profiles=profiles
-    )
+    pairs = parse_pairs(build_args, flag="--build-arg")
+    settings = load_settings(path, flags={"app.name": name})
+    for warning in settings.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    model = analyze_path(path, name=name, build_args=pairs, target=target, profiles=profiles, settings=settings)
     if as_json:
         click.echo(json.dumps(model.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True))
     else:

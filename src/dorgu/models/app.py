@@ -120,6 +120,7 @@ class Dependency(_Frozen):
     type: DependencyType
     kind: str | None = None
     required: bool = True
+    external: bool = False  # provided outside the cluster; not generated
     component: str | None = None  # the compose service that provides it, if any
     via: str | None = None  # driver / env / compose / config
     location: Location | None = None
@@ -220,6 +221,7 @@ class AppModel(BaseModel):
 
     name: str
     root: str  # as given by the user, for display only
+    description: str | None = None
     components: list[Component] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     diagnostics: list[Diagnostic] = Field(default_factory=list)

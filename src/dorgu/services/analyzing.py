@@ -8,8 +8,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dorgu.analysis.analyzing import AnalysisOptions, analyze_tree, wants
+from dorgu.analysis.overriding import apply_user_config
 from dorgu.models.app import AppModel
+from dorgu.models.evidence import Location
 from dorgu.services.scanning import ScanLimits, scan_tree
+from dorgu.settings import LayerName, ResolvedSettings, format_key
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +30,14 @@ def analyze_path(
     profiles: Sequence[str] = (),
     environment: Mapping[str, str] | None = None,
     limits: ScanLimits | None = None,
+    settings: ResolvedSettings | None = None,
 ) -> AppModel:
     """Analyse the app(s) under ``path``.
 
     ``environment`` is used for compose interpolation; it defaults to the process environment,
     which is what ``docker compose`` does.  Secret values never reach the model.
+    ``settings`` (from ``dorgu.services.configuring.load_settings``) are applied on top of the
+    inferred facts: what the user states always wins.
     """
     scan = scan_tree(path, wants=wants, limits=limits)
     logger.debug("scanned %d files, loaded %d", len(scan.tree.paths), len(scan.tree.texts))
@@ -43,4 +49,23 @@ def analyze_path(
     )
     model = analyze_tree(scan.tree, name=name or default_app_name(path), root=str(path), options=options)
     model.diagnostics[:0] = scan.diagnostics
+    if settings is not None:
+        model = apply_user_config(model, settings.settings, origins=user_origins(settings))
     return model
+
+
+def user_origins(settings: ResolvedSettings) -> dict[str, Location | None]:
+    """Dotted keys the user set (any layer but defaults) with the place they were set."""
+    origins: dict[str, Location | None] = {}
+    for entry in settings.entries():
+        origin = entry.origin
+        if origin.layer is LayerName.DEFAULT:
+            continue
+        location = Location(file=origin.file, line=origin.line) if origin.file else None
+        key = format_key(entry.key)
+        origins[key] = location
+        # Parents of a set leaf count as set too (e.g. "health.liveness" for its path).
+        parts = key.split(".")
+        for i in range(1, len(parts)):
+            origins.setdefault(".".join(parts[:i]), location)
+    return origins

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dorgu.analysis.compose.interpolating import interpolate
+from dorgu.analysis.compose.interpolating import Protect, interpolate
 from dorgu.analysis.compose.notes import Notes
 from dorgu.errors import ParseError
 from dorgu.models.evidence import Location
@@ -37,6 +37,7 @@ def parse_dotenv(
     file: str,
     notes: Notes,
     lookup: Callable[[str], str | None] = lambda _name: None,
+    protect: Protect | None = None,
 ) -> list[DotenvEntry]:
     """Entries in file order (later duplicates override earlier ones when made a dict).
 
@@ -75,9 +76,9 @@ def parse_dotenv(
             value, consumed = _quoted(value_text[1:], quote, lines, i, location)
             i += consumed
             if quote == '"':
-                value = _expand(value, resolve, location, notes)
+                value = _expand(value, resolve, location, notes, protect)
         else:
-            value = _expand(_strip_comment(value_text), resolve, location, notes)
+            value = _expand(_strip_comment(value_text), resolve, location, notes, protect)
         known[name] = value
         entries.append(DotenvEntry(name, value, number))
     return entries
@@ -114,9 +115,13 @@ def _quoted(
 
 
 def _expand(
-    value: str, resolve: Callable[[str], str | None], location: Location, notes: Notes
+    value: str,
+    resolve: Callable[[str], str | None],
+    location: Location,
+    notes: Notes,
+    protect: Protect | None,
 ) -> str:
-    expanded, unset = interpolate(value, resolve, location)
+    expanded, unset = interpolate(value, resolve, location, protect=protect)
     for name in unset:
         notes.add(
             "compose.unset-variable",

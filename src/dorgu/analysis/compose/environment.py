@@ -110,7 +110,9 @@ def finish_environment(
                 severity=Severity.INFO,
             )
             continue
-        for entry in parse_dotenv(text, file=ref.path, notes=notes, lookup=lookup):
+        for entry in parse_dotenv(
+            text, file=ref.path, notes=notes, lookup=lookup, protect=looks_secret
+        ):
             value = entry.value if entry.value is not None else lookup(entry.name)
             values[entry.name] = (value, Location(file=ref.path, line=entry.line), ref.path)
     for name, env in entries.items():

@@ -4,7 +4,8 @@ A ``ComposeFile`` knows its root-relative path, the directory its relative paths
 against, and the line of every key, so later stages can point at ``file:line``.
 
 Must not: open files (texts are handed in), interpolate keys or top-level ``x-`` extension
-blocks (those are only YAML anchors; their values are interpolated where they are merged in).
+blocks (those are only YAML anchors; their values are interpolated where they are merged in),
+or copy a secret-looking variable's value into the data (it stays ``${NAME}``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from dorgu.analysis.compose.interpolating import Lookup, interpolate_tree
 from dorgu.analysis.compose.notes import Notes
+from dorgu.analysis.secrets import looks_secret
 from dorgu.errors import ParseError
 from dorgu.formats.yamldocs import YamlDocument, load_yaml
 from dorgu.models.evidence import Location
@@ -65,7 +67,9 @@ def load_compose_file(
     data = {
         str(key): value
         if str(key).startswith("x-")
-        else interpolate_tree(value, lookup, locate, on_unset, path=(str(key),))
+        else interpolate_tree(
+            value, lookup, locate, on_unset, path=(str(key),), protect=looks_secret
+        )
         for key, value in document.data.items()
     }
     return ComposeFile(file=file, base_dir=base_dir, data=data, document=document)

@@ -3,6 +3,8 @@
 Must not: read the process environment (callers pass a lookup), interpolate mapping keys, or
 evaluate an operand that is not used (``${A:-${B}}`` does not warn about ``B`` when ``A`` is set).
 Unset variables without a default become empty strings and are reported to the caller.
+Callers may ``protect`` variables (secret-looking ones): those stay ``${NAME}`` in the output,
+so a password interpolated into ``command`` or a healthcheck is never copied into the model.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dorgu.errors import ParseError
 from dorgu.models.evidence import Location
 
 Lookup = Callable[[str], str | None]
+Protect = Callable[[str, str], bool]
 Path = tuple[str | int, ...]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -22,9 +25,10 @@ _MAX_NESTING = 16
 
 
 class _Interpolator:
-    def __init__(self, lookup: Lookup, location: Location) -> None:
+    def __init__(self, lookup: Lookup, location: Location, protect: Protect | None) -> None:
         self.lookup = lookup
         self.location = location
+        self.protect = protect
         self.unset: list[str] = []
 
     def fail(self, message: str, hint: str | None = None) -> ParseError:
@@ -96,7 +100,7 @@ class _Interpolator:
         value = self.lookup(name)
         missing = value is None or (op.startswith(":") and value == "")
         if op in (":-", "-"):
-            return self.expand(operand, depth + 1) if missing else str(value)
+            return self.expand(operand, depth + 1) if missing else self._shown(name, str(value))
         if op in (":?", "?"):
             if missing:
                 message = self.expand(operand, depth + 1) or "is not set"
@@ -104,7 +108,7 @@ class _Interpolator:
                     f"required variable {name} is missing a value: {message}",
                     hint=f"set {name} in the environment or in .env",
                 )
-            return str(value)
+            return self._shown(name, str(value))
         return "" if missing else self.expand(operand, depth + 1)
 
     def _value(self, name: str) -> str:
@@ -112,14 +116,23 @@ class _Interpolator:
         if value is None:
             self.unset.append(name)
             return ""
-        return value
+        return self._shown(name, value)
+
+    def _shown(self, name: str, value: str) -> str:
+        """The value, or the reference itself when the value must not be copied around."""
+        return f"${{{name}}}" if self.protect and self.protect(name, value) else value
 
 
-def interpolate(text: str, lookup: Lookup, location: Location) -> tuple[str, list[str]]:
-    """The expanded text and the names of unset variables that became empty strings."""
+def interpolate(
+    text: str, lookup: Lookup, location: Location, *, protect: Protect | None = None
+) -> tuple[str, list[str]]:
+    """The expanded text and the names of unset variables that became empty strings.
+
+    A variable for which ``protect(name, value)`` is true is left as ``${NAME}``.
+    """
     if "$" not in text:
         return text, []
-    interpolator = _Interpolator(lookup, location)
+    interpolator = _Interpolator(lookup, location, protect)
     return interpolator.expand(text), interpolator.unset
 
 
@@ -130,24 +143,27 @@ def interpolate_tree(
     on_unset: Callable[[str, Location], None],
     *,
     path: Path = (),
+    protect: Protect | None = None,
 ) -> object:
     """A copy of ``data`` with every string value interpolated; keys are left alone."""
     if isinstance(data, str):
         if "$" not in data:
             return data
         location = locate(path)
-        value, unset = interpolate(data, lookup, location)
+        value, unset = interpolate(data, lookup, location, protect=protect)
         for name in unset:
             on_unset(name, location)
         return value
     if isinstance(data, list):
         return [
-            interpolate_tree(item, lookup, locate, on_unset, path=(*path, i))
+            interpolate_tree(item, lookup, locate, on_unset, path=(*path, i), protect=protect)
             for i, item in enumerate(data)
         ]
     if isinstance(data, dict):
         return {
-            key: interpolate_tree(item, lookup, locate, on_unset, path=(*path, key))
+            key: interpolate_tree(
+                item, lookup, locate, on_unset, path=(*path, key), protect=protect
+            )
             for key, item in data.items()
         }
     return data

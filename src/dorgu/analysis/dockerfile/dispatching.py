@@ -68,10 +68,12 @@ def start_stage(instruction: Instruction, build: Build) -> StageState:
         )
         image = words[0].text
     name = _stage_name(words[2].text, build, line) if has_alias else None
-    parent = next((s.index for s in build.stages if s.name == image.lower()), None)
+    parent = build.stage_names.get(image.lower())
     base = build.stages[parent].base_image if parent is not None else image
     stage = StageState(len(build.stages), name, image, platform, parent, base, line)
     build.stages.append(stage)
+    if name is not None:
+        build.stage_names.setdefault(name, stage.index)
     if parent is not None:
         source = build.stages[parent]
         stage.inherit(source)
@@ -92,7 +94,7 @@ def _stage_name(raw: str, build: Build, line: int) -> str:
         build.diagnostics.info(
             "stage-name-casing", f"stage name {shown(raw)!r} should be lowercase", line
         )
-    if any(stage.name == name for stage in build.stages):
+    if name in build.stage_names:
         build.diagnostics.add(
             "duplicate-stage-name", f"stage name {shown(name)!r} is already used", line
         )
@@ -271,11 +273,9 @@ def _copy(instruction: Instruction, build: Build, stage: StageState) -> None:
     if not source:
         build.diagnostics.add("syntax", "COPY --from requires a stage or image", line)
         return
-    earlier = build.stages[: stage.index]
-    index = find_stage(source, earlier)
+    index = find_stage(source, build.stage_names, before=stage.index)
     if index is None and (
-        (source.isascii() and source.isdigit())
-        or any(s.name == source.lower() for s in build.stages[stage.index :])
+        (source.isascii() and source.isdigit()) or source.lower() in build.stage_names
     ):
         build.diagnostics.add(
             "unknown-stage",

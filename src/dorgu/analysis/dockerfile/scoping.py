@@ -11,7 +11,7 @@ value) or decide anything about instruction semantics.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dorgu.analysis.dockerfile.diagnosing import Diagnostics
@@ -55,6 +55,7 @@ class Build:
     used_build_args: set[str] = field(default_factory=set)
     arg_records: list[BuildArg] = field(default_factory=list)
     stages: list[StageState] = field(default_factory=list)
+    stage_names: dict[str, int] = field(default_factory=dict)  # first stage with each name
     expanded: int = 0
 
     def __post_init__(self) -> None:
@@ -72,16 +73,34 @@ class Build:
         return Var(VarKind.VALUE, value)
 
 
-def stage_scope(build: Build, stage: StageState) -> dict[str, Var]:
-    """Variables visible inside ``stage``: its ARGs, overridden by its ENV."""
-    scope: dict[str, Var] = {name: Var(VarKind.HIDDEN) for name in build.meta}
-    scope.update(stage.args)
-    for name, entry in stage.env.items():
-        if entry.secret or entry.value is None:
-            scope[name] = Var(VarKind.SECRET)
-        else:
-            scope[name] = Var(VarKind.VALUE, entry.value)
-    return scope
+class StageScope(Mapping[str, Var]):
+    """Variables visible inside a stage, looked up lazily: ENV, then ARGs, then hidden globals.
+
+    A view, not a copy: building a dict per expansion would make long Dockerfiles quadratic.
+    """
+
+    def __init__(self, build: Build, stage: StageState) -> None:
+        self._meta = build.meta
+        self._stage = stage
+
+    def __getitem__(self, name: str) -> Var:
+        entry = self._stage.env.get(name)
+        if entry is not None:
+            if entry.secret or entry.value is None:
+                return Var(VarKind.SECRET)
+            return Var(VarKind.VALUE, entry.value)
+        var = self._stage.args.get(name)
+        if var is not None:
+            return var
+        if name in self._meta:
+            return Var(VarKind.HIDDEN)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._stage.env, *self._stage.args, *self._meta]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def expand_word(
@@ -94,7 +113,7 @@ def expand_word(
 ) -> Expansion:
     """Expand ``text`` in ``stage`` (or in FROM-line scope when None), reporting problems."""
     if scope is None:
-        scope = build.meta if stage is None else stage_scope(build, stage)
+        scope = build.meta if stage is None else StageScope(build, stage)
     keep = stage is not None and not stage.from_scratch
     result = expand(text, scope, build.escape, keep_undefined=keep)
     build.expanded += result.size

@@ -8,7 +8,7 @@ diagnostics, or store secret values (``EnvEntry.value`` is None for secrets).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from dorgu.analysis.dockerfile.instructions import Instruction
@@ -109,25 +109,41 @@ class StageState:
         self.healthcheck = parent.healthcheck
         self.volumes = dict(parent.volumes)
 
-    def runtime_env(self) -> dict[str, str]:
-        """ENV values a running container sees (secret ones left out)."""
-        return {k: e.value for k, e in self.env.items() if e.value is not None and not e.secret}
+    def runtime_env(self) -> Mapping[str, str]:
+        """ENV values a running container sees (secret ones left out), as a view."""
+        return RuntimeEnv(self.env)
+
+
+class RuntimeEnv(Mapping[str, str]):
+    """Non-secret ENV values of a stage, looked up without copying."""
+
+    def __init__(self, env: Mapping[str, EnvEntry]) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> str:
+        entry = self._env[name]
+        if entry.secret or entry.value is None:
+            raise KeyError(name)
+        return entry.value
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, e in self._env.items() if not e.secret and e.value is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def valid_stage_name(name: str) -> bool:
     return bool(_STAGE_NAME.match(name))
 
 
-def find_stage(reference: str, stages: Sequence[StageState]) -> int | None:
-    """Index of the stage ``reference`` names (an alias, or a number for COPY --from)."""
+def find_stage(reference: str, names: Mapping[str, int], *, before: int) -> int | None:
+    """Index of the stage before ``before`` that ``reference`` names (alias or number)."""
     if reference.isascii() and reference.isdigit():
         number = int(reference)
-        return number if number < len(stages) else None
-    lowered = reference.lower()
-    for stage in stages:
-        if stage.name == lowered:
-            return stage.index
-    return None
+        return number if number < before else None
+    index = names.get(reference.lower())
+    return index if index is not None and index < before else None
 
 
 def with_line(instruction: Instruction, line: int) -> Instruction:

@@ -53,7 +53,8 @@ class _Func:
 class _GoFile:
     text: Text
     groups: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)  # var -> defs
-    closures: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    # (body start, body end, closure param, prefix, parent var, call offset)
+    closures: list[tuple[int, int, str, str, str, int]] = field(default_factory=list)
     funcs: list[_Func] = field(default_factory=list)
     func_starts: list[int] = field(default_factory=list)
 
@@ -69,7 +70,9 @@ def _parse(text: Text) -> _GoFile:
         defs.sort()
     for match in _CHI_ROUTE.finditer(code):
         end = block_end(code, match.end() - 1)
-        file.closures.append((match.end(), end, match.group(3), match.group(2), match.group(1)))
+        file.closures.append(
+            (match.end(), end, match.group(3), match.group(2), match.group(1), match.start())
+        )
     for match in _FUNC.finditer(code):
         param = _ROUTER_PARAM.search(match.group(2))
         end = block_end(code, match.end() - 1)
@@ -110,8 +113,8 @@ class _Resolver:
             return ""
         inner = [c for c in file.closures if c[0] <= offset < c[1] and c[2] == var]
         if inner:
-            start, _, _, prefix, parent = max(inner)
-            return join_paths(self.prefix(file, parent, start, depth + 1), prefix)
+            _, _, _, prefix, parent, call = max(inner)
+            return join_paths(self.prefix(file, parent, call, depth + 1), prefix)
         defs = file.groups.get(var, [])
         index = bisect.bisect_left(defs, (offset, "", "")) - 1
         if index >= 0:

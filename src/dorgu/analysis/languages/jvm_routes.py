@@ -55,7 +55,7 @@ _MICRONAUT_VERBS = {
 }
 _CLIENT_MARKERS = frozenset({"FeignClient", "RegisterRestClient", "Client", "HttpExchange"})
 _QUERY_ANNOTATIONS = frozenset({"RequestParam", "QueryParam", "QueryValue", "RestQuery"})
-_SCAN_LIMIT = 8000
+_BRACKET = re.compile(r"[()\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -88,19 +88,16 @@ def blank(text: str) -> tuple[str, str]:
     return "".join(code), "".join(shape)
 
 
-def balanced_end(shape: str, start: int, limit: int = _SCAN_LIMIT) -> int | None:
-    """Index just past the bracket closing the one at ``start`` (strings must be blanked)."""
-    depth = 0
-    stop = min(len(shape), start + limit)
-    for i in range(start, stop):
-        ch = shape[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
+def bracket_pairs(shape: str) -> dict[int, int]:
+    """Index of each opening bracket -> index just past its closer, in one linear pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACKET.finditer(shape):
+        if m.group() in "([{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.end()
+    return pairs
 
 
 def split_top(text: str, sep: str = ",") -> list[str]:
@@ -139,7 +136,8 @@ def _parse_args(raw: str) -> dict[str, str]:
     return args
 
 
-def _annotations(code: str, shape: str) -> list[_Annotation]:
+def _annotations(code: str, shape: str, pairs: dict[int, int] | None = None) -> list[_Annotation]:
+    pairs = bracket_pairs(shape) if pairs is None else pairs
     found: list[_Annotation] = []
     for m in _ANNOTATION.finditer(shape):
         end, args = m.end(), {}
@@ -147,8 +145,8 @@ def _annotations(code: str, shape: str) -> list[_Annotation]:
         while paren < len(shape) and shape[paren] in " \t":
             paren += 1
         if paren < len(shape) and shape[paren] == "(":
-            close = balanced_end(shape, paren)
-            if close is not None:
+            close = pairs.get(paren)
+            if close is not None and close - paren < 8000:
                 args = _parse_args(code[paren + 1 : close - 1])
                 end = close
         found.append(_Annotation(m.group(1).rsplit(".", 1)[-1], m.start(), end, args))
@@ -190,13 +188,15 @@ def _strings(expr: str | None, constants: dict[str, str]) -> list[str] | None:
     return values
 
 
-def _query_params(code: str, shape: str, start: int) -> tuple[RouteParam, ...]:
+def _query_params(
+    code: str, shape: str, start: int, pairs: dict[int, int]
+) -> tuple[RouteParam, ...]:
     """Query parameters declared on the method whose name follows ``start``."""
     paren = shape.find("(", start, start + 1000)
     if paren < 0:
         return ()
-    close = balanced_end(shape, paren)
-    if close is None:
+    close = pairs.get(paren)
+    if close is None or close - paren > 8000:
         return ()
     params: list[RouteParam] = []
     for part in split_top(code[paren + 1 : close - 1]):
@@ -240,7 +240,8 @@ def extract_jvm_routes(text: str, *, file: str, global_prefix: str = "") -> list
     class_starts = [m.start() for m in _CLASS_DECL.finditer(shape)]
     contexts: dict[int, tuple[list[str], bool]] = {}  # class decl offset -> (prefixes, skip)
     routes: list[Route] = []
-    annotations = _annotations(code, shape)
+    pairs = bracket_pairs(shape)
+    annotations = _annotations(code, shape, pairs)
     for group in _groups(shape, annotations):
         names = {a.name: a for a in group}
         decl = _DECLARATION.match(shape, group[-1].end)
@@ -261,7 +262,7 @@ def extract_jvm_routes(text: str, *, file: str, global_prefix: str = "") -> list
         query: tuple[RouteParam, ...] | None = None
         for method, paths, ann in _mappings(names, constants, micronaut):
             if query is None:
-                query = _query_params(code, shape, group[-1].end)
+                query = _query_params(code, shape, group[-1].end, pairs)
             line = text.count("\n", 0, ann.start) + 1
             for prefix in prefixes:
                 for sub in paths:

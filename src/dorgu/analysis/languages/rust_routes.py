@@ -36,6 +36,8 @@ _AXUM_VERB = re.compile(
     r"(?<![\w:])(?:routing::|axum::routing::)?(get|post|put|delete|patch|head|options|trace|any)(?:_service)?\s*\("
 )
 _AXUM_FILTER = re.compile(r"MethodFilter::([A-Z]+)")
+_MAX_ITEMS = 500  # scopes, bindings and resources considered per file
+_STRUCTURE = re.compile(r"[()\[\]{};]")
 _DEFINITION = re.compile(
     r"\bfn\s+(\w+)\s*(?:<[^<>{};]*>)?\s*\(|\blet\s+(?:mut\s+)?(\w+)\s*(?::[^=;]{0,200})?="
 )
@@ -46,42 +48,55 @@ class _File:
     text: Text
     scopes: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, prefix
     definitions: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, name
+    ends: dict[int, int] = field(default_factory=dict)  # expression start -> end
 
 
-def _statement_end(code: str, start: int, limit: int = 200_000) -> int:
-    """End of the expression starting at ``start``: ``;`` at depth 0 or an unmatched closer."""
+def _statement_ends(code: str, starts: list[int]) -> dict[int, int]:
+    """For each start: the ``;`` at its depth or the closer leaving it, in one linear pass."""
+    ends: dict[int, int] = {}
+    pending: list[tuple[int, int]] = []  # (depth at start, start), depths non-decreasing
+    queue = sorted(set(starts), reverse=True)
     depth = 0
-    for i in range(start, min(len(code), start + limit)):
-        ch = code[i]
+    for m in _STRUCTURE.finditer(code):
+        while queue and queue[-1] <= m.start():
+            pending.append((depth, queue.pop()))
+        ch = m.group()
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-            if depth < 0:
-                return i
-        elif ch == ";" and depth == 0:
-            return i
-    return min(len(code), start + limit)
+            while pending and pending[-1][0] > depth:
+                ends[pending.pop()[1]] = m.start()
+        else:
+            while pending and pending[-1][0] == depth:
+                ends[pending.pop()[1]] = m.start()
+    for start in [*queue, *(s for _, s in pending)]:
+        ends[start] = len(code)
+    return ends
 
 
 def _index(text: Text) -> _File:
     code = text.code
     file = _File(text)
-    for m in _SCOPE.finditer(code):
-        file.scopes.append((m.start(), _statement_end(code, m.end()), m.group(1)))
+    scopes = list(_SCOPE.finditer(code))[:_MAX_ITEMS]
+    lets = [m for m in _DEFINITION.finditer(code) if m.group(2)][:_MAX_ITEMS]
+    resources = list(_RESOURCE.finditer(code))[:_MAX_ITEMS]
+    file.ends = _statement_ends(code, [m.end() for m in (*scopes, *lets, *resources)])
+    for m in scopes:
+        file.scopes.append((m.start(), file.ends[m.end()], m.group(1)))
     for m in _NEST.finditer(code):
         paren = code.index("(", m.start())
         args = call_args(code, paren)
         second = (args or "").split(",", 1)[-1]
         if _NEST_TARGET.match(second) is None and args is not None:
             file.scopes.append((m.end(), paren + len(args) + 1, m.group(1)))
-    for m in _DEFINITION.finditer(code):
+    for m in list(_DEFINITION.finditer(code))[: 2 * _MAX_ITEMS]:
         if m.group(1):
             brace = code.find("{", m.end(), m.end() + 2000)
             if brace > 0 and ";" not in code[m.end() : brace]:
                 file.definitions.append((m.start(), block_end(code, brace), m.group(1)))
-        else:
-            file.definitions.append((m.start(), _statement_end(code, m.end()), m.group(2)))
+        elif m.end() in file.ends:
+            file.definitions.append((m.start(), file.ends[m.end()], m.group(2)))
     return file
 
 
@@ -184,7 +199,7 @@ def _routes_in(file: _File, prefixes: _Prefixes, findings: Findings, rocket: boo
         for verb in verbs:
             findings.route(verb, path, text.loc(m.start()), rule)
     for m in _RESOURCE.finditer(code):
-        body = code[m.end() : _statement_end(code, m.end())]
+        body = code[m.end() : file.ends.get(m.end(), m.end())][:20_000]
         verbs = [v.upper() for v in _ACTIX_VERB.findall(body)] + _ACTIX_METHOD.findall(body)
         path = join_paths(prefixes.at(file, m.start()), _template(m.group(1)))
         for verb in verbs or (["ANY"] if ".to(" in body else []):

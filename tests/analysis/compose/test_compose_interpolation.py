@@ -141,3 +141,28 @@ def test_extension_blocks_are_not_interpolated_on_their_own() -> None:
     compose = "x-unused:\n  value: ${NEVER:?boom}\nservices:\n  web:\n    image: app\n"
     project = parse_compose([("compose.yml", compose)])
     assert project.service("web").image == "app"
+
+
+def test_secret_variables_stay_references_outside_the_environment() -> None:
+    compose = """
+services:
+  cache:
+    image: redis:7
+    command: redis-server --requirepass ${REDIS_PASSWORD}
+    healthcheck:
+      test: ["CMD-SHELL", "redis-cli -a ${REDIS_PASSWORD:?needed} ping"]
+  app:
+    image: app
+    command: ["app", "--db", "${DB_URL}", "--level", "${LEVEL}"]
+"""
+    project = parse_compose(
+        [("compose.yml", compose)],
+        texts={".env": "REDIS_PASSWORD=hunter2\nDB_URL=postgres://u:pw@db/x\nLEVEL=info\n"},
+    )
+    cache = project.service("cache")
+    assert cache.command == ("redis-server", "--requirepass", "${REDIS_PASSWORD}")
+    assert cache.healthcheck is not None
+    assert cache.healthcheck.test == ("/bin/sh", "-c", "redis-cli -a ${REDIS_PASSWORD} ping")
+    assert project.service("app").command == ("app", "--db", "${DB_URL}", "--level", "info")
+    assert "hunter2" not in repr(project)
+    assert "u:pw" not in repr(project)

@@ -34,6 +34,21 @@ AUTOMATIC_ARGS = frozenset(
         "TARGETSTAGE",
     }
 )
+# Set by nearly every base image: kept as written without a diagnostic.
+BASE_IMAGE_VARIABLES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "HOSTNAME",
+        "LANG",
+        "LC_ALL",
+        "LD_LIBRARY_PATH",
+        "JAVA_HOME",
+        "GOPATH",
+        "PYTHONPATH",
+        "NODE_PATH",
+    }
+)
 _SHOWN = 60
 MAX_TOTAL_EXPANSION = 4 * 1024 * 1024  # characters substituted over a whole Dockerfile
 
@@ -136,6 +151,8 @@ def expand_word(
             line,
         )
     for name in result.undefined:
+        if keep and name in BASE_IMAGE_VARIABLES:
+            continue
         if keep:
             diagnostics.info(
                 "base-image-variable",

@@ -79,7 +79,11 @@ def test_custom_resource_round_trips_with_status_subresource(
     )
     # A write to the main resource must not touch status (that is what the subresource means).
     kube.patch(
-        Widget, "w1", {"spec": {"size": 4}, "status": {"phase": "Ignored"}}, namespace=namespace
+        Widget,
+        "w1",
+        {"spec": {"size": 4}, "status": {"phase": "Ignored"}},
+        namespace=namespace,
+        patch_type=merge,
     )
 
     widget = kube.get(Widget, "w1", namespace=namespace)

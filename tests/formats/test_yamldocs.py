@@ -74,3 +74,21 @@ def test_arbitrary_text_raises_only_dorgu_errors(text):
         load_yaml_documents(text, file="fuzz.yaml")
     except DorguError:
         pass
+
+
+def test_scalars_follow_the_yaml_1_2_core_schema():
+    doc = load_yaml(
+        "ports: [22:22, 8080:80]\nflags: [yes, no, on, off, true, False]\nn: [0o17, 0x1f, 1.5, ~, null, 2024-01-01]\n"
+        "off: 1\nq: '123'\n",
+        file="c.yaml",
+    )
+    assert doc.data["ports"] == ["22:22", "8080:80"]
+    assert doc.data["flags"] == ["yes", "no", "on", "off", True, False]
+    assert doc.data["n"] == [15, 31, 1.5, None, None, "2024-01-01"]
+    assert doc.data["off"] == 1
+    assert doc.data["q"] == "123"
+
+
+def test_null_keys_are_refused():
+    with pytest.raises(ParseError, match="null"):
+        load_yaml("~: 1\n", file="k.yaml")

@@ -9,6 +9,7 @@ construct Python objects are refused by the safe resolver.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,8 @@ class _Builder:
 
     def _construct_scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
+        if not node.style and tag in _IMPLICIT_TAGS:  # plain style: None (py) or "" (libyaml)
+            return resolve_plain_scalar(node.value)
         if tag == "tag:yaml.org,2002:str" or tag is None:
             return node.value
         if tag in _SCALAR_TAGS:
@@ -111,6 +114,8 @@ class _Builder:
                 )
             self._tick(key_node)
             key = self._construct_scalar(key_node)
+            if key is None:
+                raise ParseError("empty (null) mapping key", file=self.file, line=key_node.start_mark.line + 1)
             key_text = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
             if key_text in result:
                 raise ParseError(
@@ -138,6 +143,48 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._build_mapping(node, path, depth + 1, True)
         raise ParseError("unsupported YAML node", file=self.file, line=node.start_mark.line + 1)
+
+
+_IMPLICIT_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:timestamp",
+    }
+)
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+def resolve_plain_scalar(text: str) -> Any:
+    """Resolve an unquoted scalar with the YAML 1.2 core schema (what compose and Kubernetes
+    use): ``22:22`` stays a string (no base-60), ``yes``/``on`` stay strings, no timestamps."""
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT10.match(text):
+        return int(text)
+    if _INT8.match(text):
+        return int(text[2:], 8)
+    if _INT16.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
 
 
 _SCALAR_TAGS = frozenset(

@@ -168,9 +168,8 @@ def test_range_specs_expand_pairwise(
     ]
 
 
-def test_unquoted_base_60_port_is_recovered_with_a_warning() -> None:
-    compose = "services:\n  git:\n    image: gitea\n    ports:\n      - 2222:22\n"
+def test_unquoted_port_mappings_are_read_as_strings_not_base_60() -> None:
+    compose = "services:\n  git:\n    image: gitea\n    ports:\n      - 2222:22\n      - 22:22\n"
     project = parse_compose([("compose.yml", compose)])
-    assert [(p.published, p.target) for p in project.service("git").ports] == [(2222, 22)]
-    (diagnostic,) = project.diagnostics
-    assert diagnostic.code == "compose.unquoted-port"
+    assert [(p.published, p.target) for p in project.service("git").ports] == [(2222, 22), (22, 22)]
+    assert not project.diagnostics

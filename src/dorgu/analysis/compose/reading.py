@@ -185,16 +185,6 @@ class _Reader:
         return results
 
     def read_port(self, item: object, location: Location) -> list[PortMapping]:
-        if isinstance(item, int) and not isinstance(item, bool) and item > 65535:
-            # YAML 1.1 reads an unquoted ``2222:22`` as the base-60 number 133342.
-            recovered = f"{item // 60}:{item % 60}"
-            self.notes.add(
-                "compose.unquoted-port",
-                f"service {self.name!r}: port {item} looks like {recovered!r} read as a "
-                "base-60 number; quote port mappings",
-                location,
-            )
-            item = recovered
         return parse_port(item, location)
 
     def read_volume(self, item: object, location: Location) -> Mount:

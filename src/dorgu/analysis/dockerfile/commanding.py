@@ -3,7 +3,7 @@
 Exec form is a JSON array of strings; anything else (including invalid JSON) is shell form,
 stored as the stage's SHELL plus the command text.  Commands are not variable-expanded (Docker
 leaves that to the shell at run time).  Must not: store arguments that look like secret values
-(they are replaced by ``<redacted>``).
+(see ``redacting``).
 """
 
 from __future__ import annotations
@@ -12,25 +12,15 @@ import re
 
 from dorgu.analysis.dockerfile.healthchecks import detect_http_probe, parse_duration
 from dorgu.analysis.dockerfile.instructions import Instruction
-from dorgu.analysis.dockerfile.results import REDACTED
+from dorgu.analysis.dockerfile.redacting import redact_text
 from dorgu.analysis.dockerfile.scoping import Build, shown
 from dorgu.analysis.dockerfile.splitting import NotStringArrayError, parse_json_array, split_words
 from dorgu.analysis.dockerfile.stages import Command, HealthcheckEntry, StageState
-from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import HealthCheck
 from dorgu.models.evidence import Location
 
-_TOKEN = re.compile(r"\S+")
 _RETRIES = re.compile(r"^[+-]?\d{1,9}$")
 _DURATION_FLAGS = ("interval", "timeout", "start-period", "start-interval")
-
-
-def redact_argument(text: str) -> str:
-    """``text`` with secret-looking tokens replaced (all of it if the secret spans tokens)."""
-    if not looks_secret("", text):
-        return text
-    cleaned = _TOKEN.sub(lambda m: REDACTED if looks_secret("", m.group()) else m.group(), text)
-    return REDACTED if looks_secret("", cleaned) else cleaned
 
 
 def parse_command(
@@ -48,7 +38,7 @@ def parse_command(
         )
         return None
     if argv is not None:
-        return Command(tuple(redact_argument(a) for a in argv), shell_form=False, line=line)
+        return Command(tuple(redact_text(a) for a in argv), shell_form=False, line=line)
     if text.lstrip().startswith("["):
         build.diagnostics.info(
             "invalid-json", f"{keyword} argument is not valid JSON; using the shell form", line
@@ -56,7 +46,7 @@ def parse_command(
     if not text.strip():
         build.diagnostics.add("syntax", f"{keyword} requires a command", line)
         return None
-    return Command((*stage.shell, redact_argument(text.strip())), shell_form=True, line=line)
+    return Command((*stage.shell, redact_text(text.strip())), shell_form=True, line=line)
 
 
 def _note_repeat(instruction: Instruction, build: Build, stage: StageState) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from dorgu.analysis.dockerfile.instructions import Instruction
+from dorgu.analysis.dockerfile.redacting import carries_secret
 from dorgu.analysis.dockerfile.results import REDACTED, BuildArg
 from dorgu.analysis.dockerfile.scoping import AUTOMATIC_ARGS, Build, expand_word, shown
 from dorgu.analysis.dockerfile.splitting import split_words
@@ -48,7 +49,7 @@ def _pairs(instruction: Instruction, build: Build) -> list[tuple[str, str]]:
     for word in words:
         name, sep, value = word.text.partition("=")
         if not sep:
-            shown_word = shown(word.text) if not looks_secret("", word.text) else "a word"
+            shown_word = "a word" if carries_secret(word.text) else shown(word.text)
             build.diagnostics.add(
                 "syntax", f"{keyword}: can't find '=' in {shown_word!r}; use name=value", line
             )
@@ -67,7 +68,12 @@ def dispatch_env(instruction: Instruction, build: Build, stage: StageState) -> N
             continue
         value = expand_word(build, raw_value, line=line, stage=stage)
         name_secret = looks_secret(name)
-        secret = value.tainted or name_secret or looks_secret(name, value.text)
+        secret = (
+            value.tainted
+            or name_secret
+            or looks_secret(name, value.text)
+            or carries_secret(value.text)
+        )
         if name_secret and not value.tainted and value.text:
             build.diagnostics.add(
                 "secrets-used-in-arg-or-env",
@@ -94,7 +100,7 @@ def dispatch_label(instruction: Instruction, build: Build, stage: StageState) ->
             build.diagnostics.add("syntax", "LABEL names can not be blank", line)
             continue
         value = expand_word(build, raw_value, line=line, stage=stage).text
-        if looks_secret("", value):
+        if carries_secret(value):
             value = REDACTED
         stage.labels[name] = (value, line)
 
@@ -122,7 +128,7 @@ def dispatch_arg(instruction: Instruction, build: Build, stage: StageState | Non
             var.kind is VarKind.SECRET
             or tainted
             or name_secret
-            or (default is not None and looks_secret(name, default))
+            or (default is not None and (looks_secret(name, default) or carries_secret(default)))
         )
         if name_secret and default:
             build.diagnostics.add(

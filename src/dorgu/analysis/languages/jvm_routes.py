@@ -8,6 +8,7 @@ skipped rather than guessed.  Must not: open files or read the environment.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ _MICRONAUT_VERBS = {
 }
 _CLIENT_MARKERS = frozenset({"FeignClient", "RegisterRestClient", "Client", "HttpExchange"})
 _QUERY_ANNOTATIONS = frozenset({"RequestParam", "QueryParam", "QueryValue", "RestQuery"})
+MAX_FILE_ROUTES = 500
 _BRACKET = re.compile(r"[()\[\]{}]")
 
 
@@ -241,8 +243,11 @@ def extract_jvm_routes(text: str, *, file: str, global_prefix: str = "") -> list
     contexts: dict[int, tuple[list[str], bool]] = {}  # class decl offset -> (prefixes, skip)
     routes: list[Route] = []
     pairs = bracket_pairs(shape)
+    newlines = [m.start() for m in re.finditer("\n", text)]
     annotations = _annotations(code, shape, pairs)
     for group in _groups(shape, annotations):
+        if len(routes) >= MAX_FILE_ROUTES:
+            break
         names = {a.name: a for a in group}
         decl = _DECLARATION.match(shape, group[-1].end)
         if decl is not None:
@@ -263,7 +268,7 @@ def extract_jvm_routes(text: str, *, file: str, global_prefix: str = "") -> list
         for method, paths, ann in _mappings(names, constants, micronaut):
             if query is None:
                 query = _query_params(code, shape, group[-1].end, pairs)
-            line = text.count("\n", 0, ann.start) + 1
+            line = bisect.bisect_left(newlines, ann.start) + 1
             for prefix in prefixes:
                 for sub in paths:
                     sub = _MICRONAUT_QUERY.sub("", sub) if micronaut else sub

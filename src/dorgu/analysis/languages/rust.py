@@ -126,7 +126,7 @@ class RustAnalyzer:
                 findings.diagnose(
                     "rust.cargo.invalid",
                     f"invalid Cargo.toml: {e}",
-                    Location(file=path, line=toml_error_line(str(e))),
+                    Location(file=path, line=toml_error_line(str(e), text)),
                 )
                 continue
             package = data.get("package")

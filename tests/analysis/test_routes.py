@@ -15,6 +15,10 @@ from dorgu.analysis.routes import join_paths, normalize_path, path_params
         ("^articles/(?P<year>[0-9]{4})/$", "/articles/{year}"),
         ("", "/"),
         ("//double//slash", "/double/slash"),
+        ("/files/{*rest}", "/files/{rest}"),
+        ("/docs/{**slug}", "/docs/{slug}"),
+        ("/items/{id?}", "/items/{id}"),
+        ("/page/{n=1}", "/page/{n}"),
     ],
 )
 def test_every_framework_syntax_becomes_openapi_style(raw, expected):

@@ -21,7 +21,10 @@ def test_token_for_unprivileged_service_account_is_denied_then_allowed_by_a_role
 ) -> None:
     kube.create(ServiceAccount(metadata=ObjectMeta(name="reader")), namespace=namespace)
     token_request = kube.create(
-        ServiceAccount.Token(spec=TokenRequestSpec(audiences=[], expirationSeconds=600)),
+        ServiceAccount.Token(
+            metadata=ObjectMeta(name="reader", namespace=namespace),
+            spec=TokenRequestSpec(audiences=[], expirationSeconds=600),
+        ),
         "reader",
         namespace=namespace,
     )

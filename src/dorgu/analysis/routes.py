@@ -13,6 +13,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [id]
     (re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)\??"), r"{\1}"),  # Express/Gin/Rails :id
     (re.compile(r"(?<=/)\*([A-Za-z_][A-Za-z0-9_]*)"), r"{\1}"),  # Gin/Rails *path
+    (re.compile(r"\{\*{1,2}([A-Za-z_][A-Za-z0-9_]*)\}"), r"{\1}"),  # axum {*rest}, ASP.NET {**slug}
+    (re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:[?]|=[^{}]*)?\}"), r"{\1}"),  # ASP.NET {id?} / {x=1}
     (re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}"), r"{\1}"),  # {id:int} / {id:[0-9]+}
 )
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

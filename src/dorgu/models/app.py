@@ -96,7 +96,7 @@ class Endpoint(_Frozen):
 
 class RouteParam(_Frozen):
     name: str
-    location: str = "path"  # path | query | header | body
+    location: str = "path"  # path | query | header | cookie | body
     required: bool = True
     type: str | None = None
 

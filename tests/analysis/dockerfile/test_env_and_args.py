@@ -144,3 +144,17 @@ def test_diagnostics_never_quote_secret_values() -> None:
     dumped = info.model_dump_json()
     assert "hunter2" not in dumped
     assert "ghp_" not in dumped
+
+
+def test_secrets_embedded_as_assignments_are_caught() -> None:
+    text = (
+        "FROM a\nENV OPTS SECRET_KEY=abc123 debug=1\n"
+        "ENV JAVA_OPTS=-Dspring.datasource.password=pw999\n"
+        "LABEL com.example.api-key=k-42 org.opencontainers.image.authors=dev@example.com\n"
+        'CMD ["sh", "-c", "DB_PASSWORD=pw777 exec app"]\n'
+    )
+    info = parse_dockerfile(text)
+    dumped = info.model_dump_json()
+    for value in ("abc123", "pw999", "k-42", "pw777"):
+        assert value not in dumped
+    assert dict(info.labels)["org.opencontainers.image.authors"] == "dev@example.com"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dockerfile_samples as samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dorgu.analysis.dockerfile import parse_dockerfile
 from dorgu.errors import DorguError
 from dorgu.models.app import Protocol
+
+from . import dockerfile_samples as samples
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dockerfile_samples as samples
-
 from dorgu.analysis.dockerfile import parse_dockerfile
 from dorgu.models.app import Protocol
+
+from . import dockerfile_samples as samples
 
 
 def test_python_multi_stage_with_heredoc_and_secret_env() -> None:

@@ -100,7 +100,8 @@ def dispatch_label(instruction: Instruction, build: Build, stage: StageState) ->
             build.diagnostics.add("syntax", "LABEL names can not be blank", line)
             continue
         value = expand_word(build, raw_value, line=line, stage=stage).text
-        if carries_secret(value):
+        last_segment = name.rsplit(".", 1)[-1].replace("-", "_")
+        if value and (looks_secret(last_segment, value) or carries_secret(value)):
             value = REDACTED
         stage.labels[name] = (value, line)
 

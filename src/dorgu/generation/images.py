@@ -1,0 +1,130 @@
+"""Container image references: parse, and choose what to deploy.
+
+Built components never get ``:latest`` by default: the tag is the ``image.tag`` setting (flag
+``--image-tag``), else the git tag at HEAD, else the short commit sha, else ``0.1.0`` with a
+warning.  ``image.registry`` prefixes the repository; repositories are lower-cased.  Image-only
+services keep the reference the user wrote; a missing or ``latest`` tag gives a warning.
+
+Must not run git or read files: git facts arrive in ``GitInfo``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dorgu.generation.diagnosing import warning
+from dorgu.models.app import Component, ComponentKind
+from dorgu.models.config import EffectiveSettings
+from dorgu.models.evidence import Diagnostic
+
+from dorgu.generation.inputs import GitInfo
+
+FALLBACK_TAG = "0.1.0"
+_TAG_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+_REPO_BAD = re.compile(r"[^a-z0-9._/-]+")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """``registry/repository:tag@digest``; ``registry`` only when the first part is a host."""
+
+    repository: str
+    registry: str | None = None
+    tag: str | None = None
+    digest: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.registry}/{self.repository}" if self.registry else self.repository
+        if self.tag:
+            text += f":{self.tag}"
+        if self.digest:
+            text += f"@{self.digest}"
+        return text
+
+
+@dataclass(frozen=True)
+class ImageChoice:
+    image: str
+    tag: str | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def parse_image(reference: str) -> ImageRef:
+    """Split an image reference; the registry is the first segment if it looks like a host."""
+    text, _, digest = reference.strip().partition("@")
+    head, _, last = text.rpartition("/")
+    name, _, tag = last.partition(":")
+    path = f"{head}/{name}" if head else name
+    first, sep, rest = path.partition("/")
+    registry = None
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        registry, path = first, rest
+    return ImageRef(path, registry=registry, tag=tag or None, digest=digest or None)
+
+
+def sanitize_tag(tag: str) -> str:
+    """A valid image tag: ``[A-Za-z0-9_.-]``, not starting with ``.`` or ``-``, <= 128 chars."""
+    cleaned = _TAG_BAD.sub("-", tag).lstrip(".-")[:128]
+    return cleaned or FALLBACK_TAG
+
+
+def _repository(text: str) -> str:
+    parts = [p.strip("._-") for p in _REPO_BAD.sub("-", text.lower()).split("/")]
+    return "/".join(p for p in parts if p) or "app"
+
+
+def choose_image(
+    component: Component,
+    *,
+    settings: EffectiveSettings,
+    git: GitInfo,
+    default_repository: str,
+    own_settings: bool,
+) -> ImageChoice:
+    """The image to deploy for ``component`` and its tag (for the version label).
+
+    ``own_settings``: ``image.repository`` applies (single-app projects only).
+    """
+    if component.kind is not ComponentKind.APP and component.image:
+        return _pinned(component)
+    written = parse_image(component.image) if component.image else None
+    configured = settings.image.repository if own_settings else None
+    repository = _repository(configured or (written.repository if written else default_repository))
+    registry = settings.image.registry or (written.registry if written else None)
+    if registry:
+        registry = registry.strip().rstrip("/").lower()
+    diagnostics: list[Diagnostic] = []
+    if settings.image.tag:
+        tag = sanitize_tag(settings.image.tag)
+        if tag == "latest":
+            diagnostics.append(warning(
+                "image-latest", f"{component.name}: image tag 'latest' was asked for; "
+                "it is not reproducible (pass --image-tag with a version)",
+            ))  # fmt: skip
+    elif git.tag:
+        tag = sanitize_tag(git.tag)
+    elif git.short_sha:
+        tag = sanitize_tag(git.short_sha)
+    else:
+        tag = FALLBACK_TAG
+        diagnostics.append(warning(
+            "image-tag-fallback", f"{component.name}: no --image-tag, image.tag or git commit; "
+            f"using tag {FALLBACK_TAG} (pass --image-tag to choose the version to deploy)",
+        ))  # fmt: skip
+    image = ImageRef(repository, registry=registry, tag=tag)
+    return ImageChoice(str(image), tag, tuple(diagnostics))
+
+
+def _pinned(component: Component) -> ImageChoice:
+    assert component.image is not None
+    ref = parse_image(component.image)
+    ref = ImageRef(ref.repository.lower(), ref.registry and ref.registry.lower(), ref.tag,
+                   ref.digest)  # fmt: skip
+    diagnostics: tuple[Diagnostic, ...] = ()
+    if ref.digest is None and ref.tag in (None, "latest"):
+        diagnostics = (warning(
+            "image-unpinned", f"{component.name}: image {component.image} has no version tag; "
+            "pin one (e.g. postgres:16) so every rollout runs the same image",
+        ),)  # fmt: skip
+    return ImageChoice(str(ref), ref.tag, diagnostics)

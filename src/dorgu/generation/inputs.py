@@ -1,0 +1,78 @@
+"""What generation needs beyond the ``AppModel`` and ``EffectiveSettings``: the decisions the
+service layer makes with I/O or with other layer-1 packages (resource names from the naming
+pattern, git facts, which env keys are secret, the texts of bind-mounted files).
+
+Must not compute any of those decisions itself; plain frozen data only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dorgu.models.app import AppModel, Component
+from dorgu.models.config import EffectiveSettings
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    """The repository state the image tag may come from (all None outside a git checkout)."""
+
+    tag: str | None = None  # a tag pointing at HEAD
+    short_sha: str | None = None
+    branch: str | None = None
+
+
+@dataclass(frozen=True)
+class MountedFile:
+    """A compose bind mount of a file.  ``text`` is None when it was not copied (it looks
+    secret, is not a regular text file, is too big, or is outside the project); then a
+    placeholder is generated instead."""
+
+    source: str  # as in the model: relative to the app root, POSIX style
+    text: str | None = None
+    secret: bool = False  # the content (or name) looks like a credential
+
+
+@dataclass(frozen=True)
+class ComponentInput:
+    """One component to generate, with the decisions taken for it by the service layer.
+
+    ``name`` is the base name of every resource of the component (``naming.pattern`` applied);
+    ``service_name`` is the Service's name: the component's own name in multi-component apps,
+    because that is the host name its siblings already use (``redis://redis:6379``).
+    ``backing_kind`` is the well-known service it runs (``postgres``), from the catalog.
+    ``secret_names`` are env/config keys that must only ever be Secret references.
+    """
+
+    component: Component
+    name: str
+    service_name: str
+    backing_kind: str | None = None
+    secret_names: frozenset[str] = frozenset()
+    files: tuple[MountedFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Choices that are not settings keys (flags of ``dorgu generate``)."""
+
+    git: GitInfo = GitInfo()
+    host: str | None = None  # overrides ingress.host; sanitised to DNS rules
+    gateway_api: bool = False  # an HTTPRoute instead of an Ingress
+    gateway: str = "gateway"  # parent Gateway, NAME or NAMESPACE/NAME
+    network_policy: bool = False
+    external_secrets: bool = False
+    secret_store: str | None = None  # ClusterSecretStore for ExternalSecrets
+    storage_size: str = "1Gi"  # size of each generated PersistentVolumeClaim
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything ``generate_manifests`` reads.  ``components`` excludes external ones."""
+
+    model: AppModel
+    settings: EffectiveSettings
+    components: tuple[ComponentInput, ...]
+    app_name: str
+    options: GenerationOptions = field(default_factory=GenerationOptions)
+    external: frozenset[str] = frozenset()  # dependency names provided outside the cluster

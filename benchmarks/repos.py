@@ -8,6 +8,7 @@ Generation is deterministic for a given file count.
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 _PY_ROUTE = '''from fastapi import APIRouter
@@ -55,6 +56,28 @@ app.get("/health", (_req, res) => res.send("ok"));
 app.use("/api", router);
 app.listen(process.env.PORT || 3000);
 '''
+_PY_MODEL = '''"""Domain model {n}."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entity{n}:
+    id: int
+    name: str
+
+    def describe(self) -> str:
+        return f"{{self.id}}: {{self.name}}"
+'''
+_TS_MODULE = '''export interface Entity{n} {{
+  id: number;
+  name: string;
+}}
+
+export function describe{n}(e: Entity{n}): string {{
+  return `${{e.id}}: ${{e.name}}`;
+}}
+'''
 _GO_MAIN = '''package main
 
 import (
@@ -96,9 +119,11 @@ def _service(root: Path, index: int, files: int, rng: random.Random) -> int:
         write("main.py", _PY_MAIN)
         while written < files:
             n = written
-            if n % 3 == 0:
+            if n % 10 == 0:
                 write(f"app/routes/r{n}.py", _PY_ROUTE.format(name=f"res{n}"))
-            elif n % 3 == 1:
+            elif n % 10 in (1, 2, 3, 4):
+                write(f"app/domain/m{n}.py", _PY_MODEL.format(n=n))
+            elif n % 10 in (5, 6, 7):
                 write(f"tests/test_{n}.py", f"def test_{n}() -> None:\n    assert {n} == {n}\n")
             else:
                 write(f"docs/page{n}.md", f"# Page {n}\n\n" + "lorem ipsum " * rng.randint(5, 50) + "\n")
@@ -113,8 +138,10 @@ def _service(root: Path, index: int, files: int, rng: random.Random) -> int:
                 write(f"node_modules/pkg{n}/index.js", "module.exports = {};\n")
                 written -= 1  # pruned by the walker: not counted as a repo file
                 write(f"public/asset{n}.svg", "<svg/>\n")
-            else:
+            elif n % 10 == 0:
                 write(f"src/routes/r{n}.ts", _TS_ROUTE.format(name=f"res{n}"))
+            else:
+                write(f"src/lib/m{n}.ts", _TS_MODULE.format(n=n))
     else:
         write("Dockerfile", "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\nUSER 65532\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n")
         write("go.mod", "module example.com/svc\n\ngo 1.23\n\nrequire github.com/jackc/pgx/v5 v5.6.0\n")
@@ -128,15 +155,18 @@ def _service(root: Path, index: int, files: int, rng: random.Random) -> int:
 def generate_repo(root: Path, total_files: int, *, per_service: int = 250) -> Path:
     """Create (once) a repo with about ``total_files`` files under ``root``."""
     marker = root / ".generated"
-    if marker.exists() and marker.read_text() == str(total_files):
+    version = f"{total_files}:2"
+    if marker.exists() and marker.read_text() == version:
         return root
     rng = random.Random(total_files)
-    root.mkdir(parents=True, exist_ok=True)
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
     (root / "README.md").write_text("# Benchmark monorepo\n")
     (root / ".gitignore").write_text("*.log\n/tmp/\n")
     count, index = 2, 0
     while count < total_files:
         count += _service(root, index, min(per_service, total_files - count), rng)
         index += 1
-    marker.write_text(str(total_files))
+    marker.write_text(version)
     return root

@@ -4,7 +4,6 @@ Refresh after an intended change with:  DORGU_UPDATE_GOLDEN=1 python -m pytest t
 then review the diff of tests/analysis/golden/.
 """
 
-import json
 import os
 from pathlib import Path
 
@@ -19,9 +18,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 def _render(example: Path) -> str:
     model = analyze_path(example, environment={})
-    data = model.model_dump(mode="json", exclude_none=True)
-    data["root"] = f"examples/{example.name}"
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    model.root = f"examples/{example.name}"
+    return model.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
 def test_every_example_has_a_golden_file():

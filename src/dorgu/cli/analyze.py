@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -36,6 +35,6 @@ def analyze(
         click.echo(f"warning: {warning}", err=True)
     model = analyze_path(path, name=name, build_args=pairs, target=target, profiles=profiles, settings=settings)
     if as_json:
-        click.echo(json.dumps(model.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True))
+        click.echo(model.model_dump_json(indent=2, exclude_none=True))
     else:
         click.echo(render_model(model, show_evidence=not no_evidence), nl=False)

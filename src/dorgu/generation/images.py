@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass
 
 from dorgu.generation.diagnosing import warning
+from dorgu.generation.inputs import GitInfo
 from dorgu.models.app import Component, ComponentKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
-
-from dorgu.generation.inputs import GitInfo
 
 FALLBACK_TAG = "0.1.0"
 _TAG_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -98,20 +97,26 @@ def choose_image(
     if settings.image.tag:
         tag = sanitize_tag(settings.image.tag)
         if tag == "latest":
-            diagnostics.append(warning(
-                "image-latest", f"{component.name}: image tag 'latest' was asked for; "
-                "it is not reproducible (pass --image-tag with a version)",
-            ))  # fmt: skip
+            diagnostics.append(
+                warning(
+                    "image-latest",
+                    f"{component.name}: image tag 'latest' was asked for; "
+                    "it is not reproducible (pass --image-tag with a version)",
+                )
+            )
     elif git.tag:
         tag = sanitize_tag(git.tag)
     elif git.short_sha:
         tag = sanitize_tag(git.short_sha)
     else:
         tag = FALLBACK_TAG
-        diagnostics.append(warning(
-            "image-tag-fallback", f"{component.name}: no --image-tag, image.tag or git commit; "
-            f"using tag {FALLBACK_TAG} (pass --image-tag to choose the version to deploy)",
-        ))  # fmt: skip
+        diagnostics.append(
+            warning(
+                "image-tag-fallback",
+                f"{component.name}: no --image-tag, image.tag or git commit; "
+                f"using tag {FALLBACK_TAG} (pass --image-tag to choose the version to deploy)",
+            )
+        )
     image = ImageRef(repository, registry=registry, tag=tag)
     return ImageChoice(str(image), tag, tuple(diagnostics))
 
@@ -119,12 +124,16 @@ def choose_image(
 def _pinned(component: Component) -> ImageChoice:
     assert component.image is not None
     ref = parse_image(component.image)
-    ref = ImageRef(ref.repository.lower(), ref.registry and ref.registry.lower(), ref.tag,
-                   ref.digest)  # fmt: skip
+    ref = ImageRef(
+        ref.repository.lower(), ref.registry and ref.registry.lower(), ref.tag, ref.digest
+    )
     diagnostics: tuple[Diagnostic, ...] = ()
     if ref.digest is None and ref.tag in (None, "latest"):
-        diagnostics = (warning(
-            "image-unpinned", f"{component.name}: image {component.image} has no version tag; "
-            "pin one (e.g. postgres:16) so every rollout runs the same image",
-        ),)  # fmt: skip
+        diagnostics = (
+            warning(
+                "image-unpinned",
+                f"{component.name}: image {component.image} has no version tag; "
+                "pin one (e.g. postgres:16) so every rollout runs the same image",
+            ),
+        )
     return ImageChoice(str(ref), ref.tag, diagnostics)

@@ -7,6 +7,7 @@ Must not compute any of those decisions itself; plain frozen data only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dorgu.models.app import AppModel, Component
@@ -66,6 +67,11 @@ class GenerationOptions:
     storage_size: str = "1Gi"  # size of each generated PersistentVolumeClaim
 
 
+NameSanitizer = Callable[[str], str]
+"""Turns any text into a DNS-1123 label of at most 63 characters ('' when nothing is left).
+The service layer passes ``dorgu.settings.sanitize_name`` so every name follows one rule."""
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     """Everything ``generate_manifests`` reads.  ``components`` excludes external ones."""
@@ -74,5 +80,6 @@ class GenerationRequest:
     settings: EffectiveSettings
     components: tuple[ComponentInput, ...]
     app_name: str
+    sanitize_name: NameSanitizer
     options: GenerationOptions = field(default_factory=GenerationOptions)
     external: frozenset[str] = frozenset()  # dependency names provided outside the cluster

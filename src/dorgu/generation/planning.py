@@ -17,16 +17,19 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dorgu.generation.diagnosing import warning
 from dorgu.generation.images import ImageChoice, choose_image
 from dorgu.generation.inputs import ComponentInput, GenerationRequest
-from dorgu.generation.labels import selector_labels, standard_annotations, standard_labels
-from dorgu.generation.labels import instance_name
+from dorgu.generation.labels import (
+    instance_name,
+    selector_labels,
+    standard_annotations,
+    standard_labels,
+)
 from dorgu.generation.manifests import Manifest
 from dorgu.models.app import AppType, Component, ComponentKind, EndpointKind, VolumeKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
-
-from dorgu.generation.diagnosing import warning
 
 DEFAULT_MIN_REPLICAS = 2
 HTTP_TYPES = (AppType.API, AppType.WEB)
@@ -126,10 +129,13 @@ def plan_app(request: GenerationRequest) -> AppPlan:
         plans.append(plan)
         diagnostics.extend(plan.image.diagnostics)
         if plan.replicas.minimum == 0 and plan.workload is WorkloadKind.DEPLOYMENT:
-            diagnostics.append(warning(
-                "zero-replicas", f"{item.component.name}: min_replicas is 0, so no autoscaler "
-                "is generated and the Deployment starts with 0 replicas",
-            ))  # fmt: skip
+            diagnostics.append(
+                warning(
+                    "zero-replicas",
+                    f"{item.component.name}: min_replicas is 0, so no autoscaler "
+                    "is generated and the Deployment starts with 0 replicas",
+                )
+            )
     return AppPlan(request, tuple(plans), tuple(diagnostics))
 
 

@@ -14,7 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dorgu.models.app import Component
-from dorgu.models.config import EffectiveSettings, ResourceProfile, quantity_value
+from dorgu.models.config import (
+    EffectiveSettings,
+    ResourceProfile,
+    ResourcesSection,
+    quantity_value,
+)
 
 JVM_LANGUAGES = frozenset({"java", "kotlin", "scala", "clojure", "groovy"})
 LEAN_LANGUAGES = frozenset({"go", "rust"})
@@ -53,20 +58,16 @@ def build_resources(
 ) -> dict[str, object]:
     """The container ``resources`` block."""
     sizes = PROFILES[choose_profile(component, settings=settings, app_settings=app_settings)]
-    wanted = settings.resources if app_settings else None
+    wanted = settings.resources if app_settings else ResourcesSection()
     hints = component.resources
-
-    def pick(configured: str | None, hinted: str | None, default: str | None) -> str | None:
-        return configured or hinted or default
-
-    cpu_request = pick(wanted and wanted.requests.cpu, hints.cpu_request, None)
-    cpu_limit = pick(wanted and wanted.limits.cpu, hints.cpu_limit, None)
+    cpu_request = wanted.requests.cpu or hints.cpu_request
+    cpu_limit = wanted.limits.cpu or hints.cpu_limit
     if cpu_request is None:
         cpu_request = sizes.cpu_request
         if cpu_limit is not None and quantity_value(cpu_limit) < quantity_value(cpu_request):
             cpu_request = cpu_limit
-    memory_limit = pick(wanted and wanted.limits.memory, hints.memory_limit, None)
-    memory_request = pick(wanted and wanted.requests.memory, hints.memory_request, None)
+    memory_limit = wanted.limits.memory or hints.memory_limit
+    memory_request = wanted.requests.memory or hints.memory_request
     if memory_request is None:
         memory_request = sizes.memory_request
         if memory_limit is not None and quantity_value(memory_limit) < quantity_value(

@@ -88,3 +88,10 @@ def test_user_evidence() -> None:
     assert evidence["security.runs_as_root"].value == "false"
     assert evidence["security.runs_as_root"].location is not None
     assert evidence["security.runs_as_root"].location.line == 2
+
+
+def test_unresolved_group_still_tells_whether_the_user_is_root() -> None:
+    info = parse_dockerfile("FROM python:3\nUSER app:$APP_GID\n")
+    assert info.security.user == "app:$APP_GID"
+    assert info.security.gid is None
+    assert info.security.runs_as_root is False

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dorgu.analysis.dockerfile.assembling import assemble
 from dorgu.analysis.dockerfile.declaring import dispatch_arg
 from dorgu.analysis.dockerfile.diagnosing import Diagnostics
-from dorgu.analysis.dockerfile.dispatching import dispatch, start_stage
+from dorgu.analysis.dockerfile.dispatching import dispatch
 from dorgu.analysis.dockerfile.instructions import KNOWN, parse_line
 from dorgu.analysis.dockerfile.lexing import lex
 from dorgu.analysis.dockerfile.results import DockerfileInfo
 from dorgu.analysis.dockerfile.scoping import Build, shown
 from dorgu.analysis.dockerfile.stages import StageState
+from dorgu.analysis.dockerfile.starting import start_stage
 from dorgu.errors import LimitExceededError, ParseError
 from dorgu.models.evidence import Severity
 

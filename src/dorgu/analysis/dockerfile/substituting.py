@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from dorgu.analysis.dockerfile.globbing import apply_pattern
 from dorgu.errors import LimitExceededError
 
 MAX_DEPTH = 24
 MAX_EXPANSION = 65_536  # characters substituted into one word
-_PATTERN_VALUE_LIMIT = 512
-_PATTERN_LIMIT = 64
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":+", ":?", "##", "%%", "//", "-", "+", "?", "#", "%", "/")
 
@@ -248,25 +247,7 @@ def _apply(
         if (operator == ":?" and not value) or not is_set:
             state.problems.append(f"{name}: {word or 'is not set'}")
         return value
-    if len(value) > _PATTERN_VALUE_LIMIT or len(word) > _PATTERN_LIMIT:
-        return value
-    pattern = _glob(word)
-    if operator in ("#", "##"):
-        cuts = range(len(value) + 1) if operator == "#" else range(len(value), -1, -1)
-        for cut in cuts:
-            if pattern.fullmatch(value[:cut]):
-                return value[cut:]
-        return value
-    if operator in ("%", "%%"):
-        cuts = range(len(value), -1, -1) if operator == "%" else range(len(value) + 1)
-        for cut in cuts:
-            if pattern.fullmatch(value[cut:]):
-                return value[:cut]
-        return value
-    count = 0 if operator == "//" else 1
-    if not word:
-        return value
-    return pattern.sub(lambda _m: replacement, value, count=count)
+    return apply_pattern(operator, value, word, replacement)
 
 
 def _bare(state: _State, name: str, raw: str) -> str:
@@ -292,32 +273,3 @@ def _verbatim(state: _State, kind: VarKind, raw: str) -> str:
     else:
         state.opaque = True
     return raw
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A shell glob (``*``, ``?``, ``[...]``) as a regular expression."""
-    parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        elif ch == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
-                parts.append(re.escape(ch))
-            else:
-                inner = pattern[i + 1 : end]
-                negate = inner.startswith(("!", "^"))
-                body = re.escape(inner[1:] if negate else inner).replace("\\-", "-")
-                parts.append(f"[{'^' if negate else ''}{body}]")
-                i = end
-        else:
-            parts.append(re.escape(ch))
-        i += 1
-    try:
-        return re.compile("".join(parts), re.DOTALL)
-    except re.error:
-        return re.compile(re.escape(pattern), re.DOTALL)

@@ -33,7 +33,7 @@ def user_hints(user: str, *, resolved: bool) -> UserFacts:
     """Hints for ``USER user[:group]``; ``resolved`` is False when variables were left in."""
     name, _, group = user.partition(":")
     uid, gid = _numeric(name), _numeric(group)
-    if not resolved or not name:
+    if not name or (not resolved and "$" in name):  # the user part itself is unknown
         runs_as_root: bool | None = None
     else:
         runs_as_root = name.lower() in _ROOT_NAMES or uid == 0

@@ -1,0 +1,95 @@
+"""NetworkPolicies derived from declared dependencies (``--network-policy``).
+
+Each component gets one policy selecting its pods, with both directions restricted:
+- ingress: public HTTP components (type api/web) accept their HTTP and metrics ports from any
+  namespace (callers and ingress controllers are unknown); every component accepts its ports
+  from the components that declare it as a dependency (compose ``depends_on``, detected
+  clients);
+- egress: DNS (port 53), the ports of the components it depends on, and, when it depends on
+  something outside the project (a managed database, an external API), any address, with a
+  warning to narrow it.
+
+Must not guess addresses of external dependencies.
+"""
+
+from __future__ import annotations
+
+from dorgu.generation.diagnosing import warning
+from dorgu.generation.manifests import GeneratedResource, Manifest
+from dorgu.generation.planning import AppPlan, ComponentPlan, PlannedPort
+from dorgu.models.evidence import Diagnostic
+
+Generated = tuple[list[GeneratedResource], list[Diagnostic]]
+
+
+def _ports(ports: list[PlannedPort]) -> list[object]:
+    return [{"port": p.name, "protocol": p.protocol} for p in ports]
+
+
+def _depends(plan: ComponentPlan, other: ComponentPlan) -> bool:
+    """True when ``plan`` talks to ``other``."""
+    name = other.component.name
+    return name in plan.component.depends_on or any(
+        d.component == name for d in plan.component.dependencies
+    )
+
+
+def build_network_policy(plan: ComponentPlan, app: AppPlan) -> Generated:
+    if not app.request.options.network_policy:
+        return [], []
+    ingress: list[object] = []
+    public_ports = [p for p in plan.ports if p.http or p.name == "metrics"]
+    if plan.public and public_ports:
+        ingress.append({"from": [{"namespaceSelector": {}}], "ports": _ports(public_ports)})
+    callers = [o for o in app.components if o is not plan and _depends(o, plan)]
+    if callers and plan.ports:
+        ingress.append(
+            {
+                "from": [{"podSelector": {"matchLabels": dict(o.selector)}} for o in callers],
+                "ports": _ports(list(plan.ports)),
+            }
+        )
+    egress: list[object] = [
+        {
+            "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+        }
+    ]
+    diagnostics: list[Diagnostic] = []
+    for other in app.components:
+        if other is not plan and _depends(plan, other) and other.ports:
+            egress.append(
+                {
+                    "to": [{"podSelector": {"matchLabels": dict(other.selector)}}],
+                    "ports": _ports(list(other.ports)),
+                }
+            )
+    generated = {o.component.name for o in app.components}
+    outside = sorted(
+        {
+            d.name
+            for d in plan.component.dependencies
+            if d.component is None or d.component not in generated
+        }
+    )
+    if outside:
+        egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})
+        diagnostics.append(
+            warning(
+                "egress-open",
+                f"{plan.component.name}: depends on {', '.join(outside)} outside "
+                "the project, so egress to any address is allowed; narrow the ipBlock",
+            )
+        )
+    spec: Manifest = {
+        "podSelector": {"matchLabels": dict(plan.selector)},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": ingress,
+        "egress": egress,
+    }
+    manifest: Manifest = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": plan.metadata(),
+        "spec": spec,
+    }
+    return [GeneratedResource(manifest, component=plan.component.name)], diagnostics

@@ -1,0 +1,153 @@
+"""Deterministic YAML: manifests -> files (or one stream) with the same bytes for the same input.
+
+Layout (relative to the output directory):
+- a single-component app: one file per kind at the top (``deployment.yaml``, ``service.yaml``);
+- several components: one directory per component, one file per kind inside
+  (``api/deployment.yaml``, ``postgres/statefulset.yaml``);
+- several objects of one kind in one component share the file as a multi-document YAML;
+- ``kustomization.yaml`` at the top lists every file to apply, so ``kubectl apply -k`` works;
+- templates (Secrets with ``REPLACE_ME``) go to ``secret.template.yaml`` with a header saying
+  how to use them, and are left out of ``kustomization.yaml`` and of the stream.
+
+Key order follows kubectl: ``apiVersion``, ``kind``, ``metadata`` (``name``, ``namespace``,
+``labels``, ``annotations``), ``spec``, then the rest as built; maps whose keys are data
+(labels, ConfigMap data) are built sorted.  No timestamps, a trailing newline, LF only.
+
+Must not write files: ``dorgu.services.generating`` does, atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from dorgu.generation.kustomizing import build_kustomization
+from dorgu.generation.manifests import GeneratedResource, GenerationResult, Manifest
+
+KUSTOMIZATION = "kustomization.yaml"
+_TOP = ("apiVersion", "kind", "metadata", "spec")
+_METADATA = ("name", "namespace", "labels", "annotations")
+_FILE_NAMES = {
+    "ServiceAccount": "serviceaccount",
+    "ConfigMap": "configmap",
+    "Secret": "secret",
+    "ExternalSecret": "externalsecret",
+    "PersistentVolumeClaim": "pvc",
+    "Deployment": "deployment",
+    "StatefulSet": "statefulset",
+    "DaemonSet": "daemonset",
+    "CronJob": "cronjob",
+    "Service": "service",
+    "HorizontalPodAutoscaler": "hpa",
+    "PodDisruptionBudget": "pdb",
+    "Ingress": "ingress",
+    "HTTPRoute": "httproute",
+    "NetworkPolicy": "networkpolicy",
+}
+_KIND_ORDER = {kind: index for index, kind in enumerate(_FILE_NAMES)}
+TEMPLATE_HEADER = (
+    "# TEMPLATE: replace every REPLACE_ME, then apply this file yourself\n"
+    "# (kubectl apply -f {path}). It is not listed in kustomization.yaml, so applying the\n"
+    "# generated manifests never overwrites the real values. Never commit real secrets.\n"
+)
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """``path`` is POSIX, relative to the output directory; ``applied``: in kustomization."""
+
+    path: str
+    text: str
+    applied: bool = True
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style everywhere; multi-line strings as literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value and not re.search(r"[ \t]\n|[\x00-\x08\x0b-\x1f\x7f]", value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def ordered(manifest: Manifest) -> Manifest:
+    """``manifest`` with kubectl's top-level and metadata key order."""
+    result: Manifest = {key: manifest[key] for key in _TOP if key in manifest}
+    result.update({k: v for k, v in manifest.items() if k not in result})
+    metadata = result.get("metadata")
+    if isinstance(metadata, dict):
+        meta: Manifest = {key: metadata[key] for key in _METADATA if key in metadata}
+        meta.update({k: v for k, v in metadata.items() if k not in meta})
+        result["metadata"] = meta
+    return result
+
+
+def render_manifest(manifest: Manifest) -> str:
+    """One YAML document (no ``---``), ending in a newline."""
+    text = yaml.dump(
+        ordered(manifest),
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+    )
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _directory(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "component"
+
+
+def file_path(resource: GeneratedResource, *, nested: bool) -> str:
+    base = _FILE_NAMES.get(resource.kind, resource.kind.lower())
+    name = f"{base}.template.yaml" if resource.template else f"{base}.yaml"
+    if nested and resource.component is not None:
+        return f"{_directory(resource.component)}/{name}"
+    return name
+
+
+def _sort_key(resource: GeneratedResource, components: tuple[str, ...]) -> tuple[int, int]:
+    owner = (
+        components.index(resource.component)
+        if resource.component in components
+        else len(components)
+    )
+    return owner, _KIND_ORDER.get(resource.kind, len(_KIND_ORDER))
+
+
+def render_files(result: GenerationResult, *, namespace: str | None = None) -> list[RenderedFile]:
+    """The files of the output directory, ``kustomization.yaml`` last."""
+    nested = len(result.components) > 1
+    ordered_resources = sorted(
+        result.resources, key=lambda r: _sort_key(r, result.components)
+    )  # stable: generation order within a kind
+    documents: dict[str, list[str]] = {}
+    templates: set[str] = set()
+    for resource in ordered_resources:
+        path = file_path(resource, nested=nested)
+        documents.setdefault(path, []).append(render_manifest(resource.manifest))
+        if resource.template:
+            templates.add(path)
+    files: list[RenderedFile] = []
+    for path, docs in documents.items():
+        text = "---\n".join(docs)
+        if path in templates:
+            text = TEMPLATE_HEADER.format(path=path) + text
+        files.append(RenderedFile(path, text, applied=path not in templates))
+    applied = [f.path for f in files if f.applied]
+    kustomization = build_kustomization(applied, namespace=namespace)
+    files.append(RenderedFile(KUSTOMIZATION, render_manifest(kustomization), applied=False))
+    return files
+
+
+def render_stream(result: GenerationResult) -> str:
+    """Every applied object as one multi-document YAML stream (``kubectl apply -f -``)."""
+    resources = sorted(result.resources, key=lambda r: _sort_key(r, result.components))
+    return "".join("---\n" + render_manifest(r.manifest) for r in resources if not r.template)

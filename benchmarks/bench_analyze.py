@@ -24,7 +24,10 @@ def _one_core() -> list[str]:
 
 
 def _has(tool: str) -> bool:
-    return any(os.access(os.path.join(p, tool), os.X_OK) for p in os.environ.get("PATH", "").split(os.pathsep))
+    return any(
+        os.access(os.path.join(p, tool), os.X_OK)
+        for p in os.environ.get("PATH", "").split(os.pathsep)
+    )
 
 
 def _run_once(repo: Path) -> tuple[float, float]:

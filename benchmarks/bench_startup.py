@@ -21,10 +21,15 @@ def run(repeats: int = 15) -> list[dict[str, object]]:
         times.append(time.perf_counter() - start)
     times.sort()
     heavy = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from dorgu.cli.main import cli; "
-         "print(','.join(m for m in ('pydantic','yaml','httpx','lightkube','kopf') if m in sys.modules))"],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dorgu.cli.main import cli; "
+            "print(','.join(m for m in ('pydantic','yaml','httpx','lightkube','kopf') if m in sys.modules))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     median = statistics.median(times)
     return [

@@ -11,7 +11,7 @@ import random
 import shutil
 from pathlib import Path
 
-_PY_ROUTE = '''from fastapi import APIRouter
+_PY_ROUTE = """from fastapi import APIRouter
 
 router = APIRouter(prefix="/{name}")
 
@@ -24,8 +24,8 @@ async def get_item(item_id: int) -> dict[str, int]:
 @router.post("/items")
 async def create_item() -> dict[str, str]:
     return {{"status": "created"}}
-'''
-_PY_MAIN = '''import os
+"""
+_PY_MAIN = """import os
 
 import uvicorn
 from fastapi import FastAPI
@@ -40,22 +40,22 @@ def healthz() -> dict[str, str]:
 
 if __name__ == "__main__":
     uvicorn.run(app, host="0.0.0.0", port=int(os.environ.get("PORT", "8000")))
-'''
-_TS_ROUTE = '''import {{ Router }} from "express";
+"""
+_TS_ROUTE = """import {{ Router }} from "express";
 
 export const router = Router();
 
 router.get("/{name}/:id", (req, res) => res.json({{ id: req.params.id }}));
 router.post("/{name}", (_req, res) => res.status(201).end());
-'''
-_TS_MAIN = '''import express from "express";
+"""
+_TS_MAIN = """import express from "express";
 import { router } from "./routes/r0";
 
 const app = express();
 app.get("/health", (_req, res) => res.send("ok"));
 app.use("/api", router);
 app.listen(process.env.PORT || 3000);
-'''
+"""
 _PY_MODEL = '''"""Domain model {n}."""
 
 from dataclasses import dataclass
@@ -69,7 +69,7 @@ class Entity{n}:
     def describe(self) -> str:
         return f"{{self.id}}: {{self.name}}"
 '''
-_TS_MODULE = '''export interface Entity{n} {{
+_TS_MODULE = """export interface Entity{n} {{
   id: number;
   name: string;
 }}
@@ -77,8 +77,8 @@ _TS_MODULE = '''export interface Entity{n} {{
 export function describe{n}(e: Entity{n}): string {{
   return `${{e.id}}: ${{e.name}}`;
 }}
-'''
-_GO_MAIN = '''package main
+"""
+_GO_MAIN = """package main
 
 import (
 \t"net/http"
@@ -90,14 +90,14 @@ func main() {
 \tmux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
 \thttp.ListenAndServe(":8080", mux)
 }
-'''
-_GO_FILE = '''package {name}
+"""
+_GO_FILE = """package {name}
 
 // Handler {i} does nothing interesting; it exists to make the tree realistic.
 func Handler{i}(x int) int {{
 \treturn x * {i}
 }}
-'''
+"""
 _LANGS = ("python", "node", "go")
 
 
@@ -114,8 +114,13 @@ def _service(root: Path, index: int, files: int, rng: random.Random) -> int:
         written += 1
 
     if lang == "python":
-        write("Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nUSER 1000\nEXPOSE 8000\nCMD [\"python\", \"main.py\"]\n")
-        write("requirements.txt", "fastapi==0.115.0\nuvicorn==0.30.0\nasyncpg==0.29.0\nredis==5.0.0\n")
+        write(
+            "Dockerfile",
+            'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nUSER 1000\nEXPOSE 8000\nCMD ["python", "main.py"]\n',
+        )
+        write(
+            "requirements.txt", "fastapi==0.115.0\nuvicorn==0.30.0\nasyncpg==0.29.0\nredis==5.0.0\n"
+        )
         write("main.py", _PY_MAIN)
         while written < files:
             n = written
@@ -126,10 +131,19 @@ def _service(root: Path, index: int, files: int, rng: random.Random) -> int:
             elif n % 10 in (5, 6, 7):
                 write(f"tests/test_{n}.py", f"def test_{n}() -> None:\n    assert {n} == {n}\n")
             else:
-                write(f"docs/page{n}.md", f"# Page {n}\n\n" + "lorem ipsum " * rng.randint(5, 50) + "\n")
+                write(
+                    f"docs/page{n}.md",
+                    f"# Page {n}\n\n" + "lorem ipsum " * rng.randint(5, 50) + "\n",
+                )
     elif lang == "node":
-        write("Dockerfile", "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nEXPOSE 3000\nCMD [\"node\", \"dist/main.js\"]\n")
-        write("package.json", '{"name": "svc", "dependencies": {"express": "^4.19.0", "ioredis": "^5.4.0"}, "scripts": {"start": "node dist/main.js"}}\n')
+        write(
+            "Dockerfile",
+            'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nUSER node\nEXPOSE 3000\nCMD ["node", "dist/main.js"]\n',
+        )
+        write(
+            "package.json",
+            '{"name": "svc", "dependencies": {"express": "^4.19.0", "ioredis": "^5.4.0"}, "scripts": {"start": "node dist/main.js"}}\n',
+        )
         write("tsconfig.json", '{"compilerOptions": {"strict": true}}\n')
         write("src/main.ts", _TS_MAIN)
         while written < files:
@@ -143,8 +157,14 @@ def _service(root: Path, index: int, files: int, rng: random.Random) -> int:
             else:
                 write(f"src/lib/m{n}.ts", _TS_MODULE.format(n=n))
     else:
-        write("Dockerfile", "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\nUSER 65532\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n")
-        write("go.mod", "module example.com/svc\n\ngo 1.23\n\nrequire github.com/jackc/pgx/v5 v5.6.0\n")
+        write(
+            "Dockerfile",
+            'FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\nUSER 65532\nEXPOSE 8080\nENTRYPOINT ["/app"]\n',
+        )
+        write(
+            "go.mod",
+            "module example.com/svc\n\ngo 1.23\n\nrequire github.com/jackc/pgx/v5 v5.6.0\n",
+        )
         write("main.go", _GO_MAIN)
         while written < files:
             n = written

@@ -20,7 +20,10 @@ def main(argv: list[str]) -> int:
     chosen = argv or list(SUITES)
     unknown = [name for name in chosen if name not in SUITES]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(SUITES)}", file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(SUITES)}",
+            file=sys.stderr,
+        )
         return 2
     results: list[dict[str, object]] = []
     for name in chosen:
@@ -31,7 +34,11 @@ def main(argv: list[str]) -> int:
     out_dir = Path(__file__).resolve().parent / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    payload = {"machine": platform.platform(), "python": platform.python_version(), "results": results}
+    payload = {
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "results": results,
+    }
     (out_dir / f"{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
     (out_dir / "latest.json").write_text(json.dumps(payload, indent=2) + "\n")
     return 0 if all(row["ok"] for row in results) else 1

@@ -3,7 +3,9 @@ from dorgu.analysis.sources import SourceTree
 
 
 def tree(*paths, **texts):
-    return SourceTree(paths=tuple(sorted(paths)), texts={k.replace("__", "/"): v for k, v in texts.items()})
+    return SourceTree(
+        paths=tuple(sorted(paths)), texts={k.replace("__", "/"): v for k, v in texts.items()}
+    )
 
 
 def test_single_app_at_root():
@@ -15,8 +17,14 @@ def test_manifest_dirs_inside_a_containerised_app_are_part_of_it():
 
 
 def test_monorepo_apps_are_found_and_the_umbrella_is_not_an_app():
-    paths = ("package.json", "services/orders/go.mod", "services/orders/Dockerfile",
-             "services/pay/requirements.txt", "web/package.json", "web/Dockerfile")
+    paths = (
+        "package.json",
+        "services/orders/go.mod",
+        "services/orders/Dockerfile",
+        "services/pay/requirements.txt",
+        "web/package.json",
+        "web/Dockerfile",
+    )
     t = SourceTree(paths=paths, texts={"package.json": '{"workspaces": ["web"]}'})
     assert find_app_dirs(t) == ["services/orders", "services/pay", "web"]
 
@@ -34,7 +42,10 @@ def test_nothing_recognisable_gives_no_apps():
 
 
 def test_compose_override_is_merged_after_the_base_file():
-    assert compose_files(tree("compose.yaml", "compose.override.yaml")) == ["compose.yaml", "compose.override.yaml"]
+    assert compose_files(tree("compose.yaml", "compose.override.yaml")) == [
+        "compose.yaml",
+        "compose.override.yaml",
+    ]
     assert compose_files(tree("docker-compose.yml")) == ["docker-compose.yml"]
     assert compose_files(tree("sub/compose.yaml")) == []
 

@@ -37,7 +37,9 @@ def test_example_analysis_matches_golden(example):
     if os.environ.get("DORGU_UPDATE_GOLDEN"):
         golden.write_text(actual)
     assert golden.exists(), f"missing {golden}; run with DORGU_UPDATE_GOLDEN=1"
-    assert actual == golden.read_text(), f"analysis of {example.name} changed; review and refresh the golden file"
+    assert actual == golden.read_text(), (
+        f"analysis of {example.name} changed; review and refresh the golden file"
+    )
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])

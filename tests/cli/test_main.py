@@ -9,7 +9,9 @@ from dorgu.errors import ConfigError, InputError
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dorgu.cli.main", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "dorgu.cli.main", *args], capture_output=True, text=True
+    )
 
 
 def test_help_lists_every_registered_command_without_importing_them():
@@ -18,9 +20,15 @@ def test_help_lists_every_registered_command_without_importing_them():
     for name in main_module.COMMANDS:
         assert name in out.stdout
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from dorgu.cli.main import cli; "
-         "print(sorted(m for m in sys.modules if m.startswith('dorgu.')))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dorgu.cli.main import cli; "
+            "print(sorted(m for m in sys.modules if m.startswith('dorgu.')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "dorgu.cli.analyze" not in probe.stdout
     assert "pydantic" not in probe.stdout
@@ -43,14 +51,24 @@ def _fail_with(error: Exception) -> click.Command:
 @pytest.mark.parametrize(
     ("error", "code", "text"),
     [
-        (InputError("Dockerfile:3: bad thing", hint="fix it"), 3, "error: Dockerfile:3: bad thing (fix it)"),
+        (
+            InputError("Dockerfile:3: bad thing", hint="fix it"),
+            3,
+            "error: Dockerfile:3: bad thing (fix it)",
+        ),
         (ConfigError(".dorgu.yaml:2: unknown key"), 4, "error: .dorgu.yaml:2: unknown key"),
-        (RuntimeError("kaboom"), 70, "internal error: RuntimeError: kaboom (rerun with --debug and report this bug)"),
+        (
+            RuntimeError("kaboom"),
+            70,
+            "internal error: RuntimeError: kaboom (rerun with --debug and report this bug)",
+        ),
     ],
 )
 def test_errors_become_one_line_and_an_exit_code(monkeypatch, capsys, error, code, text):
     monkeypatch.setitem(main_module.COMMANDS, "boom", ("tests.cli.test_main", "x", "x"))
-    monkeypatch.setattr(main_module.LazyGroup, "get_command", lambda self, ctx, name: _fail_with(error))
+    monkeypatch.setattr(
+        main_module.LazyGroup, "get_command", lambda self, ctx, name: _fail_with(error)
+    )
     with pytest.raises(SystemExit) as exit_info:
         main_module.main(["boom"])
     assert exit_info.value.code == code
@@ -60,6 +78,8 @@ def test_errors_become_one_line_and_an_exit_code(monkeypatch, capsys, error, cod
 
 
 def test_debug_flag_shows_the_traceback(monkeypatch):
-    monkeypatch.setattr(main_module.LazyGroup, "get_command", lambda self, ctx, name: _fail_with(InputError("x")))
+    monkeypatch.setattr(
+        main_module.LazyGroup, "get_command", lambda self, ctx, name: _fail_with(InputError("x"))
+    )
     with pytest.raises(InputError):
         main_module.main(["--debug", "boom"])

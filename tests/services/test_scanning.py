@@ -119,7 +119,9 @@ def test_unreadable_directory_becomes_a_diagnostic_even_for_root(tmp_path, monke
 
     monkeypatch.setattr(os, "scandir", failing)
     result = scan_tree(tmp_path, wants=_all)
-    assert any(d.code == "scan.unreadable-dir" and d.location.file == "sub" for d in result.diagnostics)
+    assert any(
+        d.code == "scan.unreadable-dir" and d.location.file == "sub" for d in result.diagnostics
+    )
 
 
 def test_file_count_limit_truncates_with_a_warning(tmp_path):

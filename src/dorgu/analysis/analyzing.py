@@ -77,16 +77,24 @@ def _openapi_routes(tree: SourceTree, directory: str, diagnostics: list[Diagnost
 
 
 def _dockerfile(
-    tree: SourceTree, path: str | None, options: AnalysisOptions, diagnostics: list[Diagnostic],
-    *, target: str | None = None, build_args: Mapping[str, str] | None = None,
+    tree: SourceTree,
+    path: str | None,
+    options: AnalysisOptions,
+    diagnostics: list[Diagnostic],
+    *,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
 ) -> DockerfileInfo | None:
     if path is None:
         return None
     text = tree.text(path)
     if text is None:
         diagnostics.append(
-            Diagnostic(code="analysis.dockerfile-unreadable", message="Dockerfile could not be read as text",
-                       location=Location(file=path))
+            Diagnostic(
+                code="analysis.dockerfile-unreadable",
+                message="Dockerfile could not be read as text",
+                location=Location(file=path),
+            )
         )
         return None
     args = dict(options.build_args)
@@ -94,25 +102,40 @@ def _dockerfile(
     return parse_dockerfile(text, file=path, build_args=args, target=target or options.target)
 
 
-def _analyze_dir(tree: SourceTree, directory: str, name: str, options: AnalysisOptions,
-                 diagnostics: list[Diagnostic], base: Component | None = None,
-                 dockerfile_path: str | None = None) -> tuple[Component, list[Evidence], list[Diagnostic]]:
+def _analyze_dir(
+    tree: SourceTree,
+    directory: str,
+    name: str,
+    options: AnalysisOptions,
+    diagnostics: list[Diagnostic],
+    base: Component | None = None,
+    dockerfile_path: str | None = None,
+) -> tuple[Component, list[Evidence], list[Diagnostic]]:
     sub = tree.subtree(directory)
     reports = language_reports(sub)
     target = base.build.target if base and base.build else None
     build_args = dict(base.build.args) if base and base.build else None
     docker_path = dockerfile_path or dockerfile_in(tree, directory)
-    docker = _dockerfile(tree, docker_path, options, diagnostics, target=target, build_args=build_args)
+    docker = _dockerfile(
+        tree, docker_path, options, diagnostics, target=target, build_args=build_args
+    )
     merged = merge_component(
         ComponentSources(
-            name=name, path=directory, base=base, dockerfile=docker, dockerfile_path=docker_path,
-            reports=reports, openapi_routes=_openapi_routes(tree, directory, diagnostics),
+            name=name,
+            path=directory,
+            base=base,
+            dockerfile=docker,
+            dockerfile_path=docker_path,
+            reports=reports,
+            openapi_routes=_openapi_routes(tree, directory, diagnostics),
         )
     )
     return merged.component, merged.evidence, merged.diagnostics
 
 
-def analyze_tree(tree: SourceTree, *, name: str, root: str, options: AnalysisOptions | None = None) -> AppModel:
+def analyze_tree(
+    tree: SourceTree, *, name: str, root: str, options: AnalysisOptions | None = None
+) -> AppModel:
     """Analyse every app under the tree.  Raises ``InputError`` when nothing is recognisable."""
     options = options or AnalysisOptions()
     diagnostics: list[Diagnostic] = []
@@ -131,12 +154,22 @@ def analyze_tree(tree: SourceTree, *, name: str, root: str, options: AnalysisOpt
         used: set[str] = set()
         for directory in app_dirs:
             component_name = _unique(_app_name(directory, name), used)
-            component, ev, diags = _analyze_dir(tree, directory, component_name, options, diagnostics)
+            component, ev, diags = _analyze_dir(
+                tree, directory, component_name, options, diagnostics
+            )
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
-    diagnostics.sort(key=lambda d: (d.location.file if d.location else "", d.location.line or 0 if d.location else 0, d.code))
-    return AppModel(name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics)
+    diagnostics.sort(
+        key=lambda d: (
+            d.location.file if d.location else "",
+            d.location.line or 0 if d.location else 0,
+            d.code,
+        )
+    )
+    return AppModel(
+        name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
+    )
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -147,8 +180,9 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _analyze_compose(tree: SourceTree, files: list[str], options: AnalysisOptions,
-                     diagnostics: list[Diagnostic]) -> tuple[list[Component], list[Evidence]]:
+def _analyze_compose(
+    tree: SourceTree, files: list[str], options: AnalysisOptions, diagnostics: list[Diagnostic]
+) -> tuple[list[Component], list[Evidence]]:
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(
         pairs, texts=tree.texts, environment=options.environment, profiles=options.profiles
@@ -168,8 +202,15 @@ def _analyze_compose(tree: SourceTree, files: list[str], options: AnalysisOption
         # Compose paths arrive root-relative (the compose parser resolves them).
         docker_path = posixpath.normpath(dockerfile) if dockerfile else dockerfile_in(tree, context)
         try:
-            component, ev, diags = _analyze_dir(tree, context, base.name, options, diagnostics,
-                                                base=base, dockerfile_path=docker_path)
+            component, ev, diags = _analyze_dir(
+                tree,
+                context,
+                base.name,
+                options,
+                diagnostics,
+                base=base,
+                dockerfile_path=docker_path,
+            )
         except DorguError:
             raise
         components.append(component)
@@ -177,7 +218,12 @@ def _analyze_compose(tree: SourceTree, files: list[str], options: AnalysisOption
         evidence.extend(ev)
         diagnostics.extend(diags)
     if not components:
-        diagnostics.append(Diagnostic(code="compose.no-services", severity=Severity.WARNING,
-                                      message="the compose project has no active services",
-                                      location=Location(file=files[0])))
+        diagnostics.append(
+            Diagnostic(
+                code="compose.no-services",
+                severity=Severity.WARNING,
+                message="the compose project has no active services",
+                location=Location(file=files[0]),
+            )
+        )
     return components, evidence

@@ -19,7 +19,12 @@ class Backing:
     images: tuple[str, ...]  # repository basenames that identify it
 
 
-_D, _C, _Q, _E = DependencyType.DATABASE, DependencyType.CACHE, DependencyType.QUEUE, DependencyType.EXTERNAL
+_D, _C, _Q, _E = (
+    DependencyType.DATABASE,
+    DependencyType.CACHE,
+    DependencyType.QUEUE,
+    DependencyType.EXTERNAL,
+)
 
 BACKINGS: tuple[Backing, ...] = (
     Backing("postgres", _D, 5432, ("postgres", "postgresql", "postgis", "timescaledb", "pgvector")),
@@ -35,7 +40,12 @@ BACKINGS: tuple[Backing, ...] = (
     Backing("influxdb", _D, 8086, ("influxdb",)),
     Backing("sqlite", _D, None, ()),
     Backing("dynamodb", _D, 8000, ("dynamodb-local",)),
-    Backing("redis", _C, 6379, ("redis", "redis-stack", "redis-stack-server", "valkey", "keydb", "dragonfly")),
+    Backing(
+        "redis",
+        _C,
+        6379,
+        ("redis", "redis-stack", "redis-stack-server", "valkey", "keydb", "dragonfly"),
+    ),
     Backing("memcached", _C, 11211, ("memcached",)),
     Backing("rabbitmq", _Q, 5672, ("rabbitmq",)),
     Backing("kafka", _Q, 9092, ("kafka", "cp-kafka", "redpanda", "cp-server")),

@@ -26,9 +26,20 @@ COMPOSE_OVERRIDES = {
 }
 MANIFESTS = frozenset(
     {
-        "package.json", "go.mod", "pom.xml", "build.gradle", "build.gradle.kts", "Cargo.toml",
-        "Gemfile", "composer.json", "mix.exs", "pyproject.toml", "requirements.txt", "setup.py",
-        "Pipfile", "manage.py",
+        "package.json",
+        "go.mod",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "Cargo.toml",
+        "Gemfile",
+        "composer.json",
+        "mix.exs",
+        "pyproject.toml",
+        "requirements.txt",
+        "setup.py",
+        "Pipfile",
+        "manage.py",
     }
 )
 _CSPROJ = re.compile(r"\.(cs|fs|vb)proj$")
@@ -37,7 +48,9 @@ _WORKSPACE_MARKERS = ("pnpm-workspace.yaml", "lerna.json", "nx.json", "go.work",
 
 def is_dockerfile(path: str) -> bool:
     base = posixpath.basename(path)
-    return base in DOCKERFILE_NAMES or base.startswith("Dockerfile.") or base.endswith(".Dockerfile")
+    return (
+        base in DOCKERFILE_NAMES or base.startswith("Dockerfile.") or base.endswith(".Dockerfile")
+    )
 
 
 def compose_files(tree: SourceTree) -> list[str]:
@@ -92,7 +105,9 @@ def find_app_dirs(tree: SourceTree) -> list[str]:
             continue  # part of a containerised app
         if any(_is_inside(directory, a) and directory != a for a in apps):
             continue  # nested inside an app we already kept
-        nested = [d for d in docker_dirs | manifest_dirs if d != directory and _is_inside(d, directory)]
+        nested = [
+            d for d in docker_dirs | manifest_dirs if d != directory and _is_inside(d, directory)
+        ]
         if nested and _is_workspace_root(tree, directory):
             continue
         if nested and any(d in docker_dirs for d in nested):

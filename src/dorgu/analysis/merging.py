@@ -224,6 +224,8 @@ def merge_component(src: ComponentSources) -> Merged:
     build = base.build
     if build is None and src.dockerfile_path is not None:
         build = Build(context=src.path, dockerfile=src.dockerfile_path)
+    elif build is not None and build.dockerfile is None and src.dockerfile_path is not None:
+        build = build.model_copy(update={"dockerfile": src.dockerfile_path})
 
     update: dict[str, object] = {
         "path": src.path,

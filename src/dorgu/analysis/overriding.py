@@ -22,28 +22,60 @@ _PROBES = (
 )
 
 
-def _evidence(field: str, value: object, key: str, origins: Mapping[str, Location | None]) -> Evidence:
+def _evidence(
+    field: str, value: object, key: str, origins: Mapping[str, Location | None]
+) -> Evidence:
     return Evidence(
-        field=field, value=str(value), source=Source.USER, rule=f"config.{key}",
-        location=origins.get(key), confidence=1.0,
+        field=field,
+        value=str(value),
+        source=Source.USER,
+        rule=f"config.{key}",
+        location=origins.get(key),
+        confidence=1.0,
     )
 
 
-def _apply_health(component: Component, settings: EffectiveSettings, origins: Mapping[str, Location | None],
-                  evidence: list[Evidence]) -> Component:
+def _apply_health(
+    component: Component,
+    settings: EffectiveSettings,
+    origins: Mapping[str, Location | None],
+    evidence: list[Evidence],
+) -> Component:
     endpoints = list(component.endpoints)
     for key, kind in _PROBES:
         probe: ProbeSection | None = getattr(settings.health, key)
         if probe is None or probe.path is None:
             continue
         endpoints = [e for e in endpoints if e.kind is not kind]
-        endpoints.append(Endpoint(kind=kind, path=probe.path, port=probe.port, location=origins.get(f"health.{key}.path")))
-        evidence.append(_evidence(f"components.{component.name}.endpoints.{key}", probe.path, f"health.{key}.path", origins))
-    return component.model_copy(update={"endpoints": tuple(sorted(endpoints, key=lambda e: (e.kind.value, e.path)))})
+        endpoints.append(
+            Endpoint(
+                kind=kind,
+                path=probe.path,
+                port=probe.port,
+                location=origins.get(f"health.{key}.path"),
+            )
+        )
+        evidence.append(
+            _evidence(
+                f"components.{component.name}.endpoints.{key}",
+                probe.path,
+                f"health.{key}.path",
+                origins,
+            )
+        )
+    return component.model_copy(
+        update={"endpoints": tuple(sorted(endpoints, key=lambda e: (e.kind.value, e.path)))}
+    )
 
 
-def _apply_dependencies(component: Component, settings: EffectiveSettings, origins: Mapping[str, Location | None],
-                        evidence: list[Evidence], *, single: bool) -> Component:
+def _apply_dependencies(
+    component: Component,
+    settings: EffectiveSettings,
+    origins: Mapping[str, Location | None],
+    evidence: list[Evidence],
+    *,
+    single: bool,
+) -> Component:
     if not settings.dependencies:
         return component
     by_name = {d.name: d for d in component.dependencies}
@@ -53,14 +85,26 @@ def _apply_dependencies(component: Component, settings: EffectiveSettings, origi
         if existing is None and not single:
             continue
         dep = Dependency(
-            name=entry.name, type=entry.type, kind=existing.kind if existing else None, required=entry.required,
-            external=entry.external, component=existing.component if existing else None, via="config",
+            name=entry.name,
+            type=entry.type,
+            kind=existing.kind if existing else None,
+            required=entry.required,
+            external=entry.external,
+            component=existing.component if existing else None,
+            via="config",
             location=origins.get("dependencies"),
         )
         if existing is not None:
             by_name.pop(existing.name, None)
         by_name[entry.name] = dep
-        evidence.append(_evidence(f"components.{component.name}.dependencies.{entry.name}", entry.type.value, "dependencies", origins))
+        evidence.append(
+            _evidence(
+                f"components.{component.name}.dependencies.{entry.name}",
+                entry.type.value,
+                "dependencies",
+                origins,
+            )
+        )
     deps = tuple(sorted(by_name.values(), key=lambda d: (d.type.value, d.name)))
     return component.model_copy(update={"dependencies": deps})
 
@@ -89,15 +133,41 @@ def apply_user_config(
                 updates["name"] = name
             if settings.app.type is not None and "app.type" in origins:
                 updates["type"] = settings.app.type
-                evidence.append(_evidence(f"components.{component.name}.type", settings.app.type.value, "app.type", origins))
+                evidence.append(
+                    _evidence(
+                        f"components.{component.name}.type",
+                        settings.app.type.value,
+                        "app.type",
+                        origins,
+                    )
+                )
             if settings.app.description:
                 updates["description"] = settings.app.description
             component = component.model_copy(update=updates)
             component = _apply_health(component, settings, origins, evidence)
-        component = _apply_dependencies(component, settings, origins, evidence, single=single and component.kind is ComponentKind.APP)
+        component = _apply_dependencies(
+            component,
+            settings,
+            origins,
+            evidence,
+            single=single and component.kind is ComponentKind.APP,
+        )
         components.append(component)
     if len(model.components) == 1 and components[0].name != model.components[0].name:
         old = f"components.{model.components[0].name}."
-        evidence = [e.model_copy(update={"field": f"components.{components[0].name}." + e.field[len(old):]})
-                    if e.field.startswith(old) else e for e in evidence]
-    return model.model_copy(update={"name": name, "description": description, "components": components, "evidence": evidence})
+        evidence = [
+            e.model_copy(
+                update={"field": f"components.{components[0].name}." + e.field[len(old) :]}
+            )
+            if e.field.startswith(old)
+            else e
+            for e in evidence
+        ]
+    return model.model_copy(
+        update={
+            "name": name,
+            "description": description,
+            "components": components,
+            "evidence": evidence,
+        }
+    )

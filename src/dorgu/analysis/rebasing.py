@@ -19,9 +19,10 @@ def rebase_location(location: Location | None, prefix: str) -> Location | None:
 
 def rebase(item: T, prefix: str) -> T:
     """A copy of ``item`` whose ``location`` field (if any) is prefixed with ``prefix``."""
-    if prefix in ("", ".") or getattr(item, "location", None) is None:
+    location: Location | None = getattr(item, "location", None)
+    if prefix in ("", ".") or location is None:
         return item
-    return item.model_copy(update={"location": rebase_location(getattr(item, "location"), prefix)})
+    return item.model_copy(update={"location": rebase_location(location, prefix)})
 
 
 def rebase_all(items: tuple[T, ...] | list[T], prefix: str) -> tuple[T, ...]:

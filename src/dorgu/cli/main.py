@@ -17,10 +17,19 @@ from dorgu import __version__
 
 # name -> (module, attribute, one-line help).  Help text lives here so --help imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "analyze": ("dorgu.cli.analyze", "analyze", "Show what dorgu understands about an app, with evidence."),
-    "config": ("dorgu.cli.config", "config", "Inspect and edit configuration (.dorgu.yaml, workspace, global)."),
+    "analyze": (
+        "dorgu.cli.analyze",
+        "analyze",
+        "Show what dorgu understands about an app, with evidence.",
+    ),
+    "config": (
+        "dorgu.cli.config",
+        "config",
+        "Inspect and edit configuration (.dorgu.yaml, workspace, global).",
+    ),
     "init": ("dorgu.cli.init", "init", "Write a .dorgu.yaml for an app (or the global config)."),
     "dev": ("dorgu.cli.dev", "dev", "Run a local Kubernetes control plane (the testbed)."),
+    "generate": ("dorgu.cli.generate", "generate", "Generate Kubernetes manifests for an app."),
 }
 
 EXIT_INTERNAL = 70
@@ -58,7 +67,9 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def _wants_debug(argv: list[str]) -> bool:

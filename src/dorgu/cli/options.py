@@ -12,6 +12,8 @@ def parse_pairs(values: Sequence[str], *, flag: str) -> dict[str, str]:
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"{flag} {value!r}: expected KEY=VALUE", hint=f"for example {flag} VERSION=1.2.3")
+            raise UsageError(
+                f"{flag} {value!r}: expected KEY=VALUE", hint=f"for example {flag} VERSION=1.2.3"
+            )
         pairs[key.strip()] = rest
     return pairs

@@ -30,13 +30,31 @@ def _fmt_component(component: Component, evidence: list[Evidence]) -> list[str]:
             build += f" target={component.build.target}"
         row("build", build)
     row("base image", component.base_image or "")
-    row("ports", ", ".join(f"{p.number}/{p.protocol.value}" + (f" ({p.purpose})" if p.purpose else "") for p in component.ports))
-    row("endpoints", ", ".join(f"{e.kind.value} {e.path}" + (f" :{e.port}" if e.port else "") for e in component.endpoints))
+    row(
+        "ports",
+        ", ".join(
+            f"{p.number}/{p.protocol.value}" + (f" ({p.purpose})" if p.purpose else "")
+            for p in component.ports
+        ),
+    )
+    row(
+        "endpoints",
+        ", ".join(
+            f"{e.kind.value} {e.path}" + (f" :{e.port}" if e.port else "")
+            for e in component.endpoints
+        ),
+    )
     if component.healthcheck and not component.healthcheck.disabled:
         hc = component.healthcheck
         target = f"http {hc.http_path}" if hc.http_path else " ".join(hc.test)[:60]
         row("healthcheck", target)
-    row("dependencies", ", ".join(f"{d.name} ({d.type.value}{'/' + d.kind if d.kind and d.kind != d.name else ''})" for d in component.dependencies))
+    row(
+        "dependencies",
+        ", ".join(
+            f"{d.name} ({d.type.value}{'/' + d.kind if d.kind and d.kind != d.name else ''})"
+            for d in component.dependencies
+        ),
+    )
     row("depends on", ", ".join(component.depends_on))
     env = ", ".join(v.name + ("=<secret>" if v.secret else "") for v in component.env)
     row("env", env)
@@ -46,7 +64,10 @@ def _fmt_component(component: Component, evidence: list[Evidence]) -> list[str]:
         row("user", f"{sec.user or '(none)'}" + ("  runs as root" if sec.runs_as_root else ""))
     if component.resources.memory_limit or component.resources.cpu_limit:
         res = component.resources
-        row("resources", f"cpu {res.cpu_request or '-'}/{res.cpu_limit or '-'} memory {res.memory_request or '-'}/{res.memory_limit or '-'}")
+        row(
+            "resources",
+            f"cpu {res.cpu_request or '-'}/{res.cpu_limit or '-'} memory {res.memory_request or '-'}/{res.memory_limit or '-'}",
+        )
     if component.replicas is not None:
         row("replicas", str(component.replicas))
     if component.routes:
@@ -73,9 +94,14 @@ def render_model(model: AppModel, *, show_evidence: bool = True) -> str:
         parts = item.field.split(".")
         if len(parts) > 1 and parts[0] == "components":
             by_component[parts[1]].append(item)
-    lines = [f"app {model.name}  ({len(model.components)} component{'s' if len(model.components) != 1 else ''})", ""]
+    lines = [
+        f"app {model.name}  ({len(model.components)} component{'s' if len(model.components) != 1 else ''})",
+        "",
+    ]
     for component in model.components:
-        lines.extend(_fmt_component(component, by_component[component.name] if show_evidence else []))
+        lines.extend(
+            _fmt_component(component, by_component[component.name] if show_evidence else [])
+        )
         lines.append("")
     if model.diagnostics:
         lines.append("diagnostics")

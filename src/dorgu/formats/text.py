@@ -20,7 +20,10 @@ def decode_text(data: bytes, *, file: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if looks_binary(data):
-        raise InputError(f"{file}: binary file, expected text", hint="remove it or point dorgu at the source file")
+        raise InputError(
+            f"{file}: binary file, expected text",
+            hint="remove it or point dorgu at the source file",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

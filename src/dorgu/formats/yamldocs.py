@@ -92,12 +92,14 @@ class _Builder:
                 return self._resolver.construct_object(node, deep=True)
             except (yaml.YAMLError, ValueError, OverflowError):
                 return node.value
-        if tag.startswith("!") or tag.startswith("tag:yaml.org,2002:"):
+        if tag.startswith(("!", "tag:yaml.org,2002:")):
             # Unknown or custom tags (e.g. CloudFormation's !Ref): keep the text.
             return node.value
         return node.value
 
-    def _build_mapping(self, node: yaml.MappingNode, path: Path, depth: int, record: bool) -> dict[str, Any]:
+    def _build_mapping(
+        self, node: yaml.MappingNode, path: Path, depth: int, record: bool
+    ) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -110,13 +112,23 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ParseError(
-                    "mapping keys must be plain scalars", file=self.file, line=key_node.start_mark.line + 1
+                    "mapping keys must be plain scalars",
+                    file=self.file,
+                    line=key_node.start_mark.line + 1,
                 )
             self._tick(key_node)
             key = self._construct_scalar(key_node)
             if key is None:
-                raise ParseError("empty (null) mapping key", file=self.file, line=key_node.start_mark.line + 1)
-            key_text = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+                raise ParseError(
+                    "empty (null) mapping key", file=self.file, line=key_node.start_mark.line + 1
+                )
+            key_text = (
+                key
+                if isinstance(key, str)
+                else str(key).lower()
+                if isinstance(key, bool)
+                else str(key)
+            )
             if key_text in result:
                 raise ParseError(
                     f"duplicate key {key_text!r}", file=self.file, line=key_node.start_mark.line + 1
@@ -124,7 +136,11 @@ class _Builder:
             child = (*path, key_text)
             if record:
                 self.lines[child] = key_node.start_mark.line + 1
-            result[key_text] = self.build(value_node, child, depth + 1, record=False) if not record else self._build_child(value_node, child, depth)
+            result[key_text] = (
+                self.build(value_node, child, depth + 1, record=False)
+                if not record
+                else self._build_child(value_node, child, depth)
+            )
         for k, v in merged.items():
             result.setdefault(k, v)
         return result
@@ -200,9 +216,15 @@ _SCALAR_TAGS = frozenset(
 def _merge_sources(node: yaml.Node, file: str) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [node]
-    if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in node.value):
+    if isinstance(node, yaml.SequenceNode) and all(
+        isinstance(n, yaml.MappingNode) for n in node.value
+    ):
         return list(node.value)
-    raise ParseError("merge key '<<' needs a mapping or a list of mappings", file=file, line=node.start_mark.line + 1)
+    raise ParseError(
+        "merge key '<<' needs a mapping or a list of mappings",
+        file=file,
+        line=node.start_mark.line + 1,
+    )
 
 
 def load_yaml_documents(

@@ -14,6 +14,8 @@ Must not guess addresses of external dependencies.
 
 from __future__ import annotations
 
+import re
+
 from dorgu.generation.diagnosing import warning
 from dorgu.generation.manifests import GeneratedResource, Manifest
 from dorgu.generation.planning import AppPlan, ComponentPlan, PlannedPort
@@ -27,11 +29,15 @@ def _ports(ports: list[PlannedPort]) -> list[object]:
 
 
 def _depends(plan: ComponentPlan, other: ComponentPlan) -> bool:
-    """True when ``plan`` talks to ``other``."""
+    """True when ``plan`` talks to ``other``: a declared dependency, compose ``depends_on``, or
+    a non-secret env value addressing its Service (``http://orders:8080``)."""
     name = other.component.name
-    return name in plan.component.depends_on or any(
+    if name in plan.component.depends_on or any(
         d.component == name for d in plan.component.dependencies
-    )
+    ):
+        return True
+    host = re.compile(rf"(^|//|@){re.escape(other.input.service_name)}(:\d+)?(/|$)")
+    return any(v.value and host.search(v.value) for v in plan.component.env)
 
 
 def build_network_policy(plan: ComponentPlan, app: AppPlan) -> Generated:

@@ -136,7 +136,22 @@ def plan_app(request: GenerationRequest) -> AppPlan:
                     "is generated and the Deployment starts with 0 replicas",
                 )
             )
+    if not request.settings.image.registry and any(
+        p.app_settings and not _has_registry(p.image.image) for p in plans
+    ):
+        diagnostics.append(
+            warning(
+                "image-no-registry",
+                "no image.registry is set, so built images resolve to Docker Hub; "
+                "pass --registry (e.g. ghcr.io/acme) or set image.registry",
+            )
+        )
     return AppPlan(request, tuple(plans), tuple(diagnostics))
+
+
+def _has_registry(image: str) -> bool:
+    first, sep, _ = image.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
 
 
 def _plan_component(

@@ -48,9 +48,9 @@ _FILE_NAMES = {
 }
 _KIND_ORDER = {kind: index for index, kind in enumerate(_FILE_NAMES)}
 TEMPLATE_HEADER = (
-    "# TEMPLATE: replace every REPLACE_ME, then apply this file yourself\n"
-    "# (kubectl apply -f {path}). It is not listed in kustomization.yaml, so applying the\n"
-    "# generated manifests never overwrites the real values. Never commit real secrets.\n"
+    "# TEMPLATE: replace every REPLACE_ME, then apply it yourself: kubectl apply -f {path}\n"
+    "# It is not in kustomization.yaml, so applying the generated manifests never\n"
+    "# overwrites the real values. Never commit real secrets.\n"
 )
 
 

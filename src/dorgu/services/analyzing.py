@@ -47,7 +47,9 @@ def analyze_path(
         environment=dict(os.environ if environment is None else environment),
         profiles=tuple(profiles),
     )
-    model = analyze_tree(scan.tree, name=name or default_app_name(path), root=str(path), options=options)
+    model = analyze_tree(
+        scan.tree, name=name or default_app_name(path), root=str(path), options=options
+    )
     model.diagnostics[:0] = scan.diagnostics
     if settings is not None:
         model = apply_user_config(model, settings.settings, origins=user_origins(settings))

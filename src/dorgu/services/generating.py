@@ -43,7 +43,7 @@ from dorgu.models.app import AppModel, Component, ComponentKind, VolumeKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
-from dorgu.services.configuring import find_git_root, load_settings
+from dorgu.services.configuring import display_path, find_git_root, load_settings
 from dorgu.settings import resource_name, sanitize_name
 
 logger = logging.getLogger(__name__)
@@ -311,7 +311,7 @@ def write_output(
         for target in targets:
             if target.exists() or target.is_symlink():
                 raise OutputError(
-                    f"{target}: already exists",
+                    f"{display_path(target)}: already exists",
                     hint="pass --force to overwrite the generated files",
                 )
     try:

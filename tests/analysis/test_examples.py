@@ -1,0 +1,47 @@
+"""What every bundled example must yield: these apps are the demo, so their analysis must be
+complete (language, framework, port, a health signal, routes) with no error diagnostics."""
+
+from pathlib import Path
+
+import pytest
+
+from dorgu.models.app import ComponentKind, DependencyType
+from dorgu.models.evidence import Severity
+from dorgu.services.analyzing import analyze_path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_example_apps_are_fully_understood(example):
+    model = analyze_path(example, environment={})
+    errors = [str(d) for d in model.diagnostics if d.severity is Severity.ERROR]
+    assert not errors
+    apps = [c for c in model.components if c.kind is ComponentKind.APP]
+    assert apps
+    for app in apps:
+        assert app.language, app.name
+        assert app.framework or app.type is not None, app.name
+        assert app.ports, f"{app.name}: no port"
+        assert app.endpoints or app.healthcheck, f"{app.name}: no health signal"
+        assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
+
+
+def test_compose_shop_wires_services_and_typed_backing_dependencies():
+    model = analyze_path(ROOT / "examples" / "compose-shop", environment={})
+    kinds = {c.name: c.kind for c in model.components}
+    assert kinds["postgres"] is ComponentKind.BACKING
+    assert kinds["redis"] is ComponentKind.BACKING
+    api = model.component("api")
+    types = {d.name: d.type for d in api.dependencies}
+    assert types["postgres"] is DependencyType.DATABASE
+    assert types["redis"] is DependencyType.CACHE
+    assert all(v.value is None for v in api.env if v.secret)
+    assert any(v.secret for v in api.env)
+
+
+def test_monorepo_yields_one_component_per_app():
+    model = analyze_path(ROOT / "examples" / "monorepo", environment={})
+    assert len(model.components) >= 3
+    assert len({c.language for c in model.components}) >= 3

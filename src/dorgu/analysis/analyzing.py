@@ -15,6 +15,7 @@ from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_di
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.registry import ANALYZERS
+from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
 from dorgu.analysis.sources import SourceTree
@@ -167,9 +168,10 @@ def analyze_tree(
             d.code,
         )
     )
-    return AppModel(
+    model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
+    return link_components(model)
 
 
 def _unique(name: str, used: set[str]) -> str:

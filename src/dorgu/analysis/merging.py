@@ -159,10 +159,21 @@ def _infer_type(
         except ValueError:
             pass
     framework = (component.framework or "").lower()
+    operational = {e.path for e in component.endpoints}
+    business_routes = [r for r in component.routes if r.path not in operational]
     if framework in _WEB_FRAMEWORKS:
         chosen, why = AppType.WEB, f"framework {component.framework} serves pages"
-    elif component.routes or component.ports:
-        chosen, why = AppType.API, "serves HTTP routes" if component.routes else "listens on a port"
+    elif business_routes:
+        chosen, why = AppType.API, "serves HTTP routes"
+    elif component.ports and framework:
+        chosen, why = AppType.API, f"{component.framework} app listening on a port"
+    elif component.ports and not component.routes:
+        chosen, why = (
+            AppType.WORKER,
+            "listens on a port but serves no API routes (health or metrics only)",
+        )
+    elif component.ports:
+        chosen, why = AppType.WORKER, "serves only health and metrics endpoints"
     else:
         chosen, why = AppType.WORKER, "no listening port or routes found"
     merged.evidence.append(

@@ -102,31 +102,34 @@ def ref_of(process: subprocess.Popen[bytes]) -> ProcessRef:
 def stop(
     ref: ProcessRef, *, timeout: float = 10.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
-    """SIGTERM the process group of ``ref``, then SIGKILL after ``timeout`` seconds."""
-    if not ref.is_running():
-        _reap(process)
-        return
-    _signal_group(ref.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _reap(process)
-        if not ref.is_running():
-            return
-        time.sleep(0.05)
-    logger.warning("pid %d did not stop within %.0fs; killing it", ref.pid, timeout)
-    _signal_group(ref.pid, signal.SIGKILL)
+    """SIGTERM the process group of ``ref``, then SIGKILL after ``timeout`` seconds.
+
+    Pass ``process`` when we started it, so it is also reaped (no zombie, no ResourceWarning).
+    """
+    if ref.is_running():
+        _signal_group(ref.pid, signal.SIGTERM)
+        if not _wait_gone(ref, process, timeout):
+            logger.warning("pid %d did not stop within %.0fs; killing it", ref.pid, timeout)
+            _signal_group(ref.pid, signal.SIGKILL)
+            _wait_gone(ref, process, 5.0)
     if process is not None:
         with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-    else:
-        deadline = time.monotonic() + 5
-        while ref.is_running() and time.monotonic() < deadline:
-            time.sleep(0.05)
+            process.wait(timeout=1)
 
 
-def _reap(process: subprocess.Popen[bytes] | None) -> None:
+def _wait_gone(ref: ProcessRef, process: subprocess.Popen[bytes] | None, timeout: float) -> bool:
     if process is not None:
-        process.poll()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    deadline = time.monotonic() + timeout
+    while ref.is_running():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _signal_group(pid: int, signum: int) -> None:

@@ -4,10 +4,10 @@ import time
 
 import pytest
 from lightkube import ApiError, Client, codecs
-from lightkube.types import PatchType
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+from lightkube.types import PatchType
 
 GROUP = "testbed.dorgu.dev"
 CRD = {

@@ -72,7 +72,9 @@ def find(result: GenerationResult, kind: str, name: str | None = None) -> Manife
     for resource in result.resources:
         if resource.kind == kind and (name is None or resource.name == name):
             return resource.manifest
-    raise AssertionError(f"no {kind} {name or ''} in {[(r.kind, r.name) for r in result.resources]}")
+    raise AssertionError(
+        f"no {kind} {name or ''} in {[(r.kind, r.name) for r in result.resources]}"
+    )
 
 
 def dig(data: object, *path: str | int) -> object:

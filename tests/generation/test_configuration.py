@@ -10,7 +10,10 @@ ENV = (
     EnvVar(name="PATH", value="/venv/bin:$PATH", location=Location(file="Dockerfile", line=7)),
 )
 COMPONENT = Component(
-    name="shop", env=ENV, config_keys=("API_TOKEN", "LOG_LEVEL"), build=Build(dockerfile="Dockerfile")
+    name="shop",
+    env=ENV,
+    config_keys=("API_TOKEN", "LOG_LEVEL"),
+    build=Build(dockerfile="Dockerfile"),
 )
 SECRETS = {"shop": ("DATABASE_URL", "API_TOKEN")}
 
@@ -31,7 +34,10 @@ def test_secret_keys_are_only_references_to_a_secret_template():
     ]
     secret = next(r for r in result.resources if r.kind == "Secret")
     assert secret.template
-    assert secret.manifest["stringData"] == {"API_TOKEN": "REPLACE_ME", "DATABASE_URL": "REPLACE_ME"}
+    assert secret.manifest["stringData"] == {
+        "API_TOKEN": "REPLACE_ME",
+        "DATABASE_URL": "REPLACE_ME",
+    }
     files = {f.path: f for f in render_files(result)}
     assert not files["secret.template.yaml"].applied
     assert "secret.template.yaml" not in files["kustomization.yaml"].text
@@ -48,7 +54,9 @@ def test_external_secrets_replace_the_template_on_request():
 
 def test_env_settings_are_added_and_secret_looking_ones_become_references():
     config = settings(env={"FEATURE_X": "on", "SIGNING_KEY": "abc"})
-    result = generate(COMPONENT, config=config, secret_names={"shop": ("DATABASE_URL", "SIGNING_KEY")})
+    result = generate(
+        COMPONENT, config=config, secret_names={"shop": ("DATABASE_URL", "SIGNING_KEY")}
+    )
     assert find(result, "ConfigMap", "shop-env")["data"] == {"FEATURE_X": "on", "LOG_LEVEL": "info"}
     assert "abc" not in str([r.manifest for r in result.resources])
 

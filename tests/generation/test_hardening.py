@@ -1,4 +1,4 @@
-from dorgu.models.app import AppType, Component, Port, SecurityHints, Volume, VolumeKind
+from dorgu.models.app import AppType, Component, Port, SecurityHints, Volume
 
 from .builders import container, find, generate, pod_spec, settings
 
@@ -70,7 +70,9 @@ def test_security_settings_are_honoured():
 
 
 def test_compose_privileged_and_extra_capabilities_are_refused_with_warnings():
-    hints = SecurityHints(user="1000", uid=1000, privileged=True, cap_add=("NET_ADMIN", "NET_BIND_SERVICE"))
+    hints = SecurityHints(
+        user="1000", uid=1000, privileged=True, cap_add=("NET_ADMIN", "NET_BIND_SERVICE")
+    )
     result, manifest = deployment(Component(name="shop", security=hints))
     caps = container(manifest)["securityContext"]["capabilities"]
     assert caps == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}

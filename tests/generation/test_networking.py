@@ -15,12 +15,16 @@ from dorgu.settings import sanitize_name
 from .builders import dig, find, generate, kinds, settings
 
 API = Component(name="shop", type=AppType.API, ports=(Port(number=8000),))
-INGRESS = settings(ingress={"enabled": True, "host": "shop.example.com", "tls": True, "class_name": "nginx"})
+INGRESS = settings(
+    ingress={"enabled": True, "host": "shop.example.com", "tls": True, "class_name": "nginx"}
+)
 
 
 def test_the_service_has_named_ports_with_their_protocols_targeting_port_names():
     component = Component(
-        name="shop", type=AppType.API, ports=(Port(number=8000), Port(number=5353, protocol=Protocol.UDP))
+        name="shop",
+        type=AppType.API,
+        ports=(Port(number=8000), Port(number=5353, protocol=Protocol.UDP)),
     )
     service = find(generate(component), "Service")
     assert dig(service, "spec", "ports") == [
@@ -44,11 +48,15 @@ def test_an_ingress_for_an_http_api_with_host_tls_and_class():
     assert dig(spec, "tls") == [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}]
     rule = dig(spec, "rules", 0)
     assert dig(rule, "host") == "shop.example.com"
-    assert dig(rule, "http", "paths", 0, "backend") == {"service": {"name": "shop", "port": {"name": "http"}}}
+    assert dig(rule, "http", "paths", 0, "backend") == {
+        "service": {"name": "shop", "port": {"name": "http"}}
+    }
 
 
 def test_no_ingress_for_a_service_that_does_not_speak_http():
-    redis = Component(name="shop", kind=ComponentKind.BACKING, image="redis:7", ports=(Port(number=6379),))
+    redis = Component(
+        name="shop", kind=ComponentKind.BACKING, image="redis:7", ports=(Port(number=6379),)
+    )
     result = generate(redis, config=INGRESS)
     assert "Ingress" not in kinds(result)
     assert any(d.code == "generate.no-public-component" for d in result.diagnostics)
@@ -66,7 +74,11 @@ def test_the_host_flag_is_sanitised_to_dns_rules():
 def test_several_public_components_get_one_host_each_under_the_host():
     web = Component(name="web", type=AppType.WEB, ports=(Port(number=3000),))
     result = generate(API, web, config=INGRESS)
-    hosts = sorted(str(dig(r.manifest, "spec", "rules", 0, "host")) for r in result.resources if r.kind == "Ingress")
+    hosts = sorted(
+        str(dig(r.manifest, "spec", "rules", 0, "host"))
+        for r in result.resources
+        if r.kind == "Ingress"
+    )
     assert hosts == ["shop.shop.example.com", "web.shop.example.com"]
 
 
@@ -100,15 +112,28 @@ def test_network_policies_follow_declared_dependencies():
         name="api",
         type=AppType.API,
         ports=(Port(number=8000, published=8000),),
-        dependencies=(Dependency(name="postgres", type=DependencyType.DATABASE, component="postgres"),),
+        dependencies=(
+            Dependency(name="postgres", type=DependencyType.DATABASE, component="postgres"),
+        ),
         env=(EnvVar(name="CACHE", value="redis://redis:6379/0"),),
     )
-    postgres = Component(name="postgres", kind=ComponentKind.BACKING, image="postgres:16", ports=(Port(number=5432),))
-    redis = Component(name="redis", kind=ComponentKind.BACKING, image="redis:7", ports=(Port(number=6379),))
+    postgres = Component(
+        name="postgres", kind=ComponentKind.BACKING, image="postgres:16", ports=(Port(number=5432),)
+    )
+    redis = Component(
+        name="redis", kind=ComponentKind.BACKING, image="redis:7", ports=(Port(number=6379),)
+    )
     result = generate(api, postgres, redis, options=GenerationOptions(network_policy=True))
     db_policy = find(result, "NetworkPolicy", "shop-postgres")
     assert dig(db_policy, "spec", "ingress", 0, "from") == [
-        {"podSelector": {"matchLabels": {"app.kubernetes.io/instance": "shop-api", "app.kubernetes.io/name": "shop-api"}}}
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/instance": "shop-api",
+                    "app.kubernetes.io/name": "shop-api",
+                }
+            }
+        }
     ]
     api_policy = find(result, "NetworkPolicy", "shop-api")
     egress_targets = [

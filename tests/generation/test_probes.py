@@ -31,7 +31,10 @@ def test_spring_actuator_endpoints_give_distinct_liveness_and_readiness_paths():
         ),
     )
     found = probes(component)
-    assert found["livenessProbe"]["httpGet"] == {"path": "/actuator/health/liveness", "port": "http"}
+    assert found["livenessProbe"]["httpGet"] == {
+        "path": "/actuator/health/liveness",
+        "port": "http",
+    }
     assert found["readinessProbe"]["httpGet"]["path"] == "/actuator/health/readiness"
     assert found["startupProbe"]["httpGet"]["path"] == "/actuator/health/liveness"
     assert found["startupProbe"]["failureThreshold"] * found["startupProbe"]["periodSeconds"] >= 120
@@ -50,7 +53,9 @@ def test_a_single_health_endpoint_serves_every_probe_with_different_timings():
 
 
 def test_an_http_healthcheck_becomes_an_http_get():
-    check = HealthCheck(test=("curl", "-f", "http://localhost:8080/ping"), http_path="/ping", http_port=8080)
+    check = HealthCheck(
+        test=("curl", "-f", "http://localhost:8080/ping"), http_path="/ping", http_port=8080
+    )
     found = probes(Component(name="shop", type=AppType.API, ports=HTTP, healthcheck=check))
     assert found["livenessProbe"]["httpGet"] == {"path": "/ping", "port": "http"}
 

@@ -6,6 +6,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dorgu.errors import DorguError
 from dorgu.generation import GenerationOptions, GitInfo
 from dorgu.generation.rendering import render_files, render_stream
 from dorgu.models.app import (
@@ -15,13 +16,15 @@ from dorgu.models.app import (
     Endpoint,
     EndpointKind,
     EnvVar,
-    HealthCheck as Check,
     Port,
     Protocol,
     ResourceHints,
     SecurityHints,
     Volume,
     VolumeKind,
+)
+from dorgu.models.app import (
+    HealthCheck as Check,
 )
 
 from .builders import generate, load_all
@@ -96,7 +99,7 @@ def _unique(items):
     return result
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(components, min_size=1, max_size=3).map(_unique), st.booleans())
 def test_every_workload_is_sized_hardened_versioned_and_secret_free(items, with_git):
     items = [_with_secret(c) for c in items]
@@ -105,10 +108,7 @@ def test_every_workload_is_sized_hardened_versioned_and_secret_free(items, with_
     secrets = {c.name: ("DB_PASSWORD",) for c in items}
     try:
         result = generate(*items, options=options, secret_names=secrets)
-    except Exception as e:  # only our own errors are acceptable
-        from dorgu.errors import DorguError
-
-        assert isinstance(e, DorguError), e
+    except DorguError:  # only our own errors are acceptable (e.g. two names colliding)
         return
     workloads = [r.manifest for r in result.resources if r.kind in WORKLOADS]
     assert len(workloads) == len(items)
@@ -138,6 +138,8 @@ def test_every_workload_is_sized_hardened_versioned_and_secret_free(items, with_
     assert not any(SECRET in text for text in texts)
     again = generate(*items, options=options, secret_names=secrets)
     assert [f.text for f in render_files(again)] == [f.text for f in render_files(result)]
-    assert load_all(render_stream(result)) == [r.manifest for r in result.resources if not r.template]
+    streamed = load_all(render_stream(result))
+    applied = [r.manifest for r in result.resources if not r.template]
+    assert sorted(map(repr, streamed)) == sorted(map(repr, applied))
     for resource in result.resources:
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", resource.name), resource.name

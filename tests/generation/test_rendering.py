@@ -5,18 +5,29 @@ from dorgu.models.app import AppType, Component, ComponentKind, EnvVar, Port
 
 from .builders import generate, load_all, settings
 
-API = Component(name="api", type=AppType.API, ports=(Port(number=8000),), env=(EnvVar(name="A", value="x\ny\n"),))
-REDIS = Component(name="redis", kind=ComponentKind.BACKING, image="redis:7", ports=(Port(number=6379),))
+API = Component(
+    name="api",
+    type=AppType.API,
+    ports=(Port(number=8000),),
+    env=(EnvVar(name="A", value="x\ny\n"),),
+)
+REDIS = Component(
+    name="redis", kind=ComponentKind.BACKING, image="redis:7", ports=(Port(number=6379),)
+)
 
 
 def test_keys_follow_kubectl_order_and_text_ends_with_one_newline():
-    text = render_manifest({"spec": {}, "metadata": {"labels": {}, "name": "x"}, "kind": "K", "apiVersion": "v1"})
+    text = render_manifest(
+        {"spec": {}, "metadata": {"labels": {}, "name": "x"}, "kind": "K", "apiVersion": "v1"}
+    )
     assert text.splitlines()[:4] == ["apiVersion: v1", "kind: K", "metadata:", "  name: x"]
     assert text.endswith("}\n") and not text.endswith("\n\n")
 
 
 def test_multi_line_values_are_literal_blocks():
-    assert "A: |" in render_manifest({"apiVersion": "v1", "kind": "ConfigMap", "data": {"A": "x\ny\n"}})
+    assert "A: |" in render_manifest(
+        {"apiVersion": "v1", "kind": "ConfigMap", "data": {"A": "x\ny\n"}}
+    )
 
 
 def test_a_single_component_is_flat_and_several_get_a_directory_each():

@@ -32,7 +32,11 @@ def test_compose_deploy_resources_override_the_profile_including_a_cpu_limit():
 
 def test_settings_override_compose_and_profile():
     config = settings(
-        resources={"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "2Gi"}, "profile": "minimal"}
+        resources={
+            "requests": {"cpu": "1", "memory": "1Gi"},
+            "limits": {"memory": "2Gi"},
+            "profile": "minimal",
+        }
     )
     hints = ResourceHints(memory_limit="128Mi")
     found = resources(Component(name="shop", resources=hints), config=config)

@@ -14,7 +14,12 @@ DB = Component(
     kind=ComponentKind.BACKING,
     image="postgres:16",
     volumes=(
-        Volume(target="/docker-entrypoint-initdb.d/init.sql", kind=VolumeKind.BIND, source="db/init.sql", read_only=True),
+        Volume(
+            target="/docker-entrypoint-initdb.d/init.sql",
+            kind=VolumeKind.BIND,
+            source="db/init.sql",
+            read_only=True,
+        ),
         Volume(target="/etc/app/creds.json", kind=VolumeKind.BIND, source="db/creds.json"),
         Volume(target="/src", kind=VolumeKind.BIND, source="src"),
         Volume(target="/cache", kind=VolumeKind.TMPFS),
@@ -29,10 +34,14 @@ def test_bind_mounted_files_become_config_maps_or_secret_placeholders():
     )
     api = Component(name="api")
     result = generate(api, inputs=[_input(DB, files)])
-    assert find(result, "ConfigMap", "shop-db-init-sql")["data"] == {"init.sql": "CREATE TABLE t (id int);\n"}
+    assert find(result, "ConfigMap", "shop-db-init-sql")["data"] == {
+        "init.sql": "CREATE TABLE t (id int);\n"
+    }
     secret = next(r for r in result.resources if r.kind == "Secret")
     assert secret.template and secret.manifest["stringData"] == {"creds.json": "REPLACE_ME"}
-    mounts = {m["mountPath"]: m for m in container(find(result, "Deployment", "shop-db"))["volumeMounts"]}
+    mounts = {
+        m["mountPath"]: m for m in container(find(result, "Deployment", "shop-db"))["volumeMounts"]
+    }
     assert mounts["/docker-entrypoint-initdb.d/init.sql"]["subPath"] == "init.sql"
     assert "/src" not in mounts
     volumes = {v["name"]: v for v in pod_spec(find(result, "Deployment", "shop-db"))["volumes"]}

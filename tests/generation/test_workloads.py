@@ -30,7 +30,9 @@ def test_a_backing_service_with_a_named_volume_is_a_statefulset_with_a_claim_tem
         kind=ComponentKind.BACKING,
         image="postgres:16",
         ports=(Port(number=5432),),
-        volumes=(Volume(target="/var/lib/postgresql/data", kind=VolumeKind.NAMED, source="pgdata"),),
+        volumes=(
+            Volume(target="/var/lib/postgresql/data", kind=VolumeKind.NAMED, source="pgdata"),
+        ),
     )
     api = Component(name="api", type=AppType.API, ports=(Port(number=8000),))
     result = generate(api, postgres, backing={"postgres": "postgres"})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dorgu.cli.explain import LLM_PROVIDERS, llm_flags, render_changes
 from dorgu.cli.options import parse_pairs
 
 
@@ -25,6 +26,15 @@ from dorgu.cli.options import parse_pairs
     "--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable)."
 )
 @click.option("--no-evidence", is_flag=True, help="Hide the evidence table in text output.")
+@click.option(
+    "--llm-provider",
+    type=click.Choice(LLM_PROVIDERS),
+    help="Enhance the analysis with this LLM provider (default: llm.provider setting).",
+)
+@click.option("--llm-model", help="Model name for the provider (default: per provider).")
+@click.option("--llm-base-url", help="Endpoint override (proxy, Azure, vLLM, LM Studio, ollama).")
+@click.option("--no-llm", is_flag=True, help="Never call an LLM: rule-based only, no network.")
+@click.option("--explain", "explain", is_flag=True, help="Show what the LLM changed and why.")
 def analyze(
     path: Path,
     as_json: bool,
@@ -33,10 +43,16 @@ def analyze(
     target: str | None,
     profiles: tuple[str, ...],
     no_evidence: bool,
+    llm_provider: str | None,
+    llm_model: str | None,
+    llm_base_url: str | None,
+    no_llm: bool,
+    explain: bool,
 ) -> None:
     """Analyse PATH (default: .) and show what dorgu understands, with evidence."""
     from dorgu.cli.rendering import render_model
     from dorgu.errors import UsageError
+    from dorgu.models.config import LlmProvider
     from dorgu.services.analyzing import analyze_path
     from dorgu.services.configuring import load_settings
 
@@ -45,13 +61,26 @@ def analyze(
             f"{path}: not a directory", hint="pass the app directory, not a file inside it"
         )
     pairs = parse_pairs(build_args, flag="--build-arg")
-    settings = load_settings(path, flags={"app.name": name})
+    flags = {"app.name": name, **llm_flags(llm_provider, llm_model, llm_base_url)}
+    settings = load_settings(path, flags=flags)
     for warning in settings.warnings:
         click.echo(f"warning: {warning}", err=True)
     model = analyze_path(
         path, name=name, build_args=pairs, target=target, profiles=profiles, settings=settings
     )
+    outcome = None
+    off = "disabled (--no-llm)" if no_llm else "no LLM provider configured"
+    if not no_llm and settings.settings.llm.provider is not LlmProvider.NONE:
+        from dorgu.services.enhancing import enhance_app  # the LLM layer only when asked for
+
+        outcome = enhance_app(model, settings=settings.settings, root=path)
+        if outcome.warning:
+            click.echo(f"warning: {outcome.warning}", err=True)
+        model = outcome.model
     if as_json:
         click.echo(model.model_dump_json(indent=2, exclude_none=True))
     else:
         click.echo(render_model(model, show_evidence=not no_evidence), nl=False)
+    if explain:
+        report = render_changes(outcome, off_reason=off)
+        click.echo(report if as_json else "\n" + report, nl=False, err=as_json)

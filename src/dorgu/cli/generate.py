@@ -13,41 +13,97 @@ import click
 
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output directory, relative to PATH (default: k8s).")
-@click.option("--stdout", "--dry-run", "stdout", is_flag=True, help="Print the manifests as one YAML stream; write nothing.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Output directory, relative to PATH (default: k8s).",
+)
+@click.option(
+    "--stdout",
+    "--dry-run",
+    "stdout",
+    is_flag=True,
+    help="Print the manifests as one YAML stream; write nothing.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files in the output directory.")
 @click.option("--name", help="App name (setting app.name; default: the directory name).")
 @click.option("--namespace", help="Namespace for every object (setting namespace).")
 @click.option("--env", "environment", help="Environment, e.g. production (setting environment).")
 @click.option("--image-tag", help="Image tag to deploy (default: git tag, else short commit sha).")
-@click.option("--registry", help="Image registry and org, e.g. ghcr.io/acme (setting image.registry).")
-@click.option("--ingress/--no-ingress", default=None, help="Expose HTTP components with an Ingress (setting ingress.enabled).")
+@click.option(
+    "--registry", help="Image registry and org, e.g. ghcr.io/acme (setting image.registry)."
+)
+@click.option(
+    "--ingress/--no-ingress",
+    default=None,
+    help="Expose HTTP components with an Ingress (setting ingress.enabled).",
+)
 @click.option("--host", help="Ingress host; sanitised to DNS rules.")
-@click.option("--tls/--no-tls", default=None, help="Terminate TLS on the Ingress (setting ingress.tls).")
+@click.option(
+    "--tls/--no-tls", default=None, help="Terminate TLS on the Ingress (setting ingress.tls)."
+)
 @click.option("--ingress-class", help="IngressClass name (setting ingress.class_name).")
-@click.option("--gateway-api", is_flag=True, help="Generate Gateway API HTTPRoutes instead of Ingresses.")
-@click.option("--gateway", default="gateway", show_default=True, metavar="[NAMESPACE/]NAME", help="Parent Gateway of the HTTPRoutes.")
-@click.option("--network-policy", is_flag=True, help="Generate NetworkPolicies from the declared dependencies.")
-@click.option("--external-secrets", is_flag=True, help="Generate ExternalSecrets instead of Secret templates.")
-@click.option("--secret-store", metavar="NAME", help="ClusterSecretStore the ExternalSecrets read from.")
-@click.option("--storage-size", default="1Gi", show_default=True, help="Size of each generated volume claim.")
-@click.option("--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable).")
+@click.option(
+    "--gateway-api", is_flag=True, help="Generate Gateway API HTTPRoutes instead of Ingresses."
+)
+@click.option(
+    "--gateway",
+    default="gateway",
+    show_default=True,
+    metavar="[NAMESPACE/]NAME",
+    help="Parent Gateway of the HTTPRoutes.",
+)
+@click.option(
+    "--network-policy",
+    is_flag=True,
+    help="Generate NetworkPolicies from the declared dependencies.",
+)
+@click.option(
+    "--external-secrets", is_flag=True, help="Generate ExternalSecrets instead of Secret templates."
+)
+@click.option(
+    "--secret-store", metavar="NAME", help="ClusterSecretStore the ExternalSecrets read from."
+)
+@click.option(
+    "--storage-size", default="1Gi", show_default=True, help="Size of each generated volume claim."
+)
+@click.option(
+    "--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable)."
+)
 def generate(
-    path: Path, output: Path | None, stdout: bool, force: bool, name: str | None, namespace: str | None,
-    environment: str | None, image_tag: str | None, registry: str | None, ingress: bool | None,
-    host: str | None, tls: bool | None, ingress_class: str | None, gateway_api: bool, gateway: str,
-    network_policy: bool, external_secrets: bool, secret_store: str | None, storage_size: str,
+    path: Path,
+    output: Path | None,
+    stdout: bool,
+    force: bool,
+    name: str | None,
+    namespace: str | None,
+    environment: str | None,
+    image_tag: str | None,
+    registry: str | None,
+    ingress: bool | None,
+    host: str | None,
+    tls: bool | None,
+    ingress_class: str | None,
+    gateway_api: bool,
+    gateway: str,
+    network_policy: bool,
+    external_secrets: bool,
+    secret_store: str | None,
+    storage_size: str,
     profiles: tuple[str, ...],
 ) -> None:
     """Generate Kubernetes manifests for the app at PATH (default: .)."""
     from dorgu.errors import UsageError
     from dorgu.generation import GenerationOptions
-    from dorgu.models.config import quantity_value
+    from dorgu.models.kubesyntax import quantity_value
     from dorgu.services.generating import GenerateRequest, diagnostic_line
     from dorgu.services.generating import generate as run_generate
 
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{path}: not a directory", hint="pass the app directory, not a file inside it")
+        raise UsageError(
+            f"{path}: not a directory", hint="pass the app directory, not a file inside it"
+        )
     try:
         quantity_value(storage_size)
     except ValueError as e:
@@ -63,11 +119,21 @@ def generate(
         "ingress.class_name": ingress_class,
     }
     options = GenerationOptions(
-        host=host, gateway_api=gateway_api, gateway=gateway, network_policy=network_policy,
-        external_secrets=external_secrets, secret_store=secret_store, storage_size=storage_size,
+        host=host,
+        gateway_api=gateway_api,
+        gateway=gateway,
+        network_policy=network_policy,
+        external_secrets=external_secrets,
+        secret_store=secret_store,
+        storage_size=storage_size,
     )
     request = GenerateRequest(
-        path=path, output=output, flags=flags, options=options, force=force, dry_run=stdout,
+        path=path,
+        output=output,
+        flags=flags,
+        options=options,
+        force=force,
+        dry_run=stdout,
         profiles=profiles,
     )
     outcome = run_generate(request)
@@ -83,7 +149,11 @@ def generate(
     applied = sum(1 for r in outcome.result.resources if not r.template)
     click.echo(f"wrote {len(outcome.written)} files ({applied} objects) to {shown}/", err=True)
     for file in outcome.files:
-        note = "  (template: fill in and apply by hand)" if not file.applied and file.path != "kustomization.yaml" else ""
+        note = (
+            "  (template: fill in and apply by hand)"
+            if not file.applied and file.path != "kustomization.yaml"
+            else ""
+        )
         click.echo(f"  {shown}/{file.path}{note}", err=True)
     click.echo(f"apply with: kubectl apply -k {shown}", err=True)
 

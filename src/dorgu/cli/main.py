@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("dorgu.cli.init", "init", "Write a .dorgu.yaml for an app (or the global config)."),
     "dev": ("dorgu.cli.dev", "dev", "Run a local Kubernetes control plane (the testbed)."),
     "generate": ("dorgu.cli.generate", "generate", "Generate Kubernetes manifests for an app."),
+    "explain": ("dorgu.cli.explain", "explain", "Explain a validation finding and how to fix it."),
 }
 
 EXIT_INTERNAL = 70

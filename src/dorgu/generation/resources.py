@@ -14,12 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dorgu.models.app import Component
-from dorgu.models.config import (
-    EffectiveSettings,
-    ResourceProfile,
-    ResourcesSection,
-    quantity_value,
-)
+from dorgu.models.config import EffectiveSettings, ResourceProfile, ResourcesSection
+from dorgu.models.kubesyntax import quantity_value
 
 JVM_LANGUAGES = frozenset({"java", "kotlin", "scala", "clojure", "groovy"})
 LEAN_LANGUAGES = frozenset({"go", "rust"})

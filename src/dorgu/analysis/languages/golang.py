@@ -14,9 +14,12 @@ from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.golang_routes import scan_routes
 from dorgu.analysis.languages.scanning import (
     Text,
+    assignment,
+    has_any,
     is_skipped,
     is_test,
     port_purpose,
+    receiver,
     shallowest,
     sources,
 )
@@ -69,33 +72,31 @@ _MODULE_KINDS = (
 _REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?([\w.\-~]+(?:/[\w.\-~]+)+)\s+v[\w.\-+]+")
 _MODULE = re.compile(r"^module\s+(\S+)", re.M)
 _GO_VERSION = re.compile(r"^go\s+(\d+(?:\.\d+){0,2})\s*$", re.M)
-_NET_HTTP = re.compile(r"\bhttp\.(?:ListenAndServe|HandleFunc|Handle|NewServeMux)\(")
+_NET_HTTP = re.compile(r"http\.(?:ListenAndServe|HandleFunc|Handle|NewServeMux)\(")
 _LITERAL_PORT = re.compile(
-    r"(?:\bhttp\.ListenAndServe(?:TLS)?|\.(?:Run|Start|StartTLS|Listen|ListenTLS|ListenAndServe))"
+    r"(?:http\.ListenAndServe(?:TLS)?|\.(?:Run|Start|StartTLS|Listen|ListenTLS|ListenAndServe))"
     r'\(\s*"[\w.\-\[\]]*:(\d{2,5})"'
 )
-_ADDR = re.compile(r'\bAddr\s*:\s*"[\w.\-\[\]]*:(\d{2,5})"')
-_NET_LISTEN = re.compile(r'\bnet\.Listen\(\s*"tcp[46]?"\s*,\s*"[\w.\-\[\]]*:(\d{2,5})"')
-_GIN_RUN = re.compile(r"\b(\w+)\.Run\(\s*\)")
-_ENV_ASSIGN = re.compile(r'\b(\w+)\s*:?=\s*os\.Getenv\(\s*"(\w{1,64})"\s*\)')
-_ENV_HELPER = re.compile(r'\b\w*[Ee]nv\w*\(\s*"(\w{1,64})"\s*,\s*":?(\d{2,5})"\s*\)')
+_ADDR = re.compile(r'Addr\s*:\s*"[\w.\-\[\]]*:(\d{2,5})"')
+_NET_LISTEN = re.compile(r'net\.Listen\(\s*"tcp[46]?"\s*,\s*"[\w.\-\[\]]*:(\d{2,5})"')
+_GIN_RUN = re.compile(r"\.Run\(\s*\)")
+_GETENV = re.compile(r'os\.Getenv\(\s*"(\w{1,64})"\s*\)')
+_ENV_HELPER = re.compile(r'[Ee]nv\w*\(\s*"(\w{1,64})"\s*,\s*":?(\d{2,5})"\s*\)')
 _ENV_TAG = re.compile(
     r'(?:env|envconfig):"(\w{1,64})[^"]{0,50}"[^`\n]{0,100}?(?:envDefault|default):":?(\d{2,5})"'
 )
 _FLAG = re.compile(
-    r'\bflag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(?:port|addr|listen|http|http-addr|listen-addr)"\s*,\s*":?(\d{2,5})"'
+    r'flag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(?:port|addr|listen|http|http-addr|listen-addr)"'
+    r'\s*,\s*":?(\d{2,5})"'
 )
-_PORT_CONST = re.compile(
-    r'(?i)\b(?:port|addr|listenAddr|httpAddr|defaultPort|serverPort)\s*=\s*":?(\d{2,5})"'
+_QUOTED_PORT = re.compile(r'=\s*":?(\d{2,5})"')
+_PORT_NAME = re.compile(
+    r"^(?:port|addr|listenAddr|httpAddr|defaultPort|serverPort|httpPort)$", re.IGNORECASE
 )
-_METRICS_SERVER = re.compile(
-    r'\bListenAndServe\(\s*"[\w.\-]*:(\d{2,5})"\s*,\s*promhttp\.Handler\(\)'
-)
-ENV_READ = re.compile(
-    r'\bos\.(?:Getenv|LookupEnv)\(\s*"(\w{1,128})"|(?:env|envconfig):"(\w{1,128})'
-)
+_METRICS_SERVER = re.compile(r'ListenAndServe\(\s*"[\w.\-]*:(\d{2,5})"\s*,\s*promhttp\.Handler\(\)')
+ENV_READ = re.compile(r'os\.(?:Getenv|LookupEnv)\(\s*"(\w{1,128})"|(?:env|envconfig):"(\w{1,128})')
 _HTTP_CALL = re.compile(
-    r'\bhttp\.(?:Get|Post|Head|NewRequest\w*)\([^"\n]{0,100}"(https?://[^"\s]{1,300})"'
+    r'http\.(?:Get|Post|Head|NewRequest\w*)\([^"\n]{0,100}"(https?://[^"\s]{1,300})"'
 )
 
 
@@ -205,53 +206,62 @@ class GoAnalyzer:
     @staticmethod
     def _scan(text: Text, findings: Findings, framework: str | None) -> None:
         code = text.code
-        grpc = "google.golang.org/grpc" in code
-        for match in _METRICS_SERVER.finditer(code):
-            loc = text.loc(match.start())
-            findings.port(match.group(1), loc, "go.promhttp.server", 0.85, "metrics")
-            findings.endpoint(
-                EndpointKind.METRICS,
-                "/metrics",
-                loc,
-                "go.promhttp.server",
-                port=int(match.group(1)),
-            )
-        for pattern in (_LITERAL_PORT, _ADDR):
+        if "promhttp" in code:
+            for match in _METRICS_SERVER.finditer(code):
+                loc = text.loc(match.start())
+                number = int(match.group(1))
+                findings.port(number, loc, "go.promhttp.server", 0.85, "metrics")
+                findings.endpoint(
+                    EndpointKind.METRICS, "/metrics", loc, "go.promhttp.server", port=number
+                )
+        for pattern in (_LITERAL_PORT, _ADDR) if ":" in code else ():
             for match in pattern.finditer(code):
                 findings.port(match.group(1), text.loc(match.start()), "go.listen", 0.85)
-        for match in _NET_LISTEN.finditer(code):
-            kind = "grpc" if grpc else "http"
-            findings.port(match.group(1), text.loc(match.start()), "go.net_listen", 0.8, kind)
-        if framework == "gin":
+        if "net.Listen" in code:
+            kind = "grpc" if "google.golang.org/grpc" in code else "http"
+            for match in _NET_LISTEN.finditer(code):
+                findings.port(match.group(1), text.loc(match.start()), "go.net_listen", 0.8, kind)
+        if framework == "gin" and ".Run(" in code:
             for match in _GIN_RUN.finditer(code):
                 findings.port(8080, text.loc(match.start()), "go.gin.default_port", 0.55)
-        for match in _ENV_ASSIGN.finditer(code):
-            purpose = port_purpose(match.group(2))
-            if purpose is None:
+        if "PORT" in code:
+            GoAnalyzer._scan_env_ports(text, findings)
+        if "flag." in code:
+            for match in _FLAG.finditer(code):
+                findings.port(match.group(1), text.loc(match.start()), "go.flag.port_default", 0.75)
+        for match in _QUOTED_PORT.finditer(code):
+            assigned = assignment(code, match.start() + 1)
+            name = receiver(code, match.start())
+            target = assigned[0] if assigned else name
+            if target and _PORT_NAME.match(target):
+                findings.port(match.group(1), text.loc(match.start()), "go.port_constant", 0.6)
+        if has_any(code, "Getenv", "LookupEnv", 'env:"', 'envconfig:"'):
+            findings.env_names(text, ENV_READ, "go.env.read")
+        findings.url_schemes(text, "go.connection_url")
+        for match in _HTTP_CALL.finditer(code) if "://" in code else ():
+            findings.service_url(match.group(1), text.loc(match.start()), "go.http_client")
+
+    @staticmethod
+    def _scan_env_ports(text: Text, findings: Findings) -> None:
+        code = text.code
+        for match in _GETENV.finditer(code):
+            purpose = port_purpose(match.group(1))
+            assigned = assignment(code, match.start())
+            if purpose is None or assigned is None:
                 continue
             fallback = re.search(
-                rf'\b{re.escape(match.group(1))}\s*=\s*":?(\d{{2,5}})"',
+                rf'\b{re.escape(assigned[0])}\s*=\s*":?(\d{{2,5}})"',
                 code[match.end() : match.end() + 400],
             )
             if fallback:
-                findings.port(
-                    fallback.group(1), text.loc(match.start()), "go.env.port_default", 0.8, purpose
-                )
+                loc = text.loc(match.start())
+                findings.port(fallback.group(1), loc, "go.env.port_default", 0.8, purpose)
         for pattern in (_ENV_HELPER, _ENV_TAG):
             for match in pattern.finditer(code):
                 purpose = port_purpose(match.group(1))
                 if purpose:
-                    findings.port(
-                        match.group(2), text.loc(match.start()), "go.env.port_default", 0.8, purpose
-                    )
-        for match in _FLAG.finditer(code):
-            findings.port(match.group(1), text.loc(match.start()), "go.flag.port_default", 0.75)
-        for match in _PORT_CONST.finditer(code):
-            findings.port(match.group(1), text.loc(match.start()), "go.port_constant", 0.6)
-        findings.env_names(text, ENV_READ, "go.env.read")
-        findings.url_schemes(text, "go.connection_url")
-        for match in _HTTP_CALL.finditer(code):
-            findings.service_url(match.group(1), text.loc(match.start()), "go.http_client")
+                    loc = text.loc(match.start())
+                    findings.port(match.group(2), loc, "go.env.port_default", 0.8, purpose)
 
 
 ANALYZER = GoAnalyzer()

@@ -12,23 +12,28 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from dorgu.analysis.languages.scanning import Text, block_end, call_args, split_top_level
+from dorgu.analysis.languages.scanning import (
+    Text,
+    assignment,
+    block_end,
+    call_args,
+    receiver,
+    split_top_level,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 
 _CALL = re.compile(
-    r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Get|Post|Put|Patch|Delete|Head|"
+    r"\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Get|Post|Put|Patch|Delete|Head|"
     r"Options|All|Handle|HandleFunc|Match|Add|Method|MethodFunc)[ \t]*\("
 )
 _STRING = re.compile(r'^\s*"([^"\n]{0,300})"\s*$')
-_GROUP = re.compile(r'\b(\w+)[ \t]*:?=[ \t]*(\w+)\.Group\(\s*"([^"\n]{0,300})"')
-_SUBROUTER = re.compile(
-    r'\b(\w+)[ \t]*:?=[ \t]*(\w+)\.PathPrefix\(\s*"([^"\n]{0,300})"\s*\)\s*\.Subrouter\(\)'
-)
+_GROUP = re.compile(r'\.Group\(\s*"([^"\n]{0,300})"')
+_SUBROUTER = re.compile(r'\.PathPrefix\(\s*"([^"\n]{0,300})"\s*\)\s*\.Subrouter\(\)')
 _CHI_ROUTE = re.compile(
-    r'\b(\w+)\.Route\(\s*"([^"\n]{0,300})"\s*,\s*func\s*\(\s*(\w+)\s+[\w.*]+\s*\)\s*\{'
+    r'\.Route\(\s*"([^"\n]{0,300})"\s*,\s*func\s*\(\s*(\w+)\s+[\w.*]+\s*\)\s*\{'
 )
-_CHI_MOUNT = re.compile(r'\b(\w+)\.Mount\(\s*"([^"\n]{0,300})"\s*,\s*(?:\w+\.)?(\w+)\(')
+_CHI_MOUNT = re.compile(r'\.Mount\(\s*"([^"\n]{0,300})"\s*,\s*(?:\w+\.)?(\w+)\(')
 _FUNC = re.compile(
     r"^func[ \t]+(?:\([^)\n]{0,200}\)[ \t]*)?(\w+)[ \t]*\(([^)\n]{0,400})\)[^{\n]{0,200}\{", re.M
 )
@@ -62,17 +67,20 @@ class _GoFile:
 def _parse(text: Text) -> _GoFile:
     file = _GoFile(text=text)
     code = text.code
-    for pattern in (_GROUP, _SUBROUTER):
-        for match in pattern.finditer(code):
-            entry = (match.start(), match.group(2), match.group(3))
-            file.groups.setdefault(match.group(1), []).append(entry)
+    for pattern, needle in ((_GROUP, ".Group("), (_SUBROUTER, ".Subrouter(")):
+        for match in pattern.finditer(code) if needle in code else ():
+            assigned = assignment(code, match.start())
+            if assigned is not None and assigned[1] is not None:
+                entry = (match.start(), assigned[1], match.group(1))
+                file.groups.setdefault(assigned[0], []).append(entry)
     for defs in file.groups.values():
         defs.sort()
-    for match in _CHI_ROUTE.finditer(code):
-        end = block_end(code, match.end() - 1)
-        file.closures.append(
-            (match.end(), end, match.group(3), match.group(2), match.group(1), match.start())
-        )
+    for match in _CHI_ROUTE.finditer(code) if ".Route(" in code else ():
+        parent = receiver(code, match.start())
+        if parent is not None:
+            end = block_end(code, match.end() - 1)
+            closure = (match.end(), end, match.group(2), match.group(1), parent, match.start())
+            file.closures.append(closure)
     for match in _FUNC.finditer(code):
         param = _ROUTER_PARAM.search(match.group(2))
         end = block_end(code, match.end() - 1)
@@ -89,24 +97,18 @@ class _Resolver:
         self.mounts: dict[str, tuple[_GoFile, int, str, str]] = {}  # func name -> mount site
         self.calls: dict[str, tuple[_GoFile, int, str]] = {}  # func name -> (file, offset, arg)
         funcs = {f.name for file in files for f in file.funcs if f.router_param}
-        call = (
-            re.compile(
-                r"\b(?:\w+\.)?(" + "|".join(map(re.escape, sorted(funcs))) + r")\(\s*(\w+)\s*[,)]"
-            )
-            if funcs
-            else None
-        )
+        names = "|".join(map(re.escape, sorted(funcs)))
+        call = re.compile(r"(?<!\w)(" + names + r")\(\s*(\w+)\s*[,)]") if funcs else None
         for file in files:
-            for match in _CHI_MOUNT.finditer(file.text.code):
-                self.mounts.setdefault(
-                    match.group(3), (file, match.start(), match.group(1), match.group(2))
-                )
-            if call is not None:
-                for match in call.finditer(file.text.code):
-                    if not file.text.code[max(0, match.start() - 5) : match.start()].endswith(
-                        "func "
-                    ):
-                        self.calls.setdefault(match.group(1), (file, match.start(), match.group(2)))
+            code = file.text.code
+            for match in _CHI_MOUNT.finditer(code) if ".Mount(" in code else ():
+                parent = receiver(code, match.start())
+                if parent is not None:
+                    site = (file, match.start(), parent, match.group(1))
+                    self.mounts.setdefault(match.group(2), site)
+            for match in call.finditer(code) if call is not None else ():
+                if not code[max(0, match.start() - 5) : match.start()].endswith("func "):
+                    self.calls.setdefault(match.group(1), (file, match.start(), match.group(2)))
 
     def prefix(self, file: _GoFile, var: str, offset: int, depth: int = 0) -> str:
         if depth > 16:
@@ -185,17 +187,15 @@ def scan_routes(texts: list[Text], findings: Findings, framework: str | None) ->
     for file in files:
         code = file.text.code
         for match in _CALL.finditer(code):
-            args = call_args(code, match.end() - 1, 2000)
-            if args is None:
+            var = receiver(code, match.start())
+            args = call_args(code, match.end() - 1, 2000) if var is not None else None
+            if var is None or args is None:
                 continue
-            spec = _route_spec(
-                match.group(2),
-                split_top_level(args),
-                code[match.end() + len(args) + 1 : match.end() + len(args) + 200],
-            )
+            after = match.end() + len(args) + 1
+            spec = _route_spec(match.group(1), split_top_level(args), code[after : after + 200])
             if spec is None:
                 continue
             methods, path = spec
-            prefix = resolver.prefix(file, match.group(1), match.start())
+            prefix = resolver.prefix(file, var, match.start())
             for method in methods:
                 findings.route(method, join_paths(prefix, path), file.text.loc(match.start()), rule)

@@ -18,6 +18,7 @@ from dorgu.analysis.languages.node_conventions import scan_nest, scan_next
 from dorgu.analysis.languages.node_routes import scan_code_routes
 from dorgu.analysis.languages.scanning import (
     Text,
+    has_any,
     is_skipped,
     is_test,
     line_of_token,
@@ -120,7 +121,8 @@ class NodeAnalyzer:
                 findings.fact("framework", name, "node.package", info.dependencies[package], 0.9)
                 return name
         for text in texts:
-            match = _CODE_FRAMEWORK.search(text.code)
+            gate = has_any(text.code, "express", "fastify", "koa", "nestjs", "hapi", "hono", "next")
+            match = _CODE_FRAMEWORK.search(text.code) if gate else None
             if match:
                 name = dict(facts.FRAMEWORKS)[match.group(1)]
                 findings.fact("framework", name, "node.import", text.loc(match.start()), 0.7)

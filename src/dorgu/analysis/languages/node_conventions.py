@@ -139,8 +139,8 @@ def scan_next(tree: SourceTree, findings: Findings) -> None:
     for path in tree.paths:
         if is_skipped(path):
             continue
-        pages = _PAGES_API.search(path)
-        app = _APP_ROUTE.search(path) if pages is None else None
+        pages = _PAGES_API.search(path) if "pages/api/" in path else None
+        app = _APP_ROUTE.search(path) if pages is None and "route." in path else None
         if pages is None and app is None:
             continue
         raw = tree.texts.get(path)

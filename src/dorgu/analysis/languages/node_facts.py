@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dorgu.analysis.languages.scanning import Text, is_skipped, line_of_token, port_purpose
+from dorgu.analysis.languages.scanning import (
+    Text,
+    has_any,
+    is_skipped,
+    line_of_token,
+    port_purpose,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
@@ -65,7 +71,15 @@ _ORM_KINDS = {
     "better-sqlite3": "sqlite",
     "sqlserver": "mssql",
 }
-_ORM_FILE = re.compile(r"typeorm|DataSource|TypeOrmModule|Sequelize|knex|MikroORM", re.IGNORECASE)
+_ORM_MARKERS = (
+    "typeorm",
+    "TypeORM",
+    "DataSource",
+    "TypeOrmModule",
+    "Sequelize",
+    "knex",
+    "MikroORM",
+)
 _HTTP_CALL = re.compile(
     r"""\b(?:fetch|axios(?:\.(?:get|post|put|patch|delete|request))?|got(?:\.\w+)?|"""
     r"""superagent\.\w+)\(\s*['"`](https?://[^'"`\s$]{1,300})"""
@@ -78,7 +92,7 @@ ENV_READ = re.compile(
     r"""|\bDeno\.env\.get\(\s*['"`](\w{1,128})['"`]"""
 )
 _ENV_DESTRUCTURE = re.compile(r"""\{([^{}]{1,1000})\}\s*=\s*process\.env\b""")
-_LISTEN = re.compile(r"""\b\w+\.listen\(\s*(?:\{[^}]{0,300}?\bport\s*:\s*)?['"]?(\d{2,5})\b""")
+_LISTEN = re.compile(r"""\.listen\(\s*(?:\{[^}]{0,300}?\bport\s*:\s*)?['"]?(\d{2,5})\b""")
 _PORT_CONST = re.compile(
     r"""\b(?:const|let|var)\s+(?:PORT|port|httpPort|HTTP_PORT|DEFAULT_PORT|defaultPort)\s*"""
     r"""(?::\s*\w+\s*)?=\s*['"]?(\d{2,5})\b"""
@@ -171,15 +185,17 @@ def script_ports(info: PackageInfo, framework: str | None, findings: Findings) -
 
 def scan_ports(text: Text, findings: Findings) -> None:
     code = text.code
-    for match in _LISTEN.finditer(code):
+    for match in _LISTEN.finditer(code) if ".listen(" in code else ():
         findings.port(match.group(1), text.loc(match.start()), "node.listen", 0.85)
-    for match in _PORT_ENV.finditer(code):
+    if not has_any(code, "PORT", "port", "Port"):
+        return
+    for match in _PORT_ENV.finditer(code) if "process.env" in code else ():
         purpose = port_purpose(match.group(1) or match.group(2))
         if purpose:
             findings.port(
                 match.group(3), text.loc(match.start()), "node.env.port_default", 0.8, purpose
             )
-    for match in _CONFIG_PORT.finditer(code):
+    for match in _CONFIG_PORT.finditer(code) if "PORT" in code else ():
         number = match.group(2) or match.group(3)
         purpose = port_purpose(match.group(1)) if number else None
         if purpose:
@@ -210,19 +226,21 @@ def scan_dependencies(text: Text, findings: Findings) -> None:
                 kind, text.loc(match.start()), "node.prisma.datasource", via="config"
             )
         return
-    if _ORM_FILE.search(code):
+    if has_any(code, *_ORM_MARKERS):
         for match in _ORM_TYPE.finditer(code):
             kind = _ORM_KINDS.get(match.group(1), match.group(1))
             findings.dependency(kind, text.loc(match.start()), "node.orm.config", via="config")
     findings.url_schemes(text, "node.connection_url")
-    for pattern in (_HTTP_CALL, _BASE_URL):
+    for pattern in (_HTTP_CALL, _BASE_URL) if "://" in code else ():
         for match in pattern.finditer(code):
             findings.service_url(match.group(1), text.loc(match.start()), "node.http_client")
 
 
 def scan_env(text: Text, findings: Findings) -> None:
+    if not has_any(text.code, "process.env", "onfig", "Deno.env"):
+        return
     findings.env_names(text, ENV_READ, "node.env.read")
-    for match in _ENV_DESTRUCTURE.finditer(text.code):
+    for match in _ENV_DESTRUCTURE.finditer(text.code) if "process.env" in text.code else ():
         for item in match.group(1).split(","):
             name = re.split(r"[:=]", item, maxsplit=1)[0].strip()
             findings.env(name, text.loc(match.start()), "node.env.destructure")

@@ -11,13 +11,21 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from dorgu.analysis.languages.scanning import Mounts, Node, Text, call_args, split_top_level
+from dorgu.analysis.languages.scanning import (
+    Mounts,
+    Node,
+    Text,
+    assignment,
+    call_args,
+    has_any,
+    receiver,
+    split_top_level,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.evidence import Location
 
 _DEF = re.compile(
-    r"\b(?:const|let|var)[ \t]+(\w+)[ \t]*(?::[^=\n]{1,100})?=[ \t]*(?:await[ \t]+)?"
     r"(express[ \t]*\([ \t]*\)|express\.Router[ \t]*\(|Router[ \t]*\(|"
     r"new[ \t]+(?:Koa)?Router[ \t]*\(|"
     r"new[ \t]+Koa[ \t]*\(|[Ff]astify[ \t]*\(|new[ \t]+Hono[ \t]*\(|Hapi\.server[ \t]*\(|"
@@ -27,27 +35,27 @@ _COMMON = re.compile(
     r"^(?:app|router|server|fastify|api|routes|instance|r|\w+Router|\w+_router|\w+Routes)$"
 )
 _VERB = re.compile(
-    r"\b(\w+)\.(get|post|put|patch|delete|head|options|all)[ \t]*(?:<[^>\n]{0,200}>)?\(\s*"
-    r"""(['"`])(/[^'"`\n$]{0,300}?)\3"""
+    r"\.(get|post|put|patch|delete|head|options|all)[ \t]*(?:<[^>\n]{0,200}>)?\(\s*"
+    r"""(['"`])(/[^'"`\n$]{0,300}?)\2"""
 )
-_CHAIN_START = re.compile(r"""\b(\w+)\.route\(\s*(['"`])(/[^'"`\n]{0,300}?)\2\s*\)""")
+_CHAIN_START = re.compile(r"""\.route\(\s*(['"`])(/[^'"`\n]{0,300}?)\1\s*\)""")
 _CHAIN_VERB = re.compile(r"\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(")
-_OBJECT_ROUTE = re.compile(r"\b(\w+)\.route[ \t]*\(\s*[\[{]")
+_OBJECT_ROUTE = re.compile(r"\.route[ \t]*\(\s*[\[{]")
 _URL_KEY = re.compile(r"""\b(?:url|path)\s*:\s*(['"`])(/[^'"`\n]{0,300}?)\1""")
 _METHOD_KEY = re.compile(r"""\bmethod\s*:\s*(\[[^\]]{0,200}\]|(['"`])\w+\2)""")
-_USE = re.compile(r"""\b(\w+)\.(use|route)\(\s*(['"`])(/[^'"`\n]{0,300}?)\3\s*,""")
-_REGISTER = re.compile(r"\b(\w+)\.register\(")
+_USE = re.compile(r"""\.(use|route)\(\s*(['"`])(/[^'"`\n]{0,300}?)\2\s*,""")
+_REGISTER = re.compile(r"\.register\(")
 _PREFIX_KEY = re.compile(r"""\bprefix\s*:\s*(['"`])([^'"`\n]{0,300})\1""")
 _BASE_PATH = re.compile(r"""\.basePath\(\s*(['"`])([^'"`\n]{0,300})\1""")
 _IMPORT_DEFAULT = re.compile(
-    r"""\bimport[ \t]+(\w+)[ \t]*(?:,[ \t]*\{([^}]{0,500})\})?[ \t]*from[ \t]*"""
+    r"""import[ \t]+(\w+)[ \t]*(?:,[ \t]*\{([^}]{0,500})\})?[ \t]*from[ \t]*"""
     r"""['"](\.{1,2}/[^'"\n]{1,300})['"]"""
 )
 _IMPORT_NAMED = re.compile(
-    r"""\bimport[ \t]*\{([^}]{0,500})\}[ \t]*from[ \t]*['"](\.{1,2}/[^'"\n]{1,300})['"]"""
+    r"""import[ \t]*\{([^}]{0,500})\}[ \t]*from[ \t]*['"](\.{1,2}/[^'"\n]{1,300})['"]"""
 )
 _REQUIRE = re.compile(
-    r"""\b(?:const|let|var)[ \t]+(?:(\w+)|\{([^}]{0,500})\})[ \t]*=[ \t]*"""
+    r"""(?:const|let|var)[ \t]+(?:(\w+)|\{([^}]{0,500})\})[ \t]*=[ \t]*"""
     r"""require\(\s*['"](\.{1,2}/[^'"\n]{1,300})['"]\s*\)"""
 )
 _INLINE_REQUIRE = re.compile(r"""^(?:require|import)\(\s*['"](\.{1,2}/[^'"\n]{1,300})['"]\s*\)""")
@@ -90,22 +98,35 @@ def _names(items: str) -> list[tuple[str, str]]:
 
 def _scan_imports(file: _File, known: set[str]) -> None:
     path, code = file.text.path, file.text.code
-    for match in _IMPORT_DEFAULT.finditer(code):
+    imports = "import" in code
+    for match in _IMPORT_DEFAULT.finditer(code) if imports else ():
         target = resolve_module(path, match.group(3), known)
         if target:
             file.imports[match.group(1)] = (target, "*")
             for exported, local in _names(match.group(2) or ""):
                 file.imports[local] = (target, exported)
-    for match in _IMPORT_NAMED.finditer(code):
+    for match in _IMPORT_NAMED.finditer(code) if imports else ():
         target = resolve_module(path, match.group(2), known)
         for exported, local in _names(match.group(1)) if target else []:
             file.imports[local] = (target or "", exported)
-    for match in _REQUIRE.finditer(code):
+    for match in _REQUIRE.finditer(code) if "require(" in code else ():
         target = resolve_module(path, match.group(3), known)
         if target and match.group(1):
             file.imports[match.group(1)] = (target, "*")
         for exported, local in _names(match.group(2) or "") if target else []:
             file.imports[local] = (target or "", exported)
+
+
+def _definitions(code: str) -> list[tuple[re.Match[str], str]]:
+    """``const app = express()`` and friends: (constructor match, variable name)."""
+    if not has_any(code, "express", "Router", "Koa", "astify", "Hono", "Hapi", "Elysia"):
+        return []
+    found = []
+    for match in _DEF.finditer(code):
+        assigned = assignment(code, match.start())
+        if assigned is not None and assigned[1] in (None, "new"):
+            found.append((match, assigned[0]))
+    return found
 
 
 def _methods(spec: str) -> list[str]:
@@ -116,23 +137,30 @@ def _methods(spec: str) -> list[str]:
 def _scan_routes(file: _File) -> None:
     text, code = file.text, file.text.code
     for match in _VERB.finditer(code):
-        verb = match.group(2).upper()
+        var = receiver(code, match.start())
+        if var is None:
+            continue
+        verb = match.group(1).upper()
         method = "ANY" if verb == "ALL" else verb
-        file.routes.append((match.group(1), method, match.group(4), text.loc(match.start())))
-    for match in _CHAIN_START.finditer(code):
+        file.routes.append((var, method, match.group(3), text.loc(match.start())))
+    for match in _CHAIN_START.finditer(code) if ".route(" in code else ():
+        var = receiver(code, match.start())
+        if var is None:
+            continue
         position = match.end()
         for _ in range(12):
             verb = _CHAIN_VERB.match(code, position)
             if verb is None:
                 break
             method = "ANY" if verb.group(1) == "all" else verb.group(1).upper()
-            file.routes.append((match.group(1), method, match.group(3), text.loc(match.start())))
+            file.routes.append((var, method, match.group(2), text.loc(match.start())))
             args = call_args(code, verb.end() - 1)
             if args is None:
                 break
             position = verb.end() + len(args) + 1
-    for match in _OBJECT_ROUTE.finditer(code):
-        args = call_args(code, match.end() - 2) or ""
+    for match in _OBJECT_ROUTE.finditer(code) if ".route" in code else ():
+        var = receiver(code, match.start())
+        args = call_args(code, code.index("(", match.start())) or ""
         for url in _URL_KEY.finditer(args):
             window_start = max(0, url.start() - 400)
             methods = list(_METHOD_KEY.finditer(args, window_start, url.end() + 400))
@@ -141,23 +169,23 @@ def _scan_routes(file: _File) -> None:
             )
             loc = text.loc(match.end() + url.start())
             for method in _methods(spec):
-                file.routes.append((match.group(1), method, url.group(2), loc))
+                file.routes.append((var or "", method, url.group(2), loc))
 
 
 def _scan_mounts(file: _File, known: set[str]) -> None:
     code = file.text.code
-    for match in _DEF.finditer(code):
-        file.defs.add(match.group(1))
-    for match in _USE.finditer(code):
-        args = call_args(code, code.index("(", match.start() + len(match.group(1))))
-        parts = split_top_level(args or "")
-        if len(parts) >= 2:
-            file.mounts.append((match.group(1), match.group(4), parts[-1]))
-    for match in _REGISTER.finditer(code):
+    file.defs.update(target for _, target in _definitions(code))
+    for match in _USE.finditer(code) if has_any(code, ".use(", ".route(") else ():
+        var = receiver(code, match.start())
+        parts = split_top_level(call_args(code, code.index("(", match.start())) or "")
+        if var is not None and len(parts) >= 2:
+            file.mounts.append((var, match.group(3), parts[-1]))
+    for match in _REGISTER.finditer(code) if ".register(" in code else ():
+        var = receiver(code, match.start())
         parts = split_top_level(call_args(code, match.end() - 1) or "")
         prefix = _PREFIX_KEY.search(parts[1]) if len(parts) > 1 else None
-        if prefix:
-            file.mounts.append((match.group(1), prefix.group(2), parts[0]))
+        if prefix and var is not None:
+            file.mounts.append((var, prefix.group(2), parts[0]))
 
 
 def _child(file: _File, expr: str, known: set[str]) -> Node | None:
@@ -183,12 +211,12 @@ def scan_code_routes(texts: list[Text], findings: Findings, framework: str | Non
     defs = {(f.text.path, d) for f in files for d in f.defs}
     mounts = Mounts()
     for file in files:
-        for match in _DEF.finditer(file.text.code):
-            args = call_args(file.text.code, file.text.code.index("(", match.start(2))) or ""
-            own = _PREFIX_KEY.search(args) if "Router" in match.group(2) else None
+        for match, target in _definitions(file.text.code):
+            args = call_args(file.text.code, file.text.code.index("(", match.start(1))) or ""
+            own = _PREFIX_KEY.search(args) if "Router" in match.group(1) else None
             own = own or _BASE_PATH.match(file.text.code, match.end() + len(args) + 1)
             if own is not None:
-                mounts.own[(file.text.path, match.group(1))] = own.group(2)
+                mounts.own[(file.text.path, target)] = own.group(2)
         for parent, prefix, expr in file.mounts:
             child = _child(file, expr, known)
             if child is not None:

@@ -17,6 +17,7 @@ from dorgu.analysis.languages import php_routes as routes
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.scanning import (
     Text,
+    has_any,
     is_skipped,
     is_test,
     line_of_token,
@@ -136,9 +137,10 @@ class PhpAnalyzer:
         texts = [Text(p, t, "php") for p, t in sources(tree, ".php")]
         self._routes(tree, texts, findings, framework)
         for source in texts:
-            findings.env_names(source, ENV_READ, "php.env.read")
+            if has_any(source.code, "env(", "$_ENV"):
+                findings.env_names(source, ENV_READ, "php.env.read")
             findings.url_schemes(source, "php.connection_url")
-            for match in _HTTP_CALL.finditer(source.code):
+            for match in _HTTP_CALL.finditer(source.code) if "://" in source.code else ():
                 findings.service_url(match.group(1), source.loc(match.start()), "php.http_client")
         self._config_files(tree, findings, data, composer, text)
         if composer:

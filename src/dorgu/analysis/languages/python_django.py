@@ -78,11 +78,11 @@ def _parse(text: Text) -> _Conf:
             conf.entries.append(_Entry(raw, "router", router.group(1), loc))
         else:
             conf.entries.append(_Entry(raw, "view", "", loc))
-    for match in _REGISTER.finditer(text.code):
+    for match in _REGISTER.finditer(text.code) if ".register(" in text.code else ():
         conf.registers.setdefault(match.group(1), []).append(
             (_clean(match.group(2)), text.loc(match.start()))
         )
-    for match in _URLS_PLUS.finditer(text.code):
+    for match in _URLS_PLUS.finditer(text.code) if ".urls" in text.code else ():
         conf.plus.append((match.group(1), text.loc(match.start())))
     return conf
 
@@ -132,7 +132,7 @@ def scan_django(texts: list[Text], index: ModuleIndex, findings: Findings) -> bo
         return False
     roots: list[str] = []
     for text in texts:
-        setting = _ROOT.search(text.code)
+        setting = _ROOT.search(text.code) if "ROOT_URLCONF" in text.code else None
         found = index.find(setting.group(1)) if setting else None
         if found in confs and found not in roots:
             roots.append(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from dorgu.analysis.languages.python_manifests import PythonManifests
-from dorgu.analysis.languages.scanning import Text, call_args, port_purpose
+from dorgu.analysis.languages.scanning import Text, call_args, has_any, port_purpose, receiver
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.models.app import DependencyType
 from dorgu.models.evidence import Location
@@ -74,6 +74,17 @@ _IMPORT_KINDS = {
     "pymssql": "mssql",
     "minio": "minio",
 }
+FRAMEWORK_GATES = {
+    "django": ("django", "DJANGO_"),
+    "fastapi": ("fastapi", "FastAPI"),
+    "flask": ("flask", "Flask"),
+    "starlette": ("Starlette", "starlette.applications"),
+    "aiohttp": ("web.",),
+    "sanic": ("Sanic",),
+    "celery": ("Celery",),
+    "rq": ("Worker",),
+    "dramatiq": ("dramatiq",),
+}
 _IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*(?:\.\w+)?)", re.M)
 _AWS = re.compile(
     r"""\b(?:boto3|session|aioboto3\.Session\(\))\.(?:client|resource)\(\s*["'](\w{1,40})["']"""
@@ -104,7 +115,7 @@ _SETTINGS_CLASS = re.compile(
 )
 _ENV_PREFIX = re.compile(r"""\benv_prefix\s*=\s*["'](\w{0,64})["']""")
 _FIELD = re.compile(r"(\w+)[ \t]*:[ \t]*[^=\s]")
-_RUN = re.compile(r"\b(uvicorn\.run|waitress\.serve|web\.run_app|(\w+)\.run)[ \t]*\(")
+_RUN = re.compile(r"\.(run|serve|run_app)[ \t]*\(")
 _APP_VAR = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(Flask|Quart|Sanic)[ \t]*\(", re.M)
 _PORT_KW = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
 _PORT_ENV_KW = re.compile(
@@ -117,7 +128,7 @@ _ENV_PORT = re.compile(
 _GUNICORN_BIND = re.compile(
     r"""^[ \t]*bind[ \t]*=[ \t]*\[?[ \t]*["'][^"'\n]*:(\d{2,5})["']""", re.M
 )
-_RUN_DEFAULTS = {"uvicorn.run": 8000, "web.run_app": 8080, "flask": 5000}
+_RUN_DEFAULTS = {"uvicorn.run": 8000, "web.run_app": 8080, "flask": 5000}  # by call or app kind
 
 
 def frameworks(
@@ -130,7 +141,8 @@ def frameworks(
     for text in texts:
         for name, pattern in FRAMEWORK_CODE.items():
             if name not in where or scores.get(name, 0) < 2:
-                match = pattern.search(text.code)
+                gate = has_any(text.code, *FRAMEWORK_GATES[name])
+                match = pattern.search(text.code) if gate else None
                 if match:
                     scores[name] = 2
                     where[name] = text.loc(match.start())
@@ -143,10 +155,17 @@ def frameworks(
 
 def scan_ports(text: Text, findings: Findings) -> None:
     code = text.code
-    apps = {m.group(1): m.group(2) for m in _APP_VAR.finditer(code)}
-    for match in _RUN.finditer(code):
-        call, var = match.group(1), match.group(2)
-        if var is not None and var not in apps and var not in ("app", "application"):
+    runs = [
+        (match, f"{name}.{match.group(1)}")
+        for match in (_RUN.finditer(code) if has_any(code, ".run", ".serve") else ())
+        if (name := receiver(code, match.start())) is not None
+    ]
+    apps = {m.group(1): m.group(2) for m in _APP_VAR.finditer(code)} if runs else {}
+    for match, call in runs:
+        var = call.split(".", 1)[0]
+        known_call = call in _RUN_DEFAULTS or call == "waitress.serve"
+        app_run = match.group(1) == "run" and (var in apps or var in ("app", "application"))
+        if not known_call and not app_run:
             continue
         args = call_args(code, match.end() - 1)
         if args is None:
@@ -159,11 +178,11 @@ def scan_ports(text: Text, findings: Findings) -> None:
         elif from_env:
             findings.port(from_env.group(2), loc, "python.run.port_env_default", 0.8)
         else:
-            key = "flask" if apps.get(var or "") in ("Flask", "Quart") else call
+            key = "flask" if apps.get(var) in ("Flask", "Quart") else call
             default = _RUN_DEFAULTS.get(key)
             if default is not None:
                 findings.port(default, loc, "python.run.default_port", 0.55)
-    for match in _ENV_PORT.finditer(code):
+    for match in _ENV_PORT.finditer(code) if "PORT" in code else ():
         purpose = port_purpose(match.group(1))
         if purpose is not None:
             loc = text.loc(match.start())
@@ -180,14 +199,14 @@ def scan_dependencies(text: Text, findings: Findings) -> None:
         kind = _IMPORT_KINDS.get(module) or _IMPORT_KINDS.get(module.split(".", 1)[0])
         if kind is not None:
             findings.dependency(kind, text.loc(match.start()), "python.import", via="driver")
-    for match in _AWS.finditer(code):
+    for match in _AWS.finditer(code) if "boto" in code else ():
         service = match.group(1).lower()
         kind = _AWS_KINDS.get(service)
         loc = text.loc(match.start())
         findings.dependency(
             kind, loc, "python.boto3.client", via="driver", name=kind or f"aws-{service}"
         )
-    for match in _DJANGO_DB.finditer(code):
+    for match in _DJANGO_DB.finditer(code) if "db.backends" in code else ():
         engine = match.group(1)
         kind = (
             "mysql"
@@ -205,11 +224,11 @@ def scan_dependencies(text: Text, findings: Findings) -> None:
             via="config",
             dep_type=DependencyType.DATABASE,
         )
-    for match in _DJANGO_CACHE.finditer(code):
+    for match in _DJANGO_CACHE.finditer(code) if "Cache" in code else ():
         kind = "memcached" if match.group(2) else "redis"
         findings.dependency(kind, text.loc(match.start()), "python.django.cache", via="config")
     findings.url_schemes(text, "python.connection_url")
-    for pattern in (_HTTP_CALL, _BASE_URL):
+    for pattern in (_HTTP_CALL, _BASE_URL) if "://" in code else ():
         for match in pattern.finditer(code):
             findings.service_url(match.group(1), text.loc(match.start()), "python.http_client")
 
@@ -236,9 +255,10 @@ def manifest_dependencies(manifests: PythonManifests, findings: Findings) -> Non
 
 
 def scan_env(text: Text, findings: Findings) -> None:
-    findings.env_names(text, ENV_READ, "python.env.read")
     code = text.code
-    for match in _SETTINGS_CLASS.finditer(code):
+    if has_any(code, "environ", "getenv", "env(", "env.", "config("):
+        findings.env_names(text, ENV_READ, "python.env.read")
+    for match in _SETTINGS_CLASS.finditer(code) if "BaseSettings" in code else ():
         body = code[match.end() : match.end() + 20_000]
         prefix_match = _ENV_PREFIX.search(body[:5000])
         prefix = prefix_match.group(1) if prefix_match else ""

@@ -17,7 +17,15 @@ from dorgu.analysis.languages.python_modules import (
     resolve_name,
 )
 from dorgu.analysis.languages.python_params import query_params
-from dorgu.analysis.languages.scanning import Mounts, Node, Text, call_args, split_top_level
+from dorgu.analysis.languages.scanning import (
+    Mounts,
+    Node,
+    Text,
+    call_args,
+    has_any,
+    receiver,
+    split_top_level,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.app import EndpointKind, RouteParam
@@ -51,21 +59,21 @@ _METHODS_KW = re.compile(r"\bmethods\s*=\s*[\[({]([^\])}]{0,300})[\])}]")
 _PREFIX_KW = re.compile(r"""\b(?:url_)?prefix\s*=\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
 _STRINGS = re.compile(r"""["']([^"'\n]{0,300})["']""")
 _DEF = re.compile(r"(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(")
-_INCLUDE = re.compile(r"\b(\w+)\.(include_router|register_blueprint)[ \t]*\(")
+_INCLUDE = re.compile(r"\.(include_router|register_blueprint)[ \t]*\(")
 _ADD_RULE = re.compile(
-    r"\b(\w+)\.(add_url_rule|add_api_route|add_route|add_resource|add_(?:get|post|put|patch|delete))"
+    r"\.(add_url_rule|add_api_route|add_route|add_resource|add_(?:get|post|put|patch|delete))"
     r"[ \t]*\("
 )
-_WEB_ROUTE = re.compile(r"\bweb\.(get|post|put|patch|delete|head|route|view)[ \t]*\(")
+_WEB_ROUTE = re.compile(r"web\.(get|post|put|patch|delete|head|route|view)[ \t]*\(")
 _STARLETTE = re.compile(r"\b(Route|Mount)[ \t]*\(")
 _METRICS_APP_VAR = re.compile(
     r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?make_(?:asgi|wsgi)_app[ \t]*\(", re.M
 )
-_MOUNT = re.compile(r"\b(\w+)\.mount[ \t]*\(")
+_MOUNT = re.compile(r"\.mount[ \t]*\(")
 _EXPOSE = re.compile(r"\.expose[ \t]*\(")
-_FLASK_EXPORTER = re.compile(r"\b(?:GunicornPrometheusMetrics|PrometheusMetrics)[ \t]*\(")
+_FLASK_EXPORTER = re.compile(r"PrometheusMetrics[ \t]*\(")
 _DISPATCH = re.compile(r"""["'](/[^"'\n]{0,100})["'][ \t]*:[ \t]*(?:[\w.]+\.)?make_wsgi_app\(""")
-_START_SERVER = re.compile(r"\bstart_(?:http|wsgi)_server[ \t]*\(")
+_START_SERVER = re.compile(r"start_(?:http|wsgi)_server[ \t]*\(")
 _NUMBER = re.compile(r"\b(\d{2,5})\b")
 
 
@@ -86,6 +94,10 @@ class _File:
     routes: list[_Record] = field(default_factory=list)
     includes: list[tuple[str, str, str, bool]] = field(default_factory=list)
     metrics: list[tuple[str, str, Location]] = field(default_factory=list)
+
+
+def _defines_router(code: str) -> bool:
+    return has_any(code, *_KIND)
 
 
 def _path_arg(args: str) -> str | None:
@@ -129,11 +141,12 @@ def _scan_decorators(file: _File) -> None:
 
 def _scan_calls(file: _File) -> None:
     text = file.text
-    for match in _ADD_RULE.finditer(text.code):
+    for match in _ADD_RULE.finditer(text.code) if "add_" in text.code else ():
         args = _args_at(text, match)
-        if args is None:
+        var = receiver(text.code, match.start())
+        if args is None or var is None:
             continue
-        var, call = match.group(1), match.group(2)
+        call = match.group(1)
         parts = split_top_level(args)
         loc = text.loc(match.start())
         if call == "add_resource":
@@ -162,7 +175,7 @@ def _scan_calls(file: _File) -> None:
             methods = _methods(args, "GET" if call == "add_url_rule" else "ANY")
         if path is not None:
             file.routes.extend(_Record(var, m, path, loc) for m in methods)
-    for match in _WEB_ROUTE.finditer(text.code):
+    for match in _WEB_ROUTE.finditer(text.code) if "web." in text.code else ():
         args = _args_at(text, match)
         if args is None:
             continue
@@ -199,25 +212,30 @@ def _scan_starlette(file: _File) -> None:
 def _scan_mounts(file: _File) -> None:
     text = file.text
     code = text.code
-    for match in _INCLUDE.finditer(code):
+    for match in (
+        _INCLUDE.finditer(code) if has_any(code, "include_router", "register_blueprint") else ()
+    ):
+        parent = receiver(code, match.start())
         args = _args_at(text, match)
         parts = split_top_level(args) if args else []
-        if not parts or not re.fullmatch(r"[\w.]+", parts[0]):
+        if parent is None or not parts or not re.fullmatch(r"[\w.]+", parts[0]):
             continue
         prefix = _PREFIX_KW.search(args or "")
-        flask = match.group(2) == "register_blueprint"
+        flask = match.group(1) == "register_blueprint"
         value = prefix.group(2) if prefix else ""
-        file.includes.append((match.group(1), parts[0], value, flask and prefix is not None))
+        file.includes.append((parent, parts[0], value, flask and prefix is not None))
+    metric_apps = "make_asgi_app" in code or "make_wsgi_app" in code
     metric_vars = {m.group(1) for m in _METRICS_APP_VAR.finditer(code)}
-    for match in _MOUNT.finditer(code):
+    for match in _MOUNT.finditer(code) if metric_apps else ():
         args = _args_at(text, match)
         parts = split_top_level(args) if args else []
         path = _path_arg(parts[0]) if parts else None
-        if path is None or len(parts) < 2:
+        var = receiver(code, match.start())
+        if path is None or len(parts) < 2 or var is None:
             continue
         target = parts[1].split("=", 1)[-1].strip()
         if "make_asgi_app(" in target or "make_wsgi_app(" in target or target in metric_vars:
-            file.metrics.append((match.group(1), path, text.loc(match.start())))
+            file.metrics.append((var, path, text.loc(match.start())))
     if "Instrumentator" in code:
         for match in _EXPOSE.finditer(code):
             args = _args_at(text, match) or ""
@@ -225,7 +243,7 @@ def _scan_mounts(file: _File) -> None:
             file.metrics.append(
                 ("", endpoint.group(1) if endpoint else "/metrics", text.loc(match.start()))
             )
-    for match in _FLASK_EXPORTER.finditer(code):
+    for match in _FLASK_EXPORTER.finditer(code) if "PrometheusMetrics" in code else ():
         args = _args_at(text, match) or ""
         if re.search(r"\bpath\s*=\s*None\b", args):
             continue
@@ -233,13 +251,13 @@ def _scan_mounts(file: _File) -> None:
         file.metrics.append(
             ("", custom.group(1) if custom else "/metrics", text.loc(match.start()))
         )
-    for match in _DISPATCH.finditer(code):
+    for match in _DISPATCH.finditer(code) if "make_wsgi_app" in code else ():
         file.metrics.append(("", match.group(1), text.loc(match.start())))
 
 
 def scan_metrics_servers(text: Text, findings: Findings) -> None:
     """``start_http_server(9100)``: metrics on their own port, at prometheus_client's /metrics."""
-    for match in _START_SERVER.finditer(text.code):
+    for match in _START_SERVER.finditer(text.code) if "_server" in text.code else ():
         args = _args_at(text, match)
         number = _NUMBER.search(args or "")
         if number is None:
@@ -262,7 +280,7 @@ def scan_routes(
     files: list[_File] = []
     for text in texts:
         file = _File(text=text, imports=index.imports(text.path, text.code))
-        for match in _ROUTER_DEF.finditer(text.code):
+        for match in _ROUTER_DEF.finditer(text.code) if _defines_router(text.code) else ():
             file.defs.setdefault(match.group(1), _KIND[match.group(2)])
         _scan_decorators(file)
         _scan_calls(file)

@@ -114,7 +114,7 @@ class RubyAnalyzer:
         for text in texts:
             if text.path == "config/routes.rb" or text.path.endswith("/config/routes.rb"):
                 scan_rails_routes(text, findings, api_only=api_only)
-            elif _SINATRA_CODE.search(text.code):
+            elif "inatra" in text.code and _SINATRA_CODE.search(text.code):
                 scan_sinatra(text, findings)
             self._scan(text, findings)
         for name, loc in gems.items():
@@ -202,7 +202,7 @@ class RubyAnalyzer:
             for pattern in (_PUMA_PORT, _PUMA_BIND):
                 for match in pattern.finditer(code):
                     findings.port(match.group(1), text.loc(match.start()), "ruby.puma.port", 0.9)
-        for match in _SINATRA_PORT.finditer(code):
+        for match in _SINATRA_PORT.finditer(code) if ":port" in code else ():
             findings.port(match.group(1), text.loc(match.start()), "ruby.sinatra.port", 0.85)
         if text.path.endswith(".ru"):
             for match in _EXPORTER.finditer(code):
@@ -211,9 +211,10 @@ class RubyAnalyzer:
                 findings.endpoint(
                     EndpointKind.METRICS, path, text.loc(match.start()), "ruby.prometheus.exporter"
                 )
-        findings.env_names(text, ENV_READ, "ruby.env.read")
+        if "ENV" in code:
+            findings.env_names(text, ENV_READ, "ruby.env.read")
         findings.url_schemes(text, "ruby.connection_url")
-        for match in _HTTP_CALL.finditer(code):
+        for match in _HTTP_CALL.finditer(code) if "://" in code else ():
             findings.service_url(match.group(1), text.loc(match.start()), "ruby.http_client")
 
     @staticmethod

@@ -51,6 +51,7 @@ _SINGULAR = (
     ("update", "PUT", ""),
     ("destroy", "DELETE", ""),
 )
+_MAX_DEPTH = 64
 _SINATRA = re.compile(
     r"""^\s*(get|post|put|patch|delete|options|head)\s*\(?\s*["'](/[^"'\n]{0,300})["']"""
 )
@@ -115,9 +116,9 @@ class _RailsRoutes:
             if kind == "resources":
                 nested = join_paths(base, "{" + _singular(name) + "_" + param + "}")
                 member = join_paths(base, "{" + param + "}")
-                self.stack.append(_Frame(nested, member, base, top.skip))
+                self.push(_Frame(nested, member, base, top.skip))
             else:
-                self.stack.append(_Frame(base, base, base, top.skip))
+                self.push(_Frame(base, base, base, top.skip))
 
     def verb(self, line: str, match: re.Match[str]) -> None:
         opts = _options(line[match.end() :])
@@ -156,17 +157,15 @@ class _RailsRoutes:
         verb = _VERB.match(line)
         if member:
             prefix = top.member if member.group(1) == "member" else top.collection
-            self.stack.append(_Frame(prefix, prefix, prefix, top.skip))
+            self.push(_Frame(prefix, prefix, prefix, top.skip))
         elif namespace and opens:
             path = _value(_options(line).get("path")) or namespace.group(1)
-            prefix = join_paths(top.prefix, path)
-            self.stack.append(_Frame(prefix, prefix, prefix, top.skip))
+            self.push(_Frame(join_paths(top.prefix, path), "", "", top.skip))
         elif scope and opens:
             path = scope.group(1) or scope.group(2) or _value(_options(line).get("path")) or ""
-            prefix = join_paths(top.prefix, path)
-            self.stack.append(_Frame(prefix, prefix, prefix, top.skip))
+            self.push(_Frame(join_paths(top.prefix, path), "", "", top.skip))
         elif _CONCERN.match(line) and opens:
-            self.stack.append(_Frame(top.prefix, top.member, top.collection, True))
+            self.push(_Frame(top.prefix, top.member, top.collection, True))
         elif verb:
             self.verb(line, verb)
         elif _ROOT.match(line):
@@ -174,7 +173,16 @@ class _RailsRoutes:
         elif (mount := _MOUNT.match(line)) is not None:
             self.add("ANY", join_paths(top.prefix, mount.group(1)), "ruby.rails.mount")
         elif opens or _KEYWORD_BLOCK.match(line):
-            self.stack.append(top)
+            self.push(top)
+
+    def push(self, frame: _Frame) -> None:
+        """Open a block; beyond ``_MAX_DEPTH`` blocks are tracked but add no routes."""
+        if len(self.stack) > _MAX_DEPTH:
+            top = self.stack[-1]
+            frame = _Frame(top.prefix, top.member, top.collection, True)
+        if not frame.member:
+            frame = _Frame(frame.prefix, frame.prefix, frame.prefix, frame.skip)
+        self.stack.append(frame)
 
     def run(self) -> None:
         for raw in self.text.code.splitlines(keepends=True)[:20000]:
@@ -196,7 +204,8 @@ def scan_sinatra(text: Text, findings: Findings) -> None:
             if len(stack) > 1:
                 stack.pop()
         elif (namespace := _SINATRA_NAMESPACE.match(line)) is not None and opens:
-            stack.append(join_paths(stack[-1], namespace.group(1)))
+            deep = len(stack) > _MAX_DEPTH
+            stack.append(stack[-1] if deep else join_paths(stack[-1], namespace.group(1)))
         elif (route := _SINATRA.match(line)) is not None:
             path = join_paths(stack[-1], route.group(2))
             findings.route(route.group(1).upper(), path, text.loc(offset), "ruby.sinatra.route")

@@ -85,7 +85,6 @@ def shallowest(tree: SourceTree, *names: str) -> str | None:
 
 # --- comment masking ----------------------------------------------------------------------
 
-_NON_NL = re.compile(r"[^\n]")
 _DQ = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 _SQ = r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
 _BT = r"`[^`\\]*(?:\\.[^`\\]*)*(?:`|\Z)"
@@ -106,9 +105,15 @@ _MASKS: dict[str, re.Pattern[str]] = {
 }
 
 
+def _blank(text: str) -> str:
+    if "\n" not in text:
+        return " " * len(text)
+    return "\n".join(" " * len(part) for part in text.split("\n"))
+
+
 def _mask_match(match: re.Match[str]) -> str:
     if match.group("c") is not None:
-        return _NON_NL.sub(" ", match.group())
+        return _blank(match.group())
     return match.group()
 
 
@@ -139,6 +144,33 @@ class Text:
 
 
 _NEWLINE = re.compile(r"\n")
+_TRAILING_NAME = re.compile(r"(\w+)[ \t]*\Z")
+_TRAILING_ASSIGNMENT = re.compile(
+    r"(\w+)[ \t]*(?::[^=\n]{1,100})?:?=[ \t]*(?:await[ \t]+)?(\w+)?[ \t]*\Z"
+)
+
+
+def has_any(code: str, *needles: str) -> bool:
+    """Cheap gate before a costly regex: does ``code`` contain any of ``needles``?"""
+    return any(needle in code for needle in needles)
+
+
+def receiver(code: str, dot: int) -> str | None:
+    """The identifier right before ``code[dot]`` (``router`` in ``router.get(``).
+
+    Patterns start at the literal ``.get(`` and look back with this, because a leading
+    ``\\b(\\w+)`` makes the regex engine try every word character of the file.
+    """
+    match = _TRAILING_NAME.search(code, max(0, dot - 100), dot)
+    return match.group(1) if match else None
+
+
+def assignment(code: str, dot: int) -> tuple[str, str | None] | None:
+    """(target, receiver) for ``v1 := r.Group(`` / ``const app = express(`` ending at ``dot``."""
+    match = _TRAILING_ASSIGNMENT.search(code, max(0, dot - 160), dot)
+    return (match.group(1), match.group(2)) if match else None
+
+
 _PARENS = re.compile(r"[()]")
 _BRACES = re.compile(r"[{}]")
 

@@ -266,7 +266,7 @@ class Findings:
 
     def url_schemes(self, text: Text, rule: str) -> None:
         """Backing services named by connection-URL literals (``"postgresql://..."``)."""
-        for match in URL_SCHEME.finditer(text.code):
+        for match in URL_SCHEME.finditer(text.code) if "://" in text.code else ():
             if match.lastgroup:
                 self.dependency(
                     match.lastgroup, text.loc(match.start()), rule, via="url", confidence=0.7

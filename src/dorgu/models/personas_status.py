@@ -1,0 +1,220 @@
+"""The observed state of an application persona (``ApplicationPersona.status``), written by the
+operator through the status subresource.
+
+Compatible with the existing ``dorgu.io/v1`` status fields; additions: ``observedGeneration``,
+``validation.mode``, ``validation.issues[].rule``, ``validation.targets`` (the last result per
+target workload and per check), ``deployments.history[].image``, ``learned.lastUpdated``.
+``learned.patterns[].confidence`` is a number now; the strings the old operator wrote
+(``"0.92"``) are still read.
+
+Must not do I/O or import anything from dorgu but ``dorgu.models``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from dorgu.models.evidence import Severity
+from dorgu.models.kubesyntax import Quantity
+from dorgu.models.personas_base import CONDITIONS_SCHEMA, Condition, Timestamp, WireModel
+from dorgu.models.personas_policies import ValidationMode
+
+
+class PersonaPhase(StrEnum):
+    PENDING = "Pending"
+    ACTIVE = "Active"
+    DEGRADED = "Degraded"
+    FAILED = "Failed"
+
+
+class HealthState(StrEnum):
+    HEALTHY = "Healthy"
+    DEGRADED = "Degraded"
+    UNHEALTHY = "Unhealthy"
+    UNKNOWN = "Unknown"
+
+
+class HealthStatus(WireModel):
+    """How the app's pods are doing."""
+
+    status: HealthState | None = Field(None, description="Healthy, Degraded, Unhealthy, Unknown.")
+    last_check: Timestamp | None = Field(None, description="When health was last checked.")
+    message: str | None = Field(None, description="Details.")
+
+
+class ValidationIssue(WireModel):
+    """One finding (the old aggregate list; see ``targets`` for per-workload results)."""
+
+    severity: Severity = Field(description="error, warning or info.")
+    field: str | None = Field(None, description="Field path in the workload.")
+    message: str = Field(description="What is wrong.")
+    suggestion: str | None = Field(None, description="How to fix it.")
+    rule: str | None = Field(None, description="The id of the check that found it.")
+
+
+class CheckResult(WireModel):
+    """The last result of one check on one workload."""
+
+    rule: str = Field(min_length=1, description="Check id, e.g. persona.resource-bounds.")
+    passed: bool = Field(description="Whether the workload satisfied the check.")
+    severity: Severity | None = Field(None, description="Severity when it failed.")
+    field: str | None = Field(None, description="Field path in the workload, when it failed.")
+    message: str | None = Field(None, description="What is wrong.")
+    suggestion: str | None = Field(None, description="How to fix it.")
+
+
+class TargetValidation(WireModel):
+    """The last validation of one target workload."""
+
+    kind: str = Field(min_length=1, description="Workload kind, e.g. Deployment.")
+    name: str = Field(min_length=1, description="Workload name.")
+    passed: bool = Field(description="Whether every check passed.")
+    generation: int | None = Field(None, ge=0, description="The workload generation checked.")
+    last_checked: Timestamp | None = Field(None, description="When it was checked.")
+    checks: list[CheckResult] = Field(default_factory=list, description="One result per check.")
+
+
+class ValidationStatus(WireModel):
+    """The latest validation of the persona's workloads.  ``passed`` is always written."""
+
+    passed: bool = Field(False, description="Whether every target passed every check.")
+    last_checked: Timestamp | None = Field(None, description="When validation last ran.")
+    mode: ValidationMode | None = Field(None, description="The mode in effect.")
+    issues: list[ValidationIssue] = Field(default_factory=list, description="All findings.")
+    targets: list[TargetValidation] = Field(
+        default_factory=list, description="Per target workload and per check results."
+    )
+
+
+class DeploymentRecord(WireModel):
+    """One rollout."""
+
+    version: str = Field(description="Version (image tag) rolled out.")
+    timestamp: str = Field(description="When (RFC 3339).")
+    status: str = Field(description="Outcome, e.g. Succeeded, Failed, Progressing.")
+    triggered_by: str | None = Field(None, description="Who or what started it.")
+    image: str | None = Field(None, description="Full image reference.")
+
+
+class DeploymentTracking(WireModel):
+    """Rollout history."""
+
+    current: str | None = Field(None, description="Version running now.")
+    last_successful: str | None = Field(None, description="Last version that rolled out.")
+    last_failed: str | None = Field(None, description="Last version that failed to roll out.")
+    history: list[DeploymentRecord] = Field(
+        default_factory=list, description="Recent rollouts, newest first."
+    )
+
+
+class ResourceBaseline(WireModel):
+    """Observed resource use."""
+
+    avg_cpu: Quantity | None = Field(None, description="Average CPU.")
+    avg_memory: Quantity | None = Field(None, description="Average memory.")
+    peak_cpu: Quantity | None = Field(None, description="Peak CPU.")
+    peak_memory: Quantity | None = Field(None, description="Peak memory.")
+
+
+def _number(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+class Pattern(WireModel):
+    """A behaviour the operator learned."""
+
+    type: str = Field(description="Pattern kind, e.g. daily-peak, memory-leak.")
+    description: str = Field(description="What was observed.")
+    confidence: Annotated[float | None, BeforeValidator(_number)] = Field(
+        None, ge=0, le=1, description="Confidence between 0 and 1."
+    )
+
+
+class LearnedState(WireModel):
+    """What the operator learned over time."""
+
+    resource_baseline: ResourceBaseline | None = Field(None, description="Resource baseline.")
+    incident_count: int | None = Field(None, ge=0, description="Incidents seen.")
+    last_incident: str | None = Field(None, description="When the last incident happened.")
+    patterns: list[Pattern] = Field(default_factory=list, description="Learned patterns.")
+    last_updated: Timestamp | None = Field(None, description="When learning last ran.")
+
+
+class RecommendationType(StrEnum):
+    RESOURCE = "resource"
+    SCALING = "scaling"
+    SECURITY = "security"
+    COST = "cost"
+    PERFORMANCE = "performance"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Recommendation(WireModel):
+    """A suggested improvement."""
+
+    type: RecommendationType = Field(description="resource, scaling, security, cost, performance.")
+    priority: Priority = Field(description="high, medium or low.")
+    message: str = Field(description="What to change and why.")
+    action: str | None = Field(None, description="A concrete action, e.g. a command.")
+
+
+class ArgoSync(StrEnum):
+    SYNCED = "Synced"
+    OUT_OF_SYNC = "OutOfSync"
+    UNKNOWN = "Unknown"
+
+
+class ArgoHealth(StrEnum):
+    HEALTHY = "Healthy"
+    DEGRADED = "Degraded"
+    PROGRESSING = "Progressing"
+    SUSPENDED = "Suspended"
+    MISSING = "Missing"
+    UNKNOWN = "Unknown"
+
+
+class ArgoCDStatus(WireModel):
+    """The Argo CD Application deploying the app, when Argo CD is installed."""
+
+    sync_status: ArgoSync | None = Field(None, description="Synced, OutOfSync or Unknown.")
+    health_status: ArgoHealth | None = Field(None, description="Argo CD health.")
+    last_sync_time: Timestamp | None = Field(None, description="When it last synced.")
+    revision: str | None = Field(None, description="Git revision synced.")
+    application_name: str | None = Field(None, description="Application name.")
+    application_namespace: str | None = Field(None, description="Application namespace.")
+
+
+class ApplicationPersonaStatus(WireModel):
+    """What the operator observed."""
+
+    phase: PersonaPhase | None = Field(None, description="Pending, Active, Degraded or Failed.")
+    observed_generation: int | None = Field(
+        None, ge=0, description="The .metadata.generation this status describes."
+    )
+    last_updated: Timestamp | None = Field(None, description="When the operator last wrote it.")
+    health: HealthStatus | None = Field(None, description="Pod health.")
+    validation: ValidationStatus | None = Field(None, description="Latest validation.")
+    deployments: DeploymentTracking | None = Field(None, description="Rollouts.")
+    learned: LearnedState | None = Field(None, description="Baselines and patterns.")
+    recommendations: list[Recommendation] = Field(
+        default_factory=list, description="Suggested improvements."
+    )
+    argo_cd: ArgoCDStatus | None = Field(None, description="Argo CD sync state.")
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        description="Standard conditions (Ready, Validated).",
+        json_schema_extra=CONDITIONS_SCHEMA,
+    )

@@ -1,0 +1,93 @@
+"""Golden manifests of every example app.
+
+Refresh after an intended change with:
+    DORGU_UPDATE_GOLDEN=1 python -m pytest tests/generation/test_golden.py
+then review the diff of tests/generation/golden/ (one directory per example, laid out exactly
+as ``dorgu generate`` writes it, plus ``diagnostics.txt``).
+
+Generation runs with a fixed git state (short sha ``0123abc``), no ``DORGU_*`` environment
+and no workspace or global files, so the goldens do not depend on the machine.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dorgu.generation import GitInfo
+from dorgu.services.generating import GenerateRequest, diagnostic_line, generate
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+GOLDEN = Path(__file__).resolve().parent / "golden"
+GIT = GitInfo(short_sha="0123abc", branch="main")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def _render(example: Path) -> dict[str, str]:
+    request = GenerateRequest(path=example, dry_run=True)
+    outcome = generate(request, environ={}, git=GIT, stop_at=example)
+    files = {f.path: f.text for f in outcome.files}
+    lines = [diagnostic_line(d, root=f"examples/{example.name}") for d in outcome.diagnostics]
+    files["diagnostics.txt"] = "".join(f"{line}\n" for line in lines)
+    return files
+
+
+def _read(directory: Path) -> dict[str, str]:
+    return {
+        p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_every_example_has_golden_manifests():
+    if os.environ.get("DORGU_UPDATE_GOLDEN"):
+        return
+    missing = [e.name for e in EXAMPLES if not (GOLDEN / e.name).is_dir()]
+    assert not missing, f"no golden manifests for {missing}; run with DORGU_UPDATE_GOLDEN=1"
+    assert len(EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_example_manifests_match_golden(example):
+    actual = _render(example)
+    target = GOLDEN / example.name
+    if os.environ.get("DORGU_UPDATE_GOLDEN"):
+        shutil.rmtree(target, ignore_errors=True)
+        for path, text in actual.items():
+            (target / path).parent.mkdir(parents=True, exist_ok=True)
+            (target / path).write_text(text, encoding="utf-8")
+    assert target.is_dir(), f"missing {target}; run with DORGU_UPDATE_GOLDEN=1"
+    golden = _read(target)
+    assert sorted(actual) == sorted(golden), f"files of {example.name} changed"
+    for path, text in actual.items():
+        assert text == golden[path], f"{example.name}/{path} changed; review and refresh"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_example_manifests_are_deterministic(example):
+    assert _render(example) == _render(example)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_example_kustomization_builds_with_kubectl(example, tmp_path):
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl not installed")
+    import subprocess
+
+    for path, text in _render(example).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "REPLACE_ME" not in done.stdout

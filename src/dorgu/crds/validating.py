@@ -191,6 +191,8 @@ def _validate_object(
     preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
     for name, item in value.items():
         sub = properties.get(name) if isinstance(properties, dict) else None
+        if path == "" and name == "metadata":
+            continue  # ObjectMeta: validated by the API server itself, never pruned
         if isinstance(sub, dict):
             _validate(item, sub, f"{path}.{name}", errors, strict=strict)
         elif isinstance(extra, dict):

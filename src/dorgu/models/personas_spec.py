@@ -18,7 +18,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
 
 from dorgu.models.app import AppType, DependencyType
 from dorgu.models.config import ResourceProfile, ScalingBehavior
@@ -65,11 +72,22 @@ class Technical(WireModel):
     image: str | None = Field(None, description="The container image deployed.")
 
 
+def _blank_or_quantity_schema() -> dict[str, JsonValue]:
+    schema = TypeAdapter(Quantity).json_schema()
+    text = next(b for b in schema["anyOf"] if b.get("type") == "string")
+    return {"anyOf": [{"type": "string", "pattern": f"^$|{text['pattern']}"}, {"type": "number"}]}
+
+
+CompatQuantity = Annotated[Quantity, WithJsonSchema(_blank_or_quantity_schema())]
+"""A quantity whose schema also admits ``""``: the old CLI wrote ``cpu: ""`` for "not set",
+and such stored objects must stay valid for status writes.  The models read ``""`` as None."""
+
+
 class ResourceAmounts(WireModel):
     """CPU and memory as Kubernetes quantities."""
 
-    cpu: Quantity | None = Field(None, description="CPU, e.g. 250m or 1.")
-    memory: Quantity | None = Field(None, description="Memory, e.g. 256Mi or 1Gi.")
+    cpu: CompatQuantity | None = Field(None, description="CPU, e.g. 250m or 1.")
+    memory: CompatQuantity | None = Field(None, description="Memory, e.g. 256Mi or 1Gi.")
 
 
 class Bound(WireModel):

@@ -95,3 +95,34 @@ def test_unresolved_group_still_tells_whether_the_user_is_root() -> None:
     assert info.security.user == "app:$APP_GID"
     assert info.security.gid is None
     assert info.security.runs_as_root is False
+
+
+def test_named_user_gets_the_uid_the_dockerfile_created():
+    from dorgu.analysis.dockerfile import parse_dockerfile
+
+    info = parse_dockerfile(
+        "FROM debian:12\nRUN groupadd --gid 2000 shop && useradd --create-home --uid 10001 -g shop shop\n"
+        "USER shop:shop\n",
+        file="Dockerfile",
+    )
+    assert info.security.uid == 10001
+    assert info.security.gid == 2000
+    assert info.security.runs_as_root is False
+
+
+def test_busybox_adduser_and_inherited_stages_are_understood():
+    from dorgu.analysis.dockerfile import parse_dockerfile
+
+    info = parse_dockerfile(
+        "FROM node:20-alpine AS base\nRUN addgroup -S -g 1001 nodejs && adduser -S -u 1001 -G nodejs nextjs\n"
+        "FROM base\nUSER nextjs\n",
+        file="Dockerfile",
+    )
+    assert info.security.uid == 1001
+
+
+def test_user_created_without_an_id_stays_unknown():
+    from dorgu.analysis.dockerfile import parse_dockerfile
+
+    info = parse_dockerfile("FROM debian\nRUN useradd app\nUSER app\n", file="Dockerfile")
+    assert info.security.uid is None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from dorgu.analysis.dockerfile.results import REDACTED, CopyFrom, DockerfileInfo, Stage
 from dorgu.analysis.dockerfile.scoping import Build
 from dorgu.analysis.dockerfile.stages import Command, StageState
-from dorgu.analysis.dockerfile.users import default_user_hints, user_hints
+from dorgu.analysis.dockerfile.users import default_user_hints, user_hints, with_created_ids
 from dorgu.models.app import EnvVar, Port
 from dorgu.models.evidence import Diagnostic, Evidence, Location
 
@@ -91,6 +91,7 @@ def assemble(
 
     if final.user is not None:
         facts = user_hints(final.user.value, resolved=final.user.resolved)
+        facts = with_created_ids(facts, final.created_users, final.created_groups)
         ev.add("security.user", final.user.value, facts.rule, final.user.line, facts.confidence)
         user_line: int | None = final.user.line
     else:

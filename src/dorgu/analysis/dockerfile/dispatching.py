@@ -23,6 +23,7 @@ from dorgu.analysis.dockerfile.instructions import FLAGS, KNOWN, Instruction
 from dorgu.analysis.dockerfile.ports import MAX_RANGE, parse_port_spec
 from dorgu.analysis.dockerfile.scoping import Build, expand_word, shown
 from dorgu.analysis.dockerfile.splitting import NotStringArrayError, parse_json_array, split_words
+from dorgu.analysis.dockerfile.users import created_ids
 from dorgu.analysis.dockerfile.stages import (
     CopyRef,
     PortEntry,
@@ -236,6 +237,14 @@ def _ignore(instruction: Instruction, build: Build, stage: StageState) -> None:
     """RUN and ADD change the filesystem only, which the parser does not model."""
 
 
+def _run(instruction: Instruction, build: Build, stage: StageState) -> None:
+    """RUN changes the filesystem, which is not modelled, except accounts created with an id."""
+    script = "\n".join([instruction.rest, *(h.content for h in instruction.heredocs)])
+    users, groups = created_ids(script)
+    stage.created_users.update(users)
+    stage.created_groups.update(groups)
+
+
 def _arg(instruction: Instruction, build: Build, stage: StageState) -> None:
     dispatch_arg(instruction, build, stage)
 
@@ -252,7 +261,7 @@ _HANDLERS: dict[str, Handler] = {
     "label": dispatch_label,
     "maintainer": _maintainer,
     "onbuild": _onbuild,
-    "run": _ignore,
+    "run": _run,
     "shell": dispatch_shell,
     "stopsignal": _stopsignal,
     "user": _user,

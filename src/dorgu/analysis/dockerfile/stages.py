@@ -89,6 +89,8 @@ class StageState:
     onbuild: list[Instruction] = field(default_factory=list)
     copies: list[CopyRef] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)  # keywords used in this stage itself
+    created_users: dict[str, int] = field(default_factory=dict)  # RUN useradd -u N name
+    created_groups: dict[str, int] = field(default_factory=dict)
 
     @property
     def from_scratch(self) -> bool:
@@ -108,6 +110,8 @@ class StageState:
         self.shell = parent.shell
         self.healthcheck = parent.healthcheck
         self.volumes = dict(parent.volumes)
+        self.created_users = dict(parent.created_users)
+        self.created_groups = dict(parent.created_groups)
 
     def runtime_env(self) -> Mapping[str, str]:
         """ENV values a running container sees (secret ones left out), as a view."""

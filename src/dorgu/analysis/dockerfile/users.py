@@ -61,3 +61,87 @@ def default_user_hints(base_image: str) -> UserFacts:
     return UserFacts(
         hints=SecurityHints(runs_as_root=True), confidence=0.5, rule="dockerfile.user.default"
     )
+
+
+_USER_TOOL = re.compile(r"\b(useradd|adduser|groupadd|addgroup)\b([^;&|\n]*)")
+_ID_FLAG = re.compile(r"(?:^|\s)(?:-u|--uid|-g|--gid)(?:=|\s+)(\d{1,10})\b")
+_WORD = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$", re.IGNORECASE)
+_VALUE_FLAGS = frozenset(
+    {
+        "-u",
+        "--uid",
+        "-g",
+        "--gid",
+        "-G",
+        "--groups",
+        "--ingroup",
+        "-h",
+        "--home",
+        "-d",
+        "--home-dir",
+        "-s",
+        "--shell",
+        "-c",
+        "--comment",
+        "--gecos",
+        "-k",
+        "-K",
+        "-e",
+        "-f",
+        "-p",
+        "-l",
+    }
+)
+
+
+def created_ids(script: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Users and groups a RUN script creates with an explicit id.
+
+    Understands ``useradd``/``groupadd`` (shadow) and ``adduser``/``addgroup`` (Debian and
+    BusyBox) with ``-u/--uid`` or ``-g/--gid``; the account name is the last plain word.
+    Returns ``(users, groups)`` mapping names to ids.
+    """
+    users: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    for match in _USER_TOOL.finditer(script):
+        tool, args = match.group(1), match.group(2)
+        id_match = _ID_FLAG.search(args)
+        if id_match is None:
+            continue
+        words = args.split()
+        name: str | None = None
+        skip = False
+        for word in words:
+            if skip:
+                skip = False
+                continue
+            if word.startswith("-"):
+                skip = word in _VALUE_FLAGS
+                continue
+            if _WORD.match(word):
+                name = word
+        if name is None:
+            continue
+        number = int(id_match.group(1))
+        if number > _MAX_ID:
+            continue
+        if tool in ("useradd", "adduser") and re.search(r"(?:^|\s)(?:-u|--uid)\b", args):
+            users[name] = number
+        elif tool in ("groupadd", "addgroup"):
+            groups[name] = number
+    return users, groups
+
+
+def with_created_ids(facts: UserFacts, users: dict[str, int], groups: dict[str, int]) -> UserFacts:
+    """Fill the numeric uid/gid of a named USER from accounts the Dockerfile created."""
+    hints = facts.hints
+    if hints.user is None:
+        return facts
+    name, _, group = hints.user.partition(":")
+    uid = hints.uid if hints.uid is not None else users.get(name)
+    gid = hints.gid if hints.gid is not None else groups.get(group) if group else hints.gid
+    if uid == hints.uid and gid == hints.gid:
+        return facts
+    runs_as_root = hints.runs_as_root if uid is None else uid == 0
+    updated = hints.model_copy(update={"uid": uid, "gid": gid, "runs_as_root": runs_as_root})
+    return UserFacts(hints=updated, confidence=facts.confidence, rule="dockerfile.user.created")

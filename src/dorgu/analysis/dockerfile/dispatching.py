@@ -23,7 +23,6 @@ from dorgu.analysis.dockerfile.instructions import FLAGS, KNOWN, Instruction
 from dorgu.analysis.dockerfile.ports import MAX_RANGE, parse_port_spec
 from dorgu.analysis.dockerfile.scoping import Build, expand_word, shown
 from dorgu.analysis.dockerfile.splitting import NotStringArrayError, parse_json_array, split_words
-from dorgu.analysis.dockerfile.users import created_ids
 from dorgu.analysis.dockerfile.stages import (
     CopyRef,
     PortEntry,
@@ -32,6 +31,7 @@ from dorgu.analysis.dockerfile.stages import (
     find_stage,
     with_line,
 )
+from dorgu.analysis.dockerfile.users import created_ids
 
 MAX_PORTS = 1000
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:([\\/]|$)|^\\")

@@ -121,6 +121,7 @@ def test_old_go_persona_is_accepted_and_defaulted(
     old = _load("go-dorgu-persona.yaml")
     old["spec"]["resources"]["profile"] = "standard"  # the Go CRD rejected the CLI's "api" too
     old.pop("status", None)
+    old["metadata"] = {"name": old["metadata"]["name"], "labels": old["metadata"]["labels"]}
     kube.create(codecs.from_dict(old), namespace=namespace)
     stored = kube.get(AP, old["metadata"]["name"], namespace=namespace).to_dict()
     assert stored["spec"]["policies"]["security"]["runAsNonRoot"] is True

@@ -81,18 +81,39 @@ class Testbed:
         return self.plane.layout.log(component)
 
 
-@pytest.fixture(scope="session")
-def testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
-    env = locations.current_env()
+def _binaries() -> building.Binaries:
     try:
-        binaries = building.ensure_binaries(env=env)
+        return building.ensure_binaries(env=locations.current_env())
     except DorguError as error:
         message = f"testbed binaries unavailable: {error}"
         if _in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    root = tmp_path_factory.mktemp("testbed")
-    plane = ControlPlane(binaries=binaries, root=root)
+
+
+@pytest.fixture(scope="session")
+def testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
+    """The shared control plane: no nodes, so Pods stay Pending."""
+    yield from _run(ControlPlane(binaries=_binaries(), root=tmp_path_factory.mktemp("testbed")))
+
+
+@pytest.fixture(scope="session")
+def testbed_with_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
+    """A second control plane with kube-scheduler and kwok: two fake Nodes, Pods reach Running.
+
+    kwok is an optional extra; when it did not build this is skipped (with the build's reason).
+    """
+    binaries = _binaries()
+    missing = [n for n in ("kube-scheduler", "kwok") if binaries.path(n) is None]
+    if missing:
+        reasons = "; ".join(f"{n}: {binaries.failed.get(n, 'not built')}" for n in missing)
+        pytest.skip(f"simulated nodes unavailable ({reasons})")
+    root = tmp_path_factory.mktemp("testbed-nodes")
+    yield from _run(ControlPlane(binaries=binaries, root=root, simulated_nodes=2))
+
+
+def _run(plane: ControlPlane) -> Iterator[Testbed]:
+    root = plane.layout.root
     plane.start()
     try:
         assert plane.pki is not None

@@ -4,7 +4,6 @@ personas (old Go-dorgu objects included) round-trip with defaults and the status
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,11 @@ from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.types import PatchType
 
 from dorgu.crds import crd_files
+from dorgu.generation.personas import build_persona
 from dorgu.models.cluster_personas import ClusterPersona
+from dorgu.models.config import EffectiveSettings
 from dorgu.models.personas import ApplicationPersona, dump_wire
+from dorgu.services.analyzing import analyze_path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "crds" / "fixtures"
@@ -32,7 +34,7 @@ def _established(kube: Client, name: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def persona_crds(testbed) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def persona_crds(testbed) -> list[str]:  # type: ignore[no-untyped-def]
     names: list[str] = []
     with testbed.client() as kube:
         for text in crd_files().values():
@@ -43,7 +45,7 @@ def persona_crds(testbed) -> Iterator[list[str]]:  # type: ignore[no-untyped-def
         while not all(_established(kube, n) for n in names):
             assert time.monotonic() < deadline, "the persona CRDs never became Established"
             time.sleep(0.2)
-    yield names
+    return names
 
 
 def _load(name: str) -> dict[str, object]:
@@ -62,7 +64,9 @@ def test_persona_crds_become_established(kube: Client, persona_crds: list[str]) 
 def test_generated_persona_round_trips_with_status(
     kube: Client, persona_crds: list[str], namespace: str
 ) -> None:
-    persona = ApplicationPersona.model_validate(_load("generated-persona.yaml"))
+    model = analyze_path(ROOT / "examples" / "java-spring-maven", name=None, environment={})
+    settings = EffectiveSettings.model_validate({"app": {"name": "orders", "team": "shop"}})
+    persona = build_persona(model, model.components[0], settings=settings, namespace=namespace)
     body = dump_wire(persona)
     body.pop("status", None)
     kube.create(codecs.from_dict(body), namespace=namespace)
@@ -104,7 +108,8 @@ def test_generated_persona_round_trips_with_status(
     kube.patch(AP.Status, "orders", {"status": status}, namespace=namespace, patch_type=MERGE)
     stored = kube.get(AP, "orders", namespace=namespace).to_dict()
     back = ApplicationPersona.model_validate(stored)
-    assert back.spec == persona.spec
+    assert back.spec == persona.spec  # the API server stored exactly what we generated
+    assert stored["spec"]["api"]["routes"]
     assert back.status is not None and back.status.validation is not None
     assert back.status.validation.passed is False
     assert stored["status"]["validation"]["passed"] is False  # always written, even false
@@ -151,9 +156,7 @@ def test_api_server_rejects_what_the_models_reject(
     assert "spec.resources.requests.cpu" in message
 
 
-def test_cluster_persona_round_trips_with_node_count(
-    kube: Client, persona_crds: list[str]
-) -> None:
+def test_cluster_persona_round_trips_with_node_count(kube: Client, persona_crds: list[str]) -> None:
     persona = ClusterPersona.model_validate(_load("go-dorgu-cluster-persona.yaml"))
     body = dump_wire(persona)
     body.pop("status", None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dorgu.devcluster import building, versions
+from dorgu.devcluster import building, simulating, versions
 from dorgu.errors import ToolchainError
 
 # A stand-in for the go command: enough of `go env`, `go list` and `go build` for the cache
@@ -15,7 +15,11 @@ from dorgu.errors import ToolchainError
 FAKE_GO = r"""#!/bin/sh
 case "$1" in
   env) echo go1.26.0 ;;
-  list) echo '{"Time": "2026-01-01T00:00:00Z"}' ;;
+  list)
+    case "$*" in
+      *-f*) echo "$FAKE_KWOK_DIR" ;;
+      *) echo '{"Time": "2026-01-01T00:00:00Z"}' ;;
+    esac ;;
   build)
     echo build >> "$FAKE_GO_COUNT"
     sleep "${FAKE_GO_SLEEP:-0}"
@@ -49,7 +53,12 @@ def fake_env(tmp_path: Path) -> dict[str, str]:
     go = bin_dir / "go"
     go.write_text(FAKE_GO)
     go.chmod(go.stat().st_mode | stat.S_IXUSR)
+    kwok_module = tmp_path / "kwok-module"
+    for source in simulating.KWOK_STAGE_SOURCES:
+        (kwok_module / source).parent.mkdir(parents=True, exist_ok=True)
+        (kwok_module / source).write_text(f"kind: Stage\nmetadata: {{name: {Path(source).stem}}}\n")
     return {
+        "FAKE_KWOK_DIR": str(kwok_module),
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "DORGU_TESTBED_CACHE": str(tmp_path / "cache"),
@@ -101,6 +110,22 @@ def test_build_fills_the_version_cache_once(fake_env: dict[str, str]) -> None:
     assert _builds(fake_env) == builds  # the second call found the cache
     assert second.directory == first.directory
     assert not [p for p in first.directory.parent.iterdir() if p.name.startswith(".build-")]
+
+
+def test_kwok_stages_are_collected_from_its_module(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env=fake_env)
+
+    stages = (found.directory / simulating.STAGES_FILE).read_text()
+    assert stages.count("kind: Stage") == len(simulating.KWOK_STAGE_SOURCES)
+    assert "kwok" not in found.failed
+    assert "kwok" in found.available()
+
+
+def test_kwok_without_stage_definitions_counts_as_not_built(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env={**fake_env, "FAKE_KWOK_DIR": "/nonexistent"})
+
+    assert "stage definitions not found" in found.failed["kwok"]
+    assert found.path("kwok") is None
 
 
 def test_failed_optional_tools_are_recorded_not_fatal(fake_env: dict[str, str]) -> None:

@@ -5,7 +5,9 @@ from pathlib import Path
 from dorgu.devcluster import certificates, components
 from dorgu.devcluster.components import Layout, Ports
 
-PORTS = Ports(etcd_client=2379, etcd_peer=2380, apiserver=6443, controller_manager=10257)
+PORTS = Ports(
+    etcd_client=2379, etcd_peer=2380, apiserver=6443, controller_manager=10257, scheduler=10259
+)
 
 
 def _flags(argv: list[str]) -> dict[str, str]:

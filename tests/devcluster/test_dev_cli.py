@@ -61,4 +61,6 @@ def test_dev_build_without_go_is_a_toolchain_error(
     code, _, err = _run(["dev", "build"], capsys)
 
     assert code == 7
-    assert err.startswith("error: the Go toolchain (go) is not on PATH")
+    notice, error = err.splitlines()
+    assert notice.startswith("building the testbed")
+    assert error.startswith("error: the Go toolchain (go) is not on PATH")

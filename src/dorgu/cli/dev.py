@@ -21,6 +21,8 @@ def dev() -> None:
 def build(force: bool, no_extras: bool) -> None:
     """Build the testbed binaries into the cache (once per machine; idempotent)."""
     env = locations.current_env()
+    if force or building.find_binaries(env=env) is None:
+        _announce_build()
     binaries = building.ensure_binaries(env=env, force=force, extras=not no_extras)
     source = "KUBEBUILDER_ASSETS" if binaries.from_assets else f"Kubernetes {versions.KUBERNETES}"
     click.echo(f"testbed binaries ({source}): {binaries.directory}")
@@ -32,9 +34,19 @@ def build(force: bool, no_extras: bool) -> None:
 
 @dev.command()
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for readiness.")
-def up(timeout: float) -> None:
+@click.option(
+    "--nodes",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="Simulated nodes (kube-scheduler + kwok) so Pods reach Running.",
+)
+def up(timeout: float, nodes: int) -> None:
     """Start the dev cluster (building the binaries first if needed)."""
-    state, started = sessions.bring_up(env=locations.current_env(), timeout=timeout)
+    environment = locations.current_env()
+    if building.find_binaries(env=environment) is None:
+        _announce_build()
+    state, started = sessions.bring_up(env=environment, timeout=timeout, simulated_nodes=nodes)
     click.echo(f"{'started' if started else 'already running'}: {state.server}")
     click.echo(f"kubeconfig: {state.kubeconfig}")
     click.echo(f"logs: {state.root}/logs")
@@ -81,3 +93,11 @@ def env(with_path: bool) -> None:
         binaries = building.find_binaries(env=environment)
         if binaries is not None:
             click.echo(f'export PATH={shlex.quote(str(binaries.directory))}:"$PATH"')
+
+
+def _announce_build() -> None:
+    click.echo(
+        f"building the testbed (Kubernetes {versions.KUBERNETES}) from Go modules; "
+        "the first build takes 15-30 minutes on 2 cores (-v shows progress)",
+        err=True,
+    )

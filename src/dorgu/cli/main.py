@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("dorgu.cli.dev", "dev", "Run a local Kubernetes control plane (the testbed)."),
     "generate": ("dorgu.cli.generate", "generate", "Generate Kubernetes manifests for an app."),
     "explain": ("dorgu.cli.explain", "explain", "Explain a validation finding and how to fix it."),
+    "validate": (
+        "dorgu.cli.validate",
+        "validate",
+        "Check Kubernetes manifests with dorgu's rules.",
+    ),
 }
 
 EXIT_INTERNAL = 70

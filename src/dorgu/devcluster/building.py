@@ -16,12 +16,12 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dorgu.devcluster import compiling, locations, versions
+from dorgu.devcluster import compiling, locations, simulating, versions
 from dorgu.devcluster.versions import Tool
 from dorgu.errors import ToolchainError
 
@@ -159,8 +159,8 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
             )
         )
 
-        def build(tools: list[Tool]) -> bool:
-            return compiling.go_build(
+        failed = _compile(
+            build=lambda tools: compiling.go_build(
                 go=go,
                 module_dir=modules / tools[0].module_dir,
                 tools=tools,
@@ -168,27 +168,21 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
                 ldflags=compiling.ldflags_for(tools, kubernetes=kubernetes_flags),
                 env=go_env,
                 log_path=log,
-            )
-
-        core_groups = _group(versions.CORE_TOOLS)
-        for group in core_groups:
-            if not build(group):
-                kept = root / f"{versions.KUBERNETES}.build-failed.log"
-                shutil.copyfile(log, kept)
-                raise ToolchainError(
-                    f"building {', '.join(t.name for t in group)} failed (full log: {kept}); "
-                    f"last lines:\n{compiling.log_tail(log)}"
-                )
-        failed: dict[str, str] = {}
-        for tool in versions.EXTRA_TOOLS if extras else ():
-            if not build([tool]):
-                failed[tool.name] = _last_error(compiling.log_tail(log, 6))
-                logger.warning("optional %s did not build: %s", tool.name, failed[tool.name])
+            ),
+            log=log,
+            kept=root / f"{versions.KUBERNETES}.build-failed.log",
+            extras=extras,
+        )
+        if (out / "kwok").is_file():
+            problem = _collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
+            if problem is not None:
+                failed["kwok"] = problem
+                (out / "kwok").unlink()
         manifest = {
             "kubernetes": versions.KUBERNETES,
             "etcd": versions.ETCD,
             "go": go_version,
-            "built": sorted(p.name for p in out.iterdir() if p.name != "build.log"),
+            "built": sorted(p.name for p in out.iterdir() if "." not in p.name),
             "failed": failed,
             "extras": {t.name: t.version for t in versions.EXTRA_TOOLS},
             "seconds": round(time.monotonic() - started, 1),
@@ -204,6 +198,42 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _compile(
+    *, build: Callable[[list[Tool]], bool], log: Path, kept: Path, extras: bool
+) -> dict[str, str]:
+    """Core tools first (a failure is fatal), then each optional one (failures recorded)."""
+    for group in _group(versions.CORE_TOOLS):
+        if not build(group):
+            shutil.copyfile(log, kept)
+            raise ToolchainError(
+                f"building {', '.join(t.name for t in group)} failed (full log: {kept}); "
+                f"last lines:\n{compiling.log_tail(log)}"
+            )
+    failed: dict[str, str] = {}
+    for tool in versions.EXTRA_TOOLS if extras else ():
+        if not build([tool]):
+            failed[tool.name] = _last_error(compiling.log_tail(log, 6))
+            logger.warning("optional %s did not build: %s", tool.name, failed[tool.name])
+    return failed
+
+
+def _collect_kwok_stages(
+    *, go: str, modules: Path, out: Path, env: Mapping[str, str]
+) -> str | None:
+    """Copy kwok's own stage definitions next to the binaries; returns a problem or None."""
+    kwok = versions.tool_named("kwok")
+    module, _ = versions.EXTRA_MODULES[kwok.module_dir]
+    where = compiling.module_dir(go=go, module=module, cwd=modules / kwok.module_dir, env=env)
+    try:
+        if where is None:
+            raise FileNotFoundError(module)
+        text = simulating.collect_stages(where)
+    except OSError as error:
+        return f"kwok stage definitions not found ({error})"
+    (out / simulating.STAGES_FILE).write_text(text + "\n", encoding="utf-8")
+    return None
 
 
 def _group(tools: tuple[Tool, ...]) -> list[list[Tool]]:

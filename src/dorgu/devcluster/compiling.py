@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -94,6 +95,20 @@ def release_date(*, go: str, module_dir: Path, env: Mapping[str, str]) -> str:
     return "1970-01-01T00:00:00Z"
 
 
+def module_dir(*, go: str, module: str, cwd: Path, env: Mapping[str, str]) -> Path | None:
+    """Where the Go module cache holds ``module`` (as required from ``cwd``)."""
+    result = subprocess.run(
+        [go, "list", "-m", "-f", "{{.Dir}}", module],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    path = result.stdout.strip()
+    return Path(path) if result.returncode == 0 and path else None
+
+
 def ldflags_for(tools: Sequence[Tool], *, kubernetes: list[str]) -> str:
     flags = ["-s", "-w"]
     if any(t.module_dir == "kubernetes" for t in tools):
@@ -120,13 +135,14 @@ def go_build(
         targets, output = [t.package for t in tools], f"{out_dir}{os.sep}"
     argv = [go, "build", "-trimpath", f"-ldflags={ldflags}", "-o", output, *targets]
     logger.info("building %s", ", ".join(t.name for t in tools))
+    started = time.monotonic()
     with log_path.open("a", encoding="utf-8") as log:
         log.write(f"\n$ (cd {module_dir.name}) {' '.join(argv[1:])}\n")
         log.flush()
         result = subprocess.run(
             argv, cwd=module_dir, env=dict(env), stdout=log, stderr=log, check=False
         )
-        log.write(f"exit status {result.returncode}\n")
+        log.write(f"exit status {result.returncode} after {time.monotonic() - started:.0f}s\n")
     return result.returncode == 0
 
 

@@ -58,6 +58,7 @@ class Ports:
     etcd_peer: int
     apiserver: int
     controller_manager: int
+    scheduler: int
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,12 @@ def apiserver_argv(
 
 
 def controller_manager_argv(
-    *, binary: Path, layout: Layout, ports: Ports, pki: BundleFiles
+    *,
+    binary: Path,
+    layout: Layout,
+    ports: Ports,
+    pki: BundleFiles,
+    controllers: tuple[str, ...] = CONTROLLERS,
 ) -> list[str]:
     kubeconfig = layout.controller_manager_kubeconfig
     return [
@@ -154,7 +160,7 @@ def controller_manager_argv(
         f"--bind-address={LOOPBACK}",
         f"--secure-port={ports.controller_manager}",
         f"--cert-dir={layout.controller_manager_certs}",
-        f"--controllers={','.join(CONTROLLERS)}",
+        f"--controllers={','.join(controllers)}",
         f"--service-account-private-key-file={pki.service_account_key}",
         f"--root-ca-file={pki.ca_cert}",
         f"--cluster-signing-cert-file={pki.ca_cert}",

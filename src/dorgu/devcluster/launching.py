@@ -3,7 +3,8 @@
 Ports are free loopback ports reserved for this run; readiness is etcd ``/health``, the API
 server's ``/readyz``, the controller manager's ``/healthz`` and the ``default`` service account
 existing.  Processes are tied to the launching process unless ``detached`` (``dorgu dev up``),
-and an ``atexit`` hook stops a tied control plane even when the caller forgets.
+and an ``atexit`` hook stops a tied control plane even when the caller forgets.  Optionally
+(``simulated_nodes``) kube-scheduler and kwok add fake Nodes so Pods reach Running.
 """
 
 from __future__ import annotations
@@ -12,21 +13,31 @@ import atexit
 import logging
 import shutil
 import ssl
-import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from dorgu.devcluster import certificates, components, kubeconfigs, ports, probing, processes
+from dorgu.devcluster import (
+    certificates,
+    components,
+    kubeconfigs,
+    ports,
+    probing,
+    simulating,
+)
 from dorgu.devcluster.building import Binaries
 from dorgu.devcluster.components import Layout, Ports
-from dorgu.devcluster.states import ClusterState, ComponentState, write_state
+from dorgu.devcluster.states import ClusterState, write_state
+from dorgu.devcluster.supervising import PortTaken, Supervisor
 from dorgu.errors import ClusterError
 
 logger = logging.getLogger(__name__)
 
 ETCD, APISERVER, CONTROLLER_MANAGER = "etcd", "kube-apiserver", "kube-controller-manager"
-_PORT_IN_USE = ("address already in use", "bind: address")
+SCHEDULER, KWOK = "kube-scheduler", "kwok"
+STOP_ORDER = (KWOK, SCHEDULER, CONTROLLER_MANAGER, APISERVER, ETCD)
+# With clients still connected, kube-apiserver's graceful shutdown waits for them to leave; it
+# keeps no state of its own (etcd does), so a restart does not wait long before SIGKILL.
+_RESTART_GRACE = 2.0
 _START_ATTEMPTS = 3
 
 
@@ -40,6 +51,7 @@ class ControlPlane:
         root: Path,
         detached: bool = False,
         controllers: bool = True,
+        simulated_nodes: int = 0,
         reservations: Path | None = None,
         timeout: float = 60.0,
     ) -> None:
@@ -47,12 +59,14 @@ class ControlPlane:
         self.layout = Layout(root=root)
         self.detached = detached
         self.controllers = controllers and binaries.path(CONTROLLER_MANAGER) is not None
+        self.simulated_nodes = simulated_nodes
+        if simulated_nodes:
+            _check_simulation(binaries, controllers=self.controllers)
         self.timeout = timeout
         self._reservation = ports.Reservation(
             directory=reservations or ports.default_reservations_dir()
         )
-        self._processes: dict[str, subprocess.Popen[bytes]] = {}
-        self._refs: dict[str, processes.ProcessRef] = {}
+        self._supervisor = Supervisor(logs=self.layout.logs, detached=detached, timeout=timeout)
         self.ports: Ports | None = None
         self.pki: certificates.BundleFiles | None = None
         self._bundle: certificates.Bundle | None = None
@@ -83,7 +97,7 @@ class ControlPlane:
             try:
                 self._start_components()
                 break
-            except _PortTaken as taken:
+            except PortTaken as taken:
                 logger.warning("port clash on attempt %d (%s); retrying", attempt, taken)
                 self._stop_components()
                 shutil.rmtree(self.layout.etcd_data, ignore_errors=True)
@@ -104,12 +118,11 @@ class ControlPlane:
             atexit.unregister(self.stop)
 
     def _stop_components(self) -> None:
-        for name in (CONTROLLER_MANAGER, APISERVER, ETCD):
-            self._stop_one(name)
+        self._supervisor.stop(STOP_ORDER)
 
     def restart_apiserver(self) -> None:
         """Stop and start kube-apiserver on the same port (etcd and its data stay)."""
-        self._stop_one(APISERVER)
+        self._supervisor.stop([APISERVER], grace=_RESTART_GRACE)
         self._start_apiserver()
 
     def state(self) -> ClusterState:
@@ -119,10 +132,7 @@ class ControlPlane:
             kubeconfig=str(self.layout.kubeconfig),
             kubernetes_version=self.binaries.kubernetes_version,
             ports={k: int(v) for k, v in vars(self._ports()).items()},
-            components=[
-                ComponentState(name, ref.pid, ref.start_ticks, str(self.layout.log(name)))
-                for name, ref in self._refs.items()
-            ],
+            components=self._supervisor.components(),
         )
 
     def save_state(self) -> None:
@@ -145,6 +155,7 @@ class ControlPlane:
             etcd_peer=allocate(),
             apiserver=allocate(),
             controller_manager=allocate(),
+            scheduler=allocate(),
         )
 
     def _write_kubeconfigs(self) -> None:
@@ -168,30 +179,67 @@ class ControlPlane:
         argv = components.etcd_argv(
             binary=self.binaries.require(ETCD), layout=self.layout, ports=ports_
         )
-        self._spawn(ETCD, argv)
+        self._supervisor.spawn(ETCD, argv)
         etcd_health = f"http://{components.LOOPBACK}:{ports_.etcd_client}/health"
-        self._wait(ETCD, lambda: probing.fetch(etcd_health)[0] == 200)
+        self._supervisor.wait(ETCD, lambda: probing.fetch(etcd_health)[0] == 200)
         self._start_apiserver()
         if self.controllers:
-            self._spawn(
+            self._supervisor.spawn(
                 CONTROLLER_MANAGER,
                 components.controller_manager_argv(
                     binary=self.binaries.require(CONTROLLER_MANAGER),
                     layout=self.layout,
                     ports=ports_,
                     pki=self._pki(),
+                    controllers=self._controller_names(),
                 ),
             )
             kcm_health = f"https://{components.LOOPBACK}:{ports_.controller_manager}/healthz"
             insecure = probing.tls_context(ca_cert=None, client_cert=None, client_key=None)
-            self._wait(
+            self._supervisor.wait(
                 CONTROLLER_MANAGER, lambda: probing.fetch(kcm_health, context=insecure)[0] == 200
             )
             sa_url = f"{self.server}/api/v1/namespaces/default/serviceaccounts/default"
-            self._wait(
+            self._supervisor.wait(
                 CONTROLLER_MANAGER,
                 lambda: probing.fetch_json(sa_url, context=self._admin_tls()) is not None,
             )
+        if self.simulated_nodes:
+            self._start_simulation()
+
+    def _controller_names(self) -> tuple[str, ...]:
+        extra = simulating.EXTRA_CONTROLLERS if self.simulated_nodes else ()
+        return (*components.CONTROLLERS, *extra)
+
+    def _start_simulation(self) -> None:
+        kubeconfig = simulating.scheduler_kubeconfig(self.layout)
+        binaries = self.binaries
+        self._supervisor.spawn(
+            SCHEDULER,
+            simulating.scheduler_argv(
+                binary=binaries.require(SCHEDULER),
+                kubeconfig=kubeconfig,
+                port=self._ports().scheduler,
+            ),
+        )
+        stages = binaries.directory / simulating.STAGES_FILE
+        argv = simulating.kwok_argv(
+            binary=binaries.require(KWOK), kubeconfig=kubeconfig, stages=stages
+        )
+        self._supervisor.spawn(KWOK, argv)
+        context = self._admin_tls()
+        for name in simulating.node_names(self.simulated_nodes):
+            simulating.create_node(server=self.server, context=context, name=name)
+        urls = [
+            f"{self.server}/api/v1/nodes/{n}" for n in simulating.node_names(self.simulated_nodes)
+        ]
+
+        def all_ready() -> bool:
+            return all(
+                simulating.node_is_ready(probing.fetch_json(url, context=context)) for url in urls
+            )
+
+        self._supervisor.wait(KWOK, all_ready)
 
     def _start_apiserver(self) -> None:
         argv = components.apiserver_argv(
@@ -200,43 +248,12 @@ class ControlPlane:
             ports=self._ports(),
             pki=self._pki(),
         )
-        self._spawn(APISERVER, argv)
+        self._supervisor.spawn(APISERVER, argv)
         readyz = f"{self.server}/readyz"
         context = self._admin_tls()
-        self._wait(APISERVER, lambda: probing.fetch(readyz, context=context)[0] == 200)
+        self._supervisor.wait(APISERVER, lambda: probing.fetch(readyz, context=context)[0] == 200)
 
     # -- plumbing ---------------------------------------------------------------------------
-
-    def _spawn(self, name: str, argv: list[str]) -> None:
-        process = processes.spawn(
-            argv=argv, log_path=self.layout.log(name), tie_to_parent=not self.detached
-        )
-        self._processes[name] = process
-        self._refs[name] = processes.ref_of(process)
-
-    def _wait(self, name: str, check: Callable[[], bool]) -> None:
-        process = self._processes[name]
-
-        def exited() -> str | None:
-            code = process.poll()
-            return None if code is None else f"{name} exited with status {code}"
-
-        problem = probing.wait_until(check, timeout=self.timeout, abort=exited)
-        if problem is None:
-            return
-        log = self.layout.log(name)
-        tail = _tail(log)
-        if any(marker in tail for marker in _PORT_IN_USE):
-            raise _PortTaken(f"{name}: {problem}")
-        raise ClusterError(
-            f"{name} did not become ready: {problem} (log: {log}); last lines:\n{tail}"
-        )
-
-    def _stop_one(self, name: str) -> None:
-        ref = self._refs.pop(name, None)
-        process = self._processes.pop(name, None)
-        if ref is not None:
-            processes.stop(ref, process=process)
 
     def _admin_tls(self) -> ssl.SSLContext:
         pki = self._pki()
@@ -260,13 +277,11 @@ class ControlPlane:
         return self._bundle
 
 
-class _PortTaken(Exception):
-    """A component could not bind its port (someone else took it meanwhile)."""
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+def _check_simulation(binaries: Binaries, *, controllers: bool) -> None:
+    missing = [n for n in (SCHEDULER, KWOK, simulating.STAGES_FILE) if binaries.path(n) is None]
+    if missing or not controllers:
+        why = ", ".join(binaries.failed.get(n, f"{n} missing") for n in missing) or "no controllers"
+        raise ClusterError(
+            f"simulated nodes need kube-scheduler, kwok and kube-controller-manager ({why})",
+            hint="run 'dorgu dev build --force' and check its output",
+        )

@@ -3,6 +3,8 @@
 Each component runs in its own session (so its whole process group can be signalled) with
 stdout and stderr going to one log file.  A component *tied* to its parent also gets
 ``PR_SET_PDEATHSIG`` (Linux): if the parent dies, even by SIGKILL, the kernel kills the child.
+(The kernel ties this to the *thread* that spawned the child: start tied components from a
+thread that lives as long as they should, normally the main thread.)
 Stopping is by PID with an identity check (the process start time read from ``/proc``), so a
 recycled PID is never signalled.
 """

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dorgu.devcluster import building, locations, probing, processes
 from dorgu.devcluster.components import Layout
-from dorgu.devcluster.launching import ControlPlane
+from dorgu.devcluster.launching import STOP_ORDER, ControlPlane
 from dorgu.devcluster.states import ClusterState, read_state
 from dorgu.errors import ClusterError
 
@@ -37,8 +37,13 @@ def current_state(*, env: Mapping[str, str]) -> ClusterState | None:
     return read_state(_layout(env).state)
 
 
-def bring_up(*, env: Mapping[str, str], timeout: float = 60.0) -> tuple[ClusterState, bool]:
-    """Start the dev cluster unless it runs already; returns (state, started_now)."""
+def bring_up(
+    *, env: Mapping[str, str], timeout: float = 60.0, simulated_nodes: int = 0
+) -> tuple[ClusterState, bool]:
+    """Start the dev cluster unless it runs already; returns (state, started_now).
+
+    ``simulated_nodes`` > 0 adds kube-scheduler and kwok with that many fake Nodes.
+    """
     layout = _layout(env)
     existing = read_state(layout.state)
     if existing is not None and existing.running():
@@ -52,7 +57,13 @@ def bring_up(*, env: Mapping[str, str], timeout: float = 60.0) -> tuple[ClusterS
     binaries = building.ensure_binaries(env=env)
     if layout.root.exists():
         shutil.rmtree(layout.root)  # a stale cluster from an earlier `up` that died
-    plane = ControlPlane(binaries=binaries, root=layout.root, detached=True, timeout=timeout)
+    plane = ControlPlane(
+        binaries=binaries,
+        root=layout.root,
+        detached=True,
+        timeout=timeout,
+        simulated_nodes=simulated_nodes,
+    )
     plane.start()
     plane.save_state()
     return plane.state(), True
@@ -63,7 +74,8 @@ def bring_down(*, env: Mapping[str, str], keep: bool = False) -> ClusterState | 
     layout = _layout(env)
     state = read_state(layout.state)
     if state is not None:
-        for component in reversed(state.components):
+        rank = {name: index for index, name in enumerate(STOP_ORDER)}
+        for component in sorted(state.components, key=lambda c: rank.get(c.name, -1)):
             processes.stop(component.ref)
             logger.info("stopped %s (pid %d)", component.name, component.pid)
     if not keep and layout.root.exists():

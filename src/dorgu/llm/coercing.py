@@ -82,8 +82,10 @@ class ReplyReader:
         return LlmEnhancement(summary=summary, components=components)
 
     def component(self, raw: object, where: str) -> ComponentEnhancement | None:
-        fields = tuple(ComponentEnhancement.model_fields)
-        data = self._mapping(raw, where, fields)
+        if not isinstance(raw, Mapping):
+            self.note(f"LLM reply: dropped {where}: expected an object")
+            return None
+        data = self._mapping(raw, where, tuple(ComponentEnhancement.model_fields))
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             self.note(f"LLM reply: dropped {where}: no component name")

@@ -44,17 +44,16 @@ _TOKENS: tuple[tuple[str, str], ...] = (
     ("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}"),
     ("azure-sas", r"(?<=[?&])sig=[A-Za-z0-9%/+=]{10,}"),
 )
-_URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/@:]+:[^\s/@]+|[^\s/@:]{16,})@", re.I)
+_URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/@:]*:[^\s/@]+|[^\s/@:]{16,})@", re.I)
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.I)
 _FLAG = re.compile(
     r"(--?(?:password|passwd|pass|pwd|token|secret|api-?key|access-?key|auth|credentials?)"
     r"(?:=|\s+))(?!\[redacted)(\S+)",
     re.I,
 )
-_ASSIGNMENT = re.compile(
-    r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>[\"']?\s*(?::|=|=>)\s*[\"']?)"
-    r"(?P<value>(?!\[redacted)[^\s\"',;&}<>]+)"
-)
+_KEY = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*(?::|=>|=)\s*[\"']?")
+_VALUE = re.compile(r"[^\s\"',;&}<>]*[^\s\"',;&}<>:]")
+_NESTED_KEY = re.compile(r"[\"']?\s*(?::|=>|=)(\s|$)")
 _CONNECTION_KEY = re.compile(r"(?i)^(AccountKey|SharedAccessKey|SharedAccessSignature|Pwd|sig)$")
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
 _COMPILED = tuple((kind, re.compile(pattern, re.S)) for kind, pattern in _TOKENS)
@@ -112,7 +111,7 @@ class Redactor:
         text = _URL_CREDENTIALS.sub(self._keep(1, "url-credentials", "@"), text)
         text = _AUTH_SCHEME.sub(lambda m: self._count("credential", m.group(1) + m.group(2)), text)
         text = _FLAG.sub(self._keep(1, "secret-value"), text)
-        text = _ASSIGNMENT.sub(self._assignment, text)
+        text = self._assignments(text)
         return _CANDIDATE.sub(self._entropy, text)
 
     @property
@@ -129,15 +128,33 @@ class Redactor:
     def _keep(self, group: int, kind: str, suffix: str = "") -> Callable[[re.Match[str]], str]:
         return lambda match: self._count(kind, match.group(group), suffix)
 
-    def _assignment(self, match: re.Match[str]) -> str:
-        key = match.group("key")
-        if looks_secret(key.replace("-", "_").replace(".", "_")) or _CONNECTION_KEY.match(key):
-            return self._count("secret-value", key + match.group("sep"))
-        return match.group(0)
+    def _assignments(self, text: str) -> str:
+        """Values of secret-looking keys (``PASSWORD=x``, ``"token": "x"``, ``AccountKey=x``);
+        a value that is itself a key (``note: client_secret: x``) is left for its own turn."""
+        parts: list[str] = []
+        done = 0
+        for match in _KEY.finditer(text):
+            key = match.group("key")
+            if match.start() < done or not _secret_key(key):
+                continue
+            value = _VALUE.match(text, match.end())
+            if value is None or value.group(0).startswith("[redacted"):
+                continue
+            if _NESTED_KEY.match(text, value.end()):
+                continue
+            parts.append(text[done : match.end()])
+            parts.append(self._count("secret-value"))
+            done = value.end()
+        parts.append(text[done:])
+        return "".join(parts)
 
     def _entropy(self, match: re.Match[str]) -> str:
         token = match.group(0)
         return self._count("high-entropy") if looks_random(token) else token
+
+
+def _secret_key(key: str) -> bool:
+    return looks_secret(key.replace("-", "_").replace(".", "_")) or bool(_CONNECTION_KEY.match(key))
 
 
 def redact_text(text: str) -> str:

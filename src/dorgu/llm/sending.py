@@ -3,8 +3,9 @@
 ``httpx`` is imported inside ``HttpxTransport.__init__``, so importing this module costs
 nothing.  Enforces a total deadline (a trickling body cannot hold the command hostage), a size
 cap on replies, and no redirects (an API call that redirects is a misconfiguration, and
-following it could carry the key elsewhere).  Must not retry (see ``retrying``), log request
-bodies, or put the API key anywhere but the headers it is given.
+following it could carry the key elsewhere); loopback URLs never go through a proxy.  Must not
+retry (see ``retrying``), log request bodies, or put the API key anywhere but the headers it is
+given.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from dorgu.errors import ProviderError
 
+if TYPE_CHECKING:
+    import httpx
+
 MAX_REPLY_BYTES = 8 * 1024 * 1024
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "[::1]"})
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def host_of(url: str) -> str:
 
 
 class HttpxTransport:
-    """``httpx.Client`` with a per-read timeout and a total deadline of ``timeout`` seconds."""
+    """``httpx`` with a per-read timeout and a total deadline of ``timeout`` seconds."""
 
     def __init__(self, *, timeout: float, max_bytes: int = MAX_REPLY_BYTES) -> None:
         import httpx  # lazy: only when a provider is really used
@@ -58,17 +62,24 @@ class HttpxTransport:
         self._httpx = httpx
         self._timeout = timeout
         self._max_bytes = max_bytes
-        limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        self._client = httpx.Client(timeout=limits, follow_redirects=False)
-        self._direct = httpx.Client(timeout=limits, follow_redirects=False, trust_env=False)
+        self._limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._clients: dict[bool, httpx.Client] = {}
+
+    def _client_for(self, url: str) -> httpx.Client:
+        """One client for loopback URLs (never proxied), one for the rest; made on first use."""
+        loopback = (urlsplit(url).hostname or "") in _LOOPBACK
+        if loopback not in self._clients:
+            self._clients[loopback] = self._httpx.Client(
+                timeout=self._limits, follow_redirects=False, trust_env=not loopback
+            )
+        return self._clients[loopback]
 
     def post(self, url: str, *, headers: Mapping[str, str], body: bytes) -> HttpReply:
         httpx = self._httpx
-        loopback = (urlsplit(url).hostname or "") in _LOOPBACK
-        client = self._direct if loopback else self._client  # never proxy localhost
         deadline = time.monotonic() + self._timeout
         where = host_of(url)
         try:
+            client = self._client_for(url)
             with client.stream("POST", url, headers=dict(headers), content=body) as response:
                 chunks: list[bytes] = []
                 size = 0
@@ -107,5 +118,6 @@ class HttpxTransport:
             raise TransportError(f"request to {where} failed: {type(e).__name__}: {e}") from e
 
     def close(self) -> None:
-        self._client.close()
-        self._direct.close()
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from dorgu.models.evidence import Severity
+from dorgu.models.evidence import Location, Severity
 
 
 class ResourceRef(BaseModel):
@@ -45,6 +45,12 @@ class Finding(BaseModel):
     message: str = Field(min_length=1, max_length=4000)
     suggestion: str | None = Field(None, max_length=4000)
     resource: ResourceRef | None = None
+    container: str | None = Field(
+        None, max_length=253, description="The container the finding is about, if any."
+    )
+    location: Location | None = Field(
+        None, description="Where the field is in the file that was checked (file and line)."
+    )
 
     def to_issue(self) -> dict[str, str]:
         """The persona ``status.validation.issues[]`` entry for this finding."""

@@ -1,15 +1,18 @@
 """The API surface of an application persona (``spec.api``): its HTTP operations as analysis
-found them in code or in an OpenAPI document.  The gateway generates agent tools from it.
+found them in code or in an OpenAPI document (``api_surface(routes)`` converts them).  The
+gateway generates agent tools from it.
 
 Must not do I/O or import anything from dorgu but ``dorgu.models``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import Field
 
+from dorgu.models.app import Route
 from dorgu.models.personas_base import WireModel
 
 MAX_ROUTES = 1000
@@ -60,3 +63,41 @@ class ApiSurface(WireModel):
     truncated: bool | None = Field(
         None, description=f"True when more than {MAX_ROUTES} operations were found."
     )
+
+
+def api_surface(routes: Sequence[Route]) -> ApiSurface | None:
+    """The API surface of analysed ``routes``, sorted by path, method and operation id (None
+    when there are none); at most ``MAX_ROUTES`` are kept."""
+    if not routes:
+        return None
+    ordered = sorted(routes, key=lambda r: (r.path, r.method.upper(), r.operation_id or ""))
+    return ApiSurface(
+        routes=[_api_route(route) for route in ordered[:MAX_ROUTES]],
+        truncated=True if len(ordered) > MAX_ROUTES else None,
+    )
+
+
+def _api_route(route: Route) -> ApiRoute:
+    return ApiRoute(
+        method=route.method.upper(),
+        path=route.path if route.path.startswith("/") else f"/{route.path}",
+        params=[
+            ApiParam(
+                name=p.name,
+                location=_location(p.location),
+                required=p.required,
+                type=p.type,
+            )
+            for p in route.params
+        ],
+        summary=route.summary,
+        operation_id=route.operation_id,
+        source=route.source,
+    )
+
+
+def _location(text: str) -> ParamLocation:
+    try:
+        return ParamLocation(text)
+    except ValueError:
+        return ParamLocation.QUERY

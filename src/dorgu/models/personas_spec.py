@@ -91,7 +91,8 @@ class ResourceAmounts(WireModel):
 
 
 class Bound(WireModel):
-    """An allowed range for one resource: every request and limit must lie within it."""
+    """An allowed range for one resource: requests at least ``min``; requests and limits at
+    most ``max``."""
 
     min: Quantity | None = Field(None, description="Lowest allowed request.")
     max: Quantity | None = Field(None, description="Highest allowed request or limit.")

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dorgu.analysis.catalog import backing_for_image
@@ -44,6 +45,7 @@ from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
 from dorgu.services.configuring import display_path, find_git_root, load_settings
+from dorgu.services.validating import check_generated
 from dorgu.settings import resource_name, sanitize_name
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,11 @@ def generate(
     options = replace(options, git=git)
     generation = build_generation_request(model, settings, root=root, options=options)
     result = generate_manifests(generation)
+    # -- rule engine self-check: the checks of `dorgu validate`, reported as warnings ---------
+    applied = [r.manifest for r in result.resources if not r.template]
+    checks = check_generated(applied, now=datetime.now(UTC))
+    result = replace(result, diagnostics=result.diagnostics + checks)
+    # -- end of the rule engine self-check -----------------------------------------------------
     files = tuple(render_files(result, namespace=settings.namespace))
     output_dir = resolve_output(root, request.output)
     outcome = GenerateOutcome(

@@ -1,0 +1,119 @@
+"""``dorgu validate [PATH ...]``: check Kubernetes manifests with the rule engine that
+``dorgu generate`` and the admission webhook use.
+
+PATH is a file, a directory (walked recursively for .yaml/.yml/.json) or ``-`` for stdin
+(the default when stdin is piped).  Findings go to stdout (text, JSON or SARIF 2.1.0); the
+summary, notes and unreadable inputs go to stderr, one line each.
+
+Exit codes: 0 no error findings (warnings and info allowed, unless ``--strict``); 1 error
+findings (with ``--strict``: warnings too); 2 usage error (bad flag, unknown rule id);
+3 an input could not be read or parsed (the readable ones are still checked and reported).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "json", "sarif")
+LEVELS = ("relaxed", "default", "strict")
+SEVERITIES = ("error", "warning", "info")
+EXIT_FINDINGS = 1
+EXIT_INPUT = 3
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="[PATH ...]")
+@click.option(
+    "--persona",
+    "personas",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="ApplicationPersona YAML to check the workloads it selects against (repeatable).",
+)
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(FORMATS), default="text",
+    show_default=True, help="Output format.",
+)  # fmt: skip
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--level", type=click.Choice(LEVELS), default="default", show_default=True,
+    help="Strictness: relaxed drops opinionated rules, strict makes security/resources errors.",
+)  # fmt: skip
+@click.option(
+    "--disable", multiple=True, metavar="RULE",
+    help="Rule id or category to skip (repeatable, or comma-separated).",
+)  # fmt: skip
+@click.option(
+    "--severity", "severities", multiple=True, metavar="RULE=LEVEL",
+    help="Override the severity of a rule or category, e.g. security.host-path=warning.",
+)  # fmt: skip
+def validate(
+    paths: tuple[str, ...],
+    personas: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    level: str,
+    disable: tuple[str, ...],
+    severities: tuple[str, ...],
+) -> None:
+    """Check Kubernetes manifests for security, reliability and persona problems."""
+    from datetime import UTC, datetime
+
+    from dorgu.cli.options import parse_pairs
+    from dorgu.errors import UsageError
+    from dorgu.models.evidence import Severity
+    from dorgu.rules import Level, policy_for_level
+    from dorgu.rules.reports import render_json, render_sarif, render_text, summary_line
+    from dorgu.services.validating import ValidateRequest
+    from dorgu.services.validating import validate as run_validate
+
+    if not paths:
+        if sys.stdin.isatty():
+            raise UsageError("nothing to validate", hint="pass files, directories or - for stdin")
+        paths = ("-",)
+    if paths.count("-") > 1:
+        raise UsageError("- (stdin) can be given only once")
+    overrides = parse_pairs(_split(severities), flag="--severity")
+    bad = {k: v for k, v in overrides.items() if v not in SEVERITIES}
+    if bad:
+        raise UsageError(f"--severity {next(iter(bad))}: level must be error, warning or info")
+    policy = (
+        policy_for_level(Level(level))
+        .disabling(_split(disable))
+        .overriding({k: Severity(v) for k, v in overrides.items()})
+    )
+    unknown = policy.unknown_names()
+    if unknown:
+        raise UsageError(
+            f"unknown rule id or category: {', '.join(unknown)}",
+            hint="see docs/rules.md for the rule ids",
+        )
+    request = ValidateRequest(paths=paths, persona_files=personas, policy=policy)
+    outcome = run_validate(request, now=datetime.now(UTC), stdin=sys.stdin.buffer)
+    for error in outcome.input_errors:
+        click.echo(f"error: {error}", err=True)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    findings = outcome.findings
+    if output_format == "json":
+        click.echo(render_json(findings, input_errors=outcome.input_errors), nl=False)
+    elif output_format == "sarif":
+        click.echo(render_sarif(findings, input_errors=outcome.input_errors), nl=False)
+    else:
+        click.echo(render_text(findings), nl=False)
+    summary = summary_line(findings, objects=outcome.objects, files=outcome.files)
+    if outcome.skipped:
+        summary += f" ({outcome.skipped} non-Kubernetes documents skipped)"
+    click.echo(summary, err=True)
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    if outcome.input_errors:
+        click.get_current_context().exit(EXIT_INPUT)
+    if any(f.severity in failing for f in findings):
+        click.get_current_context().exit(EXIT_FINDINGS)

@@ -1,0 +1,254 @@
+"""``dorgu validate``: read manifests (files, directories, stdin), run the rule engine, and
+put every finding at its file and line.
+
+Reading is defensive: each file is read with a size cap before decoding (non-UTF-8 and binary
+files are refused with ``file:line``), YAML goes through the safe loader with node and depth
+limits (alias bombs), directories are walked without following symlinks or descending into
+hidden directories, and only ``.yaml``/``.yml``/``.json`` files are picked up there.  A file
+that cannot be used gives one line in ``input_errors`` and the others are still checked.
+
+Also ``check_generated``: the same engine over ``dorgu generate``'s own output.
+
+Must not print or decide exit codes (the CLI does); must not import ``dorgu.generation``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from pydantic import ValidationError
+
+from dorgu.errors import InputError, LimitExceededError, ParseError
+from dorgu.formats.text import decode_text
+from dorgu.formats.yamldocs import DEFAULT_MAX_BYTES, YamlDocument, load_yaml_documents
+from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.models.findings import Finding
+from dorgu.models.personas import ApplicationPersona, ApplicationPersonaSpec
+from dorgu.rules import DEFAULT_POLICY, PersonaBinding, RulePolicy, as_workload, evaluate
+from dorgu.rules.paths import FieldPath
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+MAX_FILE_BYTES = DEFAULT_MAX_BYTES
+MAX_FILES = 10_000
+SUFFIXES = (".yaml", ".yml", ".json")
+PERSONA_KIND = "ApplicationPersona"
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """A Kubernetes object and the YAML document it came from (``prefix``: its path inside
+    the document, ``("items", 3)`` for an item of a ``List``)."""
+
+    manifest: Mapping[str, object]
+    document: YamlDocument
+    prefix: FieldPath = ()
+
+    def locate(self, path: FieldPath) -> Location:
+        return Location(file=self.document.file, line=self.document.line_of((*self.prefix, *path)))
+
+
+@dataclass(frozen=True)
+class ValidateRequest:
+    paths: Sequence[str] = (STDIN,)
+    persona_files: Sequence[Path] = ()
+    policy: RulePolicy = DEFAULT_POLICY
+
+
+@dataclass(frozen=True)
+class ValidateOutcome:
+    findings: tuple[Finding, ...] = ()
+    objects: int = 0
+    files: int = 0
+    skipped: int = 0
+    """YAML documents that are not Kubernetes objects (no ``kind``/``apiVersion``)."""
+    input_errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def collect_files(paths: Sequence[str]) -> list[str]:
+    """The files to read, in a stable order: explicit files as given, directories walked."""
+    found: list[str] = []
+    for given in paths:
+        if given == STDIN or not Path(given).is_dir():
+            found.append(given)
+            continue
+        for directory, subdirs, names in os.walk(given, followlinks=False):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for name in sorted(names):
+                if name.lower().endswith(SUFFIXES) and not name.startswith("."):
+                    full = os.path.normpath(os.path.join(directory, name))
+                    if os.path.isfile(full) and not os.path.islink(full):
+                        found.append(full)
+                    if len(found) > MAX_FILES:
+                        raise LimitExceededError(
+                            f"{given}: more than {MAX_FILES} manifest files",
+                            hint="point dorgu validate at the manifest directory",
+                        )
+    return found
+
+
+def read_source(name: str, *, stdin: BinaryIO | None = None) -> tuple[str, str]:
+    """``(display name, text)`` of a file or of stdin (``-``); ``InputError`` on failure."""
+    if name == STDIN:
+        if stdin is None:
+            raise InputError("stdin is not available")
+        data = stdin.read(MAX_FILE_BYTES + 1)
+        display = STDIN_NAME
+    else:
+        display = name
+        try:
+            with open(name, "rb") as handle:
+                mode = os.fstat(handle.fileno()).st_mode
+                if stat.S_ISDIR(mode):
+                    raise InputError(f"{name}: is a directory")
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file or directory") from None
+        except OSError as e:
+            raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
+    if len(data) > MAX_FILE_BYTES:
+        raise LimitExceededError(
+            f"{display}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+            hint="split the manifests into smaller files",
+        )
+    return display, decode_text(data, file=display)
+
+
+def objects_in(document: YamlDocument) -> list[SourceObject]:
+    """The Kubernetes objects of one YAML document (the items of a ``List``)."""
+    data = document.data
+    if not isinstance(data, Mapping) or not _is_object(data):
+        return []
+    items = data.get("items")
+    if str(data.get("kind")).endswith("List") and isinstance(items, list):
+        return [
+            SourceObject(item, document, ("items", index))
+            for index, item in enumerate(items)
+            if isinstance(item, Mapping) and _is_object(item)
+        ]
+    return [SourceObject(data, document)]
+
+
+def _is_object(data: Mapping[str, object]) -> bool:
+    return isinstance(data.get("kind"), str) and isinstance(data.get("apiVersion"), str)
+
+
+def persona_binding(source: SourceObject) -> PersonaBinding:
+    """The persona of an ``ApplicationPersona`` object, or of a bare persona spec."""
+    data = source.manifest
+    try:
+        if data.get("kind") == PERSONA_KIND:
+            persona = ApplicationPersona.model_validate(data)
+            return PersonaBinding(persona.spec, persona.metadata.namespace)
+        return PersonaBinding(ApplicationPersonaSpec.model_validate(data))
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = tuple(p for p in first["loc"] if isinstance(p, str | int))
+        where = ".".join(map(str, loc)) or "persona"
+        raise ParseError(
+            f"invalid persona: {where}: {first['msg']}",
+            file=source.document.file,
+            line=source.document.line_of((*source.prefix, *loc)),
+        ) from e
+
+
+def load_persona_file(path: Path) -> list[PersonaBinding]:
+    """Every persona in ``path`` (ApplicationPersona objects or a bare spec)."""
+    display, text = read_source(str(path))
+    bindings: list[PersonaBinding] = []
+    for document in load_yaml_documents(text, file=display):
+        sources = objects_in(document) or (
+            [SourceObject(document.data, document)] if isinstance(document.data, Mapping) else []
+        )
+        bindings.extend(persona_binding(s) for s in sources)
+    if not bindings:
+        raise InputError(f"{display}: no ApplicationPersona in the file")
+    return bindings
+
+
+def validate(
+    request: ValidateRequest, *, now: datetime, stdin: BinaryIO | None = None
+) -> ValidateOutcome:
+    """Read ``request.paths``, evaluate every workload, locate every finding."""
+    explicit = [b for f in request.persona_files for b in load_persona_file(f)]
+    errors: list[str] = []
+    sources: list[SourceObject] = []
+    skipped = 0
+    files = collect_files(request.paths)
+    personas = list(explicit)
+    for name in files:
+        try:
+            display, text = read_source(name, stdin=stdin)
+            loaded: list[SourceObject] = []
+            for document in load_yaml_documents(text, file=display):
+                found = objects_in(document)
+                skipped += 0 if found else int(document.data is not None)
+                loaded.extend(found)
+            personas.extend(
+                persona_binding(s) for s in loaded if s.manifest.get("kind") == PERSONA_KIND
+            )
+        except InputError as e:
+            errors.append(str(e))
+            continue
+        sources.extend(loaded)
+    manifests = [s.manifest for s in sources]
+    findings = [
+        item.finding.model_copy(update={"location": sources[item.index].locate(item.path)})
+        for item in evaluate(manifests, now=now, personas=personas, policy=request.policy)
+    ]
+    notes = [_unused_note(b) for b in explicit if not _selects_any(b, manifests)]
+    return ValidateOutcome(
+        findings=tuple(findings),
+        objects=len(sources),
+        files=len(files) - len(errors),
+        skipped=skipped,
+        input_errors=tuple(errors),
+        notes=tuple(notes),
+    )
+
+
+def _selects_any(binding: PersonaBinding, manifests: Sequence[Mapping[str, object]]) -> bool:
+    workloads = (as_workload(m) for m in manifests)
+    return any(w is not None and binding.selects(w) for w in workloads)
+
+
+def _unused_note(binding: PersonaBinding) -> str:
+    selector = binding.spec.target_selector()
+    labels = ", ".join(f"{k}={v}" for k, v in selector.match_labels.items()) or "its selector"
+    return (
+        f"persona {binding.spec.name} selects no workload in the input, so its checks did not "
+        f"run (workloads need the labels {labels})"
+    )
+
+
+def check_generated(
+    manifests: Sequence[Mapping[str, object]], *, now: datetime
+) -> tuple[Diagnostic, ...]:
+    """The rule engine over generated manifests, as warnings (info findings left out).
+    ApplicationPersona objects among them are used as personas."""
+    personas = [
+        PersonaBinding(ApplicationPersona.model_validate(m).spec)
+        for m in manifests
+        if m.get("kind") == PERSONA_KIND
+    ]
+    diagnostics = []
+    for item in evaluate(manifests, now=now, personas=personas):
+        finding = item.finding
+        if finding.severity is Severity.INFO:
+            continue
+        prefix = "error " if finding.severity is Severity.ERROR else ""
+        diagnostics.append(
+            Diagnostic(
+                severity=Severity.WARNING,
+                code=finding.rule_id or "rules",
+                message=f"{prefix}{finding.resource} {finding.field}: {finding.message}",
+            )
+        )
+    return tuple(diagnostics)

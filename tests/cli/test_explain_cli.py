@@ -48,7 +48,17 @@ def test_explain_reads_a_file_stdin_and_persona_issues(tmp_path):
     assert data["finding"]["rule_id"] == "images.latest"
     assert data["source"] == "rules"
     assert "digest" in data["fix"]
-    issues = {"issues": [{"severity": "warning", "field": "resources", "message": "no memory limit", "suggestion": "set 256Mi"}, finding]}
+    issues = {
+        "issues": [
+            {
+                "severity": "warning",
+                "field": "resources",
+                "message": "no memory limit",
+                "suggestion": "set 256Mi",
+            },
+            finding,
+        ]
+    }
     from_stdin = dorgu("explain", "-", stdin=json.dumps(issues))
     assert from_stdin.returncode == 0, from_stdin.stderr
     assert from_stdin.stdout.count("(explained by rules)") == 2
@@ -71,9 +81,21 @@ def test_explain_input_errors_are_one_line(tmp_path):
 
 
 def test_explain_with_a_provider_and_with_a_failing_one():
-    answer = {"summary": "The pod can run as root.", "why": "Escapes hurt.", "fix": "Set runAsNonRoot: true.\nrunAsUser: 10001"}
+    answer = {
+        "summary": "The pod can run as root.",
+        "why": "Escapes hurt.",
+        "fix": "Set runAsNonRoot: true.\nrunAsUser: 10001",
+    }
     with FakeServer([Reply(body=SUCCESS["openai"](answer))]) as server:
-        out = dorgu("explain", "--message", "runs as root", "--llm-provider", "openai", "--llm-base-url", server.url + "/v1")
+        out = dorgu(
+            "explain",
+            "--message",
+            "runs as root",
+            "--llm-provider",
+            "openai",
+            "--llm-base-url",
+            server.url + "/v1",
+        )
         assert len(server.requests) == 1
     assert out.returncode == 0, out.stderr
     assert "The pod can run as root." in out.stdout
@@ -99,7 +121,16 @@ def test_analyze_explain_shows_what_the_llm_changed_and_why(tmp_path):
     }  # fmt: skip
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     with FakeServer([Reply(body=SUCCESS["ollama"](answer))]) as server:
-        args = ("analyze", "--llm-provider", "ollama", "--llm-base-url", server.url, "--explain", "--no-evidence", str(FASTAPI))
+        args = (
+            "analyze",
+            "--llm-provider",
+            "ollama",
+            "--llm-base-url",
+            server.url,
+            "--explain",
+            "--no-evidence",
+            str(FASTAPI),
+        )
         out = dorgu(*args, env=env)
         again = dorgu(*args, env=env)
         assert len(server.requests) == 1  # the second run came from the cache
@@ -110,14 +141,31 @@ def test_analyze_explain_shows_what_the_llm_changed_and_why(tmp_path):
     assert "why: routes and README" in out.stdout
     assert "/made-up" in out.stdout and "no route serves it" in out.stdout
     assert "(cached)" in again.stdout
-    as_json = dorgu("analyze", "--json", "--llm-provider", "ollama", "--llm-base-url", "http://127.0.0.1:9", "--no-llm", str(FASTAPI))
+    as_json = dorgu(
+        "analyze",
+        "--json",
+        "--llm-provider",
+        "ollama",
+        "--llm-base-url",
+        "http://127.0.0.1:9",
+        "--no-llm",
+        str(FASTAPI),
+    )
     assert as_json.returncode == 0 and as_json.stderr == ""
     assert "llm" not in json.loads(as_json.stdout)["evidence"][0]["source"]
 
 
 def test_analyze_with_a_dead_provider_warns_once_and_keeps_the_rule_result():
     plain = dorgu("analyze", "--json", str(FASTAPI))
-    out = dorgu("analyze", "--json", "--llm-provider", "ollama", "--llm-base-url", "http://127.0.0.1:9", str(FASTAPI))
+    out = dorgu(
+        "analyze",
+        "--json",
+        "--llm-provider",
+        "ollama",
+        "--llm-base-url",
+        "http://127.0.0.1:9",
+        str(FASTAPI),
+    )
     assert out.returncode == 0
     assert out.stdout == plain.stdout
     lines = out.stderr.strip().splitlines()
@@ -125,7 +173,9 @@ def test_analyze_with_a_dead_provider_warns_once_and_keeps_the_rule_result():
 
 
 def test_no_provider_and_explain_says_so():
-    out = dorgu("analyze", "--explain", str(FASTAPI), env={"OPENAI_API_KEY": "sk-unused-000000000000000000"})
+    out = dorgu(
+        "analyze", "--explain", str(FASTAPI), env={"OPENAI_API_KEY": "sk-unused-000000000000000000"}
+    )
     assert out.returncode == 0 and out.stderr == ""
     assert "llm: off (no LLM provider configured); nothing changed" in out.stdout
     out = dorgu("analyze", "--explain", "--no-llm", "--llm-provider", "openai", str(FASTAPI))

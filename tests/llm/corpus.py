@@ -118,7 +118,8 @@ def write_secret_repo(root: Path) -> Path:
     """An app whose Dockerfile, compose file, code and README carry every secret."""
     root.mkdir(parents=True, exist_ok=True)
     env_lines = "\n".join(
-        f"ENV SECRET_{i}={value}" for i, value in enumerate(v for v in SECRETS.values() if "\n" not in v)
+        f"ENV SECRET_{i}={value}"
+        for i, value in enumerate(v for v in SECRETS.values() if "\n" not in v)
     )
     (root / "Dockerfile").write_text(
         "FROM python:3.12-slim\n"
@@ -137,7 +138,7 @@ def write_secret_repo(root: Path) -> Path:
         f"      SLACK_HOOK: {SECRETS['slack-webhook']}\n"
         "    labels:\n"
         f"      owner-token: {SECRETS['github-pat']}\n"
-        f"      note: \"{in_context('sqlserver-password')}\"\n"
+        f'      note: "{in_context("sqlserver-password")}"\n'
         "  db:\n    image: postgres:16\n"
     )
     (root / "requirements.txt").write_text("fastapi\nuvicorn\npsycopg\n")

@@ -17,7 +17,9 @@ ANSWER = {
 
 def write_app(root, route="/orders"):
     root.mkdir(exist_ok=True)
-    (root / "Dockerfile").write_text("FROM python:3.12-slim\nEXPOSE 8000\nCMD [\"uvicorn\", \"app:app\"]\n")
+    (root / "Dockerfile").write_text(
+        'FROM python:3.12-slim\nEXPOSE 8000\nCMD ["uvicorn", "app:app"]\n'
+    )
     (root / "requirements.txt").write_text("fastapi\n")
     (root / "app.py").write_text(
         f"from fastapi import FastAPI\napp = FastAPI()\n@app.get('{route}')\ndef f():\n    return []\n"
@@ -88,9 +90,21 @@ def test_a_corrupt_entry_is_ignored(tmp_path):
 
 
 def test_key_depends_on_every_part():
-    base = {"provider": "p", "model": "m", "base_url": "u", "schema_id": "s", "prompt": Prompt("a", "b")}
+    base = {
+        "provider": "p",
+        "model": "m",
+        "base_url": "u",
+        "schema_id": "s",
+        "prompt": Prompt("a", "b"),
+    }
     keys = {cache_key(**base)}
-    for name, value in [("provider", "q"), ("model", "n"), ("base_url", "v"), ("schema_id", "t"), ("prompt", Prompt("a", "c"))]:
+    for name, value in [
+        ("provider", "q"),
+        ("model", "n"),
+        ("base_url", "v"),
+        ("schema_id", "t"),
+        ("prompt", Prompt("a", "c")),
+    ]:
         keys.add(cache_key(**{**base, name: value}))
     assert len(keys) == 6
 

@@ -18,7 +18,13 @@ def test_near_misses_are_coerced():
         type={"value": "API", "confidence": "0.9", "reason": "routes"},
         resource_profile={"value": "Memory Heavy", "confidence": "80%", "reason": "cache"},
         dependencies=[{"name": "db", "type": "DB", "role": "orders", "confidence": 75}],
-        probes={"kind": "Ready", "path": "healthz", "port": "8000", "confidence": 1, "reason": "route"},
+        probes={
+            "kind": "Ready",
+            "path": "healthz",
+            "port": "8000",
+            "confidence": 1,
+            "reason": "route",
+        },
         description="Serves orders.",
         risks="runs as root",
     )
@@ -64,7 +70,9 @@ def test_components_without_a_name_are_dropped():
 
 
 def test_unknown_fields_are_ignored_with_a_note():
-    enhancement, notes = read_enhancement({"namespace": "kube-system", "components": [{"name": "a", "privileged": True}]})
+    enhancement, notes = read_enhancement(
+        {"namespace": "kube-system", "components": [{"name": "a", "privileged": True}]}
+    )
     assert enhancement.components[0].name == "a"
     assert {n.severity.value for n in notes} == {"info"}
     assert "namespace" in notes[0].message
@@ -87,13 +95,39 @@ def test_free_text_loses_links_markup_controls_and_secrets():
 
 
 def test_text_is_not_mistaken_for_an_enum():
-    enhancement, _ = read_enhancement({"summary": {"value": "Service", "confidence": 0.5, "reason": ""}})
+    enhancement, _ = read_enhancement(
+        {"summary": {"value": "Service", "confidence": 0.5, "reason": ""}}
+    )
     assert enhancement.summary.value == "Service"
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["name", "type", "value", "components", "probes", "confidence", "summary", "path", "risks"]) | st.text(max_size=8), children, max_size=5),
-                    max_leaves=30))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "name",
+                        "type",
+                        "value",
+                        "components",
+                        "probes",
+                        "confidence",
+                        "summary",
+                        "path",
+                        "risks",
+                    ]
+                )
+                | st.text(max_size=8),
+                children,
+                max_size=5,
+            )
+        ),
+        max_leaves=30,
+    )
+)
 def test_junk_never_crashes(raw):
     enhancement, notes = read_enhancement(raw)
     assert enhancement is not None

@@ -26,7 +26,7 @@ def test_each_corpus_secret_is_redacted_in_context(name):
 def test_no_long_fragment_of_a_secret_survives(name):
     secret = SECRETS[name]
     redacted = redact_text(in_context(name))
-    fragments = {secret[i : i + 12] for i in range(0, max(1, len(secret) - 12))}
+    fragments = {secret[i : i + 12] for i in range(max(1, len(secret) - 12))}
     if len(secret) >= 16:
         assert not any(fragment in redacted for fragment in fragments)
 
@@ -68,7 +68,11 @@ def test_high_entropy_detection_spares_words_and_paths():
 def test_no_corpus_secret_reaches_the_wire(tmp_path, provider):
     root = write_secret_repo(tmp_path / "app")
     model = analyze_path(root, environment={})
-    reply = SUCCESS[provider](EMPTY, name="dorgu_app_enhancement") if provider == "anthropic" else SUCCESS[provider](EMPTY)
+    reply = (
+        SUCCESS[provider](EMPTY, name="dorgu_app_enhancement")
+        if provider == "anthropic"
+        else SUCCESS[provider](EMPTY)
+    )
     with FakeServer([Reply(body=reply)]) as server:
         base = server.url + {"openai": "/v1", "gemini": "/v1beta"}.get(provider, "")
         settings = EffectiveSettings(
@@ -84,7 +88,9 @@ def test_no_corpus_secret_reaches_the_wire(tmp_path, provider):
     wire = seen.raw.decode("utf-8", "replace")
     assert "README.md" in wire  # the README was sent (redacted)
     assert "/orders" in wire  # and the routes
-    leaked = [name for name, secret in SECRETS.items() if secret in wire or secret in seen.body.decode()]
+    leaked = [
+        name for name, secret in SECRETS.items() if secret in wire or secret in seen.body.decode()
+    ]
     assert leaked == []
     # JSON escaping must not hide a leak either: check the decoded JSON strings too.
     assert not [name for name, secret in SECRETS.items() if secret in str(seen.json())]

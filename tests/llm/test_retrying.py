@@ -5,7 +5,13 @@ from email.utils import formatdate
 import pytest
 
 from dorgu.errors import ProviderError
-from dorgu.llm.retrying import Requester, RetryPolicy, backoff_delay, parse_retry_after, provider_message
+from dorgu.llm.retrying import (
+    Requester,
+    RetryPolicy,
+    backoff_delay,
+    parse_retry_after,
+    provider_message,
+)
 from dorgu.llm.sending import HttpReply, TransportError
 
 
@@ -26,7 +32,13 @@ class ScriptedTransport:
 
 
 def requester(transport, sleeps, **policy):
-    return Requester(transport=transport, policy=RetryPolicy(**policy), sleep=sleeps.append, rand=lambda: 1.0, now=lambda: 1_000_000.0)
+    return Requester(
+        transport=transport,
+        policy=RetryPolicy(**policy),
+        sleep=sleeps.append,
+        rand=lambda: 1.0,
+        now=lambda: 1_000_000.0,
+    )
 
 
 def test_retry_after_seconds_and_dates():
@@ -58,7 +70,9 @@ def test_attempts_are_bounded():
 
 def test_retry_after_ms_is_understood():
     sleeps = []
-    transport = ScriptedTransport(HttpReply(429, b"", {"retry-after-ms": "250"}), HttpReply(200, b"{}"))
+    transport = ScriptedTransport(
+        HttpReply(429, b"", {"retry-after-ms": "250"}), HttpReply(200, b"{}")
+    )
     requester(transport, sleeps).send("u", headers={}, body=b"", label="x")
     assert sleeps == [0.25]
 

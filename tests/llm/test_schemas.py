@@ -23,8 +23,22 @@ def test_portable_schema_has_no_refs_and_covers_every_model_field():
     assert "$ref" not in text and "$defs" not in text
     assert set(schema["properties"]) == set(LlmEnhancement.model_fields)
     component = schema["properties"]["components"]["items"]
-    assert {"type", "description", "dependencies", "probes", "resource_profile", "api_summary", "risks"} <= set(component["properties"])
-    assert component["properties"]["type"]["properties"]["value"]["enum"] == ["api", "web", "worker", "cron", "daemon"]
+    assert {
+        "type",
+        "description",
+        "dependencies",
+        "probes",
+        "resource_profile",
+        "api_summary",
+        "risks",
+    } <= set(component["properties"])
+    assert component["properties"]["type"]["properties"]["value"]["enum"] == [
+        "api",
+        "web",
+        "worker",
+        "cron",
+        "daemon",
+    ]
 
 
 def test_openai_schema_is_strict_mode_compatible():
@@ -34,7 +48,15 @@ def test_openai_schema_is_strict_mode_compatible():
             assert node["additionalProperties"] is False
             assert node["required"] == list(node["properties"])
         if isinstance(node, dict):
-            assert not {"title", "default", "x-nullable", "$ref", "minimum", "maxLength", "pattern"} & set(node)
+            assert not {
+                "title",
+                "default",
+                "x-nullable",
+                "$ref",
+                "minimum",
+                "maxLength",
+                "pattern",
+            } & set(node)
 
 
 def test_gemini_schema_is_the_openapi_subset():

@@ -29,7 +29,9 @@ def test_no_provider_means_no_client_and_no_warning(tmp_path):
 
 
 def test_no_llm_wins_over_everything(tmp_path):
-    llm, env = settings_for(tmp_path, flags={"llm.provider": "openai"}, environ={"OPENAI_API_KEY": "k"})
+    llm, env = settings_for(
+        tmp_path, flags={"llm.provider": "openai"}, environ={"OPENAI_API_KEY": "k"}
+    )
     assert select_provider(llm, environ=env, enabled=False).config is None
 
 
@@ -43,10 +45,17 @@ def test_missing_key_gives_one_warning_and_no_client(tmp_path):
 
 @pytest.mark.parametrize(
     ("provider", "variable"),
-    [("openai", "OPENAI_API_KEY"), ("anthropic", "ANTHROPIC_API_KEY"), ("gemini", "GEMINI_API_KEY"), ("gemini", "GOOGLE_API_KEY")],
+    [
+        ("openai", "OPENAI_API_KEY"),
+        ("anthropic", "ANTHROPIC_API_KEY"),
+        ("gemini", "GEMINI_API_KEY"),
+        ("gemini", "GOOGLE_API_KEY"),
+    ],
 )
 def test_provider_keys_come_from_the_environment(tmp_path, provider, variable):
-    llm, env = settings_for(tmp_path, flags={"llm.provider": provider}, environ={variable: "key-from-env"})
+    llm, env = settings_for(
+        tmp_path, flags={"llm.provider": provider}, environ={variable: "key-from-env"}
+    )
     config = select_provider(llm, environ=env).config
     assert config.api_key == "key-from-env"
     assert config.model == DEFAULT_MODELS[LlmProvider(provider)]
@@ -58,11 +67,20 @@ def test_flag_beats_app_file_beats_global_file(tmp_path):
     app = "version: 1\nllm:\n  provider: openai\n  model: model-from-app\n"
     llm, env = settings_for(tmp_path, global_=global_)
     config = select_provider(llm, environ=env).config
-    assert (config.provider, config.model, config.timeout_seconds) == ("gemini", "gemini-from-global", 12)
+    assert (config.provider, config.model, config.timeout_seconds) == (
+        "gemini",
+        "gemini-from-global",
+        12,
+    )
     llm, env = settings_for(tmp_path, global_=global_, app=app)
     config = select_provider(llm, environ=env).config
     assert (config.provider, config.model, config.api_key) == ("openai", "model-from-app", "ok")
-    llm, env = settings_for(tmp_path, global_=global_, app=app, flags={"llm.model": "flag-model", "llm.base_url": "http://127.0.0.1:1/v1"})
+    llm, env = settings_for(
+        tmp_path,
+        global_=global_,
+        app=app,
+        flags={"llm.model": "flag-model", "llm.base_url": "http://127.0.0.1:1/v1"},
+    )
     config = select_provider(llm, environ=env).config
     assert (config.model, config.base_url) == ("flag-model", "http://127.0.0.1:1/v1")
 

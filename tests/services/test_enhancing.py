@@ -45,13 +45,18 @@ def shop():
         (LlmSection(provider="anthropic", api_keys={"anthropic": "k"}), False),  # --no-llm
     ],
 )
-def test_without_a_usable_provider_nothing_changes_and_nothing_connects(no_network, tmp_path, llm, enabled):
+def test_without_a_usable_provider_nothing_changes_and_nothing_connects(
+    no_network, tmp_path, llm, enabled
+):
     model = shop()
     outcome = enhance_app(
         model,
         settings=EffectiveSettings(llm=llm),
         root=EXAMPLES / "compose-shop",
-        environ={"OPENAI_API_KEY": "sk-lying-around-0000000000000000", "XDG_CACHE_HOME": str(tmp_path)},
+        environ={
+            "OPENAI_API_KEY": "sk-lying-around-0000000000000000",
+            "XDG_CACHE_HOME": str(tmp_path),
+        },
         options=LlmOptions(enabled=enabled),
     )
     assert outcome.model == model
@@ -61,7 +66,9 @@ def test_without_a_usable_provider_nothing_changes_and_nothing_connects(no_netwo
 
 
 def test_missing_key_is_one_warning_not_spam(no_network):
-    outcome = enhance_app(shop(), settings=EffectiveSettings(llm=LlmSection(provider="gemini")), environ={})
+    outcome = enhance_app(
+        shop(), settings=EffectiveSettings(llm=LlmSection(provider="gemini")), environ={}
+    )
     assert outcome.status == "none"
     assert outcome.warning.count("\n") == 0
     assert "GEMINI_API_KEY" in outcome.warning
@@ -81,19 +88,33 @@ def test_fake_client_enhancement_is_merged_with_evidence():
     model = shop()
     worker = model.component("worker")
     answer = {
-        "summary": {"value": "A small shop: API, worker, Postgres and Redis.", "confidence": 0.8, "reason": "compose"},
+        "summary": {
+            "value": "A small shop: API, worker, Postgres and Redis.",
+            "confidence": 0.8,
+            "reason": "compose",
+        },
         "components": [
             {
                 "name": "worker",
-                "type": {"value": "worker", "confidence": 0.9, "reason": "consumes the order queue"},
-                "dependencies": [{"name": "redis", "type": "queue", "role": "order queue", "confidence": 0.7}],
+                "type": {
+                    "value": "worker",
+                    "confidence": 0.9,
+                    "reason": "consumes the order queue",
+                },
+                "dependencies": [
+                    {"name": "redis", "type": "queue", "role": "order queue", "confidence": 0.7}
+                ],
                 "risks": ["no readiness endpoint"],
             },
             {"name": "api", "type": "banana"},
         ],
     }
     client = FakeLlmClient([answer])
-    outcome = enhance_app(model, settings=EffectiveSettings(app={"instructions": "Worker reads ORDER_QUEUE."}), client=client)
+    outcome = enhance_app(
+        model,
+        settings=EffectiveSettings(app={"instructions": "Worker reads ORDER_QUEUE."}),
+        client=client,
+    )
     assert outcome.status == "enhanced"
     assert outcome.model.description.startswith("A small shop")
     assert "Worker reads ORDER_QUEUE." in client.prompts[0].user
@@ -112,20 +133,44 @@ def test_each_provider_end_to_end_against_its_local_server(tmp_path, provider):
         "components": [
             {
                 "name": name,
-                "description": {"value": "Product catalogue API.", "confidence": 0.7, "reason": "routes"},
-                "probes": [{"kind": "liveness", "path": "/healthz", "port": 8000, "confidence": 0.8, "reason": "health route"}],
-                "api_summary": {"value": "CRUD for products", "confidence": 0.7, "reason": "routes"},
+                "description": {
+                    "value": "Product catalogue API.",
+                    "confidence": 0.7,
+                    "reason": "routes",
+                },
+                "probes": [
+                    {
+                        "kind": "liveness",
+                        "path": "/healthz",
+                        "port": 8000,
+                        "confidence": 0.8,
+                        "reason": "health route",
+                    }
+                ],
+                "api_summary": {
+                    "value": "CRUD for products",
+                    "confidence": 0.7,
+                    "reason": "routes",
+                },
             }
         ],
     }
-    reply = SUCCESS[provider](answer, name="dorgu_app_enhancement") if provider == "anthropic" else SUCCESS[provider](answer)
+    reply = (
+        SUCCESS[provider](answer, name="dorgu_app_enhancement")
+        if provider == "anthropic"
+        else SUCCESS[provider](answer)
+    )
     replies = [Reply(status=429, headers={"retry-after": "0"}), Reply(body=reply)]
     with FakeServer(replies) as server:
         base = server.url + {"openai": "/v1", "gemini": "/v1beta"}.get(provider, "")
         keys = {} if provider == "ollama" else {provider: "k-123"}
-        settings = EffectiveSettings(llm=LlmSection(provider=provider, base_url=base, model="m-1", api_keys=keys))
+        settings = EffectiveSettings(
+            llm=LlmSection(provider=provider, base_url=base, model="m-1", api_keys=keys)
+        )
         options = LlmOptions(cache_dir=tmp_path, policy=RetryPolicy(base_delay=0.01))
-        outcome = enhance_app(model, settings=settings, root=EXAMPLES / "python-fastapi", environ={}, options=options)
+        outcome = enhance_app(
+            model, settings=settings, root=EXAMPLES / "python-fastapi", environ={}, options=options
+        )
         assert len(server.requests) == 2
         assert server.requests[1].json().get("model", "m-1") == "m-1"
     assert outcome.status == "enhanced", outcome.warning
@@ -133,7 +178,11 @@ def test_each_provider_end_to_end_against_its_local_server(tmp_path, provider):
     component = outcome.model.components[0]
     assert component.description == "Product catalogue API."
     assert ("liveness", "/healthz") in {(e.kind.value, e.path) for e in component.endpoints}
-    assert {c.field.rsplit(".", 1)[-1] for c in outcome.changes} >= {"description", "liveness", "api_summary"}
+    assert {c.field.rsplit(".", 1)[-1] for c in outcome.changes} >= {
+        "description",
+        "liveness",
+        "api_summary",
+    }
 
 
 def test_explain_falls_back_to_rules_without_provider(no_network):
@@ -145,7 +194,15 @@ def test_explain_falls_back_to_rules_without_provider(no_network):
 
 def test_explain_uses_the_provider_and_falls_back_on_failure():
     finding = Finding(rule_id="x.y", message="image uses :latest")
-    good = FakeLlmClient([{"summary": "The tag moves.", "why": "Rollbacks break.", "fix": "Pin a digest: see https://evil.example"}])
+    good = FakeLlmClient(
+        [
+            {
+                "summary": "The tag moves.",
+                "why": "Rollbacks break.",
+                "fix": "Pin a digest: see https://evil.example",
+            }
+        ]
+    )
     outcome = explain_finding(finding, settings=EffectiveSettings(), client=good)
     assert outcome.source == "fake (fake-model)"
     assert outcome.explanation.summary == "The tag moves."

@@ -71,6 +71,19 @@ import click
 @click.option(
     "--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable)."
 )
+@click.option(
+    "--persona/--no-persona",
+    default=True,
+    show_default=True,
+    help="Write applicationpersona.yaml and PERSONA.md for each app component.",
+)
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    type=click.Choice(["backstage", "score"]),
+    help="Also write a Backstage catalog-info.yaml or a Score score.yaml (repeatable).",
+)
 def generate(
     path: Path,
     output: Path | None,
@@ -92,6 +105,8 @@ def generate(
     secret_store: str | None,
     storage_size: str,
     profiles: tuple[str, ...],
+    persona: bool,
+    exports: tuple[str, ...],
 ) -> None:
     """Generate Kubernetes manifests for the app at PATH (default: .)."""
     from dorgu.errors import UsageError
@@ -126,6 +141,8 @@ def generate(
         external_secrets=external_secrets,
         secret_store=secret_store,
         storage_size=storage_size,
+        persona=persona,
+        exports=frozenset(exports),
     )
     request = GenerateRequest(
         path=path,
@@ -149,11 +166,7 @@ def generate(
     applied = sum(1 for r in outcome.result.resources if not r.template)
     click.echo(f"wrote {len(outcome.written)} files ({applied} objects) to {shown}/", err=True)
     for file in outcome.files:
-        note = (
-            "  (template: fill in and apply by hand)"
-            if not file.applied and file.path != "kustomization.yaml"
-            else ""
-        )
+        note = f"  ({file.note})" if file.note else ""
         click.echo(f"  {shown}/{file.path}{note}", err=True)
     click.echo(f"apply with: kubectl apply -k {shown}", err=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dorgu.errors import ConfigError
+from dorgu.generation.documents import build_documents
 from dorgu.generation.inputs import GenerationRequest
 from dorgu.generation.manifests import GeneratedResource, GenerationResult
 from dorgu.generation.planning import plan_app
@@ -45,10 +46,13 @@ def generate_manifests(
         resources.extend(made)
         diagnostics.extend(found)
     _check_unique(resources)
+    documents, found = build_documents(app)
+    diagnostics.extend(found)
     return GenerationResult(
         resources=tuple(resources),
         diagnostics=tuple(dict.fromkeys(diagnostics)),
         components=tuple(c.component.name for c in request.components),
+        documents=tuple(documents),
     )
 
 

@@ -65,6 +65,8 @@ class GenerationOptions:
     external_secrets: bool = False
     secret_store: str | None = None  # ClusterSecretStore for ExternalSecrets
     storage_size: str = "1Gi"  # size of each generated PersistentVolumeClaim
+    persona: bool = True  # applicationpersona.yaml + PERSONA.md per app component
+    exports: frozenset[str] = frozenset()  # opt-in: "backstage", "score"
 
 
 NameSanitizer = Callable[[str], str]

@@ -39,9 +39,20 @@ class GeneratedResource:
 
 
 @dataclass(frozen=True)
+class GeneratedDocument:
+    """A file that is not an applied manifest: PERSONA.md, the persona resource (applied once
+    the dorgu CRDs are installed), Backstage and Score exports.  Never in kustomization.yaml."""
+
+    filename: str
+    text: str
+    component: str | None = None
+
+
+@dataclass(frozen=True)
 class GenerationResult:
     """Everything one generation produced, in a stable order, with its diagnostics."""
 
     resources: tuple[GeneratedResource, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     components: tuple[str, ...] = field(default=())  # component names, in model order
+    documents: tuple[GeneratedDocument, ...] = ()

@@ -61,6 +61,7 @@ class RenderedFile:
     path: str
     text: str
     applied: bool = True
+    note: str | None = None  # why a file is not applied, for the summary
 
 
 class _Dumper(yaml.SafeDumper):
@@ -140,7 +141,19 @@ def render_files(result: GenerationResult, *, namespace: str | None = None) -> l
         text = "---\n".join(docs)
         if path in templates:
             text = TEMPLATE_HEADER.format(path=path) + text
-        files.append(RenderedFile(path, text, applied=path not in templates))
+        applied = path not in templates
+        note = None if applied else "template: fill in and apply by hand"
+        files.append(RenderedFile(path, text, applied=applied, note=note))
+    for document in result.documents:
+        path = document.filename
+        if nested and document.component is not None:
+            path = f"{_directory(document.component)}/{path}"
+        note = (
+            "apply once the dorgu CRDs are installed"
+            if document.filename.endswith(".yaml") and "persona" in document.filename
+            else "documentation/export, not applied"
+        )
+        files.append(RenderedFile(path, document.text, applied=False, note=note))
     applied = [f.path for f in files if f.applied]
     kustomization = build_kustomization(applied, namespace=namespace)
     files.append(RenderedFile(KUSTOMIZATION, render_manifest(kustomization), applied=False))

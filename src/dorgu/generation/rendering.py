@@ -141,9 +141,9 @@ def render_files(result: GenerationResult, *, namespace: str | None = None) -> l
         text = "---\n".join(docs)
         if path in templates:
             text = TEMPLATE_HEADER.format(path=path) + text
-        applied = path not in templates
-        note = None if applied else "template: fill in and apply by hand"
-        files.append(RenderedFile(path, text, applied=applied, note=note))
+        is_applied = path not in templates
+        note = None if is_applied else "template: fill in and apply by hand"
+        files.append(RenderedFile(path, text, applied=is_applied, note=note))
     for document in result.documents:
         path = document.filename
         if nested and document.component is not None:

@@ -123,7 +123,9 @@ def app(**deployment_options: Any) -> list[dict[str, Any]]:
 
 
 def persona(**spec: Any) -> PersonaBinding:
-    return PersonaBinding(ApplicationPersonaSpec.model_validate({"name": "api", "type": "api", **spec}))
+    return PersonaBinding(
+        ApplicationPersonaSpec.model_validate({"name": "api", "type": "api", **spec})
+    )
 
 
 def run(

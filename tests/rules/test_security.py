@@ -139,7 +139,10 @@ def test_host_namespaces_are_errors(key):
 
 
 def test_host_path_volumes_are_errors():
-    volumes = [{"name": "tmp", "emptyDir": {}}, {"name": "docker", "hostPath": {"path": "/var/run"}}]
+    volumes = [
+        {"name": "tmp", "emptyDir": {}},
+        {"name": "docker", "hostPath": {"path": "/var/run"}},
+    ]
     [finding] = hits([deployment(volumes=volumes)], "security.host-path")
     assert finding.field == f"{POD}.volumes[1].hostPath"
     assert "/var/run" in finding.message

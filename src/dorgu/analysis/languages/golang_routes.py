@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from dorgu.analysis.languages.scanning import (
+    BracePairs,
     Text,
     assignment,
-    block_end,
     call_args,
     receiver,
     split_top_level,
@@ -67,6 +67,7 @@ class _GoFile:
 def _parse(text: Text) -> _GoFile:
     file = _GoFile(text=text)
     code = text.code
+    pairs = BracePairs(code)
     for pattern, needle in ((_GROUP, ".Group("), (_SUBROUTER, ".Subrouter(")):
         for match in pattern.finditer(code) if needle in code else ():
             assigned = assignment(code, match.start())
@@ -78,12 +79,12 @@ def _parse(text: Text) -> _GoFile:
     for match in _CHI_ROUTE.finditer(code) if ".Route(" in code else ():
         parent = receiver(code, match.start())
         if parent is not None:
-            end = block_end(code, match.end() - 1)
+            end = pairs.end(match.end() - 1)
             closure = (match.end(), end, match.group(2), match.group(1), parent, match.start())
             file.closures.append(closure)
     for match in _FUNC.finditer(code):
         param = _ROUTER_PARAM.search(match.group(2))
-        end = block_end(code, match.end() - 1)
+        end = pairs.end(match.end() - 1)
         file.funcs.append(
             _Func(match.end(), end, match.group(1), param.group(1) if param else None)
         )
@@ -187,6 +188,9 @@ def scan_routes(texts: list[Text], findings: Findings, framework: str | None) ->
     for file in files:
         code = file.text.code
         for match in _CALL.finditer(code):
+            if findings.routes_full:
+                findings.route_overflow()
+                break
             var = receiver(code, match.start())
             args = call_args(code, match.end() - 1, 2000) if var is not None else None
             if var is None or args is None:

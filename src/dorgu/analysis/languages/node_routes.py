@@ -225,6 +225,9 @@ def scan_code_routes(texts: list[Text], findings: Findings, framework: str | Non
     rule = f"node.{framework or 'http'}.route"
     for file in files:
         for var, method, path, loc in file.routes:
+            if findings.routes_full:
+                findings.route_overflow()
+                break
             node = file.imports.get(var, (file.text.path, var))
             if node not in defs and not _COMMON.match(var):
                 continue

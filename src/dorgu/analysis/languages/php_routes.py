@@ -13,7 +13,13 @@ import bisect
 import posixpath
 import re
 
-from dorgu.analysis.languages.scanning import Text, block_end, call_args, split_top_level
+from dorgu.analysis.languages.scanning import (
+    BracePairs,
+    Nesting,
+    Text,
+    call_args,
+    split_top_level,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.errors import DorguError
@@ -65,40 +71,31 @@ def _singular(name: str) -> str:
     return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
 
 
-class _Prefixes:
-    """Prefix ranges of group closures in one file, innermost last."""
-
-    def __init__(self, text: Text) -> None:
-        self.ranges: list[tuple[int, int, str]] = []
-        code = text.code
-        for match in _GROUP.finditer(code):
-            args = call_args(code, match.end() - 1) or ""
-            start = max(
-                (
-                    m.end()
-                    for m in _STATEMENT_START.finditer(
-                        code, max(0, match.start() - 600), match.start()
-                    )
-                ),
-                default=max(0, match.start() - 600),
-            )
-            head = code[start : match.end()] + args
-            prefix = _PREFIX_CALL.search(head) or _PREFIX_KEY.search(head)
-            parts = split_top_level(args)
-            first = _STRING.match(parts[0]) if parts else None
-            if first is not None:
-                prefix_text = first.group(2)
-            elif prefix is not None:
-                prefix_text = prefix.group(2)
-            else:
-                continue
-            brace = code.find("{", match.end(), match.end() + len(args))
-            if brace >= 0:
-                self.ranges.append((brace, block_end(code, brace), prefix_text))
-        self.ranges.sort()
-
-    def at(self, offset: int) -> str:
-        return join_paths(*(p for s, e, p in self.ranges if s < offset < e))
+def _group_prefixes(text: Text) -> Nesting:
+    """Prefix ranges of the group closures in one file."""
+    ranges: list[tuple[int, int, str]] = []
+    code = text.code
+    if "group" not in code:
+        return Nesting(ranges)
+    pairs = BracePairs(code)
+    for match in _GROUP.finditer(code):
+        args = call_args(code, match.end() - 1, 100_000) or ""
+        window = max(0, match.start() - 600)
+        starts = [m.end() for m in _STATEMENT_START.finditer(code, window, match.start())]
+        head = code[starts[-1] if starts else window : match.end()] + args
+        prefix = _PREFIX_CALL.search(head) or _PREFIX_KEY.search(head)
+        parts = split_top_level(args)
+        first = _STRING.match(parts[0]) if parts else None
+        if first is not None:
+            prefix_text = first.group(2)
+        elif prefix is not None:
+            prefix_text = prefix.group(2)
+        else:
+            continue
+        brace = code.find("{", match.end(), match.end() + len(args))
+        if brace >= 0:
+            ranges.append((brace, pairs.end(brace), prefix_text))
+    return Nesting(ranges)
 
 
 def _statement_prefix(code: str, position: int) -> str:
@@ -113,8 +110,11 @@ def _statement_prefix(code: str, position: int) -> str:
 
 def scan_laravel(text: Text, findings: Findings, base: str) -> None:
     code = text.code
-    prefixes = _Prefixes(text)
+    prefixes = _group_prefixes(text)
     for match in _LARAVEL.finditer(code):
+        if findings.routes_full:
+            findings.route_overflow()
+            break
         args = call_args(code, match.end() - 1)
         parts = split_top_level(args or "")
         verb = match.group(1)
@@ -166,9 +166,12 @@ def scan_laravel(text: Text, findings: Findings, base: str) -> None:
 def scan_objects(text: Text, findings: Findings, framework: str | None) -> None:
     """Slim ``$app->get('/x', ...)`` and Lumen ``$router->get('/x', ...)`` with group closures."""
     code = text.code
-    prefixes = _Prefixes(text)
+    prefixes = _group_prefixes(text)
     rule = f"php.{framework or 'http'}.route"
     for match in _OBJECT.finditer(code):
+        if findings.routes_full:
+            findings.route_overflow()
+            break
         args = call_args(code, match.end() - 1)
         parts = split_top_level(args or "")
         if match.group(2) == "map" and len(parts) > 1:

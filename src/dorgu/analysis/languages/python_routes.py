@@ -315,6 +315,9 @@ def _emit(
 ) -> None:
     path = file.text.path
     for record in file.routes:
+        if findings.routes_full:
+            findings.route_overflow()
+            break
         if record.var.startswith("*"):
             rule = "python.aiohttp.route" if record.var == "*web" else "python.starlette.route"
             findings.route(record.method, record.path, record.location, rule)

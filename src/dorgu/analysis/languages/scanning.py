@@ -175,9 +175,14 @@ _PARENS = re.compile(r"[()]")
 _BRACES = re.compile(r"[{}]")
 
 
+_MAX_BRACKETS = 128  # bracket tokens looked at per call: bounds work on unbalanced input
+
+
 def _closing(pattern: re.Pattern[str], code: str, start: int, limit: int) -> int | None:
     depth = 0
-    for match in pattern.finditer(code, start, min(len(code), start + limit)):
+    for seen, match in enumerate(pattern.finditer(code, start, min(len(code), start + limit))):
+        if seen >= _MAX_BRACKETS:
+            return None
         if match.group() in "({":
             depth += 1
         else:
@@ -194,9 +199,58 @@ def call_args(code: str, open_paren: int, limit: int = 4000) -> str | None:
 
 
 def block_end(code: str, open_brace: int, limit: int = 500_000) -> int:
-    """Offset of the ``}`` matching ``code[open_brace]``; end of text when unbalanced."""
+    """Offset of the ``}`` matching ``code[open_brace]``; end of text when unbalanced.
+
+    One call scans up to ``limit`` characters: for many blocks use ``BracePairs``.
+    """
     end = _closing(_BRACES, code, open_brace, limit)
     return len(code) if end is None else end
+
+
+class BracePairs:
+    """Every ``{`` of a text mapped to its matching ``}`` in one pass (unclosed: end of text)."""
+
+    def __init__(self, code: str) -> None:
+        self._ends: dict[int, int] = {}
+        stack: list[int] = []
+        for match in _BRACES.finditer(code):
+            if match.group() == "{":
+                stack.append(match.start())
+            elif stack:
+                self._ends[stack.pop()] = match.start()
+        for start in stack:
+            self._ends[start] = len(code)
+
+    def end(self, open_brace: int) -> int:
+        return self._ends.get(open_brace, open_brace)
+
+
+class Nesting:
+    """Prefixes of nested ranges (group closures), queried at increasing offsets.
+
+    ``ranges`` are (start, end, prefix) from properly nested blocks; ``at`` joins the prefixes of
+    every range containing the offset, in a single sweep over all queries.
+    """
+
+    def __init__(self, ranges: list[tuple[int, int, str]]) -> None:
+        self._ranges = sorted(ranges)
+        self._next = 0
+        self._open: list[tuple[int, str]] = []  # (end, prefix), innermost last
+        self._last = -1
+
+    def at(self, offset: int) -> str:
+        if offset < self._last:  # out-of-order query: restart the sweep
+            self._next, self._open = 0, []
+        self._last = offset
+        while self._next < len(self._ranges) and self._ranges[self._next][0] < offset:
+            start, end, prefix = self._ranges[self._next]
+            while self._open and self._open[-1][0] <= start:
+                self._open.pop()
+            self._open.append((end, prefix))
+            self._next += 1
+        while self._open and self._open[-1][0] <= offset:
+            self._open.pop()
+        return join_paths(*(p for _, p in self._open[:64]))
 
 
 def split_top_level(args: str) -> list[str]:

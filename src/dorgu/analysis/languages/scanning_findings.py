@@ -211,9 +211,14 @@ class Findings:
             endpoint = Endpoint(kind=kind, path=normalized, port=port, location=location)
             self._endpoints[(kind, normalized)] = (endpoint, rule, confidence)
 
+    def route_overflow(self) -> None:
+        """Record that routes were left unread because the cap was reached."""
+        self._routes_dropped += 1
+
     @property
-    def route_count(self) -> int:
-        return len(self._routes)
+    def routes_full(self) -> bool:
+        """True once the route cap is reached: callers may stop looking for more."""
+        return len(self._routes) >= MAX_ROUTES
 
     # ports, dependencies, env
 
@@ -332,7 +337,7 @@ class Findings:
         if self._routes_dropped:
             self.diagnose(
                 f"{self.language}.routes.truncated",
-                f"kept the first {MAX_ROUTES} routes; {self._routes_dropped} more were ignored",
+                f"kept the first {MAX_ROUTES} routes; the others were ignored",
                 None,
                 Severity.INFO,
             )

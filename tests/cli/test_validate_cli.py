@@ -1,0 +1,143 @@
+"""`dorgu validate`: formats, exit codes, flags, stdin and hostile input through the CLI."""
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from dorgu.cli import main as main_module
+from tests.services.test_validating import DEPLOYMENT, PERSONA
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+CLEAN = DEPLOYMENT.replace("          privileged: true\n", "").replace("replicas: 1", "replicas: 0")
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def entry(args: tuple[str, ...]) -> None:
+    main_module.main(list(args))
+
+
+def dorgu(*args: str, stdin: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(entry, list(args), input=stdin)
+
+
+@pytest.fixture
+def manifests(tmp_path):
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "clean.yaml").write_text(CLEAN)
+    return tmp_path
+
+
+def test_validate_is_listed_in_help():
+    assert "validate" in dorgu("--help").output
+
+
+def test_error_findings_exit_1_with_file_line_in_text(manifests):
+    result = dorgu("validate", str(manifests / "deploy.yaml"))
+    assert result.exit_code == 1, result.output
+    assert f"{manifests / 'deploy.yaml'}:" in result.output
+    assert ": error: security.privileged: Deployment/api " in result.output
+    assert "    fix: remove privileged: true" in result.output
+    assert "1 error, 0 warnings, 1 info in 1 object from 1 file" in result.output
+
+
+def test_clean_input_exits_0_and_warnings_fail_only_with_strict(manifests):
+    result = dorgu("validate", str(manifests / "clean.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings, 0 info in 1 object from 1 file" in result.output
+    writable = manifests / "writable.yaml"
+    writable.write_text(
+        CLEAN.replace("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false")
+    )
+    result = dorgu("validate", str(writable))
+    assert result.exit_code == 0
+    assert "warning: security.read-only-root-filesystem" in result.output
+    assert dorgu("validate", "--strict", str(writable)).exit_code == 1
+    assert dorgu("validate", "--level", "strict", str(writable)).exit_code == 1
+    assert dorgu("validate", "--level", "relaxed", "--strict", str(writable)).exit_code == 0
+
+
+def test_disable_and_severity_flags(manifests):
+    path = str(manifests / "deploy.yaml")
+    assert dorgu("validate", path, "--disable", "security.privileged").exit_code == 0
+    assert dorgu("validate", path, "--severity", "security.privileged=warning").exit_code == 0
+    assert dorgu("validate", path, "--disable", "security,reliability").exit_code == 0
+
+
+def test_unknown_rule_ids_are_usage_errors(manifests):
+    result = dorgu("validate", str(manifests), "--disable", "security.nope")
+    assert result.exit_code == 2
+    assert "unknown rule id or category: security.nope" in result.output
+    assert dorgu("validate", str(manifests), "--severity", "security=fatal").exit_code == 2
+
+
+def test_json_output_pipes_into_dorgu_explain(manifests):
+    result = dorgu("validate", "-f", "json", str(manifests / "deploy.yaml"))
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["summary"]["error"] == 1
+    privileged = next(i for i in data["issues"] if i["rule_id"] == "security.privileged")
+    assert privileged["location"]["line"] > 1
+    explained = dorgu("explain", "--no-llm", "-", stdin=result.stdout)
+    assert explained.exit_code == 0, explained.output
+    assert "security.privileged" in explained.output
+
+
+def test_sarif_output_is_a_sarif_log(manifests):
+    result = dorgu("validate", "--format", "sarif", str(manifests))
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
+    assert any(uri.endswith("deploy.yaml") for uri in uris)
+
+
+def test_stdin_is_the_default_when_piped():
+    result = dorgu("validate", stdin=DEPLOYMENT)
+    assert result.exit_code == 1
+    assert "<stdin>:" in result.output
+    assert dorgu("validate", "-", stdin=CLEAN).exit_code == 0
+
+
+def test_persona_flag_checks_the_bounds(manifests, tmp_path):
+    persona = tmp_path / "persona.yaml"
+    persona.write_text(PERSONA)
+    result = dorgu("validate", str(manifests / "clean.yaml"), "--persona", str(persona))
+    assert result.exit_code == 1
+    assert "persona.resource-bounds" in result.output
+    assert "bound 1Gi (resources.bounds.memory.max)" in result.output
+
+
+def test_unreadable_inputs_exit_3_after_checking_the_rest(manifests):
+    (manifests / "bad.yaml").write_bytes(b"kind: \xff\n")
+    result = dorgu("validate", str(manifests))
+    assert result.exit_code == 3
+    assert "error: " in result.output and "bad.yaml:1: not valid UTF-8" in result.output
+    assert "security.privileged" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_invalid_persona_file_is_a_one_line_input_error(manifests, tmp_path):
+    persona = tmp_path / "persona.yaml"
+    persona.write_text("kind: ApplicationPersona\napiVersion: dorgu.io/v1\nspec: {name: x}\n")
+    result = dorgu("validate", str(manifests), "--persona", str(persona))
+    assert result.exit_code == 3
+    assert result.output.count("\n") == 1 and "persona.yaml" in result.output
+
+
+def test_generated_example_output_validates_without_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    app = tmp_path / "app"
+    shutil.copytree(EXAMPLES / "compose-shop", app)
+    generated = dorgu("generate", str(app), "--image-tag", "1.0.0", "--registry", "ghcr.io/acme")
+    assert generated.exit_code == 0, generated.output
+    result = dorgu("validate", str(app / "k8s"))
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.output

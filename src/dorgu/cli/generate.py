@@ -6,9 +6,17 @@ Prints the files written and one line per warning on stderr; with ``--stdout`` (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+from dorgu.cli.explain import llm_flags
+
+if TYPE_CHECKING:
+    from dorgu.models.app import AppModel
+    from dorgu.models.config import EffectiveSettings
 
 
 @click.command()
@@ -72,6 +80,14 @@ import click
     "--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable)."
 )
 @click.option(
+    "--llm-provider",
+    type=click.Choice(["openai", "anthropic", "gemini", "ollama"]),
+    help="Enhance the analysis with this LLM provider before generating (default: llm.provider).",
+)
+@click.option("--llm-model", help="Model name for the provider (default: per provider).")
+@click.option("--llm-base-url", help="Endpoint override (proxy, Azure, vLLM, LM Studio, ollama).")
+@click.option("--no-llm", is_flag=True, help="Never call an LLM: rule-based only, no network.")
+@click.option(
     "--persona/--no-persona",
     default=True,
     show_default=True,
@@ -105,6 +121,10 @@ def generate(
     secret_store: str | None,
     storage_size: str,
     profiles: tuple[str, ...],
+    llm_provider: str | None,
+    llm_model: str | None,
+    llm_base_url: str | None,
+    no_llm: bool,
     persona: bool,
     exports: tuple[str, ...],
 ) -> None:
@@ -132,6 +152,7 @@ def generate(
         "ingress.enabled": True if host and ingress is None and not gateway_api else ingress,
         "ingress.tls": tls,
         "ingress.class_name": ingress_class,
+        **llm_flags(llm_provider, llm_model, llm_base_url),
     }
     options = GenerationOptions(
         host=host,
@@ -153,7 +174,7 @@ def generate(
         dry_run=stdout,
         profiles=profiles,
     )
-    outcome = run_generate(request)
+    outcome = run_generate(request, enhance=None if no_llm else _llm_enhancer(path))
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     root = str(path)
@@ -169,6 +190,24 @@ def generate(
         note = f"  ({file.note})" if file.note else ""
         click.echo(f"  {shown}/{file.path}{note}", err=True)
     click.echo(f"apply with: kubectl apply -k {shown}", err=True)
+
+
+def _llm_enhancer(path: Path) -> Callable[[AppModel, EffectiveSettings], AppModel]:
+    """The optional LLM step: a no-op (and no import, no network) without a provider."""
+
+    def enhance(model: AppModel, settings: EffectiveSettings) -> AppModel:
+        from dorgu.models.config import LlmProvider
+
+        if settings.llm.provider is LlmProvider.NONE:
+            return model
+        from dorgu.services.enhancing import enhance_app
+
+        outcome = enhance_app(model, settings=settings, root=path)
+        if outcome.warning:
+            click.echo(f"warning: {outcome.warning}", err=True)
+        return outcome.model
+
+    return enhance
 
 
 def _display(path: Path) -> str:

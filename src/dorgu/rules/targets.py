@@ -168,16 +168,22 @@ def link_targets(
     """One target per workload in ``objects`` (with its index), with its related objects and
     the first persona that selects it."""
     related = [o for o in objects if identity(o)[0] in RELATED_KINDS]
-    services = [identity(o) for o in related if identity(o)[0] == "Service"]
+    by_namespace: dict[str | None, list[Manifest]] = {}
+    for obj in related:
+        by_namespace.setdefault(identity(obj)[2], []).append(obj)
     targets: list[tuple[int, Target]] = []
     for index, manifest in enumerate(objects):
         workload = as_workload(manifest)
         if workload is None:
             continue
-        persona = next((p.spec for p in personas if p.selects(workload)), None)
-        known = frozenset(
-            name for _, name, namespace in services if same_namespace(namespace, workload.namespace)
+        namespace = workload.namespace
+        nearby = (
+            related
+            if namespace is None
+            else [*by_namespace.get(namespace, ()), *by_namespace.get(None, ())]
         )
-        target = target_for(workload, related=related, persona=persona, known_services=known)
+        persona = next((p.spec for p in personas if p.selects(workload)), None)
+        known = frozenset(identity(o)[1] for o in nearby if identity(o)[0] == "Service")
+        target = target_for(workload, related=nearby, persona=persona, known_services=known)
         targets.append((index, target))
     return targets

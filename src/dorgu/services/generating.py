@@ -19,7 +19,7 @@ import posixpath
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,20 +96,28 @@ def generate(
     environ: Mapping[str, str] | None = None,
     git: GitInfo | None = None,
     stop_at: Path | None = None,
+    enhance: Callable[[AppModel, EffectiveSettings], AppModel] | None = None,
 ) -> GenerateOutcome:
     """Generate (and unless ``dry_run``, write) the manifests for the app at ``request.path``.
 
     ``environ`` is used for ``DORGU_*`` settings and compose interpolation (default: the
     process environment); ``git`` replaces reading the repository (tests, reproducible runs);
-    ``stop_at`` bounds the workspace-file search.
+    ``stop_at`` bounds the workspace-file search; ``enhance`` (the optional LLM enhancer) may
+    raise the analysis before generation, never lower it: user-stated values still win.
     """
     root = request.path
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory", hint="pass the app directory")
     resolved = load_settings(root, flags=request.flags, environ=environ, stop_at=stop_at)
     model = analyze_path(
-        root, name=resolved.settings.app.name, profiles=request.profiles, environment=environ
+        root,
+        name=resolved.settings.app.name,
+        profiles=request.profiles,
+        environment=environ,
+        settings=resolved,
     )
+    if enhance is not None:
+        model = enhance(model, resolved.settings)
     settings = _with_app_name(resolved.settings, model.name)
     options = request.options
     if git is None:

@@ -233,12 +233,22 @@ def check_generated(
 ) -> tuple[Diagnostic, ...]:
     """The rule engine over generated manifests, as warnings (info findings left out).
     ApplicationPersona objects among them are used as personas."""
-    personas = [
-        PersonaBinding(ApplicationPersona.model_validate(m).spec)
-        for m in manifests
-        if m.get("kind") == PERSONA_KIND
-    ]
-    diagnostics = []
+    personas: list[PersonaBinding] = []
+    diagnostics: list[Diagnostic] = []
+    for manifest in manifests:
+        if manifest.get("kind") != PERSONA_KIND:
+            continue
+        try:
+            personas.append(PersonaBinding(ApplicationPersona.model_validate(manifest).spec))
+        except ValidationError as e:
+            diagnostics.append(
+                Diagnostic(
+                    severity=Severity.WARNING,
+                    code="rules.persona-invalid",
+                    message=f"the generated persona does not validate, so persona rules were "
+                    f"skipped: {e.errors()[0]['msg']}",
+                )
+            )
     for item in evaluate(manifests, now=now, personas=personas):
         finding = item.finding
         if finding.severity is Severity.INFO:

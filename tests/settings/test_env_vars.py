@@ -1,7 +1,7 @@
 import pytest
 
 from dorgu.errors import ConfigError
-from dorgu.settings import build_settings
+from dorgu.settings import ConfigText, build_settings
 from dorgu.settings.environment import documented_variables, env_variables, read_environment
 
 
@@ -32,6 +32,25 @@ def test_canonical_beats_alias_and_dorgu_beats_provider_variables():
     assert found.values[("llm", "provider")] == "anthropic"
     assert found.values[("llm", "api_keys", "openai")] == "sk-dorgu-1111111111111"
     assert found.variables[("llm", "api_keys", "openai")] == "DORGU_LLM__API_KEYS__OPENAI"
+    resolved = build_settings(
+        environ={
+            "OPENAI_API_KEY": "sk-provider-000000000000",
+            "DORGU_LLM__API_KEYS__OPENAI": "sk-dorgu-1111111111111",
+        }
+    )
+    assert resolved.settings.llm.api_keys.openai.get_secret_value() == "sk-dorgu-1111111111111"
+
+
+def test_provider_key_variables_rank_below_the_global_file():
+    text = "version: 1\nllm:\n  api_keys:\n    openai: sk-file-22222222222222\n"
+    resolved = build_settings(
+        global_=ConfigText("config.yaml", text),
+        environ={"OPENAI_API_KEY": "sk-shell-3333333333333"},
+    )
+    assert resolved.settings.llm.api_keys.openai.get_secret_value() == "sk-file-22222222222222"
+    assert str(resolved.origin_of(("llm", "api_keys", "openai"))) == "global config.yaml:4"
+    only_env = build_settings(environ={"OPENAI_API_KEY": "sk-shell-3333333333333"})
+    assert str(only_env.origin_of(("llm", "api_keys", "openai"))) == "env OPENAI_API_KEY"
 
 
 def test_provider_key_variables_fill_api_keys():

@@ -15,6 +15,7 @@ from dorgu.settings.layering import (
     LayerName,
     ResolvedSettings,
     environment_layer,
+    provider_environment_layer,
     file_layer,
     flag_layer,
     resolve_settings,
@@ -38,11 +39,14 @@ def build_settings(
     environ: Mapping[str, str] | None = None,
     flags: Mapping[str, object] | None = None,
 ) -> ResolvedSettings:
-    """Parse, validate and merge every layer (flag > env > app > workspace > global > default).
+    """Parse, validate and merge every layer (flag > env > app > workspace > global >
+    provider key variables > default).
 
     Raises ``ConfigError`` naming file:line (or the variable / flag) and the key.
     """
     layers: list[Layer] = []
+    if environ:
+        layers.append(provider_environment_layer(environ))
     if global_ is not None:
         layers.append(
             file_layer(

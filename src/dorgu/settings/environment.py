@@ -3,8 +3,9 @@
 Every scalar setting has a canonical variable: ``DORGU_`` + the key's segments upper-cased and
 joined with ``__`` (``scaling.max_replicas`` -> ``DORGU_SCALING__MAX_REPLICAS``).  The form with
 single underscores (``DORGU_LLM_PROVIDER``) is accepted too, as are the short aliases in
-``ALIASES`` and the providers' own key variables (``OPENAI_API_KEY`` ...), which rank below any
-``DORGU_*`` variable for the same key.  Empty values count as unset.  Maps (labels, annotations,
+``ALIASES``.  The providers' own key variables (``OPENAI_API_KEY`` ...) are a layer of their
+own below every file (``read_provider_keys``): a key in the global file wins over one that
+happens to be exported in the shell.  Empty values count as unset.  Maps (labels, annotations,
 env) and lists (dependencies) cannot be set from the environment.
 
 Must not read ``os.environ``: callers pass the mapping.
@@ -76,7 +77,7 @@ def read_environment(environ: Mapping[str, str]) -> EnvironmentValues:
     unknown: list[str] = []
     for name in sorted(environ):
         value = environ[name]
-        path = table.get(name) or PROVIDER_KEY_VARIABLES.get(name)
+        path = table.get(name)
         if path is None:
             if name.startswith(ENV_PREFIX) and name not in NON_SETTING_VARIABLES:
                 size = len(ENV_PREFIX)
@@ -85,10 +86,21 @@ def read_environment(environ: Mapping[str, str]) -> EnvironmentValues:
             continue
         if value == "":
             continue
-        order = 0 if name == env_var_name(path) else 1 if name.startswith(ENV_PREFIX) else 2
+        order = 0 if name == env_var_name(path) else 1
         if path not in rank or order < rank[path]:
             values[path], variables[path], rank[path] = value, name, order
     return EnvironmentValues(values=values, variables=variables, unknown=tuple(unknown))
+
+
+def read_provider_keys(environ: Mapping[str, str]) -> EnvironmentValues:
+    """The providers' own API key variables; ``GEMINI_API_KEY`` beats ``GOOGLE_API_KEY``."""
+    values: dict[KeyPath, str] = {}
+    variables: dict[KeyPath, str] = {}
+    for name, path in PROVIDER_KEY_VARIABLES.items():  # dict order is the preference order
+        value = environ.get(name, "")
+        if value and path not in values:
+            values[path], variables[path] = value, name
+    return EnvironmentValues(values=values, variables=variables)
 
 
 def documented_variables() -> list[tuple[str, str]]:

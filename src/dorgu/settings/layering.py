@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from dorgu.errors import ConfigError
 from dorgu.models.config import AppConfig, EffectiveSettings, GlobalConfig, WorkspaceConfig
-from dorgu.settings.environment import read_environment
+from dorgu.settings.environment import read_environment, read_provider_keys
 from dorgu.settings.keys import KeyPath, format_key, parse_key, resolve_key
 from dorgu.settings.naming import pattern_variables
 from dorgu.settings.parsing import ParsedConfig, validate_mapping
@@ -35,11 +35,12 @@ class LayerName(IntEnum):
     APP = 2
     WORKSPACE = 3
     GLOBAL = 4
-    DEFAULT = 5
+    PROVIDER_ENV = 5  # OPENAI_API_KEY & co.: below every file (issue 5)
+    DEFAULT = 6
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return "env" if self is LayerName.PROVIDER_ENV else self.name.lower()
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,15 @@ def environment_layer(environ: Mapping[str, str]) -> tuple[Layer, tuple[str, ...
     layer = _typed_layer(LayerName.ENV, found.values, origins)
     warnings = tuple(f"ignoring unknown environment variable {name}" for name in found.unknown)
     return layer, warnings
+
+
+def provider_environment_layer(environ: Mapping[str, str]) -> Layer:
+    """The providers' own key variables (``OPENAI_API_KEY`` ...), the lowest set layer."""
+    found = read_provider_keys(environ)
+    origins = {
+        path: Origin(LayerName.PROVIDER_ENV, detail=found.variables[path]) for path in found.values
+    }
+    return _typed_layer(LayerName.PROVIDER_ENV, found.values, origins)
 
 
 def flag_layer(flags: Mapping[str, object]) -> Layer:

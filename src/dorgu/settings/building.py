@@ -15,9 +15,9 @@ from dorgu.settings.layering import (
     LayerName,
     ResolvedSettings,
     environment_layer,
-    provider_environment_layer,
     file_layer,
     flag_layer,
+    provider_environment_layer,
     resolve_settings,
 )
 from dorgu.settings.parsing import parse_config

@@ -1,49 +1,27 @@
-"""The non-manifest files of ``dorgu generate``: the persona resource, PERSONA.md, and the
-opt-in Backstage and Score exports, one set per component built from source.
+"""The files of ``dorgu generate`` that are not applied manifests: running the document
+generators of ``registry.py`` (persona files and exports, the Argo CD Application, CI files).
 
-The persona is a file of its own and not part of ``kustomization.yaml``: ``kubectl apply -k``
-must work on clusters without the dorgu CRDs.  Must not write or print.
+None of them is in ``kustomization.yaml``.  Must not write or print.
 """
 
 from __future__ import annotations
 
-from dorgu.generation.docs import render_persona_markdown
-from dorgu.generation.exports import render_backstage_catalog, render_score
-from dorgu.generation.manifests import GeneratedDocument, Manifest
-from dorgu.generation.personas import build_persona_resources, persona_from_plan
+from collections.abc import Sequence
+
+from dorgu.generation.manifests import GeneratedDocument
 from dorgu.generation.planning import AppPlan
-from dorgu.generation.rendering import render_manifest
-from dorgu.models.app import ComponentKind
+from dorgu.generation.registry import DOCUMENT_GENERATORS, DocumentGenerator
 from dorgu.models.evidence import Diagnostic
-from dorgu.models.personas_base import dump_wire
-
-PERSONA_FILE = "applicationpersona.yaml"
-PERSONA_DOC = "PERSONA.md"
-EXPORTS = {"backstage": "catalog-info.yaml", "score": "score.yaml"}
 
 
-def build_documents(app: AppPlan) -> tuple[list[GeneratedDocument], list[Diagnostic]]:
-    options = app.request.options
+def build_documents(
+    app: AppPlan, *, generators: Sequence[DocumentGenerator] = DOCUMENT_GENERATORS
+) -> tuple[list[GeneratedDocument], list[Diagnostic]]:
+    """Every generator's documents, in registry order, with their diagnostics."""
     documents: list[GeneratedDocument] = []
     diagnostics: list[Diagnostic] = []
-    if not options.persona and not options.exports:
-        return documents, diagnostics
-    for plan in app.components:
-        if plan.component.kind is not ComponentKind.APP:
-            continue
-        _, found = build_persona_resources(plan, app)
+    for generator in generators:
+        made, found = generator.build(app)
+        documents.extend(made)
         diagnostics.extend(found)
-        persona = persona_from_plan(plan, app)
-        owner = plan.component.name
-        if options.persona:
-            text = render_manifest(Manifest(dump_wire(persona)))
-            documents.append(GeneratedDocument(PERSONA_FILE, text, owner))
-            markdown = render_persona_markdown(persona, plan.component, app.request.model)
-            documents.append(GeneratedDocument(PERSONA_DOC, markdown, owner))
-        if "backstage" in options.exports:
-            documents.append(
-                GeneratedDocument(EXPORTS["backstage"], render_backstage_catalog(persona), owner)
-            )
-        if "score" in options.exports:
-            documents.append(GeneratedDocument(EXPORTS["score"], render_score(persona), owner))
     return documents, diagnostics

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from dorgu.models.app import AppModel, Component
 from dorgu.models.config import EffectiveSettings
@@ -16,11 +17,33 @@ from dorgu.models.config import EffectiveSettings
 
 @dataclass(frozen=True)
 class GitInfo:
-    """The repository state the image tag may come from (all None outside a git checkout)."""
+    """The repository state: the image tag, the Argo CD source and the CI triggers come from
+    it (all None outside a git checkout)."""
 
     tag: str | None = None  # a tag pointing at HEAD
     short_sha: str | None = None
-    branch: str | None = None
+    branch: str | None = None  # None on a detached HEAD
+    default_branch: str | None = None  # the remote's HEAD branch (origin/HEAD), when known
+    remote: str | None = None  # the preferred remote as an https URL, credentials stripped
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things are, as POSIX paths relative to the repository root (the git root holding
+    the app, else the app directory): the app itself and the real output directory."""
+
+    app_dir: str = "."
+    output_dir: str = "k8s"
+
+
+class OutputFormat(StrEnum):
+    KUSTOMIZE = "kustomize"  # one file per kind plus kustomization.yaml
+    YAML = "yaml"  # the same files without kustomization.yaml
+
+
+class CiProvider(StrEnum):
+    GITHUB = "github"  # .github/workflows/dorgu-<app>.yaml at the repository root
+    GITLAB = "gitlab"  # .gitlab/ci/dorgu-<app>.gitlab-ci.yml at the repository root
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,13 @@ class GenerationOptions:
     storage_size: str = "1Gi"  # size of each generated PersistentVolumeClaim
     persona: bool = True  # applicationpersona.yaml + PERSONA.md per app component
     exports: frozenset[str] = frozenset()  # opt-in: "backstage", "score"
+    output_format: OutputFormat = OutputFormat.KUSTOMIZE
+    layout: Layout = Layout()
+    argocd: bool = True  # argocd-application.yaml in the output directory
+    argocd_project: str = "default"
+    argocd_namespace: str = "argocd"  # where Argo CD watches Applications
+    argocd_auto_sync: bool = False  # syncPolicy.automated (prune, selfHeal)
+    ci: frozenset[CiProvider] = frozenset({CiProvider.GITHUB})  # empty: no CI files
 
 
 NameSanitizer = Callable[[str], str]

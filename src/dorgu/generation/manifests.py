@@ -7,6 +7,7 @@ Must not know how anything is built or rendered; only the types and tiny accesso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from dorgu.models.evidence import Diagnostic
 
@@ -38,14 +39,31 @@ class GeneratedResource:
         return str(metadata["name"])
 
 
+class FileRoot(StrEnum):
+    """What a generated file's path is relative to."""
+
+    OUTPUT = "output"  # the output directory (k8s/)
+    REPOSITORY = "repository"  # the repository root (CI files: .github/workflows/...)
+
+
 @dataclass(frozen=True)
 class GeneratedDocument:
     """A file that is not an applied manifest: PERSONA.md, the persona resource (applied once
-    the dorgu CRDs are installed), Backstage and Score exports.  Never in kustomization.yaml."""
+    the dorgu CRDs are installed), the Argo CD Application, Backstage and Score exports, CI
+    files.  Never in kustomization.yaml.
+
+    ``filename`` is relative to the component's directory (``root`` OUTPUT) or, for
+    ``root`` REPOSITORY, a POSIX path relative to the repository root.  ``streamed``: a
+    Kubernetes object that belongs in the ``--dry-run`` stream (the persona).  ``note`` says
+    in the summary what to do with the file.
+    """
 
     filename: str
     text: str
     component: str | None = None
+    root: FileRoot = FileRoot.OUTPUT
+    streamed: bool = False
+    note: str | None = None
 
 
 @dataclass(frozen=True)

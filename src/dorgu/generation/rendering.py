@@ -5,7 +5,10 @@ Layout (relative to the output directory):
 - several components: one directory per component, one file per kind inside
   (``api/deployment.yaml``, ``postgres/statefulset.yaml``);
 - several objects of one kind in one component share the file as a multi-document YAML;
-- ``kustomization.yaml`` at the top lists every file to apply, so ``kubectl apply -k`` works;
+- ``kustomization.yaml`` at the top lists every file to apply, so ``kubectl apply -k`` works
+  (``kustomize=False``, ``--format yaml``: the same files without it);
+- documents (persona, PERSONA.md, the Argo CD Application, exports) are files that are never
+  in ``kustomization.yaml``; CI files are relative to the repository root (``root``);
 - templates (Secrets with ``REPLACE_ME``) go to ``secret.template.yaml`` with a header saying
   how to use them, and are left out of ``kustomization.yaml`` and of the stream.
 
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 import yaml
 
 from dorgu.generation.kustomizing import build_kustomization
-from dorgu.generation.manifests import GeneratedResource, GenerationResult, Manifest
+from dorgu.generation.manifests import FileRoot, GeneratedResource, GenerationResult, Manifest
 
 KUSTOMIZATION = "kustomization.yaml"
 _TOP = ("apiVersion", "kind", "metadata", "spec")
@@ -56,16 +59,21 @@ TEMPLATE_HEADER = (
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """``path`` is POSIX, relative to the output directory; ``applied``: in kustomization."""
+    """``path`` is POSIX, relative to the output directory (or, for ``root`` REPOSITORY, to
+    the repository root); ``applied``: in kustomization."""
 
     path: str
     text: str
     applied: bool = True
     note: str | None = None  # why a file is not applied, for the summary
+    root: FileRoot = FileRoot.OUTPUT
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style everywhere; multi-line strings as literal blocks."""
+    """Block style everywhere; multi-line strings as literal blocks; no anchors/aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -123,8 +131,11 @@ def _sort_key(resource: GeneratedResource, components: tuple[str, ...]) -> tuple
     return owner, _KIND_ORDER.get(resource.kind, len(_KIND_ORDER))
 
 
-def render_files(result: GenerationResult, *, namespace: str | None = None) -> list[RenderedFile]:
-    """The files of the output directory, ``kustomization.yaml`` last."""
+def render_files(
+    result: GenerationResult, *, namespace: str | None = None, kustomize: bool = True
+) -> list[RenderedFile]:
+    """The files of the output directory (``kustomization.yaml`` last unless ``kustomize`` is
+    False), then the files relative to the repository root (CI)."""
     nested = len(result.components) > 1
     ordered_resources = sorted(
         result.resources, key=lambda r: _sort_key(r, result.components)
@@ -144,23 +155,33 @@ def render_files(result: GenerationResult, *, namespace: str | None = None) -> l
         is_applied = path not in templates
         note = None if is_applied else "template: fill in and apply by hand"
         files.append(RenderedFile(path, text, applied=is_applied, note=note))
+    repository: list[RenderedFile] = []
     for document in result.documents:
+        if document.root is FileRoot.REPOSITORY:
+            repository.append(
+                RenderedFile(
+                    document.filename, document.text, False, document.note, FileRoot.REPOSITORY
+                )
+            )
+            continue
         path = document.filename
         if nested and document.component is not None:
             path = f"{_directory(document.component)}/{path}"
-        note = (
-            "apply once the dorgu CRDs are installed"
-            if document.filename.endswith(".yaml") and "persona" in document.filename
-            else "documentation/export, not applied"
-        )
+        note = document.note or "not applied"
         files.append(RenderedFile(path, document.text, applied=False, note=note))
-    applied = [f.path for f in files if f.applied]
-    kustomization = build_kustomization(applied, namespace=namespace)
-    files.append(RenderedFile(KUSTOMIZATION, render_manifest(kustomization), applied=False))
-    return files
+    if kustomize:
+        applied = [f.path for f in files if f.applied]
+        kustomization = build_kustomization(applied, namespace=namespace)
+        files.append(RenderedFile(KUSTOMIZATION, render_manifest(kustomization), applied=False))
+    return files + repository
 
 
-def render_stream(result: GenerationResult) -> str:
-    """Every applied object as one multi-document YAML stream (``kubectl apply -f -``)."""
+def render_stream(result: GenerationResult, *, documents: bool = False) -> str:
+    """Every applied object as one multi-document YAML stream (``kubectl apply -f -``); with
+    ``documents``, then the streamed documents (the persona: applied once the dorgu CRDs are
+    installed).  Templates, the Argo CD Application and non-YAML files are never in it."""
     resources = sorted(result.resources, key=lambda r: _sort_key(r, result.components))
-    return "".join("---\n" + render_manifest(r.manifest) for r in resources if not r.template)
+    text = "".join("---\n" + render_manifest(r.manifest) for r in resources if not r.template)
+    if documents:
+        text += "".join("---\n" + d.text for d in result.documents if d.streamed)
+    return text

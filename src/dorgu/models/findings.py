@@ -1,8 +1,9 @@
 """Validation findings: one problem a rule found in a manifest or a live object.
 
 The shape matches the persona status validation issue (``severity``, ``field``, ``message``,
-``suggestion``; see PERSONA-COMPAT.md) plus the rule id and the resource it is about, so a
-finding can be written to ``status.validation.issues`` with ``to_issue``.  Must not hold rule
+``suggestion``; see PERSONA-COMPAT.md) plus the rule id, the resource and container it is
+about and, when it was found in a file, its location (file and line), so a finding can be
+written to ``status.validation.issues`` with ``to_issue``.  Must not hold rule
 logic or do I/O: the rule engine (``dorgu.rules``) produces findings, ``dorgu explain``
 explains them.
 """

@@ -5,8 +5,10 @@ Refresh after an intended change with:
 then review the diff of tests/generation/golden/ (one directory per example, laid out exactly
 as ``dorgu generate`` writes it, plus ``diagnostics.txt``).
 
-Generation runs with a fixed git state (short sha ``0123abc``), no ``DORGU_*`` environment
-and no workspace or global files, so the goldens do not depend on the machine.
+Generation runs with a fixed git state (short sha ``0123abc``, branch ``main``, a fixed remote),
+the repository root fixed to this checkout, no ``DORGU_*`` environment and no workspace or
+global files, so the goldens do not depend on the machine.  Files written at the repository
+root (CI) are stored under ``_repository/``.
 """
 
 import os
@@ -15,13 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from dorgu.generation import GitInfo
+from dorgu.generation import FileRoot, GitInfo
 from dorgu.services.generating import GenerateRequest, diagnostic_line, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
 GOLDEN = Path(__file__).resolve().parent / "golden"
-GIT = GitInfo(short_sha="0123abc", branch="main")
+GIT = GitInfo(
+    short_sha="0123abc",
+    branch="main",
+    default_branch="main",
+    remote="https://github.com/dorgu-dev/dorgu.git",
+)
+REPOSITORY_PREFIX = "_repository/"
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +40,11 @@ def _isolated(tmp_path, monkeypatch):
 
 def _render(example: Path) -> dict[str, str]:
     request = GenerateRequest(path=example, dry_run=True)
-    outcome = generate(request, environ={}, git=GIT, stop_at=example)
-    files = {f.path: f.text for f in outcome.files}
+    outcome = generate(request, environ={}, git=GIT, stop_at=example, repository_root=ROOT)
+    files = {
+        (f.path if f.root is FileRoot.OUTPUT else REPOSITORY_PREFIX + f.path): f.text
+        for f in outcome.files
+    }
     lines = [diagnostic_line(d, root=f"examples/{example.name}") for d in outcome.diagnostics]
     files["diagnostics.txt"] = "".join(f"{line}\n" for line in lines)
     return files

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from dorgu.errors import OutputError
-from dorgu.generation import GitInfo
+from dorgu.generation import FileRoot, GitInfo
 from dorgu.services.generating import (
     GenerateRequest,
     generate,
@@ -36,9 +36,12 @@ def run(path, **kwargs):
 def test_generate_writes_every_file_under_k8s_by_default(app):
     outcome = run(app)
     assert outcome.output_dir == (app / "k8s").resolve()
-    assert {p.relative_to(outcome.output_dir).as_posix() for p in outcome.written} == {
-        f.path for f in outcome.files
-    }
+    assert set(outcome.written) == {outcome.target(f) for f in outcome.files}
+    assert all(
+        outcome.target(f).parent.is_relative_to(outcome.output_dir)
+        for f in outcome.files
+        if f.root is FileRoot.OUTPUT
+    )
     kustomization = yaml.safe_load((app / "k8s" / "kustomization.yaml").read_text())
     assert "api/deployment.yaml" in kustomization["resources"]
     assert not list(app.glob(".k8s.*")), "the staging directory is removed"
@@ -101,7 +104,7 @@ def test_output_outside_the_project_is_refused(app, tmp_path):
 
 
 def test_a_failed_write_leaves_nothing_behind(app, monkeypatch):
-    import dorgu.services.generating as module
+    import dorgu.services.writing as module
 
     def broken(src, dst):
         raise OSError(28, "No space left on device")

@@ -1,11 +1,15 @@
-"""``dorgu generate [PATH]``: write Kubernetes manifests for an app (default into PATH/k8s).
+"""``dorgu generate [PATH]``: write Kubernetes manifests for an app (default into PATH/k8s),
+its persona, an Argo CD Application, and CI files at the repository root.
 
 Prints the files written and one line per warning on stderr; with ``--stdout`` (alias
-``--dry-run``) prints every applied object as one YAML stream on stdout and writes nothing.
+``--dry-run``) prints every applied object and the persona as one YAML stream on stdout and
+writes nothing; with ``--diff`` prints a unified diff against the files on disk and writes
+nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +21,9 @@ from dorgu.cli.explain import llm_flags
 if TYPE_CHECKING:
     from dorgu.models.app import AppModel
     from dorgu.models.config import EffectiveSettings
+    from dorgu.services.generating import GenerateOutcome
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 @click.command()
@@ -34,7 +41,21 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Print the manifests as one YAML stream; write nothing.",
 )
-@click.option("--force", is_flag=True, help="Overwrite existing files in the output directory.")
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print a unified diff against the existing files; write nothing.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["kustomize", "yaml"]),
+    default="kustomize",
+    show_default=True,
+    help="kustomize: with kustomization.yaml; yaml: the plain files only.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files (output and CI files).")
 @click.option("--name", help="App name (setting app.name; default: the directory name).")
 @click.option("--namespace", help="Namespace for every object (setting namespace).")
 @click.option("--env", "environment", help="Environment, e.g. production (setting environment).")
@@ -89,10 +110,40 @@ if TYPE_CHECKING:
 @click.option("--no-llm", is_flag=True, help="Never call an LLM: rule-based only, no network.")
 @click.option(
     "--persona/--no-persona",
+    " /--skip-persona",
     default=True,
     show_default=True,
     help="Write applicationpersona.yaml and PERSONA.md for each app component.",
 )
+@click.option("--skip-argocd", is_flag=True, help="Do not write argocd-application.yaml.")
+@click.option(
+    "--argocd-project",
+    default="default",
+    show_default=True,
+    metavar="NAME",
+    help="Argo CD project of the Application.",
+)
+@click.option(
+    "--argocd-namespace",
+    default="argocd",
+    show_default=True,
+    metavar="NS",
+    help="Namespace of the Application (where Argo CD runs).",
+)
+@click.option(
+    "--argocd-auto-sync",
+    is_flag=True,
+    help="Let Argo CD sync automatically (prune and self-heal).",
+)
+@click.option("--skip-ci", is_flag=True, help="Do not write CI files.")
+@click.option(
+    "--ci",
+    "ci_providers",
+    multiple=True,
+    type=click.Choice(["github", "gitlab"]),
+    help="CI files to write at the repository root (repeatable; default: github).",
+)
+@click.option("--gitlab-ci", is_flag=True, help="Also write a GitLab CI file (like --ci gitlab).")
 @click.option(
     "--export",
     "exports",
@@ -104,6 +155,8 @@ def generate(
     path: Path,
     output: Path | None,
     stdout: bool,
+    show_diff: bool,
+    output_format: str,
     force: bool,
     name: str | None,
     namespace: str | None,
@@ -126,11 +179,18 @@ def generate(
     llm_base_url: str | None,
     no_llm: bool,
     persona: bool,
+    skip_argocd: bool,
+    argocd_project: str,
+    argocd_namespace: str,
+    argocd_auto_sync: bool,
+    skip_ci: bool,
+    ci_providers: tuple[str, ...],
+    gitlab_ci: bool,
     exports: tuple[str, ...],
 ) -> None:
     """Generate Kubernetes manifests for the app at PATH (default: .)."""
     from dorgu.errors import UsageError
-    from dorgu.generation import GenerationOptions
+    from dorgu.generation import CiProvider, GenerationOptions, OutputFormat
     from dorgu.models.kubesyntax import quantity_value
     from dorgu.services.generating import GenerateRequest, diagnostic_line
     from dorgu.services.generating import generate as run_generate
@@ -143,6 +203,19 @@ def generate(
         quantity_value(storage_size)
     except ValueError as e:
         raise UsageError(f"--storage-size: {e}") from e
+    if stdout and show_diff:
+        raise UsageError("--diff and --stdout/--dry-run exclude each other", hint="pass one")
+    if skip_ci and (ci_providers or gitlab_ci):
+        raise UsageError("--skip-ci excludes --ci and --gitlab-ci", hint="pass one")
+    for flag, value in (
+        ("--argocd-project", argocd_project),
+        ("--argocd-namespace", argocd_namespace),
+    ):
+        if not _DNS_LABEL.fullmatch(value):
+            raise UsageError(f"{flag}: {value!r} is not a valid name", hint="use [a-z0-9-]")
+    providers = {CiProvider(p) for p in ci_providers} or {CiProvider.GITHUB}
+    if gitlab_ci:
+        providers.add(CiProvider.GITLAB)
     flags: dict[str, object] = {
         "app.name": name,
         "namespace": namespace,
@@ -164,6 +237,12 @@ def generate(
         storage_size=storage_size,
         persona=persona,
         exports=frozenset(exports),
+        output_format=OutputFormat(output_format),
+        argocd=not skip_argocd,
+        argocd_project=argocd_project,
+        argocd_namespace=argocd_namespace,
+        argocd_auto_sync=argocd_auto_sync,
+        ci=frozenset() if skip_ci else frozenset(providers),
     )
     request = GenerateRequest(
         path=path,
@@ -172,6 +251,7 @@ def generate(
         options=options,
         force=force,
         dry_run=stdout,
+        diff=show_diff,
         profiles=profiles,
     )
     outcome = run_generate(request, enhance=None if no_llm else _llm_enhancer(path))
@@ -183,13 +263,39 @@ def generate(
     if stdout:
         click.echo(outcome.stream, nl=False)
         return
+    if show_diff:
+        if outcome.diff:
+            click.echo(outcome.diff, nl=False)
+        else:
+            click.echo("no changes", err=True)
+        return
+    _summarize(outcome)
+
+
+def _summarize(outcome: GenerateOutcome) -> None:
+    from dorgu.generation import FileRoot
+
     shown = _display(outcome.output_dir)
     applied = sum(1 for r in outcome.result.resources if not r.template)
+    outputs = [f for f in outcome.files if f.root is FileRoot.OUTPUT]
     click.echo(f"wrote {len(outcome.written)} files ({applied} objects) to {shown}/", err=True)
-    for file in outcome.files:
+    for file in outputs:
         note = f"  ({file.note})" if file.note else ""
         click.echo(f"  {shown}/{file.path}{note}", err=True)
-    click.echo(f"apply with: kubectl apply -k {shown}", err=True)
+    for file in outcome.files:
+        if file.root is FileRoot.REPOSITORY:
+            note = f"  ({file.note})" if file.note else ""
+            click.echo(f"  {_display(outcome.target(file))}{note}", err=True)
+    if any(f.path == "kustomization.yaml" for f in outputs):
+        click.echo(f"apply with: kubectl apply -k {shown}", err=True)
+    else:
+        files = " ".join(f"-f {shown}/{f.path}" for f in outputs if f.applied)
+        click.echo(f"apply with: kubectl apply {files}", err=True)
+    if any(f.path == "argocd-application.yaml" for f in outputs):
+        click.echo(
+            f"with Argo CD: commit and push, then kubectl apply -f {shown}/argocd-application.yaml",
+            err=True,
+        )
 
 
 def _llm_enhancer(path: Path) -> Callable[[AppModel, EffectiveSettings], AppModel]:

@@ -31,10 +31,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("dorgu.cli.dev", "dev", "Run a local Kubernetes control plane (the testbed)."),
     "generate": ("dorgu.cli.generate", "generate", "Generate Kubernetes manifests for an app."),
     "explain": ("dorgu.cli.explain", "explain", "Explain a validation finding and how to fix it."),
+    "operator": ("dorgu.cli.operator", "operator", "Run the dorgu operator and admission webhook."),
     "validate": (
         "dorgu.cli.validate",
         "validate",
         "Check Kubernetes manifests with dorgu's rules.",
+    ),
+    "persona": (
+        "dorgu.cli.persona",
+        "persona",
+        "Apply, inspect and pull ApplicationPersonas in a cluster.",
+    ),
+    "cluster": (
+        "dorgu.cli.cluster",
+        "cluster",
+        "Install dorgu's CRDs into a cluster and show the ClusterPersona.",
     ),
 }
 

@@ -11,24 +11,38 @@ resolves names, git facts, secret decisions and mounted file texts and passes th
 
 from dorgu.generation.generating import generate_manifests
 from dorgu.generation.inputs import (
+    CiProvider,
     ComponentInput,
     GenerationOptions,
     GenerationRequest,
     GitInfo,
+    Layout,
     MountedFile,
+    OutputFormat,
 )
-from dorgu.generation.manifests import GeneratedResource, GenerationResult, Manifest
+from dorgu.generation.manifests import (
+    FileRoot,
+    GeneratedDocument,
+    GeneratedResource,
+    GenerationResult,
+    Manifest,
+)
 from dorgu.generation.rendering import RenderedFile, render_files, render_stream
 
 __all__ = [
+    "CiProvider",
     "ComponentInput",
+    "FileRoot",
+    "GeneratedDocument",
     "GeneratedResource",
     "GenerationOptions",
     "GenerationRequest",
     "GenerationResult",
     "GitInfo",
+    "Layout",
     "Manifest",
     "MountedFile",
+    "OutputFormat",
     "RenderedFile",
     "generate_manifests",
     "render_files",

@@ -57,7 +57,12 @@ def _login_steps(registry: Registry, *, condition: str, index: int) -> list[Mani
             "aws-region": registry.region or "us-east-1",
         }
         return [
-            {"name": "AWS credentials", "if": condition, "uses": AWS_CREDENTIALS, "with": credentials},
+            {
+                "name": "AWS credentials",
+                "if": condition,
+                "uses": AWS_CREDENTIALS,
+                "with": credentials,
+            },
             {"name": f"Log in to {registry.host}", "if": condition, "uses": ECR_LOGIN},
         ]
     elif registry.kind is RegistryKind.GCP:
@@ -73,14 +78,24 @@ def _login_steps(registry: Registry, *, condition: str, index: int) -> list[Mani
             "password": "${{ steps." + auth_id + ".outputs.access_token }}",
         }
         return [
-            {"name": "Google credentials", "id": auth_id, "if": condition, "uses": GOOGLE_AUTH, "with": auth},
+            {
+                "name": "Google credentials",
+                "id": auth_id,
+                "if": condition,
+                "uses": GOOGLE_AUTH,
+                "with": auth,
+            },
             {"name": f"Log in to {registry.host}", "if": condition, "uses": LOGIN, "with": login},
         ]
     else:
         user, password = _secret("REGISTRY_USERNAME"), _secret("REGISTRY_PASSWORD")
-    settings: Manifest = {} if registry.kind is RegistryKind.DOCKER_HUB else {"registry": registry.host}
+    settings: Manifest = (
+        {} if registry.kind is RegistryKind.DOCKER_HUB else {"registry": registry.host}
+    )
     settings.update({"username": user, "password": password})
-    return [{"name": f"Log in to {registry.host}", "if": condition, "uses": LOGIN, "with": settings}]
+    return [
+        {"name": f"Log in to {registry.host}", "if": condition, "uses": LOGIN, "with": settings}
+    ]
 
 
 def _build_job(ci: CiPlan) -> Manifest:
@@ -133,7 +148,9 @@ def _build_job(ci: CiPlan) -> Manifest:
             "cache-to": "type=gha,mode=max,scope=${{ matrix.component }}",
         }
     )
-    steps.append({"name": "Build and push ${{ matrix.component }}", "uses": BUILD_PUSH, "with": build})
+    steps.append(
+        {"name": "Build and push ${{ matrix.component }}", "uses": BUILD_PUSH, "with": build}
+    )
     return {
         "name": "Build ${{ matrix.component }}",
         "needs": "validate",

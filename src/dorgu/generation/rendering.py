@@ -134,8 +134,8 @@ def _sort_key(resource: GeneratedResource, components: tuple[str, ...]) -> tuple
 def render_files(
     result: GenerationResult, *, namespace: str | None = None, kustomize: bool = True
 ) -> list[RenderedFile]:
-    """The files of the output directory (``kustomization.yaml`` last unless ``kustomize`` is
-    False), then the files relative to the repository root (CI)."""
+    """The files of the output directory, then those relative to the repository root (CI),
+    then ``kustomization.yaml`` (unless ``kustomize`` is False)."""
     nested = len(result.components) > 1
     ordered_resources = sorted(
         result.resources, key=lambda r: _sort_key(r, result.components)
@@ -169,11 +169,12 @@ def render_files(
             path = f"{_directory(document.component)}/{path}"
         note = document.note or "not applied"
         files.append(RenderedFile(path, document.text, applied=False, note=note))
+    applied = [f.path for f in files if f.applied]
+    files.extend(repository)
     if kustomize:
-        applied = [f.path for f in files if f.applied]
         kustomization = build_kustomization(applied, namespace=namespace)
         files.append(RenderedFile(KUSTOMIZATION, render_manifest(kustomization), applied=False))
-    return files + repository
+    return files
 
 
 def render_stream(result: GenerationResult, *, documents: bool = False) -> str:

@@ -1,24 +1,20 @@
-"""``dorgu generate``: analyse an app, resolve settings, read git facts and mounted files, run the
-pure generators, and write the output atomically.
+"""``dorgu generate``: analyse an app, resolve settings, read git facts (tag, sha, branch,
+remote) and mounted files, decide where things are relative to the repository root, run the
+pure generators, and write the output atomically (``writing.py``): manifests and the Argo CD
+Application into the output directory, CI files at the repository root.
 
-Writing: everything is rendered in memory first, then written into a temporary directory next
-to the output directory, then moved into place (a new output directory is renamed in one step;
-an existing one gets each file replaced with ``os.replace``).  Existing files are never
-overwritten without ``force``: ``OutputError`` names the first conflicting file.  On any error
-the temporary directory is removed and nothing is left half-written.
+Existing files are never overwritten without ``force``; ``diff`` shows what would change
+instead of writing; ``dry_run`` only returns the stream.
 
 Must not print: the CLI shows the outcome.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import posixpath
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,18 +30,22 @@ from dorgu.generation import (
     GenerationRequest,
     GenerationResult,
     GitInfo,
+    Layout,
     MountedFile,
+    OutputFormat,
     RenderedFile,
     generate_manifests,
     render_files,
     render_stream,
 )
+from dorgu.generation.gitops import without_credentials
 from dorgu.models.app import AppModel, Component, ComponentKind, VolumeKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
-from dorgu.services.configuring import display_path, find_git_root, load_settings
+from dorgu.services.configuring import detect_repository, find_git_root, load_settings
 from dorgu.services.validating import check_generated
+from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
 
 logger = logging.getLogger(__name__)
@@ -68,12 +68,14 @@ class GenerateRequest:
     options: GenerationOptions = field(default_factory=GenerationOptions)
     force: bool = False
     dry_run: bool = False
+    diff: bool = False  # compute ``GenerateOutcome.diff`` instead of writing
     profiles: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
 class GenerateOutcome:
-    """What happened.  ``written`` is empty on a dry run; ``stream`` is the YAML stream."""
+    """What happened.  ``written`` is empty on a dry run or a diff; ``stream`` is the YAML
+    stream (applied objects, then the persona); ``diff`` the unified diff when asked."""
 
     model: AppModel
     result: GenerationResult
@@ -82,6 +84,12 @@ class GenerateOutcome:
     written: tuple[Path, ...] = ()
     stream: str = ""
     warnings: tuple[str, ...] = ()
+    repository_root: Path = Path(".")
+    diff: str = ""
+
+    def target(self, file: RenderedFile) -> Path:
+        """Where ``file`` is (or would be) written."""
+        return target_of(file, output_dir=self.output_dir, repository_root=self.repository_root)
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -97,13 +105,16 @@ def generate(
     git: GitInfo | None = None,
     stop_at: Path | None = None,
     enhance: Callable[[AppModel, EffectiveSettings], AppModel] | None = None,
+    repository_root: Path | None = None,
 ) -> GenerateOutcome:
-    """Generate (and unless ``dry_run``, write) the manifests for the app at ``request.path``.
+    """Generate (and unless ``dry_run`` or ``diff``, write) the output for the app at
+    ``request.path``.
 
     ``environ`` is used for ``DORGU_*`` settings and compose interpolation (default: the
     process environment); ``git`` replaces reading the repository (tests, reproducible runs);
     ``stop_at`` bounds the workspace-file search; ``enhance`` (the optional LLM enhancer) may
-    raise the analysis before generation, never lower it: user-stated values still win.
+    raise the analysis before generation, never lower it: user-stated values still win;
+    ``repository_root`` replaces the git root as the base of the Argo CD path and CI files.
     """
     root = request.path
     if not root.is_dir():
@@ -119,10 +130,16 @@ def generate(
     if enhance is not None:
         model = enhance(model, resolved.settings)
     settings = _with_app_name(resolved.settings, model.name)
-    options = request.options
+    settings = _without_repository_credentials(settings, model)
+    output_dir = resolve_output(root, request.output)
+    repository = (repository_root or project_root(root)).resolve()
     if git is None:
         git = read_git_info(root)
-    options = replace(options, git=git)
+    layout = Layout(
+        app_dir=_relative(root.resolve(), repository),
+        output_dir=_relative(output_dir, repository),
+    )
+    options = replace(request.options, git=git, layout=layout)
     generation = build_generation_request(model, settings, root=root, options=options)
     result = generate_manifests(generation)
     # -- rule engine self-check: the checks of `dorgu validate`, reported as warnings ---------
@@ -130,26 +147,63 @@ def generate(
     checks = check_generated(applied, now=datetime.now(UTC))
     result = replace(result, diagnostics=result.diagnostics + checks)
     # -- end of the rule engine self-check -----------------------------------------------------
-    files = tuple(render_files(result, namespace=settings.namespace))
-    output_dir = resolve_output(root, request.output)
+    kustomize = options.output_format is OutputFormat.KUSTOMIZE
+    files = tuple(render_files(result, namespace=settings.namespace, kustomize=kustomize))
     outcome = GenerateOutcome(
         model=model,
         result=result,
         files=files,
         output_dir=output_dir,
-        stream=render_stream(result),
+        stream=render_stream(result, documents=True),
         warnings=resolved.warnings,
+        repository_root=repository,
     )
     if request.dry_run:
         return outcome
-    written = write_output(output_dir, files, force=request.force)
+    if request.diff:
+        text = diff_files(output_dir, files, repository_root=repository)
+        return replace(outcome, diff=text)
+    written = write_files(output_dir, files, repository_root=repository, force=request.force)
     return replace(outcome, written=written)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` as POSIX relative to ``root`` (``.`` for the root itself)."""
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        raise UsageError(
+            f"{path}: not inside the repository root {root}",
+            hint="run dorgu generate on an app inside the repository",
+        ) from None
 
 
 def _with_app_name(settings: EffectiveSettings, name: str) -> EffectiveSettings:
     if settings.app.name:
         return settings
     return settings.model_copy(update={"app": settings.app.model_copy(update={"name": name})})
+
+
+def _without_repository_credentials(
+    settings: EffectiveSettings, model: AppModel
+) -> EffectiveSettings:
+    """``app.repository`` reaches the persona and the Argo CD Application: never with a
+    password or token in it."""
+    if not settings.app.repository:
+        return settings
+    repository, stripped = without_credentials(settings.app.repository)
+    if not stripped:
+        return settings
+    model.diagnostics.append(
+        Diagnostic(
+            severity=Severity.WARNING,
+            code="generate.repository-credentials",
+            message="app.repository contains credentials; they were left out of the output "
+            "(remove them from the setting and give Argo CD its own repository credentials)",
+        )
+    )
+    app = settings.app.model_copy(update={"repository": repository})
+    return settings.model_copy(update={"app": app})
 
 
 # -- building the pure request ----------------------------------------------------------------
@@ -258,10 +312,14 @@ def read_mounted_files(component: Component, *, root: Path) -> tuple[MountedFile
 
 
 def read_git_info(path: Path) -> GitInfo:
-    """Tag at HEAD, short sha and branch of the repository holding ``path`` (all None when it
-    is not a git checkout or git is not installed)."""
-    if find_git_root(path) is None or shutil.which("git") is None:
+    """Tag at HEAD, short sha, branch, default branch and remote (https, no credentials) of
+    the repository holding ``path`` (all None when it is not a git checkout; only the remote
+    when git is not installed)."""
+    if find_git_root(path) is None:
         return GitInfo()
+    remote = detect_repository(path)
+    if shutil.which("git") is None:
+        return GitInfo(remote=remote)
 
     def git(*args: str) -> str | None:
         try:
@@ -279,10 +337,13 @@ def read_git_info(path: Path) -> GitInfo:
         return value if done.returncode == 0 and value else None
 
     branch = git("rev-parse", "--abbrev-ref", "HEAD")
+    origin_head = git("symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     return GitInfo(
         tag=git("describe", "--tags", "--exact-match", "HEAD"),
         short_sha=git("rev-parse", "--short", "HEAD"),
         branch=None if branch == "HEAD" else branch,
+        default_branch=origin_head.removeprefix("origin/") if origin_head else None,
+        remote=remote,
     )
 
 
@@ -313,49 +374,6 @@ def resolve_output(app: Path, output: Path | None) -> Path:
             hint="pass an --output directory such as k8s",
         )
     return resolved
-
-
-def write_output(
-    output_dir: Path, files: Sequence[RenderedFile], *, force: bool
-) -> tuple[Path, ...]:
-    """Write ``files`` under ``output_dir`` atomically; refuse to overwrite unless ``force``."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(f"{output_dir}: exists and is not a directory", hint="pass --output")
-    targets = [output_dir / f.path for f in files]
-    if not force:
-        for target in targets:
-            if target.exists() or target.is_symlink():
-                raise OutputError(
-                    f"{display_path(target)}: already exists",
-                    hint="pass --force to overwrite the generated files",
-                )
-    try:
-        output_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=output_dir.parent, prefix=f".{output_dir.name}."))
-    except OSError as e:
-        raise OutputError(f"cannot write {output_dir}: {e.strerror}") from e
-    try:
-        for rendered in files:
-            path = staging / rendered.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", newline="\n") as handle:
-                handle.write(rendered.text)
-            os.chmod(path, 0o644)
-        if not output_dir.exists():
-            os.chmod(staging, 0o755)
-            os.replace(staging, output_dir)
-        else:
-            for rendered in files:
-                target = output_dir / rendered.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / rendered.path, target)
-    except OSError as e:
-        raise OutputError(f"cannot write {output_dir}: {e.strerror or e}") from e
-    finally:
-        with contextlib.suppress(OSError):
-            if staging.exists():
-                shutil.rmtree(staging)
-    return tuple(targets)
 
 
 def diagnostic_line(diagnostic: Diagnostic, *, root: str) -> str:

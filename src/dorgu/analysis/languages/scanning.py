@@ -144,10 +144,10 @@ class Text:
 
 
 _NEWLINE = re.compile(r"\n")
-_TRAILING_NAME = re.compile(r"(\w+)[ \t]*\Z")
-_TRAILING_ASSIGNMENT = re.compile(
-    r"(\w+)[ \t]*(?::[^=\n]{1,100})?:?=[ \t]*(?:await[ \t]+)?(\w+)?[ \t]*\Z"
-)
+# Look-behind helpers match the reversed text just before an offset, so each costs
+# O(identifier) instead of retrying a pattern at every position of a window.
+_REVERSED_NAME = re.compile(r"[ \t]*(\w+)")
+_REVERSED_ASSIGNMENT = re.compile(r"[ \t]*(?:(\w+)[ \t]*)?=:?[ \t]*(?:[^=\n]{1,100}?:[ \t]*)?(\w+)")
 
 
 def has_any(code: str, *needles: str) -> bool:
@@ -158,17 +158,20 @@ def has_any(code: str, *needles: str) -> bool:
 def receiver(code: str, dot: int) -> str | None:
     """The identifier right before ``code[dot]`` (``router`` in ``router.get(``).
 
-    Patterns start at the literal ``.get(`` and look back with this, because a leading
-    ``\\b(\\w+)`` makes the regex engine try every word character of the file.
+    Patterns start at the literal ``.get(`` and look back with this: a leading identifier
+    group would make the regex engine try every word character of the file.
     """
-    match = _TRAILING_NAME.search(code, max(0, dot - 100), dot)
-    return match.group(1) if match else None
+    match = _REVERSED_NAME.match(code[max(0, dot - 100) : dot][::-1])
+    return match.group(1)[::-1] if match else None
 
 
 def assignment(code: str, dot: int) -> tuple[str, str | None] | None:
     """(target, receiver) for ``v1 := r.Group(`` / ``const app = express(`` ending at ``dot``."""
-    match = _TRAILING_ASSIGNMENT.search(code, max(0, dot - 160), dot)
-    return (match.group(1), match.group(2)) if match else None
+    match = _REVERSED_ASSIGNMENT.match(code[max(0, dot - 160) : dot][::-1])
+    if match is None:
+        return None
+    called = match.group(1)[::-1] if match.group(1) else None
+    return match.group(2)[::-1], None if called == "await" else called
 
 
 _PARENS = re.compile(r"[()]")

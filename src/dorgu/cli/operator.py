@@ -1,0 +1,157 @@
+"""``dorgu operator run``: run the dorgu operator (reconciler, webhook, discovery, metrics)
+locally against the current kubeconfig, or in a cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def operator() -> None:
+    """Run the dorgu operator."""
+
+
+@operator.command()
+@click.option(
+    "--kubeconfig", type=click.Path(path_type=Path, dir_okay=False), help="Kubeconfig file."
+)
+@click.option("--context", help="Kubeconfig context.")
+@click.option(
+    "-n",
+    "--namespace",
+    default="dorgu-system",
+    show_default=True,
+    help="The operator's own namespace (certificates Secret; skipped by the webhook).",
+)
+@click.option(
+    "--webhook-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address the webhook listens on (and, without --webhook-url, the one the API server calls).",
+)
+@click.option(
+    "--webhook-port",
+    default=9443,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Webhook port (0: any free port).",
+)
+@click.option(
+    "--webhook-url",
+    help="URL the API server calls instead of https://HOST:PORT/validate-deployment.",
+)
+@click.option(
+    "--webhook-service", help="In-cluster: the Service in front of the replicas (port 443)."
+)
+@click.option("--no-webhook", is_flag=True, help="Do not serve the admission webhook.")
+@click.option(
+    "--no-webhook-configuration",
+    is_flag=True,
+    help="Serve the webhook but do not manage the ValidatingWebhookConfiguration.",
+)
+@click.option(
+    "--webhook-configuration",
+    default="dorgu-validate-deployment",
+    show_default=True,
+    help="Name of the ValidatingWebhookConfiguration the operator manages.",
+)
+@click.option(
+    "--failure-policy",
+    type=click.Choice(["Ignore", "Fail"]),
+    default="Ignore",
+    show_default=True,
+    help="What the API server does when the webhook cannot answer.",
+)
+@click.option(
+    "--opt-in", is_flag=True, help="Only check namespaces labelled dorgu.io/validate=true."
+)
+@click.option(
+    "--cert-secret",
+    default="dorgu-webhook-certs",
+    show_default=True,
+    help="Secret (in --namespace) holding the webhook CA and serving certificate.",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Metrics/health address."
+)
+@click.option(
+    "--metrics-port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(-1, 65535),
+    help="Port of /metrics, /healthz, /readyz (-1: off, 0: any free port).",
+)
+@click.option(
+    "--peering",
+    "peering",
+    default="dorgu",
+    show_default=True,
+    help="ClusterKopfPeering name shared by the replicas (one active reconciler).",
+)
+@click.option("--standalone", is_flag=True, help="No peering: this process always reconciles.")
+@click.option(
+    "--priority", type=int, help="Peering priority (default: random; the highest is active)."
+)
+@click.option(
+    "--discovery-interval", default=300.0, show_default=True, help="Seconds between discoveries."
+)
+def run(
+    kubeconfig: Path | None,
+    context: str | None,
+    namespace: str,
+    webhook_host: str,
+    webhook_port: int,
+    webhook_url: str | None,
+    webhook_service: str | None,
+    no_webhook: bool,
+    no_webhook_configuration: bool,
+    webhook_configuration: str,
+    failure_policy: str,
+    opt_in: bool,
+    cert_secret: str,
+    metrics_host: str,
+    metrics_port: int,
+    peering: str,
+    standalone: bool,
+    priority: int | None,
+    discovery_interval: float,
+) -> None:
+    """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
+    from dorgu.operator.options import OperatorOptions
+    from dorgu.operator.running import run_operator
+
+    options = OperatorOptions(
+        namespace=namespace,
+        kubeconfig=kubeconfig,
+        context=context,
+        webhook=not no_webhook,
+        webhook_host=webhook_host,
+        webhook_port=webhook_port,
+        webhook_url=webhook_url,
+        webhook_service=webhook_service,
+        manage_webhook_configuration=not no_webhook_configuration,
+        webhook_configuration=webhook_configuration,
+        failure_policy="Fail" if failure_policy == "Fail" else "Ignore",
+        webhook_opt_in=opt_in,
+        cert_secret=cert_secret,
+        metrics_host=metrics_host,
+        metrics_port=None if metrics_port < 0 else metrics_port,
+        standalone=standalone,
+        peering=peering,
+        peering_mandatory=False,
+        priority=priority,
+        discovery_interval=discovery_interval,
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_operator(options, stop=stop)
+
+    asyncio.run(main())

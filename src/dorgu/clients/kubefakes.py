@@ -1,0 +1,173 @@
+"""``FakeKube``: an in-memory ``KubeClient`` for unit tests.  It stores objects by apiVersion,
+kind, namespace and name, keeps ``status`` apart from the main resource (as the status
+subresource does), records every apply, and can pretend to be unreachable or to lack the dorgu
+CRDs.  It is not a Kubernetes simulator: no schemas, no defaulting, no field ownership.
+
+Must not import lightkube or any network library.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dorgu.clients.kube import CRD_GROUP, CRDS_MISSING, JsonList, JsonObject, Names, ResourceKind
+from dorgu.errors import ClusterError
+
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "ClusterPersona",
+        "CustomResourceDefinition",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "PriorityClass",
+        "StorageClass",
+        "IngressClass",
+        "ClusterKopfPeering",
+    }
+)
+
+Key = tuple[str, str, str, str]  # apiVersion, kind, namespace ("" when cluster-scoped), name
+
+
+@dataclass
+class FakeKube:
+    """Set ``unreachable`` (or ``crds_installed=False``) to make calls fail as the real
+    client does; ``applied`` lists ``(manifest, dry_run, status)`` of every apply."""
+
+    server: str = "https://fake.invalid:6443"
+    namespace: str = "default"
+    crds_installed: bool = True
+    unreachable: bool = False
+    server_version: JsonObject = field(
+        default_factory=lambda: {"gitVersion": "v1.37.2", "platform": "linux/amd64"}
+    )
+    groups: list[str] = field(default_factory=lambda: ["apps/v1", "v1"])
+    objects: dict[Key, JsonObject] = field(default_factory=dict)
+    applied: list[tuple[JsonObject, bool, bool]] = field(default_factory=list)
+    closed: bool = False
+    _counter: int = 0
+
+    def add(self, obj: Mapping[str, object]) -> JsonObject:
+        """Store ``obj`` as if it existed in the cluster (its status included)."""
+        stored = copy.deepcopy(dict(obj))
+        self.objects[self._key(stored)] = stored
+        return stored
+
+    def apply(
+        self,
+        manifest: Mapping[str, object],
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        status: bool = False,
+    ) -> JsonObject:
+        body = copy.deepcopy(dict(manifest))
+        self._check(str(body.get("apiVersion", "")))
+        self.applied.append((copy.deepcopy(body), dry_run, status))
+        key = self._key(body)
+        current = copy.deepcopy(self.objects.get(key)) or {}
+        if status:
+            if not current:
+                raise ClusterError(f"not found (404): apply {key[1]}/{key[3]}/status")
+            current["status"] = body.get("status", {})
+            result = current
+        else:
+            body.pop("status", None)  # the main resource never writes status
+            result = body
+            if "status" in current:
+                result["status"] = current["status"]
+            metadata = _metadata(result)
+            old = _metadata(current)
+            self._counter += 1
+            metadata.setdefault("uid", old.get("uid") or f"uid-{self._counter}")
+            spec_changed = current.get("spec") != body.get("spec")
+            generation = old.get("generation", 0)
+            assert isinstance(generation, int)
+            metadata["generation"] = generation + 1 if spec_changed or not current else generation
+            metadata["resourceVersion"] = str(self._counter)
+        if not dry_run:
+            self.objects[key] = copy.deepcopy(result)
+        return result
+
+    def get(
+        self, kind: ResourceKind, name: str, *, namespace: str | None = None
+    ) -> JsonObject | None:
+        self._check(kind.api_version)
+        key = (kind.api_version, kind.kind, self._ns(kind, namespace), name)
+        found = self.objects.get(key)
+        return copy.deepcopy(found) if found is not None else None
+
+    def list(
+        self, kind: ResourceKind, *, namespace: str | None = None, all_namespaces: bool = False
+    ) -> JsonList:
+        self._check(kind.api_version)
+        wanted = self._ns(kind, namespace)
+        return [
+            copy.deepcopy(obj)
+            for (api_version, k, ns, _), obj in sorted(self.objects.items())
+            if api_version == kind.api_version
+            and k == kind.kind
+            and (all_namespaces or ns == wanted)
+        ]
+
+    def delete(
+        self, kind: ResourceKind, name: str, *, namespace: str | None = None, dry_run: bool = False
+    ) -> bool:
+        self._check(kind.api_version)
+        key = (kind.api_version, kind.kind, self._ns(kind, namespace), name)
+        if key not in self.objects:
+            return False
+        if not dry_run:
+            del self.objects[key]
+        return True
+
+    def version(self) -> JsonObject:
+        self._check("v1")
+        return dict(self.server_version)
+
+    def api_groups(self) -> Names:
+        self._check("v1")
+        return sorted(self.groups)
+
+    def close(self) -> None:
+        self.closed = True
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _check(self, api_version: str) -> None:
+        if self.unreachable:
+            raise ClusterError(
+                f"cannot reach the cluster at {self.server}: connection refused",
+                hint="check --context/KUBECONFIG",
+            )
+        if api_version.startswith(CRD_GROUP + "/") and not self.crds_installed:
+            raise ClusterError(CRDS_MISSING)
+
+    def _ns(self, kind: ResourceKind, namespace: str | None) -> str:
+        return (namespace or self.namespace) if kind.namespaced else ""
+
+    def _key(self, obj: Mapping[str, object]) -> Key:
+        metadata = _metadata(obj)
+        kind = str(obj.get("kind", ""))
+        namespace = "" if kind in CLUSTER_SCOPED else str(metadata.get("namespace") or "")
+        if kind not in CLUSTER_SCOPED and not namespace:
+            namespace = self.namespace
+            if isinstance(obj.get("metadata"), dict):
+                metadata["namespace"] = namespace
+        return (str(obj.get("apiVersion", "")), kind, namespace, str(metadata.get("name", "")))
+
+
+def _metadata(obj: Mapping[str, object]) -> dict[str, object]:
+    metadata = obj.get("metadata")
+    if isinstance(metadata, dict):
+        return metadata
+    if isinstance(obj, dict):
+        obj["metadata"] = {}
+        return obj["metadata"]  # type: ignore[no-any-return]
+    return {}

@@ -1,0 +1,107 @@
+"""`dorgu generate` output flags: --diff, --format, --skip-*, --ci, Argo CD options."""
+
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from dorgu.cli import main as main_module
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def entry(args: tuple[str, ...]) -> None:
+    main_module.main(list(args))
+
+
+def dorgu(*args: str) -> Result:
+    return CliRunner().invoke(entry, list(args))
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("DORGU_NAMESPACE", "DORGU_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "api"
+    shutil.copytree(EXAMPLES / "python-fastapi", path)
+    (path / ".dorgu.yaml").write_text("app:\n  repository: https://github.com/acme/api.git\n")
+    monkeypatch.chdir(path)
+    return path
+
+
+def test_defaults_write_the_application_and_the_workflow(app):
+    result = dorgu("generate", "--image-tag", "1", "--namespace", "shop")
+    assert result.exit_code == 0, result.output
+    application = yaml.safe_load((app / "k8s" / "argocd-application.yaml").read_text())
+    assert application["spec"]["source"]["path"] == "k8s"
+    assert "automated" not in application["spec"]["syncPolicy"]
+    assert (app / ".github" / "workflows" / "dorgu-api.yaml").is_file()
+    assert ".github/workflows/dorgu-api.yaml" in result.output
+    assert "kubectl apply -f k8s/argocd-application.yaml" in result.output
+
+
+def test_skip_flags(app):
+    result = dorgu("generate", "--skip-argocd", "--skip-ci", "--skip-persona")
+    assert result.exit_code == 0, result.output
+    assert not (app / "k8s" / "argocd-application.yaml").exists()
+    assert not (app / "k8s" / "applicationpersona.yaml").exists()
+    assert not (app / ".github").exists()
+
+
+def test_argocd_options(app):
+    result = dorgu(
+        "generate", "--argocd-auto-sync", "--argocd-project", "team-a", "--argocd-namespace", "cd"
+    )
+    assert result.exit_code == 0, result.output
+    application = yaml.safe_load((app / "k8s" / "argocd-application.yaml").read_text())
+    assert application["spec"]["project"] == "team-a"
+    assert application["metadata"]["namespace"] == "cd"
+    assert application["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    assert dorgu("generate", "--argocd-project", "Not Valid").exit_code == 2
+
+
+def test_ci_providers(app):
+    assert dorgu("generate", "--ci", "gitlab").exit_code == 0
+    assert (app / ".gitlab" / "ci" / "dorgu-api.gitlab-ci.yml").is_file()
+    assert not (app / ".github").exists()
+    assert dorgu("generate", "--gitlab-ci", "--force").exit_code == 0
+    assert (app / ".github" / "workflows" / "dorgu-api.yaml").is_file()
+    assert dorgu("generate", "--skip-ci", "--ci", "gitlab").exit_code == 2
+
+
+def test_diff_prints_a_unified_diff_and_writes_nothing(app):
+    result = CliRunner().invoke(entry, ["generate", "--diff", "--image-tag", "1"])
+    assert result.exit_code == 0, result.output
+    assert "+++ b/k8s/deployment.yaml" in result.stdout
+    assert not (app / "k8s").exists()
+    assert dorgu("generate", "--image-tag", "1").exit_code == 0
+    again = CliRunner().invoke(entry, ["generate", "--diff", "--image-tag", "1"])
+    assert again.stdout == "" and "no changes" in again.stderr
+    changed = CliRunner().invoke(entry, ["generate", "--diff", "--image-tag", "2"])
+    assert "-    app.kubernetes.io/version: '1'" in changed.stdout
+    assert "+    app.kubernetes.io/version: '2'" in changed.stdout
+    assert dorgu("generate", "--diff", "--stdout").exit_code == 2
+
+
+def test_format_yaml_has_no_kustomization_and_says_how_to_apply(app):
+    result = dorgu("generate", "--format", "yaml")
+    assert result.exit_code == 0, result.output
+    assert not (app / "k8s" / "kustomization.yaml").exists()
+    assert "kubectl apply -f k8s/serviceaccount.yaml" in result.output
+    assert "secret.template.yaml -f" not in result.output
+
+
+def test_the_dry_run_stream_includes_the_persona(app):
+    result = CliRunner().invoke(entry, ["generate", "--dry-run", "--namespace", "shop"])
+    assert result.exit_code == 0, result.output
+    documents = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert documents[-1]["kind"] == "ApplicationPersona"
+    assert "Application" not in {d["kind"] for d in documents}
+    assert not (app / "k8s").exists() and not (app / ".github").exists()

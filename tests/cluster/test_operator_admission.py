@@ -1,0 +1,209 @@
+"""The operator's webhook against the testbed: enforce denies (naming rule, field, bound and
+fix), warn admits with warnings the client sees, audit admits and reports in status,
+exemptions apply until they expire, dry runs leave no trace, persona-less Deployments pass."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from lightkube import ApiError, Client, codecs
+from lightkube.resources.admissionregistration_v1 import ValidatingWebhookConfiguration
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.core_v1 import Namespace
+
+from dorgu.operator.connecting import connect
+from tests.operator.cluster_support import (
+    AP,
+    OperatorProcess,
+    delete_quietly,
+    delete_webhook_configuration,
+    deployment,
+    install_crds,
+    make_namespace,
+    persona,
+    status_of,
+)
+
+
+@pytest.fixture(scope="module")
+def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
+    suffix = uuid.uuid4().hex[:6]
+    home, config = f"dorgu-op-{suffix}", f"dorgu-test-{suffix}"
+    with testbed.client() as kube:
+        install_crds(kube)
+        kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
+    log = tmp_path_factory.mktemp("operator") / "operator.log"
+    process = OperatorProcess(kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config)
+    try:
+        process.wait_ready()
+        with testbed.client() as kube:
+            kube.get(ValidatingWebhookConfiguration, config)
+        yield process
+    finally:
+        code = process.stop()
+        with testbed.client() as kube:
+            delete_webhook_configuration(kube, config)
+            delete_quietly(kube, Namespace, home)
+        assert code == 0, process.tail()
+
+
+@pytest.fixture
+def ns(kube: Client) -> Iterator[str]:
+    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
+    try:
+        yield name
+    finally:
+        delete_quietly(kube, Namespace, name)
+
+
+def _create(kube: Client, ns: str, body: dict, *, dry_run: bool = False) -> str | None:
+    """None when admitted, else the API server's message."""
+    try:
+        kube.create(codecs.from_dict(body), namespace=ns, dry_run=dry_run)
+    except ApiError as error:
+        return error.status.message or str(error.status.code)
+    return None
+
+
+def _wait_for_persona_in_cache(kube: Client, ns: str, name: str, eventually) -> None:
+    """The webhook reads personas from its watch cache: wait until a violating dry run is
+    denied (enforce) — proof the cache has the persona."""
+    probe = deployment(f"probe-{name}", app=name, cpu="8")
+    eventually(lambda: _create(kube, ns, probe, dry_run=True) is not None, timeout=20)
+
+
+def test_enforce_denies_over_the_bound_naming_rule_field_bound_and_fix(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("shop", mode="enforce")), namespace=ns)
+    _wait_for_persona_in_cache(kube, ns, "shop", eventually)
+
+    message = _create(kube, ns, deployment("shop", cpu="2"))
+
+    assert message is not None
+    assert "validate-deployment.dorgu.io" in message
+    assert "persona.resource-bounds" in message
+    assert "spec.template.spec.containers[0].resources.limits.cpu" in message
+    assert "500m" in message  # the persona's bound
+    assert "fix:" in message
+    assert _create(kube, ns, deployment("shop", cpu="400m")) is None
+    assert operator.metric("dorgu_admission_decisions_total", result="denied", mode="enforce") >= 1
+
+
+def _warnings_of_create(testbed, ns: str, body: dict) -> tuple[int, list[str]]:
+    async def send() -> tuple[int, list[str]]:
+        async with connect(kubeconfig=testbed.kubeconfig).http_client() as http:
+            response = await http.post(f"/apis/apps/v1/namespaces/{ns}/deployments", json=body)
+            return response.status_code, response.headers.get_list("warning")
+
+    return asyncio.run(send())
+
+
+def test_warn_admits_with_warnings_the_client_sees(
+    operator: OperatorProcess, testbed, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("cart", mode="warn")), namespace=ns)
+    probe = deployment("probe", app="cart", cpu="8")
+    eventually(lambda: any("persona.resource-bounds" in w for w in
+                           _warnings_of_create(testbed, ns, {**probe, "metadata": {**probe["metadata"], "name": f"p{time.monotonic_ns()}"}})[1]), timeout=20)  # fmt: skip
+
+    code, warnings = _warnings_of_create(testbed, ns, deployment("cart", cpu="2"))
+
+    assert code == 201
+    assert any("persona.resource-bounds" in w and "500m" in w for w in warnings), warnings
+    assert kube.get(Deployment, "cart", namespace=ns).metadata.name == "cart"
+
+
+def test_audit_admits_and_reports_in_status(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("ledger", mode="audit")), namespace=ns)
+    eventually(lambda: status_of(kube, ns, "ledger").get("phase") == "Pending")
+
+    assert _create(kube, ns, deployment("ledger", cpu="2")) is None
+
+    def degraded() -> dict | None:
+        status = status_of(kube, ns, "ledger")
+        return status if status.get("phase") == "Degraded" else None
+
+    status = eventually(degraded)
+    validation = status["validation"]
+    assert validation["passed"] is False
+    assert validation["mode"] == "audit"
+    assert any(i.get("rule") == "persona.resource-bounds" for i in validation["issues"])
+    (target,) = validation["targets"]
+    assert (target["kind"], target["name"], target["passed"]) == ("Deployment", "ledger", False)
+
+
+def test_namespace_label_sets_the_default_mode(
+    operator: OperatorProcess, kube: Client, eventually
+) -> None:
+    ns = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}", mode="enforce")
+    try:
+        kube.create(codecs.from_dict(persona("api")), namespace=ns)  # no mode in the persona
+        _wait_for_persona_in_cache(kube, ns, "api", eventually)
+        assert "persona.resource-bounds" in (_create(kube, ns, deployment("api", cpu="2")) or "")
+    finally:
+        delete_quietly(kube, Namespace, ns)
+
+
+def test_exemption_admits_until_it_expires(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("pay", mode="enforce")), namespace=ns)
+    _wait_for_persona_in_cache(kube, ns, "pay", eventually)
+    expires = (datetime.now(UTC) + timedelta(seconds=4)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    annotations = {
+        "dorgu.io/exempt": "persona.resource-bounds",
+        "dorgu.io/exempt-owner": "team-payments",
+        "dorgu.io/exempt-expires": expires,
+    }
+    body = deployment("pay", cpu="2", annotations=annotations)
+
+    assert _create(kube, ns, body) is None
+    time.sleep(5)
+    body["metadata"]["name"] = "pay-2"
+    message = _create(kube, ns, body)
+
+    assert message is not None and "persona.resource-bounds" in message
+
+
+def test_dry_run_is_decided_but_leaves_no_status_change(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("dry", mode="audit")), namespace=ns)
+    eventually(lambda: status_of(kube, ns, "dry").get("phase") == "Pending")
+    before = kube.get(AP, "dry", namespace=ns).metadata.resourceVersion
+    audits = operator.metric("dorgu_status_writes_total", kind="audit")
+
+    assert _create(kube, ns, deployment("dry", cpu="2"), dry_run=True) is None
+    time.sleep(2)
+
+    assert kube.get(AP, "dry", namespace=ns).metadata.resourceVersion == before
+    assert operator.metric("dorgu_status_writes_total", kind="audit") == audits
+    assert status_of(kube, ns, "dry")["phase"] == "Pending"
+
+
+def test_deployment_without_persona_takes_the_fast_path(
+    operator: OperatorProcess, kube: Client, ns: str
+) -> None:
+    skipped = operator.metric("dorgu_admission_decisions_total", result="skipped")
+
+    assert _create(kube, ns, deployment("lonely", cpu="64")) is None
+
+    assert operator.metric("dorgu_admission_decisions_total", result="skipped") > skipped
+
+
+def test_metrics_and_health_endpoints(operator: OperatorProcess) -> None:
+    assert operator.get("/healthz") == (200, "ok\n")
+    assert operator.get("/readyz")[0] == 200
+    text = operator.get("/metrics")[1]
+    assert "# TYPE dorgu_admission_duration_seconds histogram" in text
+    assert 'dorgu_cache_objects{cache="applicationpersonas.dorgu.io"}' in text
+
+

@@ -1,0 +1,180 @@
+"""Persona status through the operator's lifecycle on the testbed: Pending without workloads,
+Active when every selected workload passes, Degraded when one breaks the persona, back to
+Active when the persona changes; HPA changes re-validate; Events only on transitions; status
+writes never retrigger reconciles."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from lightkube import Client, codecs
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.core_v1 import Namespace
+from lightkube.types import PatchType
+
+from tests.operator.cluster_support import (
+    AP,
+    OperatorProcess,
+    delete_quietly,
+    delete_webhook_configuration,
+    deployment,
+    events_for,
+    install_crds,
+    make_namespace,
+    persona,
+    status_of,
+)
+
+
+@pytest.fixture(scope="module")
+def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
+    suffix = uuid.uuid4().hex[:6]
+    home, config = f"dorgu-op-{suffix}", f"dorgu-test-{suffix}"
+    with testbed.client() as kube:
+        install_crds(kube)
+        kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
+    log = tmp_path_factory.mktemp("operator") / "operator.log"
+    process = OperatorProcess(kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config)
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        code = process.stop()
+        with testbed.client() as kube:
+            delete_webhook_configuration(kube, config)
+            delete_quietly(kube, Namespace, home)
+        assert code == 0, process.tail()
+
+
+@pytest.fixture
+def ns(kube: Client) -> Iterator[str]:
+    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
+    try:
+        yield name
+    finally:
+        delete_quietly(kube, Namespace, name)
+
+
+def _phase(kube: Client, ns: str, name: str, phase: str):  # type: ignore[no-untyped-def]
+    def check() -> dict | None:
+        status = status_of(kube, ns, name)
+        return status if status.get("phase") == phase else None
+
+    return check
+
+
+def _condition(status: dict, kind: str) -> dict:
+    return next(c for c in status["conditions"] if c["type"] == kind)
+
+
+def test_persona_lifecycle_updates_phase_conditions_and_validation(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("orders")), namespace=ns)
+    status = eventually(_phase(kube, ns, "orders", "Pending"))
+    assert status["observedGeneration"] == 1
+    assert status["validation"]["passed"] is True  # always written
+    assert _condition(status, "Ready")["status"] == "False"
+
+    kube.create(codecs.from_dict(deployment("orders")), namespace=ns)
+    kube.create(codecs.from_dict(deployment("orders-worker", app="orders")), namespace=ns)
+
+    def both_active() -> dict | None:
+        status = _phase(kube, ns, "orders", "Active")()
+        return status if status and len(status["validation"]["targets"]) == 2 else None
+
+    status = eventually(both_active)
+    assert [t["name"] for t in status["validation"]["targets"]] == ["orders", "orders-worker"]
+    ready = _condition(status, "Ready")
+    assert (ready["status"], ready["observedGeneration"]) == ("True", 1)
+    assert _condition(status, "Validated")["status"] == "True"
+    checks = {c["rule"]: c for c in status["validation"]["targets"][0]["checks"]}
+    assert checks["persona.resource-bounds"]["passed"] is True
+    assert status["deployments"]["current"] == "1.2.3"
+
+    patch = {"spec": {"template": {"spec": {"containers": [
+        {"name": "orders", "resources": {"limits": {"cpu": "3"}}}]}}}}  # fmt: skip
+    kube.patch(Deployment, "orders-worker", patch, namespace=ns)
+    status = eventually(_phase(kube, ns, "orders", "Degraded"))
+    assert status["validation"]["passed"] is False
+    issue = next(i for i in status["validation"]["issues"] if i.get("rule") == "persona.resource-bounds")
+    assert issue["severity"] == "error" and "orders-worker" in issue["message"]
+
+    kube.patch(AP, "orders", {"spec": {"resources": {"limits": {"cpu": "4"}}}}, namespace=ns,
+               patch_type=PatchType.MERGE)  # fmt: skip
+    status = eventually(_phase(kube, ns, "orders", "Active"))
+    assert status["observedGeneration"] == 2
+    assert _condition(status, "Ready")["observedGeneration"] == 2
+
+    reasons = [e.reason for e in events_for(kube, ns, "orders")]
+    assert reasons.count("PhaseActive") == 2 and reasons.count("PhaseDegraded") == 1, reasons
+
+
+def test_status_writes_do_not_retrigger_reconciles(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("quiet")), namespace=ns)
+    kube.create(codecs.from_dict(deployment("quiet")), namespace=ns)
+    eventually(_phase(kube, ns, "quiet", "Active"))
+    time.sleep(1)
+    version = kube.get(AP, "quiet", namespace=ns).metadata.resourceVersion
+    writes = operator.metric("dorgu_status_writes_total", kind="persona")
+    reconciles = operator.metric("dorgu_reconcile_duration_seconds_count")
+
+    time.sleep(4)
+
+    assert kube.get(AP, "quiet", namespace=ns).metadata.resourceVersion == version
+    assert operator.metric("dorgu_status_writes_total", kind="persona") == writes
+    assert operator.metric("dorgu_reconcile_duration_seconds_count") == reconciles
+
+
+def test_autoscaler_change_revalidates_the_persona(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("search")), namespace=ns)
+    kube.create(codecs.from_dict(deployment("search")), namespace=ns)
+    eventually(_phase(kube, ns, "search", "Active"))
+
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "search"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "search"},
+            "minReplicas": 2,
+            "maxReplicas": 40,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                         "target": {"type": "Utilization", "averageUtilization": 70}}}],
+        },
+    }  # fmt: skip
+    kube.create(codecs.from_dict(hpa), namespace=ns)
+
+    def replica_issue() -> bool:
+        issues = status_of(kube, ns, "search").get("validation", {}).get("issues", [])
+        return any(i.get("rule") == "persona.replica-range" for i in issues)
+
+    eventually(replica_issue)
+
+
+def test_invalid_persona_spec_fails_without_crashing(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    body = persona("broken")
+    body["spec"]["scaling"] = {"minReplicas": 5, "maxReplicas": 2}  # the CRD accepts, the model not
+    kube.create(codecs.from_dict(body), namespace=ns)
+    status = eventually(_phase(kube, ns, "broken", "Failed"))
+    assert _condition(status, "Ready")["reason"] == "InvalidSpec"
+    assert operator.get("/healthz")[0] == 200
+
+
+def test_deleting_a_persona_is_quiet(operator: OperatorProcess, kube: Client, ns: str, eventually) -> None:
+    kube.create(codecs.from_dict(persona("gone")), namespace=ns)
+    eventually(_phase(kube, ns, "gone", "Pending"))
+    errors = operator.metric("dorgu_reconcile_errors_total")
+    kube.delete(AP, "gone", namespace=ns)
+    kube.create(codecs.from_dict(deployment("gone")), namespace=ns)
+    time.sleep(2)
+    assert operator.metric("dorgu_reconcile_errors_total") == errors

@@ -54,7 +54,7 @@ def _delete_crds(kube: Client) -> None:
     for name in CRDS:
         try:
             kube.delete(CustomResourceDefinition, name)
-        except Exception:  # noqa: S112 - absent already
+        except Exception:  # absent already
             continue
     deadline = time.monotonic() + 60
     while any(_exists(kube, n) for n in CRDS):

@@ -16,9 +16,16 @@ import logging
 from dorgu.models.personas_policies import effective_mode
 from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure
+from dorgu.operator.eventing import EventPoster, Subject
 from dorgu.operator.metrics import Metrics
 from dorgu.operator.reconciling import RetryLater, parse_status, write_status
-from dorgu.operator.statuses import build_status, content_of, merge_target, target_validation
+from dorgu.operator.statuses import (
+    build_status,
+    content_of,
+    merge_target,
+    target_validation,
+    transitions,
+)
 from dorgu.operator.watching import ClusterView, persona_entry
 from dorgu.operator.webhook.handling import AuditRecord
 
@@ -28,8 +35,10 @@ ATTEMPTS = 5
 
 
 class AuditRecorder:
-    def __init__(self, *, api: Api, view: ClusterView, metrics: Metrics) -> None:
-        self.api, self.view, self.metrics = api, view, metrics
+    def __init__(
+        self, *, api: Api, view: ClusterView, metrics: Metrics, events: EventPoster
+    ) -> None:
+        self.api, self.view, self.metrics, self.events = api, view, metrics, events
         self.queue: asyncio.Queue[AuditRecord] = asyncio.Queue(QUEUE_SIZE)
 
     def submit(self, record: AuditRecord) -> None:
@@ -78,5 +87,10 @@ class AuditRecorder:
             except RetryLater:
                 continue
             self.metrics.status_writes.inc(kind="audit")
+            meta = obj.get("metadata")
+            uid = meta.get("uid") if isinstance(meta, dict) else None
+            subject = Subject("ApplicationPersona", name, namespace, uid=str(uid) if uid else None)
+            for type_, reason, message in transitions(old, status):
+                await self.events.post(subject, type=type_, reason=reason, message=message)
             return True
         return False

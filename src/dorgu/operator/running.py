@@ -117,7 +117,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     peers = Peers(api=api, options=options, identity=identity, priority=priority)
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=peers.is_active)  # fmt: skip
-    recorder = AuditRecorder(api=api, view=view, metrics=metrics)
+    recorder = AuditRecorder(api=api, view=view, metrics=metrics, events=events)
     tasks: list[asyncio.Task[None]] = view.start(api)
     servers: list[Server] = []
     webhook_ready = not options.webhook

@@ -21,7 +21,7 @@ from dorgu.analysis.languages.scanning import (
     receiver,
     split_top_level,
 )
-from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.languages.scanning_findings import FILE_ROUTE_CAP, Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.evidence import Location
 
@@ -137,6 +137,8 @@ def _methods(spec: str) -> list[str]:
 def _scan_routes(file: _File) -> None:
     text, code = file.text, file.text.code
     for match in _VERB.finditer(code):
+        if len(file.routes) >= FILE_ROUTE_CAP:
+            break
         var = receiver(code, match.start())
         if var is None:
             continue
@@ -144,6 +146,8 @@ def _scan_routes(file: _File) -> None:
         method = "ANY" if verb == "ALL" else verb
         file.routes.append((var, method, match.group(3), text.loc(match.start())))
     for match in _CHAIN_START.finditer(code) if ".route(" in code else ():
+        if len(file.routes) >= FILE_ROUTE_CAP:
+            break
         var = receiver(code, match.start())
         if var is None:
             continue
@@ -159,6 +163,8 @@ def _scan_routes(file: _File) -> None:
                 break
             position = verb.end() + len(args) + 1
     for match in _OBJECT_ROUTE.finditer(code) if ".route" in code else ():
+        if len(file.routes) >= FILE_ROUTE_CAP:
+            break
         var = receiver(code, match.start())
         args = call_args(code, code.index("(", match.start())) or ""
         for url in _URL_KEY.finditer(args):

@@ -26,7 +26,7 @@ from dorgu.analysis.languages.scanning import (
     receiver,
     split_top_level,
 )
-from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.languages.scanning_findings import FILE_ROUTE_CAP, Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.app import EndpointKind, RouteParam
 from dorgu.models.evidence import Location
@@ -120,6 +120,8 @@ def _args_at(text: Text, match: re.Match[str]) -> str | None:
 def _scan_decorators(file: _File) -> None:
     code = file.text.code
     for match in _DECORATOR.finditer(code):
+        if len(file.routes) >= FILE_ROUTE_CAP:
+            break
         args = _args_at(file.text, match)
         if args is None:
             continue
@@ -142,6 +144,8 @@ def _scan_decorators(file: _File) -> None:
 def _scan_calls(file: _File) -> None:
     text = file.text
     for match in _ADD_RULE.finditer(text.code) if "add_" in text.code else ():
+        if len(file.routes) >= FILE_ROUTE_CAP:
+            break
         args = _args_at(text, match)
         var = receiver(text.code, match.start())
         if args is None or var is None:

@@ -118,6 +118,7 @@ def endpoint_kind(path: str) -> EndpointKind | None:
 # --- the report accumulator -------------------------------------------------------------
 
 MAX_ROUTES = 500
+FILE_ROUTE_CAP = 2 * MAX_ROUTES  # route candidates one file may contribute before filtering
 MAX_ENV = 300
 MAX_DEPENDENCIES = 100
 _ROUTE_METHODS = frozenset((*HTTP_METHODS, "ANY"))

@@ -77,6 +77,9 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if re.search("[\x85\u2028\u2029]", value):
+        # YAML line breaks that PyYAML folds away in plain and single-quoted scalars
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value and not re.search(r"[ \t]\n|[\x00-\x08\x0b-\x1f\x7f]", value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)

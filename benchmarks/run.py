@@ -1,6 +1,6 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [startup] [analyze] [llm]
+Usage: python -m benchmarks.run [startup] [analyze] [llm] [webhook]
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_analyze, bench_llm_overhead, bench_startup
+from benchmarks import bench_analyze, bench_llm_overhead, bench_startup, bench_webhook
 
 SUITES = {
     "startup": bench_startup.run,
     "analyze": bench_analyze.run,
     "llm": bench_llm_overhead.run,
+    "webhook": bench_webhook.run,
 }
 
 

@@ -38,7 +38,9 @@ def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oper
         install_crds(kube)
         kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
     log = tmp_path_factory.mktemp("operator") / "operator.log"
-    process = OperatorProcess(kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config)
+    process = OperatorProcess(
+        kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config
+    )
     try:
         process.wait_ready()
         with testbed.client() as kube:
@@ -205,5 +207,3 @@ def test_metrics_and_health_endpoints(operator: OperatorProcess) -> None:
     text = operator.get("/metrics")[1]
     assert "# TYPE dorgu_admission_duration_seconds histogram" in text
     assert 'dorgu_cache_objects{cache="applicationpersonas.dorgu.io"}' in text
-
-

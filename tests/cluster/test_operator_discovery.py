@@ -9,7 +9,12 @@ import uuid
 from lightkube import codecs
 from lightkube.resources.core_v1 import Namespace
 
-from tests.operator.cluster_support import CP, OperatorProcess, delete_webhook_configuration, install_crds
+from tests.operator.cluster_support import (
+    CP,
+    OperatorProcess,
+    delete_webhook_configuration,
+    install_crds,
+)
 
 
 def test_discovery_fills_nodes_platform_and_addons_and_missing_apis_do_not_crash(

@@ -96,6 +96,7 @@ def test_killed_mid_reconcile_and_restarted_converges(
         first.kill()  # SIGKILL while reconciles are in flight
         second = _start(testbed, home, tmp_path, config)
         try:
+
             def converged() -> bool:
                 statuses = [status_of(kube, ns, n) for n in names]
                 return all(s.get("phase") == "Active" and s.get("observedGeneration") == 1
@@ -113,15 +114,21 @@ def test_two_replicas_with_peering_reconcile_once(
 ) -> None:
     peering = f"dorgu-{uuid.uuid4().hex[:6]}"
     configs = [f"{peering}-a", f"{peering}-b"]
-    active = _start(testbed, home, tmp_path, configs[0], peering=peering, extra=("--priority", "200"))
-    standby = _start(testbed, home, tmp_path, configs[1], peering=peering, extra=("--priority", "100"))
+    active = _start(
+        testbed, home, tmp_path, configs[0], peering=peering, extra=("--priority", "200")
+    )
+    standby = _start(
+        testbed, home, tmp_path, configs[1], peering=peering, extra=("--priority", "100")
+    )
     names = [f"svc-{i}" for i in range(8)]
     try:
         time.sleep(2)  # let the replicas see each other in the peering object
         for name in names:
             kube.create(codecs.from_dict(persona(name)), namespace=ns)
             kube.create(codecs.from_dict(deployment(name)), namespace=ns)
-        eventually(lambda: all(status_of(kube, ns, n).get("phase") == "Active" for n in names), timeout=60)
+        eventually(
+            lambda: all(status_of(kube, ns, n).get("phase") == "Active" for n in names), timeout=60
+        )
         time.sleep(2)
 
         assert active.metric("dorgu_status_writes_total", kind="persona") >= len(names)

@@ -37,7 +37,9 @@ def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oper
         install_crds(kube)
         kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
     log = tmp_path_factory.mktemp("operator") / "operator.log"
-    process = OperatorProcess(kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config)
+    process = OperatorProcess(
+        kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config
+    )
     try:
         process.wait_ready()
         yield process
@@ -101,7 +103,9 @@ def test_persona_lifecycle_updates_phase_conditions_and_validation(
     kube.patch(Deployment, "orders-worker", patch, namespace=ns)
     status = eventually(_phase(kube, ns, "orders", "Degraded"))
     assert status["validation"]["passed"] is False
-    issue = next(i for i in status["validation"]["issues"] if i.get("rule") == "persona.resource-bounds")
+    issue = next(
+        i for i in status["validation"]["issues"] if i.get("rule") == "persona.resource-bounds"
+    )
     assert issue["severity"] == "error" and "orders-worker" in issue["message"]
 
     kube.patch(AP, "orders", {"spec": {"resources": {"limits": {"cpu": "4"}}}}, namespace=ns,
@@ -166,7 +170,9 @@ def test_autoscaler_change_revalidates_the_persona(
     eventually(replica_issue)
 
 
-def test_deleting_a_persona_is_quiet(operator: OperatorProcess, kube: Client, ns: str, eventually) -> None:
+def test_deleting_a_persona_is_quiet(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
     kube.create(codecs.from_dict(persona("gone")), namespace=ns)
     eventually(_phase(kube, ns, "gone", "Pending"))
     errors = operator.metric("dorgu_reconcile_errors_total")

@@ -158,7 +158,9 @@ def delete_webhook_configuration(kube: Client, name: str) -> None:
     delete_quietly(kube, ValidatingWebhookConfiguration, name)
 
 
-def persona(name: str, *, mode: str | None = None, cpu_max: str = "500m", **spec: Any) -> dict[str, Any]:
+def persona(
+    name: str, *, mode: str | None = None, cpu_max: str = "500m", **spec: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "apiVersion": "dorgu.io/v1",
         "kind": "ApplicationPersona",
@@ -200,7 +202,10 @@ def deployment(
                 "metadata": {"labels": labels},
                 "spec": {
                     "automountServiceAccountToken": False,
-                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
                     "containers": [
                         {
                             "name": app or name,

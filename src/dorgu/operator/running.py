@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import random
@@ -135,6 +136,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             await health.start()
             servers.append(health)
         await asyncio.wait_for(view.wait_synced(), timeout=60)
+        gc.freeze()  # long-lived startup objects leave the collector's scans (steadier p99)
         if options.webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, recorder=recorder,
                                  servers=servers, tasks=tasks)  # fmt: skip

@@ -166,6 +166,11 @@ class Findings:
 
     # routes and endpoints
 
+    @property
+    def route_count(self) -> int:
+        """How many distinct routes were recorded (dropped ones over the cap not included)."""
+        return len(self._routes)
+
     def route(
         self,
         method: str,

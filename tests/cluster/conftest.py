@@ -112,6 +112,12 @@ def testbed_with_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tes
     yield from _run(ControlPlane(binaries=binaries, root=root, simulated_nodes=2))
 
 
+@pytest.fixture
+def private_testbed(tmp_path: Path) -> Iterator[Testbed]:
+    """A control plane of the test's own, for tests that disrupt it (restarts, outages)."""
+    yield from _run(ControlPlane(binaries=_binaries(), root=tmp_path / "testbed"))
+
+
 def _run(plane: ControlPlane) -> Iterator[Testbed]:
     root = plane.layout.root
     plane.start()

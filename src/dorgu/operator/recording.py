@@ -49,13 +49,17 @@ class AuditRecorder:
 
     async def run(self) -> None:
         while True:
-            record = await self.queue.get()
-            try:
-                await self.apply(record)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                logger.warning("audit record for %s/%s not written: %s", *record.persona, error)
+            batch = [await self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            latest = {(r.persona, r.kind, r.name): r for r in batch}  # the newest per workload
+            for record in latest.values():
+                try:
+                    await self.apply(record)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    logger.warning("audit record for %s/%s not written: %s", *record.persona, error)
 
     async def apply(self, record: AuditRecord) -> bool:
         """Merge ``record`` into the persona's status; whether a write happened."""

@@ -40,6 +40,8 @@ from dorgu.rules.registry import RULES
 PERSONA_RULES = tuple(rule.id for rule in RULES if rule.id.startswith("persona."))
 MAX_ISSUES = 50
 MAX_HISTORY = 10
+MAX_TARGETS = 50
+"""Targets listed in status (failing ones first); the rest are counted in the conditions."""
 _TIMESTAMP_KEYS = frozenset({"lastChecked", "lastUpdated", "lastTransitionTime"})
 
 
@@ -207,12 +209,13 @@ def build_status(
                    reason="ChecksPassed" if passed else reason, message=message,
                    generation=generation, now=now),
     ]  # fmt: skip
+    listed = sorted(targets, key=lambda t: (t.passed, t.kind, t.name))[:MAX_TARGETS]
     validation = ValidationStatus(
         passed=passed,
         last_checked=now,
         mode=mode,
-        issues=_issues(targets),
-        targets=list(targets),
+        issues=_issues(failing or targets),
+        targets=sorted(listed, key=lambda t: (t.kind, t.name)),
     )
     return old.model_copy(
         update={

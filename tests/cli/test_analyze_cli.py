@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def dorgu(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CONFIG_HOME": "/nonexistent-dorgu-test"}
     return subprocess.run(
-        [sys.executable, "-m", "dorgu.cli.main", *args], capture_output=True, text=True, cwd=cwd, env=env
+        [sys.executable, "-m", "dorgu.cli.main", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -79,7 +83,9 @@ def test_compose_alias_bomb_is_refused(tmp_path):
 
 
 def test_bad_build_arg_flag_is_a_usage_error():
-    line = _one_line_error(dorgu("analyze", "--build-arg", "NOEQUALS", str(ROOT / "examples" / "go-nethttp")), 2)
+    line = _one_line_error(
+        dorgu("analyze", "--build-arg", "NOEQUALS", str(ROOT / "examples" / "go-nethttp")), 2
+    )
     assert "KEY=VALUE" in line
 
 

@@ -27,6 +27,7 @@ NEEDED = [
     ("patch", "dorgu.io", "clusterpersonas/status", False, None),
     ("list", "apps", "deployments", False, None),
     ("watch", "apps", "statefulsets", False, None),
+    ("watch", "apps", "daemonsets", False, None),
     ("watch", "autoscaling", "horizontalpodautoscalers", False, None),
     ("watch", "policy", "poddisruptionbudgets", False, None),
     ("watch", "", "services", False, None),

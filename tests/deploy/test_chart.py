@@ -80,7 +80,7 @@ def test_rbac_is_least_privilege() -> None:
         for *_, v in flat
     )
     assert not any(r == "*" or g == "*" for g, r, _ in flat)
-    for workload in ("deployments", "statefulsets"):
+    for workload in ("deployments", "statefulsets", "daemonsets"):
         assert {v for g, r, v in flat if r == workload} == {"get", "list", "watch"}
     named = [
         r

@@ -229,7 +229,7 @@ def _scan_mounts(file: _File) -> None:
         value = prefix.group(2) if prefix else ""
         file.includes.append((parent, parts[0], value, flask and prefix is not None))
     metric_apps = "make_asgi_app" in code or "make_wsgi_app" in code
-    metric_vars = {m.group(1) for m in _METRICS_APP_VAR.finditer(code)}
+    metric_vars = {m.group(1) for m in _METRICS_APP_VAR.finditer(code)} if metric_apps else set()
     for match in _MOUNT.finditer(code) if metric_apps else ():
         args = _args_at(text, match)
         parts = split_top_level(args) if args else []

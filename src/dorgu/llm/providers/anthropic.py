@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dorgu.errors import ProviderError
-from dorgu.llm.base import JsonObject, Prompt, ProviderConfig
-from dorgu.llm.providers.replies import cut_off, field, json_object_from_text
-from dorgu.llm.retrying import Requester
+from dorgu.llm.base import JsonObject, Prompt
+from dorgu.llm.providers.replies import ProviderClient, cut_off, field, json_object_from_text
 from dorgu.llm.schemas import json_schema
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -26,19 +25,7 @@ def endpoint(base_url: str) -> str:
     return f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
 
 
-class AnthropicClient:
-    def __init__(self, config: ProviderConfig, *, requester: Requester) -> None:
-        self._config = config
-        self._requester = requester
-
-    @property
-    def provider(self) -> str:
-        return self._config.provider
-
-    @property
-    def model(self) -> str:
-        return self._config.model
-
+class AnthropicClient(ProviderClient):
     def payload(self, prompt: Prompt, schema: Mapping[str, object], name: str) -> JsonObject:
         return {
             "model": self._config.model,

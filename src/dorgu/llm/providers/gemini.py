@@ -11,8 +11,7 @@ from urllib.parse import quote
 
 from dorgu.errors import ProviderError
 from dorgu.llm.base import JsonObject, Prompt, ProviderConfig
-from dorgu.llm.providers.replies import cut_off, field, json_object_from_text
-from dorgu.llm.retrying import Requester
+from dorgu.llm.providers.replies import ProviderClient, cut_off, field, json_object_from_text
 from dorgu.llm.schemas import gemini_schema
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
@@ -23,19 +22,7 @@ def endpoint(config: ProviderConfig) -> str:
     return f"{config.base_url.rstrip('/')}/models/{quote(model, safe='.-_')}:generateContent"
 
 
-class GeminiClient:
-    def __init__(self, config: ProviderConfig, *, requester: Requester) -> None:
-        self._config = config
-        self._requester = requester
-
-    @property
-    def provider(self) -> str:
-        return self._config.provider
-
-    @property
-    def model(self) -> str:
-        return self._config.model
-
+class GeminiClient(ProviderClient):
     def payload(self, prompt: Prompt, schema: Mapping[str, object]) -> JsonObject:
         return {
             "systemInstruction": {"parts": [{"text": prompt.system}]},

@@ -9,27 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dorgu.errors import ProviderError
-from dorgu.llm.base import JsonObject, Prompt, ProviderConfig
-from dorgu.llm.providers.replies import cut_off, field, json_object_from_text
-from dorgu.llm.retrying import Requester
+from dorgu.llm.base import JsonObject, Prompt
+from dorgu.llm.providers.replies import ProviderClient, cut_off, field, json_object_from_text
 from dorgu.llm.schemas import json_schema
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 
 
-class OllamaClient:
-    def __init__(self, config: ProviderConfig, *, requester: Requester) -> None:
-        self._config = config
-        self._requester = requester
-
-    @property
-    def provider(self) -> str:
-        return self._config.provider
-
-    @property
-    def model(self) -> str:
-        return self._config.model
-
+class OllamaClient(ProviderClient):
     def payload(self, prompt: Prompt, schema: Mapping[str, object]) -> JsonObject:
         return {
             "model": self._config.model,

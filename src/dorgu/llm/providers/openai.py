@@ -13,8 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from dorgu.errors import ProviderError
 from dorgu.llm.base import JsonObject, Prompt, ProviderConfig
-from dorgu.llm.providers.replies import cut_off, field, json_object_from_text
-from dorgu.llm.retrying import Requester
+from dorgu.llm.providers.replies import ProviderClient, cut_off, field, json_object_from_text
 from dorgu.llm.schemas import openai_schema
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -48,19 +47,7 @@ def endpoint(config: ProviderConfig) -> str:
     return f"{root}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
-class OpenAiClient:
-    def __init__(self, config: ProviderConfig, *, requester: Requester) -> None:
-        self._config = config
-        self._requester = requester
-
-    @property
-    def provider(self) -> str:
-        return self._config.provider
-
-    @property
-    def model(self) -> str:
-        return self._config.model
-
+class OpenAiClient(ProviderClient):
     def headers(self) -> dict[str, str]:
         key = self._config.api_key
         if not key:

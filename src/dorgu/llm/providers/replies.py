@@ -1,4 +1,5 @@
-"""Reading the JSON object a model wrote as text (tolerating code fences and chatter).
+"""What every provider adapter shares: the client base (config + requester) and reading the
+JSON object a model wrote as text (tolerating code fences and chatter).
 
 Must not validate against the schema: that is ``dorgu.llm.coercing``.
 """
@@ -9,7 +10,25 @@ import json
 import re
 
 from dorgu.errors import ProviderError
-from dorgu.llm.base import JsonObject
+from dorgu.llm.base import JsonObject, ProviderConfig
+from dorgu.llm.retrying import Requester
+
+
+class ProviderClient:
+    """Base of the provider adapters: the resolved config and the retrying requester."""
+
+    def __init__(self, config: ProviderConfig, *, requester: Requester) -> None:
+        self._config = config
+        self._requester = requester
+
+    @property
+    def provider(self) -> str:
+        return self._config.provider
+
+    @property
+    def model(self) -> str:
+        return self._config.model
+
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
 

@@ -128,7 +128,10 @@ def test_net_http_go122_patterns_and_listen_port() -> None:
         ("ANY", "/livez"),
         ("ANY", "/metrics"),
     }
-    assert _endpoints(report) == {(EndpointKind.LIVENESS, "/livez"), (EndpointKind.METRICS, "/metrics")}
+    assert _endpoints(report) == {
+        (EndpointKind.LIVENESS, "/livez"),
+        (EndpointKind.METRICS, "/metrics"),
+    }
     assert [p.number for p in report.ports] == [9000]
 
 
@@ -219,7 +222,9 @@ def test_kafka_rabbitmq_and_grpc_ports() -> None:
     )
     assert report.framework == "grpc"
     assert {(p.number, p.purpose) for p in report.ports} == {(50051, "grpc"), (9102, "metrics")}
-    assert {(e.kind, e.path, e.port) for e in report.endpoints} == {(EndpointKind.METRICS, "/metrics", 9102)}
+    assert {(e.kind, e.path, e.port) for e in report.endpoints} == {
+        (EndpointKind.METRICS, "/metrics", 9102)
+    }
     assert {d.name: d.type for d in report.dependencies} == {
         "kafka": DependencyType.QUEUE,
         "rabbitmq": DependencyType.QUEUE,

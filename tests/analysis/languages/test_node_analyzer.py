@@ -92,7 +92,10 @@ def test_express_routes_resolve_mounted_routers_from_other_files() -> None:
 
 def test_express_endpoints_only_from_routes_not_strings_or_comments() -> None:
     report = _analyze(EXPRESS_APP)
-    assert _endpoints(report) == {(EndpointKind.HEALTH, "/healthz"), (EndpointKind.METRICS, "/metrics")}
+    assert _endpoints(report) == {
+        (EndpointKind.HEALTH, "/healthz"),
+        (EndpointKind.METRICS, "/metrics"),
+    }
 
 
 def test_prom_client_without_route_gives_no_metrics_endpoint() -> None:
@@ -168,7 +171,11 @@ def test_nestjs_controllers_with_global_prefix_and_typed_params() -> None:
     assert report.language == "typescript"
     assert report.build_tool == "pnpm"
     routes = {(r.method, r.path): r for r in report.routes}
-    assert set(routes) == {("GET", "/api/users/{id}"), ("POST", "/api/users"), ("GET", "/api/healthz")}
+    assert set(routes) == {
+        ("GET", "/api/users/{id}"),
+        ("POST", "/api/users"),
+        ("GET", "/api/healthz"),
+    }
     params = {p.name: p for p in routes[("GET", "/api/users/{id}")].params}
     assert params["id"].type == "number"
     assert params["expand"].location == "query"
@@ -188,9 +195,7 @@ def test_nextjs_file_routes_and_default_port_from_next_start() -> None:
             "package-lock.json": "{}",
             "next.config.js": "module.exports = {}\n",
             "pages/api/users/[id].ts": (
-                "export default function handler(req, res) {\n"
-                "  if (req.method === 'GET') {}\n"
-                "}\n"
+                "export default function handler(req, res) {\n  if (req.method === 'GET') {}\n}\n"
             ),
             "pages/api/index.ts": "export default function handler(req, res) {}\n",
             "app/api/health/route.ts": "export async function GET() { return Response.json({}) }\n",
@@ -258,6 +263,31 @@ def test_koa_router_prefix_option() -> None:
     assert report.framework == "koa"
     assert _routes(report) == {("GET", "/api/ping")}
     assert [p.number for p in report.ports] == [3005]
+
+
+def test_router_factories_imported_by_name_get_the_mount_prefix() -> None:
+    report = _analyze(
+        {
+            "package.json": '{"dependencies": {"express": "4"}}',
+            "src/config.ts": "export const load = (env = process.env) => Number(env.PORT ?? 3001);\n",
+            "src/index.ts": (
+                'import express from "express";\n'
+                'import { linksRouter } from "./routes/links";\n'
+                "const app = express();\n"
+                'app.use("/api/v1/links", linksRouter(store, base));\n'
+            ),
+            "src/routes/links.ts": (
+                "export function linksRouter(store: Store, base: string): Router {\n"
+                "  const router = Router();\n"
+                '  router.get("/:code", h);\n'
+                "  return router;\n"
+                "}\n"
+            ),
+        }
+    )
+    assert _routes(report) == {("GET", "/api/v1/links/{code}")}
+    assert [p.number for p in report.ports] == [3001]
+    assert [e.name for e in report.env] == ["PORT"]
 
 
 def test_invalid_package_json_becomes_a_diagnostic() -> None:

@@ -209,7 +209,13 @@ def test_wants_and_detect() -> None:
     assert not ANALYZER.detect(SourceTree(paths=("index.js",)))
 
 
-_PATHS = ("composer.json", "routes/api.php", "src/Controller/A.php", "config/routes.yaml", ".env.example")
+_PATHS = (
+    "composer.json",
+    "routes/api.php",
+    "src/Controller/A.php",
+    "config/routes.yaml",
+    ".env.example",
+)
 _TOKENS = st.sampled_from(
     [
         "Route::get('/x/{id}', f);",
@@ -219,7 +225,7 @@ _TOKENS = st.sampled_from(
         "class A {",
         "/**",
         "*/",
-        " * @Route(\"/b\")",
+        ' * @Route("/b")',
         "$app->group('/g', function ($g) {",
         "});",
         "{",

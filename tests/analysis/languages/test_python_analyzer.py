@@ -394,7 +394,15 @@ def test_detect_needs_python_files_or_manifests() -> None:
     assert not ANALYZER.detect(SourceTree(paths=("package.json", "index.js")))
 
 
-_PATHS = ("app.py", "urls.py", "pyproject.toml", "requirements.txt", "Procfile", "setup.py", "Pipfile")
+_PATHS = (
+    "app.py",
+    "urls.py",
+    "pyproject.toml",
+    "requirements.txt",
+    "Procfile",
+    "setup.py",
+    "Pipfile",
+)
 _TOKENS = st.sampled_from(
     [
         '@app.get("/x/{id}")',

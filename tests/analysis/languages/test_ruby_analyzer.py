@@ -216,7 +216,7 @@ _TOKENS = st.sampled_from(
         "#",
         '"',
         "'",
-        "port ENV.fetch(\"PORT\") { ",
+        'port ENV.fetch("PORT") { ',
         "gem 'rails'\n",
         "group :test do\n",
         "\x00",

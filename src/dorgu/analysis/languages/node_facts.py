@@ -87,6 +87,7 @@ _HTTP_CALL = re.compile(
 _BASE_URL = re.compile(r"""\bbaseURL\s*:\s*['"`](https?://[^'"`\s$]{1,300})""")
 ENV_READ = re.compile(
     r"""\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]{0,127})"""
+    r"""|(?<![.\w])env\.([A-Z][A-Z0-9_]{0,127})\b"""
     r"""|\bprocess\.env\[\s*['"`](\w{1,128})['"`]\s*\]"""
     r"""|\b(?:configService|config)\.get(?:OrThrow)?(?:<[^>\n]{0,50}>)?\(\s*['"`]([A-Z][A-Z0-9_]{0,127})['"`]"""
     r"""|\bDeno\.env\.get\(\s*['"`](\w{1,128})['"`]"""
@@ -98,7 +99,7 @@ _PORT_CONST = re.compile(
     r"""(?::\s*\w+\s*)?=\s*['"]?(\d{2,5})\b"""
 )
 _PORT_ENV = re.compile(
-    r"""\bprocess\.env(?:\.(\w{1,64})|\[\s*['"](\w{1,64})['"]\s*\])\s*\)?\s*(?:,\s*10\s*\)\s*)?"""
+    r"""(?:process\.)?env(?:\.(\w{1,64})|\[\s*['"](\w{1,64})['"]\s*\])\s*\)?\s*(?:,\s*10\s*\)\s*)?"""
     r"""(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"""
 )
 _CONFIG_PORT = re.compile(
@@ -189,7 +190,7 @@ def scan_ports(text: Text, findings: Findings) -> None:
         findings.port(match.group(1), text.loc(match.start()), "node.listen", 0.85)
     if not has_any(code, "PORT", "port", "Port"):
         return
-    for match in _PORT_ENV.finditer(code) if "process.env" in code else ():
+    for match in _PORT_ENV.finditer(code) if "env" in code else ():
         purpose = port_purpose(match.group(1) or match.group(2))
         if purpose:
             findings.port(
@@ -237,7 +238,7 @@ def scan_dependencies(text: Text, findings: Findings) -> None:
 
 
 def scan_env(text: Text, findings: Findings) -> None:
-    if not has_any(text.code, "process.env", "onfig", "Deno.env"):
+    if not has_any(text.code, "env.", "env[", "onfig"):
         return
     findings.env_names(text, ENV_READ, "node.env.read")
     for match in _ENV_DESTRUCTURE.finditer(text.code) if "process.env" in text.code else ():

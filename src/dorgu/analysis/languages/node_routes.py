@@ -200,6 +200,10 @@ def _child(file: _File, expr: str, known: set[str]) -> Node | None:
     if inline:
         target = resolve_module(file.text.path, inline.group(1), known)
         return (target, "*") if target else None
+    factory = re.match(r"(\w+)\s*\(", expr)
+    if factory is not None and expr.endswith(")"):
+        imported = file.imports.get(factory.group(1))  # linksRouter(store): its module's router
+        return (imported[0], "*") if imported else None
     if not re.fullmatch(r"\w+", expr):
         return None
     return file.imports.get(expr, (file.text.path, expr))

@@ -93,6 +93,7 @@ _AWS_KINDS = {"s3": "s3", "sqs": "sqs", "dynamodb": "dynamodb"}
 _DJANGO_DB = re.compile(
     r"""["']django(?:\.contrib\.gis)?\.db\.backends\.(postgresql\w*|postgis|mysql|sqlite3|oracle)["']"""
 )
+_DJANGO_ENGINES = {"mysql": "mysql", "sqlite3": "sqlite", "oracle": "oracle"}  # else postgres
 _DJANGO_CACHE = re.compile(
     r"""["'](?:django_redis\.cache\.RedisCache|django\.core\.cache\.backends\.(redis)\.RedisCache|"""
     r"""django\.core\.cache\.backends\.(memcached)\.\w+)["']"""
@@ -207,16 +208,7 @@ def scan_dependencies(text: Text, findings: Findings) -> None:
             kind, loc, "python.boto3.client", via="driver", name=kind or f"aws-{service}"
         )
     for match in _DJANGO_DB.finditer(code) if "db.backends" in code else ():
-        engine = match.group(1)
-        kind = (
-            "mysql"
-            if engine == "mysql"
-            else "sqlite"
-            if engine == "sqlite3"
-            else "oracle"
-            if engine == "oracle"
-            else "postgres"
-        )
+        kind = _DJANGO_ENGINES.get(match.group(1), "postgres")
         findings.dependency(
             kind,
             text.loc(match.start()),

@@ -138,8 +138,10 @@ def test_status_writes_do_not_retrigger_reconciles(
 
     assert kube.get(AP, "quiet", namespace=ns).metadata.resourceVersion == version
     assert operator.metric("dorgu_status_writes_total", kind="persona") == writes
-    # Other tests' namespaces being deleted may wake a few reconciles; a loop would make hundreds.
-    assert operator.metric("dorgu_reconcile_duration_seconds_count") - reconciles < 10
+    # The operator is shared: other tests' namespaces being deleted (and their Deployments'
+    # rollouts) wake reconciles of their own personas, a few dozen in a busy run.  A status
+    # write that retriggered itself would loop at hundreds per second, far above this bound.
+    assert operator.metric("dorgu_reconcile_duration_seconds_count") - reconciles < 60
 
 
 def test_autoscaler_change_revalidates_the_persona(

@@ -65,8 +65,8 @@ def language_reports(tree: SourceTree) -> list[LanguageReport]:
 def _openapi_routes(tree: SourceTree, directory: str, diagnostics: list[Diagnostic]) -> list[Route]:
     prefix = _dir_prefix(directory)
     routes: list[Route] = []
-    for path in tree.paths:
-        if not path.startswith(prefix) or not is_openapi_candidate(path):
+    for path in tree.under(prefix):
+        if path not in tree.texts or not is_openapi_candidate(path):
             continue
         text = tree.text(path)
         if text is None:

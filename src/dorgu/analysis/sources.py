@@ -7,6 +7,7 @@ binary or not UTF-8 are listed in ``paths`` but absent from ``texts``.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import posixpath
 from collections.abc import Iterator, Mapping
@@ -57,6 +58,28 @@ class SourceTree:
             return self
         base = prefix.rstrip("/") + "/"
         cut = len(base)
-        paths = tuple(p[cut:] for p in self.paths if p.startswith(base))
-        texts = {p[cut:]: t for p, t in self.texts.items() if p.startswith(base)}
+        inside = self.under(base)
+        paths = tuple(p[cut:] for p in inside)
+        texts = {p[cut:]: self.texts[p] for p in inside if p in self.texts}
         return SourceTree(paths=paths, texts=texts)
+
+    def under(self, base: str) -> tuple[str, ...]:
+        """Paths starting with ``base`` (a directory prefix ending in ``/``, or ``""``).
+
+        ``paths`` is sorted, so the matches are one contiguous run found by bisection: cheap
+        enough to call once per app in a monorepo of 100,000 files.
+        """
+        if not base:
+            return self.paths
+        ordered = self._sorted_paths
+        start = bisect.bisect_left(ordered, base)
+        end = bisect.bisect_left(ordered, base[:-1] + chr(ord(base[-1]) + 1), lo=start)
+        return ordered[start:end]
+
+    @property
+    def _sorted_paths(self) -> tuple[str, ...]:
+        cached: tuple[str, ...] | None = self.__dict__.get("_sorted_cache")
+        if cached is None:
+            cached = tuple(sorted(self.paths))
+            object.__setattr__(self, "_sorted_cache", cached)
+        return cached

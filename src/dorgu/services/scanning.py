@@ -74,8 +74,8 @@ PRUNED_DIRS = frozenset(
 class ScanLimits:
     max_files: int = 250_000  # files listed
     max_file_bytes: int = 1024 * 1024  # bigger files are listed, not loaded
-    max_loaded_files: int = 20_000
-    max_loaded_bytes: int = 64 * 1024 * 1024
+    max_loaded_files: int = 100_000
+    max_loaded_bytes: int = 96 * 1024 * 1024
 
 
 @dataclass

@@ -30,10 +30,13 @@ def test_later_env_overrides_value_but_keeps_first_position() -> None:
     assert info.env[0].location.line == 3
 
 
-def test_env_without_equals_in_later_words_is_reported() -> None:
-    info = parse_dockerfile("FROM a\nENV A=1 B\n")
-    assert info.env_value("A") == "1"
-    assert "dockerfile.syntax" in {d.code for d in info.diagnostics}
+def test_env_without_equals_in_later_words_rejects_the_instruction_like_docker() -> None:
+    info = parse_dockerfile("FROM a\nENV A=1 B\nENV C=2\n")
+    assert info.env_value("A") is None
+    assert info.env_value("C") == "2"
+    (problem,) = [d for d in info.diagnostics if d.code == "dockerfile.syntax"]
+    assert "ignored" in problem.message
+    assert problem.location is not None and problem.location.line == 2
 
 
 def test_secret_env_values_are_never_stored() -> None:

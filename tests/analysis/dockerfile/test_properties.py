@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, settings
@@ -134,7 +135,11 @@ def test_mutated_real_dockerfiles_only_raise_dorgu_errors(text: str) -> None:
     except DorguError:
         return
     dumped = info.model_dump_json()
-    assert "change-me-in-prod" not in dumped
+    # The sample sets SECRET_KEY=change-me-in-prod.  While a secret-looking name still owns the
+    # value it must never be stored; a mutation that renames it to an innocent name (EY=...)
+    # makes it an ordinary value, so only the assignment that survives intact is checked.
+    if re.search(r"SECRET_KEY\s*=\s*change-me-in-prod", text):
+        assert "change-me-in-prod" not in dumped
 
 
 _NAMES = st.from_regex(r"[A-Z][A-Z0-9_]{0,11}", fullmatch=True).filter(

@@ -49,11 +49,16 @@ def _pairs(instruction: Instruction, build: Build) -> list[tuple[str, str]]:
     for word in words:
         name, sep, value = word.text.partition("=")
         if not sep:
+            # Docker rejects the whole instruction; so do we (a half-read line could pair a
+            # secret value with the wrong, innocent-looking name).
             shown_word = "a word" if carries_secret(word.text) else shown(word.text)
             build.diagnostics.add(
-                "syntax", f"{keyword}: can't find '=' in {shown_word!r}; use name=value", line
+                "syntax",
+                f"{keyword}: can't find '=' in {shown_word!r}; use name=value "
+                "(the instruction is ignored)",
+                line,
             )
-            continue
+            return []
         pairs.append((name, value))
     return pairs
 

@@ -11,11 +11,18 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_analyze, bench_llm_overhead, bench_startup, bench_webhook
+from benchmarks import (
+    bench_analyze,
+    bench_generate,
+    bench_llm_overhead,
+    bench_startup,
+    bench_webhook,
+)
 
 SUITES = {
     "startup": bench_startup.run,
     "analyze": bench_analyze.run,
+    "generate": bench_generate.run,
     "llm": bench_llm_overhead.run,
     "webhook": bench_webhook.run,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def init(
     **values: str | None,
 ) -> None:
     """Write PATH/.dorgu.yaml (default: .), or the global config with --global."""
-    stdin_is_tty = click.get_text_stream("stdin").isatty()
+    stdin_is_tty = sys.stdin is not None and sys.stdin.isatty()
     ask = (stdin_is_tty if interactive is None else interactive) and not yes
     prompt: Prompt = _prompt if ask else _no_prompt
     _check_flag_targets(values, global_=global_)

@@ -23,6 +23,12 @@ ANSWER = {
                 "confidence": 0.9,
                 "reason": "routes",
             },
+            "api_summary": {
+                "value": "Lists, creates and deletes products.",
+                "confidence": 0.8,
+                "reason": "routes",
+            },
+            "risks": ["DELETE /products/{product_id} has no authentication"],
             "probes": [],
         }
     ],
@@ -49,7 +55,10 @@ def test_generate_with_each_provider_uses_the_enhanced_analysis(app, tmp_path, p
     assert out.returncode == 0, out.stderr
     persona = yaml.safe_load((app / "k8s" / "applicationpersona.yaml").read_text())
     assert persona["spec"]["technical"]["description"] == "Product catalogue API."
-    assert "Product catalogue API." in (app / "k8s" / "PERSONA.md").read_text()
+    document = (app / "k8s" / "PERSONA.md").read_text()
+    assert "Product catalogue API." in document
+    assert "Lists, creates and deletes products." in document  # the LLM-written narrative
+    assert "DELETE /products/{product_id} has no authentication" in document
     deployment = yaml.safe_load((app / "k8s" / "deployment.yaml").read_text())
     probe = deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
     assert probe["httpGet"]["path"] == "/readyz"

@@ -172,3 +172,33 @@ def test_worker_without_ports_reads_naturally():
     assert "- **Health:** no health endpoint is known" in text
     assert "## API" not in text
     assert "Nothing that dorgu could find." in text
+
+
+def test_llm_narrative_parts_appear_only_when_an_llm_wrote_them():
+    from dorgu.generation.docs import render_persona_markdown
+    from dorgu.models.app import AppModel, Component
+    from dorgu.models.evidence import Diagnostic, Evidence, Severity, Source
+    from dorgu.models.personas import ApplicationPersona
+
+    component = Component(name="api")
+    persona = ApplicationPersona.model_validate(
+        {"metadata": {"name": "api"}, "spec": {"name": "api", "type": "api"}}
+    )
+    plain = AppModel(name="x", root="x", components=[component])
+    assert "What the API does" not in render_persona_markdown(persona, component, plain)
+    enhanced = plain.model_copy(
+        update={
+            "evidence": [
+                Evidence(field="components.api.api_summary", value="Manages orders.", source=Source.LLM,
+                         rule="llm.enhance", confidence=0.7),
+            ],
+            "diagnostics": [
+                Diagnostic(severity=Severity.INFO, code="llm.risk",
+                           message="api: no rate limiting on POST /orders (suggested by the LLM)"),
+            ],
+        }
+    )  # fmt: skip
+    text = render_persona_markdown(persona, component, enhanced)
+    assert "### What the API does\n\nManages orders." in text
+    assert "- no rate limiting on POST /orders" in text
+    assert "Suggested by an LLM" in text

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dorgu.models.app import AppModel, Component, EndpointKind
-from dorgu.models.evidence import Severity
+from dorgu.models.evidence import Severity, Source
 from dorgu.models.personas import ApplicationPersona
 from dorgu.models.personas_api import ApiRoute
 from dorgu.models.personas_spec import ApplicationPersonaSpec, Health
@@ -31,8 +31,10 @@ def render_persona_markdown(
         _running(spec, component),
         _dependencies(spec),
         _api(spec),
+        _api_summary(component, model),
         _configuration(component),
         _notes(spec, component, model),
+        _llm_risks(component, model),
         _footer(component, model),
     ]
     return "\n\n".join(s for s in sections if s).rstrip() + "\n"
@@ -202,6 +204,35 @@ def _api(spec: ApplicationPersonaSpec) -> str:
     if spec.api.truncated:
         text += f"\n\nOnly the first {len(spec.api.routes)} operations are listed."
     return text
+
+
+def _llm_evidence(component: Component, model: AppModel, field: str) -> str | None:
+    wanted = f"components.{component.name}.{field}"
+    for item in model.evidence:
+        if item.field == wanted and item.source is Source.LLM:
+            return item.value
+    return None
+
+
+def _api_summary(component: Component, model: AppModel) -> str:
+    """The LLM's summary of the API, when ``--llm-provider`` enhanced the analysis."""
+    summary = _llm_evidence(component, model, "api_summary")
+    if not summary:
+        return ""
+    return f"### What the API does\n\n{summary}\n\n_Written by an LLM from the routes above._"
+
+
+def _llm_risks(component: Component, model: AppModel) -> str:
+    prefix = f"{component.name}: "
+    risks = [
+        d.message[len(prefix) :].removesuffix(" (suggested by the LLM)")
+        for d in model.diagnostics
+        if d.code == "llm.risk" and d.message.startswith(prefix)
+    ]
+    if not risks:
+        return ""
+    lines = ["## Risks worth a look", "", "_Suggested by an LLM; review before acting._", ""]
+    return "\n".join(lines + [f"- {r}" for r in risks])
 
 
 def _configuration(component: Component) -> str:

@@ -148,3 +148,11 @@ def test_git_info_reads_the_tag_sha_and_branch(tmp_path):
     assert info.branch == "trunk" and info.short_sha and info.tag is None
     git("tag", "v1.0.0")
     assert read_git_info(tmp_path).tag == "v1.0.0"
+
+
+def test_output_failing_an_error_rule_is_never_written(app):
+    with pytest.raises(OutputError, match=r"fail rule reliability\.image-tag.*nothing was written"):
+        run(app, flags={"image.tag": "latest"})
+    assert not (app / "k8s").exists()
+    outcome = run(app, flags={"image.tag": "latest"}, dry_run=True)  # shown, not written
+    assert ":latest" in outcome.stream

@@ -160,11 +160,25 @@ def generate(
     )
     if request.dry_run:
         return outcome
+    _refuse_errors(checks)
     if request.diff:
         text = diff_files(output_dir, files, repository_root=repository)
         return replace(outcome, diff=text)
     written = write_files(output_dir, files, repository_root=repository, force=request.force)
     return replace(outcome, written=written)
+
+
+def _refuse_errors(checks: Sequence[Diagnostic]) -> None:
+    """Output that fails an error rule of the engine is never written (issue 4)."""
+    errors = [d for d in checks if d.severity is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise OutputError(
+            f"the generated manifests fail rule {first.code}: {first.message}{more}; "
+            "nothing was written",
+            hint="change the setting or flag that causes it, or see --dry-run for the output",
+        )
 
 
 def _relative(path: Path, root: Path) -> str:

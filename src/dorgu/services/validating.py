@@ -231,7 +231,8 @@ def _unused_note(binding: PersonaBinding) -> str:
 def check_generated(
     manifests: Sequence[Mapping[str, object]], *, now: datetime
 ) -> tuple[Diagnostic, ...]:
-    """The rule engine over generated manifests, as warnings (info findings left out).
+    """The rule engine over generated manifests: error findings as errors, the rest as
+    warnings (info findings left out).
     ApplicationPersona objects among them are used as personas."""
     personas: list[PersonaBinding] = []
     diagnostics: list[Diagnostic] = []
@@ -253,12 +254,11 @@ def check_generated(
         finding = item.finding
         if finding.severity is Severity.INFO:
             continue
-        prefix = "error " if finding.severity is Severity.ERROR else ""
         diagnostics.append(
             Diagnostic(
-                severity=Severity.WARNING,
+                severity=Severity.ERROR if finding.severity is Severity.ERROR else Severity.WARNING,
                 code=finding.rule_id or "rules",
-                message=f"{prefix}{finding.resource} {finding.field}: {finding.message}",
+                message=f"{finding.resource} {finding.field}: {finding.message}",
             )
         )
     return tuple(diagnostics)

@@ -2,11 +2,11 @@
 ``dorgu generate`` and the admission webhook use.
 
 PATH is a file, a directory (walked recursively for .yaml/.yml/.json) or ``-`` for stdin
-(the default when stdin is piped).  Findings go to stdout (text, JSON or SARIF 2.1.0); the
+(the default when stdin is piped).  Findings go to stdout (text, JSON, SARIF 2.1.0 or JUnit XML); the
 summary, notes and unreadable inputs go to stderr, one line each.
 
-Exit codes: 0 no error findings (warnings and info allowed, unless ``--strict``); 1 error
-findings (with ``--strict``: warnings too); 2 usage error (bad flag, unknown rule id);
+Exit codes: 0 no findings at or above ``--fail-on`` (default error; ``--strict`` = warning);
+1 findings at or above it; 2 usage error (bad flag, unknown rule id);
 3 an input could not be read or parsed (the readable ones are still checked and reported).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "junit")
 LEVELS = ("relaxed", "default", "strict")
 SEVERITIES = ("error", "warning", "info")
 EXIT_FINDINGS = 1
@@ -41,7 +41,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
     "-f", "--format", "output_format", type=click.Choice(FORMATS), default="text",
     show_default=True, help="Output format.",
 )  # fmt: skip
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (same as --fail-on warning).")
+@click.option(
+    "--fail-on", type=click.Choice(SEVERITIES), default=None,
+    help="Lowest severity that makes the exit code 1 (default: error).",
+)  # fmt: skip
 @click.option(
     "--level", type=click.Choice(LEVELS), default="default", show_default=True,
     help="Strictness: relaxed drops opinionated rules, strict makes security/resources errors.",
@@ -59,6 +63,7 @@ def validate(
     personas: tuple[Path, ...],
     output_format: str,
     strict: bool,
+    fail_on: str | None,
     level: str,
     disable: tuple[str, ...],
     severities: tuple[str, ...],
@@ -70,10 +75,14 @@ def validate(
     from dorgu.errors import UsageError
     from dorgu.models.evidence import Severity
     from dorgu.rules import Level, policy_for_level
+    from dorgu.rules.junit import at_or_above, render_junit
     from dorgu.rules.reports import render_json, render_sarif, render_text, summary_line
     from dorgu.services.validating import ValidateRequest
     from dorgu.services.validating import validate as run_validate
 
+    if strict and fail_on not in (None, "warning"):
+        raise UsageError("--strict means --fail-on warning; give one of them")
+    threshold = Severity(fail_on or ("warning" if strict else "error"))
     if not paths:
         if sys.stdin.isatty():
             raise UsageError("nothing to validate", hint="pass files, directories or - for stdin")
@@ -106,14 +115,15 @@ def validate(
         click.echo(render_json(findings, input_errors=outcome.input_errors), nl=False)
     elif output_format == "sarif":
         click.echo(render_sarif(findings, input_errors=outcome.input_errors), nl=False)
+    elif output_format == "junit":
+        click.echo(render_junit(findings, fail_on=threshold), nl=False)
     else:
         click.echo(render_text(findings), nl=False)
     summary = summary_line(findings, objects=outcome.objects, files=outcome.files)
     if outcome.skipped:
         summary += f" ({outcome.skipped} non-Kubernetes documents skipped)"
     click.echo(summary, err=True)
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     if outcome.input_errors:
         click.get_current_context().exit(EXIT_INPUT)
-    if any(f.severity in failing for f in findings):
+    if any(at_or_above(f.severity, threshold) for f in findings):
         click.get_current_context().exit(EXIT_FINDINGS)

@@ -131,13 +131,14 @@ def test_status_writes_do_not_retrigger_reconciles(
     eventually(_phase(kube, ns, "quiet", "Active"))
     time.sleep(1)
     version = kube.get(AP, "quiet", namespace=ns).metadata.resourceVersion
-    writes = operator.metric("dorgu_status_writes_total", kind="persona")
     reconciles = operator.metric("dorgu_reconcile_duration_seconds_count")
 
     time.sleep(4)
 
+    # Every status write stamps lastUpdated, so an unchanged resourceVersion proves this
+    # persona's status was not written again.  (The write counter is operator-wide, and other
+    # modules' personas, still being cleaned up, are written meanwhile.)
     assert kube.get(AP, "quiet", namespace=ns).metadata.resourceVersion == version
-    assert operator.metric("dorgu_status_writes_total", kind="persona") == writes
     # The operator is shared: other tests' namespaces being deleted (and their Deployments'
     # rollouts) wake reconciles of their own personas, a few dozen in a busy run.  A status
     # write that retriggered itself would loop at hundreds per second, far above this bound.

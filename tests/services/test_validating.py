@@ -227,7 +227,7 @@ def test_missing_files_and_fifos_are_reported(tmp_path):
     assert "nope.yaml: no such file or directory" in error
 
 
-def test_check_generated_reports_rule_findings_as_warnings():
+def test_check_generated_keeps_error_findings_as_errors_and_the_rest_as_warnings():
     manifest = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -239,11 +239,11 @@ def test_check_generated_reports_rule_findings_as_warnings():
     diagnostics = check_generated([manifest], now=NOW)
     codes = {d.code for d in diagnostics}
     assert {"security.privileged", "reliability.image-tag"} <= codes
-    assert all(d.severity.value == "warning" for d in diagnostics)
     privileged = next(d for d in diagnostics if d.code == "security.privileged")
-    assert privileged.message.startswith(
-        "error Pod/p spec.containers[0].securityContext.privileged"
-    )
+    assert privileged.severity.value == "error"
+    assert privileged.message.startswith("Pod/p spec.containers[0].securityContext.privileged")
+    assert {d.severity.value for d in diagnostics} <= {"error", "warning"}  # info left out
+    assert any(d.severity.value == "warning" for d in diagnostics)
 
 
 def test_generate_runs_the_rules_on_its_own_output(tmp_path, monkeypatch):

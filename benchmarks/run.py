@@ -1,6 +1,6 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [startup] [analyze] [llm] [webhook]
+Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook ...]
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ SUITES = {
 
 
 def main(argv: list[str]) -> int:
+    report_only = "--report-only" in argv  # CI: print and record, never fail on a target
+    argv = [a for a in argv if a != "--report-only"]
     chosen = argv or list(SUITES)
     unknown = [name for name in chosen if name not in SUITES]
     if unknown:
@@ -53,7 +55,11 @@ def main(argv: list[str]) -> int:
     }
     (out_dir / f"{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
     (out_dir / "latest.json").write_text(json.dumps(payload, indent=2) + "\n")
-    return 0 if all(row["ok"] for row in results) else 1
+    missed = [str(row["name"]) for row in results if not row["ok"]]
+    if missed and report_only:
+        print(f"targets missed (reported, not failing): {', '.join(missed)}")
+        return 0
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

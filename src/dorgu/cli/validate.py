@@ -8,6 +8,9 @@ summary, notes and unreadable inputs go to stderr, one line each.
 Exit codes: 0 no findings at or above ``--fail-on`` (default error; ``--strict`` = warning);
 1 findings at or above it; 2 usage error (bad flag, unknown rule id);
 3 an input could not be read or parsed (the readable ones are still checked and reported).
+
+Every object is also checked against the bundled Kubernetes OpenAPI schemas (``--no-schema``
+skips that; ``--kubernetes-version`` picks the bundle, only 1.37 ships).
 """
 
 from __future__ import annotations
@@ -58,6 +61,14 @@ def _split(values: tuple[str, ...]) -> list[str]:
     "--severity", "severities", multiple=True, metavar="RULE=LEVEL",
     help="Override the severity of a rule or category, e.g. security.host-path=warning.",
 )  # fmt: skip
+@click.option(
+    "--no-schema", is_flag=True,
+    help="Skip the Kubernetes OpenAPI schema checks (unknown fields, types, required fields).",
+)  # fmt: skip
+@click.option(
+    "--kubernetes-version", default=None, metavar="X.Y",
+    help="Kubernetes version whose bundled schemas to check against (default: 1.37, the only one bundled).",
+)  # fmt: skip
 def validate(
     paths: tuple[str, ...],
     personas: tuple[Path, ...],
@@ -67,6 +78,8 @@ def validate(
     level: str,
     disable: tuple[str, ...],
     severities: tuple[str, ...],
+    no_schema: bool,
+    kubernetes_version: str | None,
 ) -> None:
     """Check Kubernetes manifests for security, reliability and persona problems."""
     from datetime import UTC, datetime
@@ -77,7 +90,8 @@ def validate(
     from dorgu.rules import Level, policy_for_level
     from dorgu.rules.junit import at_or_above, render_junit
     from dorgu.rules.reports import render_json, render_sarif, render_text, summary_line
-    from dorgu.services.validating import ValidateRequest
+    from dorgu.services.schemas import check_version
+    from dorgu.services.validating import DEFAULT_KUBERNETES_VERSION, ValidateRequest
     from dorgu.services.validating import validate as run_validate
 
     if strict and fail_on not in (None, "warning"):
@@ -104,7 +118,14 @@ def validate(
             f"unknown rule id or category: {', '.join(unknown)}",
             hint="see docs/rules.md for the rule ids",
         )
-    request = ValidateRequest(paths=paths, persona_files=personas, policy=policy)
+    if no_schema and kubernetes_version is not None:
+        raise UsageError("--no-schema and --kubernetes-version contradict each other; give one")
+    schema_version = (
+        None if no_schema else check_version(kubernetes_version or DEFAULT_KUBERNETES_VERSION)
+    )
+    request = ValidateRequest(
+        paths=paths, persona_files=personas, policy=policy, kubernetes_version=schema_version
+    )
     outcome = run_validate(request, now=datetime.now(UTC), stdin=sys.stdin.buffer)
     for error in outcome.input_errors:
         click.echo(f"error: {error}", err=True)

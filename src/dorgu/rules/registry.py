@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from dorgu.models.evidence import Severity
-from dorgu.rules import images, networking, personas, probes, replicas, resources, security
+from dorgu.rules import (
+    images,
+    naming,
+    networking,
+    personas,
+    probes,
+    replicas,
+    resources,
+    security,
+)
 from dorgu.rules.violations import Category, Rule
 
 _E = Category.EXEMPTION
@@ -38,6 +47,7 @@ RULES: tuple[Rule, ...] = (
     *resources.RULES,
     *probes.RULES,
     *networking.RULES,
+    *naming.RULES,
     *replicas.RULES,
     *personas.RULES,
     *EXEMPTION_RULES,

@@ -25,6 +25,7 @@ class Category(StrEnum):
     RESOURCES = "resources"
     SCALING = "scaling"
     NETWORKING = "networking"
+    NAMING = "naming"
     PERSONA = "persona"
     EXEMPTION = "exemption"
 

@@ -7,6 +7,10 @@ limits (alias bombs), directories are walked without following symlinks or desce
 hidden directories, and only ``.yaml``/``.yml``/``.json`` files are picked up there.  A file
 that cannot be used gives one line in ``input_errors`` and the others are still checked.
 
+Unless ``kubernetes_version`` is None, every object is also checked against the bundled
+Kubernetes OpenAPI schemas (``dorgu.rules.schemas``, kubeconform ``-strict`` style: unknown
+fields are errors); those findings follow the rule findings.
+
 Also ``check_generated``: the same engine over ``dorgu generate``'s own output.
 
 Must not print or decide exit codes (the CLI does); must not import ``dorgu.generation``.
@@ -32,6 +36,8 @@ from dorgu.models.findings import Finding
 from dorgu.models.personas import ApplicationPersona, ApplicationPersonaSpec
 from dorgu.rules import DEFAULT_POLICY, PersonaBinding, RulePolicy, as_workload, evaluate
 from dorgu.rules.paths import FieldPath
+from dorgu.rules.schemas import BUNDLED_VERSIONS, validate_objects
+from dorgu.services.schemas import load_schema_bundle
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -39,6 +45,7 @@ MAX_FILE_BYTES = DEFAULT_MAX_BYTES
 MAX_FILES = 10_000
 SUFFIXES = (".yaml", ".yml", ".json")
 PERSONA_KIND = "ApplicationPersona"
+DEFAULT_KUBERNETES_VERSION = BUNDLED_VERSIONS[-1]
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class ValidateRequest:
     paths: Sequence[str] = (STDIN,)
     persona_files: Sequence[Path] = ()
     policy: RulePolicy = DEFAULT_POLICY
+    kubernetes_version: str | None = DEFAULT_KUBERNETES_VERSION
+    """The schemas to check objects against (major.minor); None skips schema checks."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,12 @@ def validate(
         item.finding.model_copy(update={"location": sources[item.index].locate(item.path)})
         for item in evaluate(manifests, now=now, personas=personas, policy=request.policy)
     ]
+    if request.kubernetes_version is not None:
+        bundle = load_schema_bundle(request.kubernetes_version)
+        findings.extend(
+            item.finding.model_copy(update={"location": sources[item.index].locate(item.path)})
+            for item in validate_objects(manifests, bundle=bundle)
+        )
     notes = [_unused_note(b) for b in explicit if not _selects_any(b, manifests)]
     return ValidateOutcome(
         findings=tuple(findings),

@@ -1,0 +1,33 @@
+"""Offline schema validation of Kubernetes objects, kubeconform ``-strict`` style.
+
+The bundle (``k8s-v<major.minor>.json.gz`` beside this file, written by
+``scripts/update-k8s-schemas``) holds the OpenAPI v3 schemas of the API groups dorgu generates
+or validates, dorgu's own CRDs and a hand-written subset of Argo CD's ``Application``.
+
+- ``parse_bundle(data)``: the decoded bundle JSON as a ``SchemaBundle``;
+- ``validate_objects(manifests, bundle=...)``: ``schema.invalid`` / ``schema.unknown-field``
+  errors and ``schema.unknown-kind`` warnings, each with the index of the object and the
+  field path (the same ``ObjectFinding`` the rule engine returns);
+- ``BUNDLED_VERSIONS`` / ``bundle_file_name(version)``: what ships with dorgu.
+
+Layer 1, pure: must not do I/O (``dorgu.services.schemas`` reads the bundle file).
+"""
+
+from dorgu.rules.schemas.bundles import (
+    BUNDLED_VERSIONS,
+    SchemaBundle,
+    bundle_file_name,
+    normalize_version,
+    parse_bundle,
+)
+from dorgu.rules.schemas.validating import validate_object, validate_objects
+
+__all__ = [
+    "BUNDLED_VERSIONS",
+    "SchemaBundle",
+    "bundle_file_name",
+    "normalize_version",
+    "parse_bundle",
+    "validate_object",
+    "validate_objects",
+]

@@ -265,3 +265,17 @@ def test_generate_runs_the_rules_on_its_own_output(tmp_path, monkeypatch):
         generating.GenerateRequest(path=Path(app), dry_run=True), environ={}, stop_at=app
     )
     assert "security.host-namespaces" in {d.code for d in outcome.diagnostics}
+
+
+def test_check_generated_also_applies_the_kubernetes_schemas():
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"ports": [{"port": 80, "targetPrt": 8080}], "selector": {"app": "web"}},
+    }
+    (unknown,) = [
+        d for d in check_generated([manifest], now=NOW) if d.code == "schema.unknown-field"
+    ]
+    assert unknown.severity.value == "error"
+    assert "targetPrt" in unknown.message

@@ -246,8 +246,8 @@ def _unused_note(binding: PersonaBinding) -> str:
 def check_generated(
     manifests: Sequence[Mapping[str, object]], *, now: datetime
 ) -> tuple[Diagnostic, ...]:
-    """The rule engine over generated manifests: error findings as errors, the rest as
-    warnings (info findings left out).
+    """The rule engine and the bundled Kubernetes schemas over generated manifests: error
+    findings as errors, the rest as warnings (info findings left out).
     ApplicationPersona objects among them are used as personas."""
     personas: list[PersonaBinding] = []
     diagnostics: list[Diagnostic] = []
@@ -265,7 +265,12 @@ def check_generated(
                     f"skipped: {e.errors()[0]['msg']}",
                 )
             )
-    for item in evaluate(manifests, now=now, personas=personas):
+    bundle = load_schema_bundle(BUNDLED_VERSIONS[-1])
+    checks = [
+        *evaluate(manifests, now=now, personas=personas),
+        *validate_objects(manifests, bundle=bundle),
+    ]
+    for item in checks:
         finding = item.finding
         if finding.severity is Severity.INFO:
             continue

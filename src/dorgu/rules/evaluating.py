@@ -9,18 +9,19 @@ Must not do I/O or read the clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dorgu.models.evidence import Severity
 from dorgu.models.findings import Finding, ResourceRef
 from dorgu.rules.exemptions import EXEMPT_ANNOTATION, ExemptionState, read_exemptions
+from dorgu.rules.naming import check_object_labels, check_object_names
 from dorgu.rules.objects import Manifest, identity
 from dorgu.rules.paths import FieldPath, format_path
 from dorgu.rules.policies import DEFAULT_POLICY, RulePolicy
 from dorgu.rules.registry import RULES, RULES_BY_ID, is_known
-from dorgu.rules.targets import PersonaBinding, Target, link_targets
+from dorgu.rules.targets import PersonaBinding, Target, link_targets, target_objects
 from dorgu.rules.violations import Rule, Violation
 
 
@@ -120,11 +121,32 @@ def evaluate(
     index_of = {id(obj): index for index, obj in enumerate(objects)}
     found: list[ObjectFinding] = []
     seen: set[tuple[int, str | None, str | None, str]] = set()
+    linked: set[int] = set()
     for index, target in link_targets(objects, personas=personas):
+        linked.update(id(obj) for obj in target_objects(target))
         for subject, path, finding in _raw(target, now=now, policy=policy, rules=rules):
             where = index_of.get(id(subject), index)
             key = (where, finding.rule_id, finding.field, finding.message)
             if key not in seen:
                 seen.add(key)
                 found.append(ObjectFinding(where, path, finding))
+    by_id = {rule.id: rule for rule in rules}
+    for index, obj in enumerate(objects):
+        if id(obj) in linked:
+            continue
+        for rule_id, check in OBJECT_CHECKS:
+            rule = by_id.get(rule_id)
+            if rule is None or not policy.enabled(rule_id):
+                continue
+            for violation in check(obj):
+                severity = policy.severity(rule_id, violation.severity or rule.severity)
+                finding = to_finding(rule, violation, obj, severity=severity)
+                found.append(ObjectFinding(index, violation.path, finding))
     return found
+
+
+# Checks that apply to any object, run on the objects no workload links to.
+OBJECT_CHECKS: tuple[tuple[str, Callable[[Manifest], Iterator[Violation]]], ...] = (
+    ("naming.dns-names", check_object_names),
+    ("naming.labels", check_object_labels),
+)

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dorgu.models.evidence import Severity
 from dorgu.rules.objects import Manifest, as_list, as_map, identity
 from dorgu.rules.paths import FieldPath
-from dorgu.rules.targets import Target
+from dorgu.rules.targets import Target, target_objects
 from dorgu.rules.violations import Category, Rule, Violation
 
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -95,20 +95,12 @@ def label_value(value: object) -> str | None:
     return None
 
 
-def _objects(target: Target) -> Iterator[Manifest]:
-    yield target.workload.manifest
-    yield from target.autoscalers
-    yield from target.disruption_budgets
-    yield from target.services
-    if target.service_account is not None:
-        yield target.service_account
-
-
 def _subject(obj: Manifest, target: Target) -> Manifest | None:
     return None if obj is target.workload.manifest else obj
 
 
-def _object_names(obj: Manifest, target: Target) -> Iterator[Violation]:
+def _object_names(obj: Manifest, target: Target | None) -> Iterator[Violation]:
+    subject = _subject(obj, target) if target is not None else None
     kind, _, _ = identity(obj)
     metadata = as_map(obj.get("metadata"))
     name, namespace = metadata.get("name"), metadata.get("namespace")
@@ -124,14 +116,14 @@ def _object_names(obj: Manifest, target: Target) -> Iterator[Violation]:
                 ("metadata", "name"),
                 f"{kind} name {name!r} is not {shape}: {why}",
                 "use lowercase letters, digits and '-' (e.g. 'my-app')",
-                subject=_subject(obj, target),
+                subject=subject,
             )
     if isinstance(namespace, str) and (why := dns1123_label(namespace)):
         yield Violation(
             ("metadata", "namespace"),
             f"namespace {namespace!r} is not a DNS-1123 label: {why}",
             "use lowercase letters, digits and '-', at most 63 characters",
-            subject=_subject(obj, target),
+            subject=subject,
         )
 
 
@@ -170,7 +162,7 @@ def _service_port_names(target: Target) -> Iterator[Violation]:
 
 
 def check_names(target: Target) -> Iterator[Violation]:
-    for obj in _objects(target):
+    for obj in target_objects(target):
         yield from _object_names(obj, target)
     yield from _container_names(target)
     yield from _service_port_names(target)
@@ -198,13 +190,24 @@ def _labels(
 
 
 def check_labels(target: Target) -> Iterator[Violation]:
-    for obj in _objects(target):
+    for obj in target_objects(target):
         labels = as_map(as_map(obj.get("metadata")).get("labels"))
         yield from _labels(labels, ("metadata", "labels"), _subject(obj, target))
     workload = target.workload
     if workload.kind != "Pod":
         path = (*workload.pod_path[:-1], "metadata", "labels")
         yield from _labels(workload.template_labels, path, None)
+
+
+def check_object_names(obj: Manifest) -> Iterator[Violation]:
+    """Names of an object no workload links to (ConfigMap, Ingress, Secret ...)."""
+    yield from _object_names(obj, None)
+
+
+def check_object_labels(obj: Manifest) -> Iterator[Violation]:
+    yield from _labels(
+        as_map(as_map(obj.get("metadata")).get("labels")), ("metadata", "labels"), None
+    )
 
 
 RULES = (

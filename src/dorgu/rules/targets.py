@@ -11,7 +11,7 @@ Must not do I/O or evaluate rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from dorgu.models.personas_spec import ApplicationPersonaSpec
@@ -187,3 +187,13 @@ def link_targets(
         target = target_for(workload, related=nearby, persona=persona, known_services=known)
         targets.append((index, target))
     return targets
+
+
+def target_objects(target: Target) -> Iterator[Manifest]:
+    """The workload and the related objects a target's rules look at."""
+    yield target.workload.manifest
+    yield from target.autoscalers
+    yield from target.disruption_budgets
+    yield from target.services
+    if target.service_account is not None:
+        yield target.service_account

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from lightkube import ApiError, Client, codecs
-from lightkube.resources.admissionregistration_v1 import ValidatingWebhookConfiguration
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Namespace
 
@@ -21,46 +20,27 @@ from tests.operator.cluster_support import (
     AP,
     OperatorProcess,
     delete_quietly,
-    delete_webhook_configuration,
     deployment,
-    install_crds,
     make_namespace,
     persona,
+    running_operator,
     status_of,
+    temporary_namespace,
 )
 
 
 @pytest.fixture(scope="module")
 def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
-    suffix = uuid.uuid4().hex[:6]
-    home, config = f"dorgu-op-{suffix}", f"dorgu-test-{suffix}"
-    with testbed.client() as kube:
-        install_crds(kube)
-        kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
-    log = tmp_path_factory.mktemp("operator") / "operator.log"
-    process = OperatorProcess(
-        kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config
-    )
-    try:
-        process.wait_ready()
-        with testbed.client() as kube:
-            kube.get(ValidatingWebhookConfiguration, config)
+    with running_operator(
+        testbed, tmp_path_factory.mktemp("operator"), expect_webhook_configuration=True
+    ) as process:
         yield process
-    finally:
-        code = process.stop()
-        with testbed.client() as kube:
-            delete_webhook_configuration(kube, config)
-            delete_quietly(kube, Namespace, home)
-        assert code == 0, process.tail()
 
 
 @pytest.fixture
 def ns(kube: Client) -> Iterator[str]:
-    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
-    try:
+    with temporary_namespace(kube) as name:
         yield name
-    finally:
-        delete_quietly(kube, Namespace, name)
 
 
 def _create(kube: Client, ns: str, body: dict, *, dry_run: bool = False) -> str | None:

@@ -28,9 +28,9 @@ from tests.operator.cluster_support import (
     delete_quietly,
     delete_webhook_configuration,
     deployment,
-    make_namespace,
     persona,
     status_of,
+    temporary_namespace,
 )
 
 RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
@@ -124,11 +124,8 @@ def release(testbed: Any, kube: Client, tmp_path: Path) -> Iterator[Release]:
 
 @pytest.fixture
 def ns(kube: Client) -> Iterator[str]:
-    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
-    try:
+    with temporary_namespace(kube) as name:
         yield name
-    finally:
-        delete_quietly(kube, Namespace, name)
 
 
 def _denial(kube: Client, ns: str, body: dict[str, Any], *, dry_run: bool = False) -> str | None:

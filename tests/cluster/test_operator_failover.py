@@ -21,9 +21,9 @@ from tests.operator.cluster_support import (
     delete_webhook_configuration,
     deployment,
     install_crds,
-    make_namespace,
     persona,
     status_of,
+    temporary_namespace,
 )
 
 TAKEOVER_SECONDS = 30  # the peering lifetime (20 s) plus kopf's re-evaluation and a reconcile
@@ -42,11 +42,8 @@ def home(testbed: Any, kube: Client) -> Iterator[str]:
 
 @pytest.fixture
 def ns(kube: Client) -> Iterator[str]:
-    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
-    try:
+    with temporary_namespace(kube) as name:
         yield name
-    finally:
-        delete_quietly(kube, Namespace, name)
 
 
 def _active(kube: Client, ns: str, name: str) -> bool:

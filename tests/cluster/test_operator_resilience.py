@@ -22,9 +22,9 @@ from tests.operator.cluster_support import (
     deployment,
     events_for,
     install_crds,
-    make_namespace,
     persona,
     status_of,
+    temporary_namespace,
 )
 
 
@@ -41,11 +41,8 @@ def home(testbed, kube: Client) -> Iterator[str]:
 
 @pytest.fixture
 def ns(kube: Client) -> Iterator[str]:
-    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
-    try:
+    with temporary_namespace(kube) as name:
         yield name
-    finally:
-        delete_quietly(kube, Namespace, name)
 
 
 def _start(testbed, home: str, tmp_path: Path, config: str, **kw: object) -> OperatorProcess:

@@ -6,58 +6,35 @@ writes never retrigger reconciles."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from lightkube import Client, codecs
 from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.core_v1 import Namespace
 from lightkube.types import PatchType
 
 from tests.operator.cluster_support import (
     AP,
     OperatorProcess,
-    delete_quietly,
-    delete_webhook_configuration,
     deployment,
     events_for,
-    install_crds,
-    make_namespace,
     persona,
+    running_operator,
     status_of,
+    temporary_namespace,
 )
 
 
 @pytest.fixture(scope="module")
 def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
-    suffix = uuid.uuid4().hex[:6]
-    home, config = f"dorgu-op-{suffix}", f"dorgu-test-{suffix}"
-    with testbed.client() as kube:
-        install_crds(kube)
-        kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
-    log = tmp_path_factory.mktemp("operator") / "operator.log"
-    process = OperatorProcess(
-        kubeconfig=testbed.kubeconfig, namespace=home, log=log, configuration=config
-    )
-    try:
-        process.wait_ready()
+    with running_operator(testbed, tmp_path_factory.mktemp("operator")) as process:
         yield process
-    finally:
-        code = process.stop()
-        with testbed.client() as kube:
-            delete_webhook_configuration(kube, config)
-            delete_quietly(kube, Namespace, home)
-        assert code == 0, process.tail()
 
 
 @pytest.fixture
 def ns(kube: Client) -> Iterator[str]:
-    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
-    try:
+    with temporary_namespace(kube) as name:
         yield name
-    finally:
-        delete_quietly(kube, Namespace, name)
 
 
 def _phase(kube: Client, ns: str, name: str, phase: str):  # type: ignore[no-untyped-def]

@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,42 @@ def status_of(kube: Client, namespace: str, name: str) -> dict[str, Any]:
 
 
 Check = Callable[[], Any]
+
+
+@contextlib.contextmanager
+def temporary_namespace(kube: Client) -> Iterator[str]:
+    """A fresh opted-in namespace for one test, deleted (without waiting) afterwards."""
+    name = make_namespace(kube, f"t-{uuid.uuid4().hex[:10]}")
+    try:
+        yield name
+    finally:
+        delete_quietly(kube, Namespace, name)
+
+
+@contextlib.contextmanager
+def running_operator(
+    testbed: Any, log_dir: Path, *, expect_webhook_configuration: bool = False
+) -> Iterator[OperatorProcess]:
+    """An operator with its own home namespace and webhook configuration, stopped (exit 0
+    asserted, log tail shown otherwise) and cleaned up afterwards."""
+    suffix = uuid.uuid4().hex[:6]
+    home, config = f"dorgu-op-{suffix}", f"dorgu-test-{suffix}"
+    with testbed.client() as kube:
+        install_crds(kube)
+        kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
+    process = OperatorProcess(
+        kubeconfig=testbed.kubeconfig, namespace=home, log=log_dir / "operator.log",
+        configuration=config,
+    )  # fmt: skip
+    try:
+        process.wait_ready()
+        if expect_webhook_configuration:
+            with testbed.client() as kube:
+                kube.get(ValidatingWebhookConfiguration, config)
+        yield process
+    finally:
+        code = process.stop()
+        with testbed.client() as kube:
+            delete_webhook_configuration(kube, config)
+            delete_quietly(kube, Namespace, home)
+        assert code == 0, process.tail()

@@ -3,22 +3,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.node import ANALYZER
-from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import DependencyType, EndpointKind
+from tests.analysis.languages.reports import analyzer_of
+from tests.analysis.languages.reports import endpoints as _endpoints
+from tests.analysis.languages.reports import routes as _routes
 
-
-def _analyze(files: dict[str, str]) -> LanguageReport:
-    return ANALYZER.analyze(SourceTree(paths=tuple(sorted(files)), texts=files))
-
-
-def _routes(report: LanguageReport) -> set[tuple[str, str]]:
-    return {(r.method, r.path) for r in report.routes}
-
-
-def _endpoints(report: LanguageReport) -> set[tuple[EndpointKind, str]]:
-    return {(e.kind, e.path) for e in report.endpoints}
+_analyze = analyzer_of(ANALYZER)
 
 
 EXPRESS_APP = {

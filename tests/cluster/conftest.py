@@ -101,13 +101,17 @@ def testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
 def testbed_with_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
     """A second control plane with kube-scheduler and kwok: two fake Nodes, Pods reach Running.
 
-    kwok is an optional extra; when it did not build this is skipped (with the build's reason).
+    kwok is an optional extra of the build; when it did not build the tests that need it fail
+    in CI and are skipped elsewhere (with the build's reason).
     """
     binaries = _binaries()
     missing = [n for n in ("kube-scheduler", "kwok") if binaries.path(n) is None]
     if missing:
         reasons = "; ".join(f"{n}: {binaries.failed.get(n, 'not built')}" for n in missing)
-        pytest.skip(f"simulated nodes unavailable ({reasons})")
+        message = f"simulated nodes unavailable ({reasons})"
+        if _in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     root = tmp_path_factory.mktemp("testbed-nodes")
     yield from _run(ControlPlane(binaries=binaries, root=root, simulated_nodes=2))
 

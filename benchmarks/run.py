@@ -1,6 +1,6 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook ...]
+Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator ...]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from benchmarks import (
     bench_analyze,
     bench_generate,
     bench_llm_overhead,
+    bench_operator_scale,
     bench_startup,
     bench_webhook,
 )
@@ -25,6 +26,7 @@ SUITES = {
     "generate": bench_generate.run,
     "llm": bench_llm_overhead.run,
     "webhook": bench_webhook.run,
+    "operator": bench_operator_scale.run,
 }
 
 

@@ -161,13 +161,13 @@ def test_dry_run_is_decided_but_leaves_no_status_change(
     kube.create(codecs.from_dict(persona("dry", mode="audit")), namespace=ns)
     eventually(lambda: status_of(kube, ns, "dry").get("phase") == "Pending")
     before = kube.get(AP, "dry", namespace=ns).metadata.resourceVersion
-    audits = operator.metric("dorgu_status_writes_total", kind="audit")
+    audits = operator.metric("dorgu_status_writes_total", kind="persona")
 
     assert _create(kube, ns, deployment("dry", cpu="2"), dry_run=True) is None
     time.sleep(2)
 
     assert kube.get(AP, "dry", namespace=ns).metadata.resourceVersion == before
-    assert operator.metric("dorgu_status_writes_total", kind="audit") == audits
+    assert operator.metric("dorgu_status_writes_total", kind="persona") == audits
     assert status_of(kube, ns, "dry")["phase"] == "Pending"
 
 
@@ -187,3 +187,7 @@ def test_metrics_and_health_endpoints(operator: OperatorProcess) -> None:
     text = operator.get("/metrics")[1]
     assert "# TYPE dorgu_admission_duration_seconds histogram" in text
     assert 'dorgu_cache_objects{cache="applicationpersonas.dorgu.io"}' in text
+    # no cert-manager on the testbed: `--certificates auto` made and injected its own
+    assert operator.metric("dorgu_webhook_certificate_loads_total", source="self") >= 1
+    assert operator.metric("dorgu_webhook_certificate_writes_total", target="secret") >= 1
+    assert operator.metric("dorgu_webhook_certificate_writes_total", target="ca-bundle") >= 1

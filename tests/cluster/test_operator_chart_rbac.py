@@ -35,6 +35,9 @@ from tests.operator.cluster_support import (
 
 RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 FORBIDDEN = re.compile(r"\b403\b|forbidden|not enough permissions", re.IGNORECASE)
+TERMINATING = "because it is being terminated"
+"""A 403 that is no RBAC denial: an Event for a persona in another test's namespace that is
+being deleted (the operator is cluster-wide)."""
 
 
 @dataclass
@@ -188,5 +191,8 @@ def test_operator_runs_under_the_chart_service_account(
         code = operator.stop()
     log = operator.log.read_text(errors="replace")
     assert code == 0, operator.tail()
-    hits = [line for line in log.splitlines() if FORBIDDEN.search(line)]
+    lines = [line for line in log.splitlines() if not line.startswith("DEBUG httpcore")]
+    terminating = set(re.findall(r"in namespace (\S+) " + TERMINATING, log))
+    hits = [line for line in lines if FORBIDDEN.search(line) and TERMINATING not in line
+            and not any(f"/namespaces/{ns}/events" in line for ns in terminating)]  # fmt: skip
     assert hits == [], "\n".join(hits[:20])

@@ -102,13 +102,14 @@ def test_webhook_can_be_disabled() -> None:
     assert "--no-webhook" in deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
 
 
-def test_rendered_manifests_pass_dorgu_validate(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("values", [(), ("webhook.certificates=certManager",)])
+def test_rendered_manifests_pass_dorgu_validate(tmp_path, values) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
     from tests.cli.test_validate_cli import entry
 
     target = tmp_path / "rendered.yaml"
-    target.write_text(yaml.safe_dump_all(render()))
+    target.write_text(yaml.safe_dump_all(render(*values)))
     result = CliRunner().invoke(entry, ["validate", "-f", "json", str(target)])
     assert result.exit_code == 0, result.output
     assert "0 errors" in result.output
@@ -150,7 +151,15 @@ def test_operator_dockerfile_is_slim_non_root_and_runs_the_operator() -> None:
     assert 'ENTRYPOINT ["dorgu"]' in text and 'CMD ["operator", "run"]' in text
 
 
-@pytest.mark.parametrize("values", [(), ("webhook.enabled=false",), ("webhook.optIn=true",)])
+@pytest.mark.parametrize(
+    "values",
+    [
+        (),
+        ("webhook.enabled=false",),
+        ("webhook.optIn=true",),
+        ("webhook.certificates=certManager",),
+    ],
+)
 def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) -> None:
     import click
 
@@ -163,3 +172,98 @@ def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) ->
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
     flags = [a.split("=")[0] for a in args if a.startswith("--")]
     assert flags and set(flags) <= known, set(flags) - known
+
+
+CERT_MANAGER = "webhook.certificates=certManager"
+
+
+def _by_kind_and_name(objects: list[dict[str, object]]) -> dict[tuple[str, str], dict]:  # type: ignore[type-arg]
+    return {(str(o["kind"]), str(o["metadata"]["name"])): o for o in objects}  # type: ignore[index]
+
+
+def _args(objects: list[dict[str, object]]) -> list[str]:
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    return list(deployment["spec"]["template"]["spec"]["containers"][0]["args"])  # type: ignore[index]
+
+
+def test_self_managed_certificates_are_the_default_and_render_no_cert_manager_objects() -> None:
+    objects = render()
+    assert "--certificates=self" in _args(objects)
+    assert not [o for o in objects if str(o["apiVersion"]).startswith("cert-manager.io/")]
+
+
+def test_cert_manager_mode_renders_a_ca_chain_and_a_serving_certificate_for_the_service() -> None:
+    objects = render(CERT_MANAGER, "webhook.certSecret=my-certs")
+    found = _by_kind_and_name(objects)
+    selfsigned = found[("Issuer", "dorgu-selfsigned")]
+    ca = found[("Certificate", "dorgu-ca")]
+    ca_issuer = found[("Issuer", "dorgu-ca")]
+    serving = found[("Certificate", "dorgu-webhook")]
+    service = found[("Service", "dorgu-webhook")]
+    managed = [selfsigned, ca, ca_issuer, serving]
+
+    assert all(o["apiVersion"] == "cert-manager.io/v1" for o in managed)
+    assert all(o["metadata"]["namespace"] == "dorgu-system" for o in managed)  # type: ignore[index]
+    assert selfsigned["spec"] == {"selfSigned": {}}
+    assert ca["spec"]["isCA"] is True
+    assert ca["spec"]["issuerRef"] == {
+        "group": "cert-manager.io",
+        "kind": "Issuer",
+        "name": "dorgu-selfsigned",
+    }
+    assert ca_issuer["spec"] == {"ca": {"secretName": ca["spec"]["secretName"]}}
+    assert serving["spec"]["issuerRef"] == {
+        "group": "cert-manager.io",
+        "kind": "Issuer",
+        "name": "dorgu-ca",
+    }
+    assert serving["spec"]["secretName"] == "my-certs"
+    svc = service["metadata"]["name"]
+    assert serving["spec"]["dnsNames"] == [
+        f"{svc}.dorgu-system.svc",
+        f"{svc}.dorgu-system.svc.cluster.local",
+        svc,
+    ]
+    assert "server auth" in serving["spec"]["usages"]
+    args = _args(objects)
+    assert "--certificates=cert-manager" in args and "--cert-secret=my-certs" in args  # fmt: skip
+
+
+def test_cert_manager_mode_only_lets_the_operator_read_its_secret() -> None:
+    [role] = [o for o in render(CERT_MANAGER) if o["kind"] == "Role"]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["dorgu-webhook-certs"], "verbs": ["get"]}
+    ]  # fmt: skip
+    [role] = [o for o in render() if o["kind"] == "Role"]
+    verbs = {v for rule in role["rules"] for v in rule["verbs"]}  # type: ignore[attr-defined]
+    assert {"create", "update"} <= verbs  # self: the operator writes and rotates it
+
+
+def test_cert_manager_objects_are_not_rendered_without_the_webhook() -> None:
+    objects = render(CERT_MANAGER, "webhook.enabled=false")
+    assert not [o for o in objects if str(o["apiVersion"]).startswith("cert-manager.io/")]
+    assert "Role" not in {o["kind"] for o in objects}
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("webhook.certificates=cert-manager", 'webhook.certificates must be self or certManager, not "cert-manager"'),
+        ("operator.peeringLifetime=4", "operator.peeringLifetime must be whole seconds from 5 to 3600, not 4"),
+        ("operator.peeringLifetime=3601", "operator.peeringLifetime must be whole seconds from 5 to 3600, not 3601"),
+        ("operator.peeringLifetime=2.5", "operator.peeringLifetime must be whole seconds from 5 to 3600, not 2.5"),
+    ],
+)  # fmt: skip
+def test_bad_certificate_modes_and_peering_lifetimes_fail_the_render(
+    value: str, error: str
+) -> None:
+    helm = tool("helm")
+    assert helm is not None
+    done = run(helm, "template", "dorgu", str(CHART), f"--set={value}")
+    assert done.returncode != 0
+    assert error in done.stderr, done.stderr
+
+
+def test_peering_lifetime_is_passed_to_the_operator() -> None:
+    assert "--peering-lifetime=20" in _args(render())
+    assert "--peering-lifetime=90" in _args(render("operator.peeringLifetime=90"))

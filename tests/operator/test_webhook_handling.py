@@ -105,26 +105,26 @@ def test_enforce_denies_with_rule_field_bound_and_fix() -> None:
     message = response["status"]["message"]
     for part in ("persona shop", "persona.resource-bounds", "resources.limits.cpu", "500m", "fix:"):
         assert part in message
-    assert (outcome.result, outcome.mode, outcome.record) == ("denied", "enforce", None)
+    assert (outcome.result, outcome.mode) == ("denied", "enforce")
+    assert outcome.denial is not None and outcome.denial.startswith("ns/shop: persona shop")
 
 
-def test_warn_admits_with_warnings_and_records() -> None:
+def test_warn_admits_with_warnings() -> None:
     outcome, response = _handle(_view(mode="warn"), _review(deployment("shop", cpu="2")))
     assert response["allowed"] is True
     assert any("persona.resource-bounds" in w for w in response["warnings"])
-    assert outcome.result == "warned" and outcome.record is not None
+    assert outcome.result == "warned" and outcome.denial is None
 
 
-def test_audit_admits_silently_and_records() -> None:
+def test_audit_admits_silently() -> None:
     outcome, response = _handle(_view(mode="audit"), _review(deployment("shop", cpu="2")))
     assert response == {"uid": "u-1", "allowed": True}
-    assert outcome.record is not None and outcome.record.persona == ("ns", "shop")
-    assert any(f.rule_id == "persona.resource-bounds" for f in outcome.record.findings)
+    assert (outcome.result, outcome.mode, outcome.denial) == ("allowed", "audit", None)
 
 
 def test_off_admits_without_evaluating() -> None:
     outcome, response = _handle(_view(mode="off"), _review(deployment("shop", cpu="2")))
-    assert response["allowed"] is True and outcome.record is None and outcome.mode == "off"
+    assert response["allowed"] is True and outcome.mode == "off"
 
 
 def test_namespace_label_is_the_default_mode() -> None:
@@ -134,11 +134,11 @@ def test_namespace_label_is_the_default_mode() -> None:
     assert response["allowed"] is False and outcome.mode == "enforce"
 
 
-def test_dry_run_is_decided_but_never_recorded() -> None:
+def test_dry_run_is_decided_the_same_way() -> None:
     outcome, response = _handle(
-        _view(mode="audit"), _review(deployment("shop", cpu="2"), dry_run=True)
+        _view(mode="enforce"), _review(deployment("shop", cpu="2"), dry_run=True)
     )
-    assert response["allowed"] is True and outcome.record is None
+    assert response["allowed"] is False and outcome.result == "denied"
 
 
 def test_exemption_admits_until_it_expires() -> None:

@@ -6,8 +6,36 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import cast
 
 import click
+
+CERTIFICATE_SOURCES = ("self", "cert-manager", "auto")
+PEERING_LIFETIME_RANGE = (5, 3600)
+
+
+def _certificates(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+
+    if value not in CERTIFICATE_SOURCES:
+        raise UsageError(f"--certificates: expected self, cert-manager or auto, got {value!r}",
+                         hint="self: the operator makes its own CA; cert-manager: a Certificate "
+                         "writes --cert-secret")  # fmt: skip
+    return value
+
+
+def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    from dorgu.errors import UsageError
+
+    low, high = PEERING_LIFETIME_RANGE
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        seconds = None
+    if seconds is None or not low <= seconds <= high:
+        raise UsageError(f"--peering-lifetime: expected whole seconds from {low} to {high}, "
+                         f"got {value!r}", hint="failover takes up to this long")  # fmt: skip
+    return seconds
 
 
 @click.group()
@@ -73,7 +101,18 @@ def operator() -> None:
     "--cert-secret",
     default="dorgu-webhook-certs",
     show_default=True,
-    help="Secret (in --namespace) holding the webhook CA and serving certificate.",
+    help="Secret (in --namespace) with the webhook's serving certificate (written by the "
+    "operator, or by cert-manager with --certificates cert-manager).",
+)
+@click.option(
+    "--certificates",
+    default="auto",
+    show_default=True,
+    metavar="[self|cert-manager|auto]",
+    callback=_certificates,
+    help="Who makes the webhook certificate: the operator (self; it also injects the caBundle), "
+    "a cert-manager Certificate writing --cert-secret (cainjector injects the caBundle), or "
+    "auto: cert-manager when its certificates.cert-manager.io API is served.",
 )
 @click.option(
     "--metrics-host", default="127.0.0.1", show_default=True, help="Metrics/health address."
@@ -97,6 +136,15 @@ def operator() -> None:
     "--priority", type=int, help="Peering priority (default: random; the highest is active)."
 )
 @click.option(
+    "--peering-lifetime",
+    default="20",
+    show_default=True,
+    metavar="SECONDS",
+    callback=_peering_lifetime,
+    help="How long a replica's peering heartbeat stays valid (5..3600); failover takes up to "
+    "this long.",
+)
+@click.option(
     "--discovery-interval", default=300.0, show_default=True, help="Seconds between discoveries."
 )
 def run(
@@ -113,15 +161,17 @@ def run(
     failure_policy: str,
     opt_in: bool,
     cert_secret: str,
+    certificates: str,
     metrics_host: str,
     metrics_port: int,
     peering: str,
     standalone: bool,
     priority: int | None,
+    peering_lifetime: int,
     discovery_interval: float,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
-    from dorgu.operator.options import OperatorOptions
+    from dorgu.operator.options import CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
 
     options = OperatorOptions(
@@ -138,12 +188,14 @@ def run(
         failure_policy="Fail" if failure_policy == "Fail" else "Ignore",
         webhook_opt_in=opt_in,
         cert_secret=cert_secret,
+        certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,
         metrics_port=None if metrics_port < 0 else metrics_port,
         standalone=standalone,
         peering=peering,
         peering_mandatory=False,
         priority=priority,
+        peering_lifetime=peering_lifetime,
         discovery_interval=discovery_interval,
     )
 

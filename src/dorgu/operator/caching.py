@@ -26,6 +26,7 @@ Listener = Callable[[str, Key, object], None]
 logger = logging.getLogger(__name__)
 MISSING_API_RETRY_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 30.0
+YIELD_EVERY = 16
 
 
 def key_of(obj: JsonObject) -> Key:
@@ -106,7 +107,11 @@ async def run_informer(api: Api, kind: Kind, store: Store[T]) -> None:
             backoff = 0.5
             version = listing.resource_version
             while True:
+                count = 0
                 async for action, obj in api.watch(kind, resource_version=version):
+                    count += 1
+                    if count % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # a burst of events must not starve the webhook
                     meta = obj.get("metadata")
                     version = (
                         str(meta.get("resourceVersion") or version)

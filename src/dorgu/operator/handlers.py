@@ -1,9 +1,11 @@
 """kopf handler registration, on an explicit registry (no module-level decorators).
 
-Only ``on.event`` handlers are used: they store no progress, add no finalizers and patch
-nothing, so personas and workloads are never written by kopf; deciding what to reconcile is
-``watching.Triggers``' job (generation filtering replaces kopf's diffbase).  The handlers are
-``async`` so they run on the loop and only enqueue.
+kopf runs the peering (which replica is active), the login, and an ``on.event`` handler for
+ClusterPersonas (a spec change asks for a discovery).  Persona, workload and HPA changes reach
+the reconciler through dorgu's own informer caches (``watching.Triggers``) instead of kopf
+handlers: the reconciler reads those caches, and a trigger from a second, independent watch
+could arrive before the cache has the change it announces.  ``on.event`` handlers store no
+progress, add no finalizers and patch nothing, so kopf never writes our objects.
 
 Must not do API calls or evaluate rules in a handler.
 """
@@ -17,7 +19,6 @@ import kopf
 
 from dorgu.operator.connecting import Connection
 from dorgu.operator.discovering import Discoverer
-from dorgu.operator.watching import Triggers
 
 
 def _needs_discovery(body: Mapping[str, Any]) -> bool:
@@ -28,30 +29,12 @@ def _needs_discovery(body: Mapping[str, Any]) -> bool:
     )
 
 
-def build_registry(
-    *, triggers: Triggers, discoverer: Discoverer, connection: Connection
-) -> kopf.OperatorRegistry:
+def build_registry(*, discoverer: Discoverer, connection: Connection) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
 
     @kopf.on.login(registry=registry)
     async def login(**_: Any) -> kopf.ConnectionInfo:
         return kopf.ConnectionInfo(**connection.kopf_fields())  # type: ignore[arg-type]
-
-    @kopf.on.event("dorgu.io", "v1", "applicationpersonas", registry=registry)
-    async def persona_changed(type: str | None, body: Mapping[str, Any], **_: Any) -> None:
-        triggers.on_persona(type, body)
-
-    @kopf.on.event("apps", "v1", "deployments", registry=registry)
-    async def deployment_changed(type: str | None, body: Mapping[str, Any], **_: Any) -> None:
-        triggers.on_workload("Deployment", type, body)
-
-    @kopf.on.event("apps", "v1", "statefulsets", registry=registry)
-    async def statefulset_changed(type: str | None, body: Mapping[str, Any], **_: Any) -> None:
-        triggers.on_workload("StatefulSet", type, body)
-
-    @kopf.on.event("autoscaling", "v2", "horizontalpodautoscalers", registry=registry)
-    async def autoscaler_changed(type: str | None, body: Mapping[str, Any], **_: Any) -> None:
-        triggers.on_autoscaler(type, body)
 
     @kopf.on.event("dorgu.io", "v1", "clusterpersonas", registry=registry)
     async def cluster_persona_changed(type: str | None, body: Mapping[str, Any], **_: Any) -> None:

@@ -8,7 +8,10 @@
   requests admitted because the handler failed (fail open);
 - ``dorgu_reconcile_duration_seconds{result}`` (histogram), ``dorgu_reconcile_errors_total``,
   ``dorgu_status_writes_total{kind}``, ``dorgu_events_total{reason}``,
-  ``dorgu_audit_records_dropped_total``, ``dorgu_discoveries_total{result}``;
+  ``dorgu_discoveries_total{result}``;
+- ``dorgu_webhook_certificate_loads_total{source}`` (serving key pairs loaded into the TLS
+  context: ``self`` or ``cert-manager``) and ``dorgu_webhook_certificate_writes_total{target}``
+  (``secret``, ``ca-bundle``: what the operator wrote; never in cert-manager mode);
 - ``dorgu_cache_objects{cache}`` (gauge, read at scrape time).
 
 Must not do I/O except in the aiohttp handlers at the bottom, and must not block.
@@ -140,11 +143,18 @@ class Metrics:
             "dorgu_status_writes_total", "Status subresource writes.", ("kind",)
         )
         self.events = Counter("dorgu_events_total", "Kubernetes Events posted.", ("reason",))
-        self.audit_dropped = Counter(
-            "dorgu_audit_records_dropped_total", "Audit records dropped (queue full)."
-        )
         self.discoveries = Counter(
             "dorgu_discoveries_total", "ClusterPersona discoveries.", ("result",)
+        )
+        self.certificate_loads = Counter(
+            "dorgu_webhook_certificate_loads_total",
+            "Serving key pairs loaded into the webhook's TLS context, by source.",
+            ("source",),
+        )
+        self.certificate_writes = Counter(
+            "dorgu_webhook_certificate_writes_total",
+            "Writes of the certificate Secret and applies of the caBundle by this replica.",
+            ("target",),
         )
         self.gauges: list[Gauge] = []
 
@@ -160,8 +170,9 @@ class Metrics:
             self.reconcile_errors,
             self.status_writes,
             self.events,
-            self.audit_dropped,
             self.discoveries,
+            self.certificate_loads,
+            self.certificate_writes,
             *self.gauges,
         ]
         return "\n".join(line for family in families for line in family.render()) + "\n"

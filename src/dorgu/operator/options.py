@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Literal
 
 FailurePolicy = Literal["Ignore", "Fail"]
+CertificateSource = Literal["self", "cert-manager", "auto"]
+"""Who makes the webhook's serving certificate: the operator (``self``), cert-manager, or
+``auto``: cert-manager when its ``certificates.cert-manager.io`` API is served, else self."""
 
 DEFAULT_WEBHOOK_CONFIGURATION = "dorgu-validate-deployment"
 DEFAULT_CERT_SECRET = "dorgu-webhook-certs"
@@ -42,8 +45,16 @@ class OperatorOptions:
     webhook_opt_in: bool = False
     """Only namespaces labelled ``dorgu.io/validate=true`` are sent to the webhook."""
     cert_secret: str = DEFAULT_CERT_SECRET
+    """The Secret (in ``namespace``) with the serving key pair: written by the operator in
+    ``self`` mode, by a cert-manager Certificate (``secretName``) in ``cert-manager`` mode."""
+    certificates: CertificateSource = "auto"
     cert_dir: Path | None = None
     """Where the serving key pair is written for the TLS stack (default: a private temp dir)."""
+    cert_wait_timeout: float = 300.0
+    """cert-manager mode: how long to wait at start for a usable ``cert_secret`` (readiness
+    stays false meanwhile) before giving up with an error."""
+    cert_poll_interval: float = 10.0
+    """cert-manager mode: seconds between reads of ``cert_secret`` (a change is reloaded)."""
 
     metrics_host: str = "0.0.0.0"
     metrics_port: int | None = 8080
@@ -55,9 +66,13 @@ class OperatorOptions:
     priority: int | None = None
     """Peering priority; None: random, so two replicas never tie (kopf pauses ties)."""
     peering_lifetime: int = 20
+    """Seconds a replica's peering heartbeat stays valid: failover takes up to this long."""
 
     workers: int = 4
+    min_reconcile_interval: float = 1.0
+    """One persona is reconciled at most once per this many seconds (bursts coalesce)."""
     discovery_interval: float = 300.0
     resync_interval: float = 600.0
     cert_check_interval: float = 3600.0
+    """self mode: seconds between checks whether the certificates must be rotated."""
     extra_labels: dict[str, str] = field(default_factory=dict)

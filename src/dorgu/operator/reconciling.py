@@ -3,9 +3,15 @@ shared rule engine, and write the status through the status subresource when (an
 its content changed; Events on transitions only.
 
 ``Reconciler`` is a work queue: ``enqueue`` coalesces (a persona queued twice runs once; one
-enqueued while running runs again after), failures retry with exponential backoff, and a
-persona is re-queued when an exemption on one of its workloads expires.  Status writes carry
-the persona's resourceVersion (a JSON-patch ``test``), so concurrent writers never lose updates.
+enqueued while running runs again after; one persona starts at most once per
+``min_interval``, so a burst of Deployment creates costs a few reconciles, not one each),
+failures retry with exponential backoff, and a persona is re-queued when an exemption on one of
+its workloads expires.  Workloads come from the informer caches (no LIST per reconcile) and
+each workload's evaluation is reused until the workload, the persona or the namespace's related
+objects change (or an exemption expires).  Only the active replica reconciles (``is_active``);
+a standby drops what it is given and is handed every persona when it becomes active.  Status
+writes carry the persona's resourceVersion (a JSON-patch ``test``), so concurrent writers
+never lose updates.
 
 Must not run rules on the webhook's hot path, patch workloads, or write unchanged status
 (no hot loops: status writes do not change ``metadata.generation``, and triggers ignore them).
@@ -17,18 +23,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
 from dorgu.models.personas_policies import effective_mode
-from dorgu.models.personas_status import ApplicationPersonaStatus
+from dorgu.models.personas_status import ApplicationPersonaStatus, TargetValidation
 from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure, JsonObject
 from dorgu.operator.caching import Key
 from dorgu.operator.eventing import EventPoster, Subject
 from dorgu.operator.metrics import Metrics
-from dorgu.operator.selecting import selector_text
 from dorgu.operator.statuses import (
     Rollout,
     RolloutState,
@@ -37,16 +43,29 @@ from dorgu.operator.statuses import (
     target_validation,
     transitions,
 )
-from dorgu.operator.watching import ClusterView, PersonaEntry, persona_entry
+from dorgu.operator.watching import CachedWorkload, ClusterView, PersonaEntry, persona_entry
 from dorgu.rules import as_workload, evaluate_target, target_for
 from dorgu.rules.exemptions import read_exemptions
-from dorgu.rules.objects import as_text
+from dorgu.rules.objects import Manifest, as_text
 from dorgu.rules.registry import is_known
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 MAX_BACKOFF = 60.0
+REUSE_FOR = timedelta(minutes=5)
+"""The longest an evaluation is reused, whatever else holds (time-dependent rules stay fresh)."""
 WorkloadKey = tuple[str, str, str]  # kind, namespace, name
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One workload's result and what it depended on."""
+
+    fingerprint: tuple[object, ...]
+    result: TargetValidation
+    expires: datetime | None
+    """The earliest active exemption's expiry."""
+    valid_until: datetime
 
 
 def utc_now() -> datetime:
@@ -113,10 +132,16 @@ class Reconciler:
         events: EventPoster,
         clock: Clock = utc_now,
         workers: int = 4,
+        min_interval: float = 1.0,
+        is_active: Callable[[], bool] = lambda: True,
     ) -> None:
         self.api, self.view, self.metrics, self.events = api, view, metrics, events
         self.clock = clock
         self.workers = max(1, workers)
+        self.min_interval = min_interval
+        self.is_active = is_active
+        self._started: dict[Key, float] = {}
+        self._evaluations: dict[Key, dict[WorkloadKey, Evaluation]] = {}
         self._queue: asyncio.Queue[Key] = asyncio.Queue()
         self._queued: set[Key] = set()
         self._active: set[Key] = set()
@@ -125,15 +150,25 @@ class Reconciler:
         self._targets: dict[Key, set[WorkloadKey]] = {}
         self._owners: dict[WorkloadKey, set[Key]] = {}
         self._timers: dict[Key, asyncio.TimerHandle] = {}
-        self.statefulsets_missing = False
 
     # -- queue -------------------------------------------------------------------------
     def enqueue(self, key: Key) -> None:
+        if not self.is_active():
+            return  # a standby: every persona is queued when this replica becomes active
         if key in self._active:
             self._dirty.add(key)
         elif key not in self._queued:
             self._queued.add(key)
-            self._queue.put_nowait(key)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._queue.put_nowait(key)
+                return
+            wait = self._started.get(key, -1e9) + self.min_interval - loop.time()
+            if wait > 0:
+                loop.call_later(wait, self._queue.put_nowait, key)
+            else:
+                self._queue.put_nowait(key)
 
     def enqueue_all(self) -> None:
         for key, _ in self.view.personas.items():
@@ -163,7 +198,10 @@ class Reconciler:
         while True:
             key = await self._queue.get()
             self._queued.discard(key)
+            if not self.is_active():
+                continue
             self._active.add(key)
+            self._started[key] = loop.time()
             started = time.perf_counter()
             result = "error"
             try:
@@ -201,30 +239,53 @@ class Reconciler:
         if timer:
             timer.cancel()
 
+    def _drop(self, key: Key) -> None:
+        """Forget everything about a persona that is gone."""
+        self.forget(key)
+        self._evaluations.pop(key, None)
+        self._started.pop(key, None)
+
     def _remember(self, key: Key, workloads: set[WorkloadKey]) -> None:
         self.forget(key)
         self._targets[key] = workloads
         for workload in workloads:
             self._owners.setdefault(workload, set()).add(key)
 
-    async def _workloads(self, entry: PersonaEntry) -> list[JsonObject]:
-        assert entry.selector is not None
-        selector = selector_text(entry.selector)
-        listing = await self.api.list(
-            kinds.DEPLOYMENTS, namespace=entry.namespace, label_selector=selector
+    def _evaluate(
+        self,
+        entry: PersonaEntry,
+        cached: CachedWorkload,
+        *,
+        now: datetime,
+        related: list[Manifest],
+        known: frozenset[str] | None,
+        previous: Mapping[WorkloadKey, Evaluation],
+    ) -> tuple[WorkloadKey, Evaluation] | None:
+        """The workload's evaluation: the previous one while nothing it read changed."""
+        ident = (cached.kind, entry.namespace, cached.name)
+        fingerprint = (
+            cached.uid,
+            cached.generation,
+            cached.labels,
+            cached.annotations,
+            entry.generation,
+            self.view.related_version(entry.namespace),  # covers the known Services too
         )
-        found = [{**item, "kind": "Deployment", "apiVersion": "apps/v1"} for item in listing.items]
-        if not self.statefulsets_missing:
-            try:
-                sets = await self.api.list(
-                    kinds.STATEFULSETS, namespace=entry.namespace, label_selector=selector
-                )
-                found += [{**i, "kind": "StatefulSet", "apiVersion": "apps/v1"} for i in sets.items]
-            except ApiFailure as error:
-                if error.code != 404:
-                    raise
-                self.statefulsets_missing = True
-        return sorted(found, key=lambda w: (str(w["kind"]), str(_name(w))))
+        old = previous.get(ident)
+        if old is not None and old.fingerprint == fingerprint and now < old.valid_until:
+            return ident, old
+        workload = as_workload(cached.manifest())
+        if workload is None:
+            return None
+        target = target_for(workload, related=related, persona=entry.spec, known_services=known)
+        result = target_validation(
+            kind=workload.kind, name=workload.name, now=now,
+            findings=evaluate_target(target, now=now), generation=cached.generation,
+        )  # fmt: skip
+        state = read_exemptions(workload, now=now, known=is_known)
+        expires = state.expires if state.active else None
+        valid_until = min(now + REUSE_FOR, expires or now + REUSE_FOR)
+        return ident, Evaluation(fingerprint, result, expires, valid_until)
 
     async def reconcile(self, key: Key) -> str:
         """Validate one persona's workloads and write its status if it changed; the result
@@ -234,7 +295,7 @@ class Reconciler:
             obj = await self.api.get(kinds.PERSONAS, name, namespace=namespace)
         except ApiFailure as error:
             if error.code == 404:
-                self.forget(key)
+                self._drop(key)
                 return "gone"
             raise
         entry = persona_entry(obj)
@@ -249,34 +310,27 @@ class Reconciler:
                                   now=now, spec_error=entry.error)  # fmt: skip
             self._remember(key, set())
         else:
-            workloads = await self._workloads(entry)
+            workloads = self.view.workloads_for(entry)
             related = self.view.related(namespace)
             known = self.view.known_services(namespace)
-            targets, expiries = [], []
-            for manifest in workloads:
-                workload = as_workload(manifest)
-                if workload is None:
-                    continue
-                target = target_for(
-                    workload, related=related, persona=entry.spec, known_services=known
-                )
-                findings = evaluate_target(target, now=now)
-                meta = manifest.get("metadata")
-                generation = meta.get("generation") if isinstance(meta, dict) else None
-                targets.append(target_validation(
-                    kind=workload.kind, name=workload.name, now=now, findings=findings,
-                    generation=generation if isinstance(generation, int) else None,
-                ))  # fmt: skip
-                await asyncio.sleep(0)  # let admission reviews in between evaluations
-                state = read_exemptions(workload, now=now, known=is_known)
-                if state.active and state.expires is not None:
-                    expiries.append(state.expires)
-            self._remember(key, {(str(w["kind"]), namespace, _name(w)) for w in workloads})
+            previous = self._evaluations.get(key, {})
+            evaluations: dict[WorkloadKey, Evaluation] = {}
+            for index, cached in enumerate(workloads, start=1):
+                pair = self._evaluate(entry, cached, now=now, related=related, known=known,
+                                      previous=previous)  # fmt: skip
+                if pair is not None:
+                    evaluations[pair[0]] = pair[1]
+                if index % 200 == 0 or (pair is not None and pair[1] is not previous.get(pair[0])):
+                    await asyncio.sleep(0)  # let admission reviews in after each evaluation
+            self._evaluations[key] = evaluations
+            targets = [e.result for e in evaluations.values()]
+            expiries = [e.expires for e in evaluations.values() if e.expires is not None]
+            self._remember(key, set(evaluations))
             self._schedule(key, min(expiries, default=None), now)
-            deployments = [w for w in workloads if w["kind"] == "Deployment"]
-            main = next((w for w in deployments if _name(w) == entry.spec.name), None)
+            deployments = [w for w in workloads if w.kind == "Deployment"]
+            main = next((w for w in deployments if w.name == entry.spec.name), None)
             main = main or (deployments[0] if deployments else None)
-            rollout = rollout_of(main, main=entry.spec.name) if main else None
+            rollout = rollout_of(main.manifest(), main=entry.spec.name) if main else None
             status = build_status(old=old, generation=entry.generation, targets=targets,
                                   mode=mode, now=now, rollout=rollout)  # fmt: skip
         if content_of(status) == content_of(old):
@@ -299,11 +353,6 @@ class Reconciler:
             if delay < 7 * 24 * 3600:
                 loop = asyncio.get_running_loop()
                 self._timers[key] = loop.call_later(delay, self.enqueue, key)
-
-
-def _name(obj: Mapping[str, object]) -> str:
-    meta = obj.get("metadata")
-    return str(meta.get("name") or "") if isinstance(meta, dict) else ""
 
 
 async def write_status(

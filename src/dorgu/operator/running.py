@@ -1,5 +1,5 @@
 """Running the operator: build the collaborators, start the caches, the webhook and metrics
-servers, the reconciler, the audit recorder, discovery and kopf; stop them gracefully.
+servers, the leadership tick, the reconciler, discovery and kopf; stop them gracefully.
 
 ``run_operator(options, stop=...)`` returns when ``stop`` is set or kopf exits (kopf stops on
 SIGINT/SIGTERM itself); in-flight reconciles are cancelled, which loses nothing (each status
@@ -17,14 +17,14 @@ import os
 import random
 import socket
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import kopf
 
 from dorgu.errors import ClusterError
-from dorgu.operator import api as kinds
-from dorgu.operator.api import Api, ApiFailure
+from dorgu.operator.api import Api
 from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
@@ -32,13 +32,11 @@ from dorgu.operator.eventing import EventPoster
 from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
-from dorgu.operator.peering import ensure_peering
+from dorgu.operator.peering import Leadership, ensure_peering
 from dorgu.operator.reconciling import Reconciler
-from dorgu.operator.recording import AuditRecorder
 from dorgu.operator.watching import ClusterView, Triggers
-from dorgu.operator.webhook.certificates import TlsFiles, ensure_certificates
-from dorgu.operator.webhook.configuring import apply_webhook_configuration, webhook_configuration
 from dorgu.operator.webhook.handling import AdmissionHandler
+from dorgu.operator.webhook.provisioning import TlsProvisioner
 from dorgu.operator.webhook.serving import Server, webhook_app
 
 logger = logging.getLogger(__name__)
@@ -56,32 +54,21 @@ def _hosts(options: OperatorOptions) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*base, *options.webhook_dns_names)))
 
 
-class Peers:
-    """Whether this replica is kopf's active one (highest live priority; standalone: yes)."""
+class Freezer:
+    """Keeps the cached objects out of the cyclic collector's full scans: with thousands of
+    cached workloads a full collection pauses the loop (and the webhook) for tens of ms.  The
+    caches hold no reference cycles (replaced entries are freed by reference counting), so
+    frozen entries never leak; ``check`` freezes again whenever the caches grew by a quarter."""
 
-    def __init__(self, *, api: Api, options: OperatorOptions, identity: str, priority: int):
-        self.api, self.options, self.identity, self.priority = api, options, identity, priority
+    def __init__(self, size: Callable[[], int]) -> None:
+        self.size, self.frozen_at = size, -1
 
-    async def is_active(self) -> bool:
-        if self.options.standalone:
-            return True
-        try:
-            obj = await self.api.get(kinds.PEERINGS, self.options.peering)
-        except ApiFailure as error:
-            return error.code == 404 and not self.options.peering_mandatory
-        now = datetime.now(UTC)
-        status = obj.get("status")
-        for ident, info in status.items() if isinstance(status, dict) else []:
-            if ident == self.identity or not isinstance(info, dict):
-                continue
-            try:
-                seen = datetime.fromisoformat(str(info.get("lastseen")))
-                alive = seen + timedelta(seconds=int(info.get("lifetime", 60))) > now
-                if alive and int(info.get("priority", 0)) >= self.priority:
-                    return False
-            except (TypeError, ValueError):
-                continue
-        return True
+    async def check(self) -> None:
+        size = self.size()
+        if self.frozen_at < 0 or size > max(self.frozen_at * 1.25, self.frozen_at + 500):
+            gc.collect(1)  # young garbage first, so it is not frozen with the caches
+            gc.freeze()
+            self.frozen_at = size
 
 
 async def _periodically(interval: float, action: object) -> None:
@@ -103,22 +90,23 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     api = Api(http, field_manager=FIELD_MANAGER)
     identity = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
     priority = options.priority if options.priority is not None else random.randint(1, 1_000_000)
-    metrics, view = Metrics(), ClusterView()
-    stores: list[Store[object]] = [view.personas, view.autoscalers, view.budgets, view.services,  # type: ignore[list-item]
-                                   view.accounts, view.namespaces]  # type: ignore[list-item]  # fmt: skip
+    metrics = Metrics()
+    view = ClusterView(peering=None if options.standalone else options.peering)
+    stores: list[Store[object]] = view.stores()
     metrics.add_gauge(Gauge("dorgu_cache_objects", "Objects in the operator's caches.", "cache",
                             lambda: {s.name: float(len(s)) for s in stores}))  # fmt: skip
     events = EventPoster(
         api=api, metrics=metrics, instance=identity, fallback_namespace=options.namespace
     )
-    reconciler = Reconciler(
-        api=api, view=view, metrics=metrics, events=events, workers=options.workers
-    )
-    triggers = Triggers(view=view, enqueue=reconciler.enqueue, targeted_by=reconciler.targeted_by)
-    peers = Peers(api=api, options=options, identity=identity, priority=priority)
+    leadership = Leadership(standalone=options.standalone, identity=identity, priority=priority,
+                            mandatory=options.peering_mandatory, peering=view.peering,
+                            on_gain=lambda: reconciler.enqueue_all(), clock=lambda: datetime.now(UTC))  # fmt: skip
+    reconciler = Reconciler(api=api, view=view, metrics=metrics, events=events, workers=options.workers,
+                            min_interval=options.min_reconcile_interval,
+                            is_active=lambda: leadership.active)  # fmt: skip
+    Triggers(view=view, enqueue=reconciler.enqueue, targeted_by=reconciler.targeted_by).install()
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
-                            is_active=peers.is_active)  # fmt: skip
-    recorder = AuditRecorder(api=api, view=view, metrics=metrics, events=events)
+                            is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
     servers: list[Server] = []
     webhook_ready = not options.webhook
@@ -136,27 +124,28 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             await health.start()
             servers.append(health)
         await asyncio.wait_for(view.wait_synced(), timeout=60)
-        gc.freeze()  # long-lived startup objects leave the collector's scans (steadier p99)
+        freezer = Freezer(lambda: sum(len(store) for store in stores))
+        await freezer.check()
         if options.webhook:
-            await _start_webhook(options, api=api, view=view, metrics=metrics, recorder=recorder,
-                                 servers=servers, tasks=tasks)  # fmt: skip
+            await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
+                                 tasks=tasks)  # fmt: skip
             webhook_ready = True
         if not options.standalone:
             await ensure_peering(api, options.peering)
         tasks += [
             asyncio.create_task(reconciler.run(), name="reconciler"),
-            asyncio.create_task(recorder.run(), name="audit-recorder"),
+            asyncio.create_task(leadership.run(), name="leadership"),
             asyncio.create_task(discoverer.run(), name="discovery"),
         ]
 
         async def resync() -> None:
-            if await peers.is_active():
-                reconciler.enqueue_all()
+            reconciler.enqueue_all()  # ignored on a standby
 
         tasks.append(
             asyncio.create_task(_periodically(options.resync_interval, resync), name="resync")
         )
-        registry = build_registry(triggers=triggers, discoverer=discoverer, connection=connection)
+        tasks.append(asyncio.create_task(_periodically(30.0, freezer.check), name="gc-freeze"))
+        registry = build_registry(discoverer=discoverer, connection=connection)
         settings = build_settings(standalone=options.standalone, peering=options.peering,
                                   mandatory=options.peering_mandatory, priority=priority,
                                   lifetime=options.peering_lifetime)  # fmt: skip
@@ -194,20 +183,15 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    recorder: AuditRecorder,
     servers: list[Server],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)
-    certs, reason = await ensure_certificates(api, namespace=options.namespace, secret=options.cert_secret,
-                                              hosts=hosts, now=datetime.now(UTC))  # fmt: skip
-    if reason:
-        logger.info("webhook certificates renewed (%s)", reason)
-    tls = TlsFiles(options.cert_dir)
-    tls.load(certs)
+    provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
+    tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
     handler = AdmissionHandler(view=view)
-    server = Server(webhook_app(handler=handler, metrics=metrics, record=recorder.submit),
-                    host=options.webhook_host, port=options.webhook_port, tls=tls.context)  # fmt: skip
+    server = Server(webhook_app(handler=handler, metrics=metrics),
+                    host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
     port = await server.start()
     servers.append(server)
     url = (
@@ -215,28 +199,9 @@ async def _start_webhook(
         if options.webhook_service
         else options.webhook_url or f"https://{hosts[0]}:{port}{WEBHOOK_PATH}"
     )
-
-    async def configure(bundle: bytes) -> None:
-        if options.manage_webhook_configuration:
-            manifest = webhook_configuration(
-                name=options.webhook_configuration, ca_bundle=bundle, operator_namespace=options.namespace,
-                url=url, service=options.webhook_service, failure_policy=options.failure_policy,
-                timeout_seconds=options.timeout_seconds, opt_in=options.webhook_opt_in,
-            )  # fmt: skip
-            await apply_webhook_configuration(api, manifest)
-
-    await configure(certs.bundle(datetime.now(UTC)))
-
-    async def rotate() -> None:
-        fresh, why = await ensure_certificates(api, namespace=options.namespace, secret=options.cert_secret,
-                                               hosts=hosts, now=datetime.now(UTC))  # fmt: skip
-        nonlocal certs
-        if fresh != certs:
-            logger.info("webhook certificates rotated (%s)", why or "changed by another replica")
-            certs = fresh
-            tls.load(fresh)
-            await configure(fresh.bundle(datetime.now(UTC)))
-
+    await provisioner.configure(url=url)
     tasks.append(
-        asyncio.create_task(_periodically(options.cert_check_interval, rotate), name="certificates")
+        asyncio.create_task(
+            _periodically(provisioner.interval, provisioner.refresh), name="certificates"
+        )
     )

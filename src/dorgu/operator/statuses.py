@@ -1,6 +1,5 @@
-"""Persona status from rule-engine findings: pure functions the reconciler and the audit
-recorder share, so both write the same bytes for the same workload (the second write is then
-skipped as unchanged).
+"""Persona status from rule-engine findings: pure functions of the reconciler, so the same
+workloads always give the same bytes (an unchanged status is never written).
 
 - ``target_validation``: one workload's findings -> ``TargetValidation`` (one check per
   finding, plus a passing entry for each persona rule that found nothing);
@@ -92,16 +91,16 @@ def target_validation(
     )
 
 
-def merge_target(
-    targets: Sequence[TargetValidation], new: TargetValidation
-) -> list[TargetValidation]:
-    """``targets`` with ``new`` replacing the entry of the same workload (or added)."""
-    kept = [t for t in targets if (t.kind, t.name) != (new.kind, new.name)]
-    return sorted([*kept, new], key=lambda t: (t.kind, t.name))
-
-
 def _issues(targets: Sequence[TargetValidation]) -> list[ValidationIssue]:
-    issues = [
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    found = [
+        (order[check.severity or Severity.INFO], target, check)
+        for target in targets
+        for check in target.checks
+        if check.message and check.severity is not Severity.INFO
+    ]
+    found.sort(key=lambda item: item[0])  # stable: workload order within a severity
+    return [
         ValidationIssue(
             severity=check.severity or Severity.INFO,
             field=check.field,
@@ -109,13 +108,8 @@ def _issues(targets: Sequence[TargetValidation]) -> list[ValidationIssue]:
             suggestion=check.suggestion,
             rule=check.rule,
         )
-        for target in targets
-        for check in target.checks
-        if check.message and check.severity is not Severity.INFO
+        for _, target, check in found[:MAX_ISSUES]
     ]
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    issues.sort(key=lambda i: order[i.severity])
-    return issues[:MAX_ISSUES]
 
 
 def _condition(

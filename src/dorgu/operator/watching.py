@@ -1,6 +1,6 @@
 """What the operator watches: the caches every replica keeps (``ClusterView``) and the
-triggers that turn Deployment, StatefulSet, HPA and persona events into persona reconciles
-(``Triggers``, called by the kopf handlers of the active replica).
+triggers that turn Deployment, StatefulSet, HPA and persona changes into persona reconciles
+(``Triggers``, listeners on those caches).
 
 ``ClusterView`` indexes personas by namespace with their parsed spec and selector, so the
 webhook finds a workload's persona with a dict lookup and a selector match.  Missing optional
@@ -12,6 +12,7 @@ Must not call the rule engine, write to the cluster, or block: triggers only enq
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -100,10 +101,63 @@ def namespace_mode(obj: JsonObject) -> ValidationMode | None:
         return None
 
 
-class ClusterView:
-    """The caches one replica keeps; read-only for everyone but the informers."""
+@dataclass(frozen=True, slots=True)
+class CachedWorkload:
+    """A Deployment or StatefulSet as the reconciler needs it, compact: the fields it selects
+    and fingerprints by, and the whole object (no managedFields) as JSON bytes, parsed only
+    when the workload must be evaluated again.  A few objects per workload instead of a tree
+    of dicts keeps thousands of cached workloads cheap in memory and out of the cyclic
+    collector's way (its full scans would pause the webhook)."""
 
-    def __init__(self) -> None:
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    generation: int | None
+    labels: dict[str, str]
+    annotations: tuple[tuple[str, str], ...]
+    mark: tuple[object, ...]
+    """What about the workload matters to its persona's status (see ``_fingerprint``)."""
+    raw: bytes
+
+    def manifest(self) -> JsonObject:
+        value = json.loads(self.raw)
+        return value if isinstance(value, dict) else {}
+
+
+def workload_object(kind: str) -> Callable[[JsonObject], CachedWorkload]:
+    def transform(obj: JsonObject) -> CachedWorkload:
+        meta = {k: v for k, v in _meta(obj).items() if k != "managedFields"}
+        body = {"apiVersion": "apps/v1", "kind": kind, "metadata": meta,
+                "spec": obj.get("spec") or {}, "status": obj.get("status") or {}}  # fmt: skip
+        annotations = meta.get("annotations")
+        return CachedWorkload(
+            kind=kind,
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name") or ""),
+            uid=str(meta.get("uid") or ""),
+            generation=_int(meta.get("generation")),
+            labels=_labels(body),
+            annotations=tuple(sorted((str(k), str(v)) for k, v in annotations.items()))
+            if isinstance(annotations, dict) else (),
+            mark=_fingerprint(body),
+            raw=json.dumps(body, separators=(",", ":")).encode(),
+        )  # fmt: skip
+
+    return transform
+
+
+def _identity(obj: JsonObject) -> JsonObject:
+    return obj
+
+
+class ClusterView:
+    """The caches one replica keeps; read-only for everyone but the informers.
+
+    ``related_version(namespace)`` changes whenever an HPA, PDB, Service or ServiceAccount of
+    the namespace changes, so evaluations that read them can be reused until then."""
+
+    def __init__(self, *, peering: str | None = None) -> None:
         self.personas: Store[PersonaEntry] = Store("applicationpersonas.dorgu.io", persona_entry)
         self.autoscalers = Store(
             "horizontalpodautoscalers", related_object("HorizontalPodAutoscaler")
@@ -112,16 +166,41 @@ class ClusterView:
         self.services = Store("services", related_object("Service"))
         self.accounts = Store("serviceaccounts", related_object("ServiceAccount"))
         self.namespaces: Store[ValidationMode | None] = Store("namespaces", namespace_mode)
+        self.deployments: Store[CachedWorkload] = Store(
+            "deployments", workload_object("Deployment")
+        )
+        self.statefulsets: Store[CachedWorkload] = Store(
+            "statefulsets", workload_object("StatefulSet")
+        )
+        self.peering_name = peering
+        self.peerings = Store("clusterkopfpeerings.kopf.dev", _identity)
+        self._related_versions: dict[str, int] = {}
+        for store in (self.autoscalers, self.budgets, self.services, self.accounts):
+            store.listeners.append(self._bump)
+
+    def _bump(self, _action: str, key: Key, _value: object) -> None:
+        self._related_versions[key[0]] = self._related_versions.get(key[0], 0) + 1
+
+    def related_version(self, namespace: str) -> int:
+        return self._related_versions.get(namespace, 0)
 
     def _pairs(self) -> list[tuple[Kind, Store[object]]]:
-        return [
-            (kinds.PERSONAS, self.personas),  # type: ignore[list-item]
-            (kinds.HPAS, self.autoscalers),  # type: ignore[list-item]
-            (kinds.PDBS, self.budgets),  # type: ignore[list-item]
-            (kinds.SERVICES, self.services),  # type: ignore[list-item]
-            (kinds.SERVICE_ACCOUNTS, self.accounts),  # type: ignore[list-item]
-            (kinds.CORE_NAMESPACES, self.namespaces),  # type: ignore[list-item]
+        pairs = [
+            (kinds.PERSONAS, self.personas),
+            (kinds.HPAS, self.autoscalers),
+            (kinds.PDBS, self.budgets),
+            (kinds.SERVICES, self.services),
+            (kinds.SERVICE_ACCOUNTS, self.accounts),
+            (kinds.CORE_NAMESPACES, self.namespaces),
+            (kinds.DEPLOYMENTS, self.deployments),
+            (kinds.STATEFULSETS, self.statefulsets),
         ]
+        if self.peering_name is not None:
+            pairs.append((kinds.PEERINGS, self.peerings))
+        return pairs  # type: ignore[return-value]
+
+    def stores(self) -> list[Store[object]]:
+        return [store for _, store in self._pairs()]
 
     def start(self, api: Api) -> list[asyncio.Task[None]]:
         return [
@@ -135,10 +214,26 @@ class ClusterView:
     async def wait_synced(self) -> None:
         await asyncio.gather(*(store.synced.wait() for _, store in self._pairs()))
 
+    def peering(self) -> JsonObject | None:
+        """The cached peering object; None when it (or its CRD) does not exist."""
+        if self.peering_name is None or self.peerings.missing:
+            return None
+        return self.peerings.get(("", self.peering_name))
+
     def personas_for(self, namespace: str, labels: Mapping[str, str]) -> list[PersonaEntry]:
         """The personas of ``namespace`` whose selector matches ``labels`` (by name)."""
         found = [p for p in self.personas.in_namespace(namespace) if p.selects(labels)]
         return sorted(found, key=lambda p: p.name) if len(found) > 1 else found
+
+    def workloads_for(self, entry: PersonaEntry) -> list[CachedWorkload]:
+        """The Deployments and StatefulSets ``entry`` selects, by kind and name."""
+        found = [
+            workload
+            for store in (self.deployments, self.statefulsets)
+            for workload in store.in_namespace(entry.namespace)
+            if entry.selects(workload.labels)
+        ]
+        return sorted(found, key=lambda w: (w.kind, w.name))
 
     def related(self, namespace: str) -> list[Manifest]:
         return [
@@ -187,7 +282,9 @@ def _fingerprint(body: Mapping[str, object]) -> tuple[object, ...]:
 
 
 class Triggers:
-    """Event -> which personas to reconcile.  ``enqueue`` must not block."""
+    """Cache changes -> which personas to reconcile.  Installed as listeners on the view's
+    stores, so a reconcile always reads a cache at least as new as the event that queued it.
+    ``enqueue`` must not block (the reconciler ignores it on a standby replica)."""
 
     def __init__(
         self,
@@ -202,41 +299,48 @@ class Triggers:
         self._seen_workloads: dict[tuple[str, str, str], tuple[object, ...]] = {}
         self._seen_personas: set[Key] = set()
 
-    def on_persona(self, event_type: str | None, body: Mapping[str, object]) -> None:
-        entry = persona_entry(dict(body))
-        if event_type == "DELETED":
-            self._seen_personas.discard(entry.key)
-            return
-        fresh = entry.key not in self._seen_personas
-        if fresh or entry.generation != entry.observed_generation:
-            self._seen_personas.add(entry.key)
-            self.enqueue(entry.key)
+    def install(self) -> None:
+        view = self.view
+        view.personas.listeners.append(self.on_persona)
+        view.deployments.listeners.append(lambda a, k, v: self.on_workload("Deployment", a, k, v))
+        view.statefulsets.listeners.append(lambda a, k, v: self.on_workload("StatefulSet", a, k, v))
+        view.autoscalers.listeners.append(self.on_autoscaler)
 
-    def on_workload(self, kind: str, event_type: str | None, body: Mapping[str, object]) -> None:
-        meta = _meta(dict(body))
-        namespace, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
-        ident = (kind, namespace, name)
-        if event_type == "DELETED":
-            self._seen_workloads.pop(ident, None)
-        else:
-            mark = _fingerprint(body)
-            if self._seen_workloads.get(ident) == mark:
-                return
-            self._seen_workloads[ident] = mark
-        keys = {p.key for p in self.view.personas_for(namespace, _labels(body))}
-        keys.update(self.targeted_by(kind, namespace, name))
-        for key in sorted(keys):
+    def on_persona(self, action: str, key: Key, entry: object) -> None:
+        if action == "DELETE" or not isinstance(entry, PersonaEntry):
+            self._seen_personas.discard(key)
+            self.enqueue(key)  # the reconciler finds it gone and forgets it
+            return
+        fresh = key not in self._seen_personas
+        if fresh or entry.generation != entry.observed_generation:
+            self._seen_personas.add(key)
             self.enqueue(key)
 
-    def on_autoscaler(self, event_type: str | None, body: Mapping[str, object]) -> None:
-        meta = _meta(dict(body))
-        namespace = str(meta.get("namespace") or "")
-        spec = body.get("spec")
+    def on_workload(self, kind: str, action: str, key: Key, body: object) -> None:
+        namespace, name = key
+        ident = (kind, namespace, name)
+        labels: dict[str, str] = {}
+        if action == "DELETE":
+            self._seen_workloads.pop(ident, None)
+        if isinstance(body, CachedWorkload):
+            labels = body.labels
+            if action != "DELETE":
+                if self._seen_workloads.get(ident) == body.mark:
+                    return
+                self._seen_workloads[ident] = body.mark
+        keys = {p.key for p in self.view.personas_for(namespace, labels)} if labels else set()
+        keys.update(self.targeted_by(kind, namespace, name))
+        for persona in sorted(keys):
+            self.enqueue(persona)
+
+    def on_autoscaler(self, action: str, key: Key, body: object) -> None:
+        namespace = key[0]
+        spec = body.get("spec") if isinstance(body, Mapping) else None
         ref = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
         keys: set[Key] = set()
         if isinstance(ref, dict):
             keys.update(self.targeted_by(str(ref.get("kind")), namespace, str(ref.get("name"))))
         if not keys:  # the target is unknown yet: every persona of the namespace
             keys = {p.key for p in self.view.personas.in_namespace(namespace)}
-        for key in sorted(keys):
-            self.enqueue(key)
+        for persona in sorted(keys):
+            self.enqueue(persona)

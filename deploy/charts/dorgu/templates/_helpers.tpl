@@ -46,3 +46,31 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "dorgu.webhookService" -}}
 {{- printf "%s-webhook" (include "dorgu.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
+
+{{/* The webhook's serving Certificate (cert-manager mode). */}}
+{{- define "dorgu.webhookCertificate" -}}
+{{- printf "%s-webhook" (include "dorgu.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The --certificates flag for webhook.certificates (self or certManager; anything else fails). */}}
+{{- define "dorgu.certificatesFlag" -}}
+{{- $mode := .Values.webhook.certificates }}
+{{- if eq $mode "self" }}self
+{{- else if eq $mode "certManager" }}cert-manager
+{{- else }}{{ fail (printf "webhook.certificates must be self or certManager, not %q" $mode) }}
+{{- end }}
+{{- end }}
+
+{{/* Whether cert-manager makes the webhook certificate. */}}
+{{- define "dorgu.certManager" -}}
+{{- if and .Values.webhook.enabled (eq (include "dorgu.certificatesFlag" .) "cert-manager") }}true{{ end }}
+{{- end }}
+
+{{/* operator.peeringLifetime, checked like the --peering-lifetime flag (whole seconds, 5..3600). */}}
+{{- define "dorgu.peeringLifetime" -}}
+{{- $seconds := toString .Values.operator.peeringLifetime }}
+{{- if or (not (regexMatch "^[0-9]+$" $seconds)) (lt (atoi $seconds) 5) (gt (atoi $seconds) 3600) }}
+{{- fail (printf "operator.peeringLifetime must be whole seconds from 5 to 3600, not %s" $seconds) }}
+{{- end }}
+{{- $seconds }}
+{{- end }}

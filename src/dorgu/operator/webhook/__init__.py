@@ -5,5 +5,7 @@
   calls, never raises: internal errors admit);
 - ``serving``: the HTTPS server (aiohttp);
 - ``certificates``: CA and serving certificate, stored in a Secret, rotated before expiry;
+- ``certmanager``: or the serving certificate a cert-manager Certificate writes (read only);
+- ``provisioning``: picks the source (``--certificates``), loads and reloads the TLS context;
 - ``configuring``: the ValidatingWebhookConfiguration the operator manages.
 """

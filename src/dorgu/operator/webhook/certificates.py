@@ -6,9 +6,10 @@ must be renewed, or None), ``renew`` (the next certificates; a new CA keeps the 
 bundle until it expires, so the caBundle trusts both during a rotation).  I/O part:
 ``ensure_certificates`` reads/creates/updates the Secret with optimistic concurrency.
 
-cert-manager: TODO; when a ``cert-manager.io`` Certificate manages the Secret, point
-``--cert-secret`` at it and disable ``--manage-certificates`` (not implemented yet).
-Must not write keys anywhere but the Secret and the private directory ``tls_context`` uses.
+This is the ``self`` certificate source; with ``--certificates cert-manager`` a cert-manager
+Certificate writes the Secret instead and ``certmanager`` reads it (nothing here runs then but
+``TlsFiles``, which loads either kind of key pair).
+Must not write keys anywhere but the Secret and the private directory ``TlsFiles`` uses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -234,6 +236,16 @@ async def ensure_certificates(
     raise ApiFailure(409, f"Secret {namespace}/{secret} kept changing while rotating certificates")
 
 
+class KeyPair(Protocol):
+    """A serving certificate (chain) and its private key, PEM."""
+
+    @property
+    def cert_pem(self) -> bytes: ...
+
+    @property
+    def key_pem(self) -> bytes: ...
+
+
 class TlsFiles:
     """A private directory with the serving key pair, and an SSL context that reloads it."""
 
@@ -244,7 +256,7 @@ class TlsFiles:
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.minimum_version = ssl.TLSVersion.TLSv1_2
 
-    def load(self, certs: Certificates) -> None:
+    def load(self, certs: KeyPair) -> None:
         cert, key = self.directory / "tls.crt", self.directory / "tls.key"
         cert.write_bytes(certs.cert_pem)
         fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

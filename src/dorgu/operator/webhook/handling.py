@@ -3,10 +3,11 @@
 The fast path: a review that is not an apps/v1 Deployment CREATE/UPDATE, or whose workload no
 persona selects, is admitted after one dict lookup and a selector match, without evaluating
 anything.  Otherwise the persona's mode (its own, else the namespace label
-``dorgu.io/validation-mode``, else audit) decides: off admits, audit admits and records,
-warn admits with warnings, enforce denies on error findings with a message naming rule,
-field, bound and fix (``dorgu.rules.decide_admission``).  Dry-run requests are decided the
-same way but never recorded.
+``dorgu.io/validation-mode``, else audit) decides: off and audit admit (the reconciler
+records an audited workload's findings in the persona's status once it exists), warn admits
+with warnings, enforce denies on error findings with a message naming rule, field, bound and
+fix (``dorgu.rules.decide_admission``).  Dry-run requests are decided the same way; nothing
+here has side effects.
 
 Must not call the API, block, or raise: any internal error admits (fail open), is logged
 and counted by the caller through ``Outcome.result == "error"``.
@@ -19,9 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dorgu.models.findings import Finding
 from dorgu.models.personas_policies import ValidationMode, effective_mode
-from dorgu.operator.caching import Key
 from dorgu.operator.watching import ClusterView
 from dorgu.operator.webhook.reviews import Review, parse_review, response_body
 from dorgu.rules import (
@@ -38,24 +37,13 @@ NO_MODE = "none"
 
 
 @dataclass(frozen=True)
-class AuditRecord:
-    """An admitted workload's findings, for the persona's status."""
-
-    persona: Key
-    kind: str
-    name: str
-    generation: int | None
-    findings: tuple[Finding, ...]
-    at: datetime
-
-
-@dataclass(frozen=True)
 class Outcome:
     body: bytes
     result: str
     """allowed, warned, denied, skipped (fast path), error (failed open)."""
     mode: str
-    record: AuditRecord | None = None
+    denial: str | None = None
+    """For a denied review: ``namespace/name`` and the persona messages, for the log."""
 
 
 def _clock() -> datetime:
@@ -123,7 +111,6 @@ class AdmissionHandler:
         messages: list[str] = []
         warnings: list[str] = []
         modes: list[ValidationMode] = []
-        record: AuditRecord | None = None
         for persona in personas:
             assert persona.spec is not None
             spec = persona.spec
@@ -138,13 +125,6 @@ class AdmissionHandler:
                 allowed = False
                 messages.append(f"persona {persona.name}: {decision.message}")
             warnings.extend(w for w in decision.warnings if w not in warnings)
-            if decision.record and record is None and not review.dry_run:
-                generation = meta.get("generation") if isinstance(meta, dict) else None
-                record = AuditRecord(
-                    persona=persona.key, kind="Deployment", name=workload.name,
-                    generation=generation if isinstance(generation, int) else None,
-                    findings=tuple(findings), at=now,
-                )  # fmt: skip
         mode_label = max(modes, key=_strictness).value if modes else NO_MODE
         result = "denied" if not allowed else "warned" if warnings else "allowed"
         body = response_body(
@@ -153,7 +133,8 @@ class AdmissionHandler:
             message="; ".join(messages)[:3000],
             warnings=warnings[:20],
         )
-        return Outcome(body, result, mode_label, record if allowed else None)
+        denial = None if allowed else f"{namespace}/{workload.name}: " + "; ".join(messages)
+        return Outcome(body, result, mode_label, denial)
 
 
 _ORDER = {

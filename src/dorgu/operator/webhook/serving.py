@@ -1,8 +1,9 @@
 """The webhook's HTTPS server (aiohttp): ``POST /validate-deployment`` on every replica.
 
 The request handler reads the body, calls ``AdmissionHandler.handle`` (synchronous CPU work
-on cached data), observes the metrics and hands audit records to the recorder's queue.  A body
-that is no AdmissionReview gets a 400 (the API server then applies the failure policy).
+on cached data) and observes the metrics.  A body that is no AdmissionReview gets a 400 (the
+API server then applies the failure policy).  Nothing is written to the cluster from here: the
+active replica's reconciler records admitted workloads in the persona's status.
 
 Must not call the Kubernetes API or wait on anything but the request body.
 """
@@ -13,13 +14,12 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable
 
 from aiohttp import web
 
 from dorgu.operator.metrics import Metrics
 from dorgu.operator.options import WEBHOOK_PATH
-from dorgu.operator.webhook.handling import AdmissionHandler, AuditRecord
+from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.reviews import MAX_BODY_BYTES
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,6 @@ def webhook_app(
     *,
     handler: AdmissionHandler,
     metrics: Metrics,
-    record: Callable[[AuditRecord], None] | None = None,
 ) -> web.Application:
     async def validate(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -45,8 +44,8 @@ def webhook_app(
             )
         if outcome.result == "error":
             metrics.admission_errors.inc()
-        if outcome.record is not None and record is not None:
-            record(outcome.record)
+        elif outcome.denial is not None:
+            logger.info("denied %s", outcome.denial)
         metrics.admission_decisions.inc(result=outcome.result, mode=outcome.mode)
         metrics.admission_duration.observe(
             time.perf_counter() - started, result=outcome.result, mode=outcome.mode

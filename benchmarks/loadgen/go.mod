@@ -1,0 +1,3 @@
+module dorgu.dev/benchmarks/loadgen
+
+go 1.24

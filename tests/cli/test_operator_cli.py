@@ -1,0 +1,79 @@
+"""``dorgu operator run`` flags: --certificates and --peering-lifetime reach OperatorOptions,
+and bad values are one-line usage errors (exit 2) before anything connects."""
+
+from __future__ import annotations
+
+import pytest
+
+from dorgu.cli import main as main_module
+from dorgu.operator import running
+from dorgu.operator.options import OperatorOptions
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> list[OperatorOptions]:
+    """The options ``run_operator`` would have been started with (it returns at once)."""
+    seen: list[OperatorOptions] = []
+
+    async def fake_run_operator(options: OperatorOptions, *, stop: object = None) -> None:
+        seen.append(options)
+
+    monkeypatch.setattr(running, "run_operator", fake_run_operator)
+    return seen
+
+
+def _run(*args: str) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main_module.main(["operator", "run", *args])
+    code = exited.value.code
+    return code if isinstance(code, int) else 1
+
+
+def test_defaults_are_auto_certificates_and_a_20s_peering_lifetime(
+    captured: list[OperatorOptions],
+) -> None:
+    assert _run() == 0
+    (options,) = captured
+    assert (options.certificates, options.peering_lifetime) == ("auto", 20)
+
+
+@pytest.mark.parametrize(
+    ("args", "certificates", "lifetime"),
+    [
+        (("--certificates", "cert-manager", "--peering-lifetime", "45"), "cert-manager", 45),
+        (("--certificates=self", "--peering-lifetime=5"), "self", 5),
+        (("--peering-lifetime", "3600"), "auto", 3600),
+    ],
+)
+def test_flags_reach_the_operator_options(
+    captured: list[OperatorOptions], args: tuple[str, ...], certificates: str, lifetime: int
+) -> None:
+    assert _run(*args) == 0
+    (options,) = captured
+    assert (options.certificates, options.peering_lifetime) == (certificates, lifetime)
+
+
+@pytest.mark.parametrize("value", ["4", "3601", "0", "-20", "2.5", "abc", ""])
+def test_a_peering_lifetime_outside_5_to_3600_is_a_one_line_usage_error(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert _run("--peering-lifetime", value) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        f"error: --peering-lifetime: expected whole seconds from 5 to 3600, got {value!r} "
+        "(failover takes up to this long)"
+    )
+    assert captured == []  # the operator never started
+
+
+@pytest.mark.parametrize("value", ["certmanager", "Self", "none", ""])
+def test_an_unknown_certificate_source_is_a_one_line_usage_error(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert _run("--certificates", value) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"error: --certificates: expected self, cert-manager or auto, got {value!r}"
+    )
+    assert captured == []

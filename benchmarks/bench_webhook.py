@@ -14,7 +14,9 @@
    - ``dorgu``: the operator's webhook in enforce.
 
    The operator runs in all three (its informers and reconciler are part of the cluster either
-   way); only the webhook configuration changes.  Two load shapes:
+   way); only the webhook configuration changes.  kube-controller-manager is not started: its
+   backlog of ReplicaSets and Pods for thousands of benchmark Deployments would add load that
+   has nothing to do with admission (and differs from phase to phase).  Two load shapes:
 
    - ``saturated``: each client sends its creates back to back (a closed loop, as Kyverno's
      load test does).  On a small machine this saturates the control plane, so the added
@@ -230,9 +232,8 @@ class Stage:
 
         self.root = root
         self.tool = _loadgen()
-        self.plane = ControlPlane(
-            binaries=building.ensure_binaries(env=locations.current_env()), root=root
-        )
+        self.plane = ControlPlane(binaries=building.ensure_binaries(env=locations.current_env()),
+                                  root=root, controllers=False)  # fmt: skip
         self.plane.start()
         self.processes: list[subprocess.Popen[bytes]] = []
         self.kube = Client(KubeConfig.from_file(self.plane.layout.kubeconfig), field_manager="bench",

@@ -206,4 +206,11 @@ def run(
             loop.add_signal_handler(sig, stop.set)
         await run_operator(options, stop=stop)
 
-    asyncio.run(main())
+    try:
+        import uvloop  # the operator extra installs it on Linux and macOS
+
+        factory = uvloop.new_event_loop
+    except ImportError:
+        factory = None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main())

@@ -177,6 +177,10 @@ class Reconciler:
     def targeted_by(self, kind: str, namespace: str, name: str) -> Iterable[Key]:
         return tuple(self._owners.get((kind, namespace, name), ()))
 
+    def evaluation_count(self) -> int:
+        """How many workload evaluations are kept for reuse."""
+        return sum(map(len, self._evaluations.values()))
+
     def idle(self) -> bool:
         return not self._queued and not self._active
 
@@ -323,6 +327,7 @@ class Reconciler:
                 if index % 200 == 0 or (pair is not None and pair[1] is not previous.get(pair[0])):
                     await asyncio.sleep(0)  # let admission reviews in after each evaluation
             self._evaluations[key] = evaluations
+            await asyncio.sleep(0)
             targets = [e.result for e in evaluations.values()]
             expiries = [e.expires for e in evaluations.values() if e.expires is not None]
             self._remember(key, set(evaluations))
@@ -333,6 +338,7 @@ class Reconciler:
             rollout = rollout_of(main.manifest(), main=entry.spec.name) if main else None
             status = build_status(old=old, generation=entry.generation, targets=targets,
                                   mode=mode, now=now, rollout=rollout)  # fmt: skip
+            await asyncio.sleep(0)
         if content_of(status) == content_of(old):
             return "unchanged"
         await write_status(self.api, key, obj, status)

@@ -6,7 +6,7 @@
 //	    from stdin, metadata.name replaced). -interval 0 sends back to back (a closed loop);
 //	    otherwise each client starts one create per interval (paced, open loop per client).
 //	    Prints {"latencies_ms": [...], "failures": K} on stdout.
-//	loadgen noop-webhook -cert F -key F [-addr 127.0.0.1:0]
+//	loadgen noop-webhook -cert F -key F [-addr 127.0.0.1:0] [-http1]
 //	    An admission webhook that allows everything: the floor of what any webhook adds.
 //	    Prints the port on stdout, then serves until killed; GET /count: reviews answered.
 package main
@@ -154,6 +154,7 @@ func noopWebhook(args []string) {
 	certFile := flags.String("cert", "", "serving certificate")
 	keyFile := flags.String("key", "", "serving key")
 	addr := flags.String("addr", "127.0.0.1:0", "listen address")
+	http1 := flags.Bool("http1", false, "HTTP/1.1 only (no HTTP/2), like a Python webhook")
 	_ = flags.Parse(args)
 
 	pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
@@ -185,5 +186,8 @@ func noopWebhook(args []string) {
 		})
 	})
 	server := &http.Server{Handler: handler, TLSConfig: &tls.Config{Certificates: []tls.Certificate{pair}}}
+	if *http1 {
+		server.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+	}
 	fail(server.ServeTLS(listener, "", "").Error())
 }

@@ -35,9 +35,10 @@ from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
+from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
 from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.provisioning import TlsProvisioner
-from dorgu.operator.webhook.serving import Server, webhook_app
+from dorgu.operator.webhook.serving import Server
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
-    servers: list[Server] = []
+    servers: list[Server | AsgiServer] = []
     webhook_ready = not options.webhook
 
     def ready() -> bool:
@@ -184,15 +185,15 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    servers: list[Server],
+    servers: list[Server | AsgiServer],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)
     provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
     tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
     handler = AdmissionHandler(view=view)
-    server = Server(webhook_app(handler=handler, metrics=metrics),
-                    host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
+    server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),
+                        host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
     port = await server.start()
     servers.append(server)
     url = (

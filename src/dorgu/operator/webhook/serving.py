@@ -1,11 +1,6 @@
-"""The webhook's HTTPS server (aiohttp): ``POST /validate-deployment`` on every replica.
-
-The request handler reads the body, calls ``AdmissionHandler.handle`` (synchronous CPU work
-on cached data) and observes the metrics.  A body that is no AdmissionReview gets a 400 (the
-API server then applies the failure policy).  Nothing is written to the cluster from here: the
-active replica's reconciler records admitted workloads in the persona's status.
-
-Must not call the Kubernetes API or wait on anything but the request body.
+"""aiohttp plumbing: ``bind`` (a listening socket, port 0 for any) and ``Server`` (an aiohttp
+application on it, optionally with TLS), used for the health and metrics endpoints.  The
+webhook itself is served by ``webhook.asgi`` (HTTP/2).
 """
 
 from __future__ import annotations
@@ -13,48 +8,10 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
-import time
 
 from aiohttp import web
 
-from dorgu.operator.metrics import Metrics
-from dorgu.operator.options import WEBHOOK_PATH
-from dorgu.operator.webhook.handling import AdmissionHandler
-from dorgu.operator.webhook.reviews import MAX_BODY_BYTES
-
 logger = logging.getLogger(__name__)
-
-
-def webhook_app(
-    *,
-    handler: AdmissionHandler,
-    metrics: Metrics,
-) -> web.Application:
-    async def validate(request: web.Request) -> web.Response:
-        started = time.perf_counter()
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return web.Response(status=413, text="admission review too large\n")
-        outcome = handler.handle(body)
-        if outcome is None:
-            metrics.admission_decisions.inc(result="invalid", mode="none")
-            return web.Response(
-                status=400, text="expected an admission.k8s.io/v1 AdmissionReview\n"
-            )
-        if outcome.result == "error":
-            metrics.admission_errors.inc()
-        elif outcome.denial is not None:
-            logger.info("denied %s", outcome.denial)
-        metrics.admission_decisions.inc(result=outcome.result, mode=outcome.mode)
-        metrics.admission_duration.observe(
-            time.perf_counter() - started, result=outcome.result, mode=outcome.mode
-        )
-        return web.Response(body=outcome.body, content_type="application/json")
-
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app.router.add_post(WEBHOOK_PATH, validate)
-    return app
 
 
 def bind(host: str, port: int) -> socket.socket:

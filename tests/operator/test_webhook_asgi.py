@@ -1,0 +1,126 @@
+"""The webhook's ASGI app and its hypercorn server: the routes, hostile requests, metrics, and
+real HTTPS on loopback over HTTP/2 (what the API server uses when offered) and HTTP/1.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dorgu.operator.metrics import Metrics
+from dorgu.operator.options import WEBHOOK_PATH
+from dorgu.operator.watching import ClusterView
+from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
+from dorgu.operator.webhook.certificates import TlsFiles, renew
+from dorgu.operator.webhook.handling import AdmissionHandler
+from dorgu.operator.webhook.reviews import MAX_BODY_BYTES
+from tests.operator.cluster_support import deployment, persona
+
+
+def _view() -> ClusterView:
+    view = ClusterView()
+    body = persona("shop", mode="enforce")
+    body["metadata"].update(namespace="ns", generation=1)
+    view.personas.put(body)
+    return view
+
+
+def _review(cpu: str) -> bytes:
+    request = {
+        "uid": "u-1",
+        "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+        "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+        "operation": "CREATE", "namespace": "ns", "name": "shop",
+        "object": deployment("shop", cpu=cpu),
+    }  # fmt: skip
+    return json.dumps(
+        {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
+    ).encode()
+
+
+async def _call(
+    app: Any, method: str, path: str, body: bytes, chunk: int = 65536
+) -> tuple[int, bytes]:
+    chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                for i, c in enumerate(chunks)]  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app({"type": "http", "method": method, "path": path}, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.fixture
+def app_and_metrics() -> tuple[Any, Metrics]:
+    metrics = Metrics()
+    return webhook_asgi(handler=AdmissionHandler(view=_view()), metrics=metrics), metrics
+
+
+def test_enforce_denial_and_admission_with_metrics(app_and_metrics: tuple[Any, Metrics]) -> None:
+    app, metrics = app_and_metrics
+    status, body = asyncio.run(_call(app, "POST", WEBHOOK_PATH, _review(cpu="2")))
+    assert status == 200 and json.loads(body)["response"]["allowed"] is False
+    status, body = asyncio.run(_call(app, "POST", WEBHOOK_PATH, _review(cpu="200m"), chunk=100))
+    assert status == 200 and json.loads(body)["response"]["allowed"] is True
+    assert metrics.admission_decisions.value(result="denied", mode="enforce") == 1
+    admitted = sum(
+        metrics.admission_decisions.value(result=r, mode="enforce") for r in ("allowed", "warned")
+    )
+    assert admitted == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", WEBHOOK_PATH, b"\xff\xfe not json", 400),
+        ("POST", WEBHOOK_PATH, b'{"kind": "AdmissionReview"}', 400),
+        ("POST", WEBHOOK_PATH, b"x" * (MAX_BODY_BYTES + 1), 413),
+        ("GET", WEBHOOK_PATH, b"", 405),
+        ("POST", "/elsewhere", b"{}", 404),
+    ],
+)
+def test_hostile_requests_get_a_clear_status(
+    app_and_metrics: tuple[Any, Metrics], method: str, path: str, body: bytes, status: int
+) -> None:
+    app, _ = app_and_metrics
+    got, text = asyncio.run(_call(app, method, path, body))
+    assert got == status and text.endswith(b"\n")
+
+
+@pytest.mark.parametrize("http2", [True, False])
+def test_served_over_tls_with_h2_and_http1(
+    app_and_metrics: tuple[Any, Metrics], tmp_path: Path, http2: bool
+) -> None:
+    app, _ = app_and_metrics
+    certs = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
+    tls = TlsFiles(tmp_path / "tls")
+    tls.load(certs)
+    (tmp_path / "ca.crt").write_bytes(certs.ca_pem)
+    client_tls = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+
+    async def run() -> tuple[str, dict[str, Any]]:
+        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls.context)
+        port = await server.start()
+        try:
+            async with httpx.AsyncClient(verify=client_tls, http2=http2, http1=not http2) as client:
+                response = await client.post(f"https://127.0.0.1:{port}{WEBHOOK_PATH}",
+                                             content=_review(cpu="2"))  # fmt: skip
+                return response.http_version, response.json()
+        finally:
+            await server.stop()
+
+    version, review = asyncio.run(run())
+    assert version == ("HTTP/2" if http2 else "HTTP/1.1")
+    assert review["response"]["allowed"] is False and review["response"]["uid"] == "u-1"

@@ -21,47 +21,13 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks.objects import deployment, free_port, persona
+
 PERSONAS = int(os.environ.get("DORGU_BENCH_PERSONAS", "1000"))
 NAMESPACES = 10
 TARGET_SECONDS = 60.0
 TARGET_MEMORY_MIB = 150.0
 TIMEOUT_SECONDS = 300.0
-
-
-def _persona(name: str, namespace: str) -> dict[str, object]:
-    return {
-        "apiVersion": "dorgu.io/v1",
-        "kind": "ApplicationPersona",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "name": name,
-            "type": "api",
-            "resources": {
-                "requests": {"cpu": "100m", "memory": "128Mi"},
-                "limits": {"cpu": "500m", "memory": "256Mi"},
-            },
-            "scaling": {"minReplicas": 1, "maxReplicas": 4},
-            "validation": {"mode": "audit"},
-        },
-    }
-
-
-def _deployment(name: str, namespace: str) -> dict[str, object]:
-    labels = {"app.kubernetes.io/name": name}
-    container = {
-        "name": name,
-        "image": "registry.example.com/app:1.2.3",
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
-                            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
-    }  # fmt: skip
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
-        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}},
-    }  # fmt: skip
 
 
 def _names() -> list[tuple[str, str]]:
@@ -75,9 +41,9 @@ async def _create_all(kubeconfig: Path) -> None:
     queue: asyncio.Queue[tuple[str, dict[str, object]]] = asyncio.Queue()
     for namespace, name in _names():
         queue.put_nowait((f"/apis/apps/v1/namespaces/{namespace}/deployments",
-                          _deployment(name, namespace)))  # fmt: skip
+                          deployment(name, app=name, namespace=namespace, replicas=1)))  # fmt: skip
         queue.put_nowait((f"/apis/dorgu.io/v1/namespaces/{namespace}/applicationpersonas",
-                          _persona(name, namespace)))  # fmt: skip
+                          persona(name, mode="audit", namespace=namespace)))  # fmt: skip
 
     async def worker() -> None:
         async with connection.http_client() as http:
@@ -118,14 +84,6 @@ def _memory_mib(pid: int) -> tuple[float, float]:
     return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def bench_scale() -> dict[str, object]:
     from lightkube import Client, KubeConfig, codecs
 
@@ -150,7 +108,7 @@ def bench_scale() -> dict[str, object]:
         started = time.monotonic()
         asyncio.run(_create_all(kubeconfig))
         created_in = time.monotonic() - started
-        port = _free_port()
+        port = free_port()
         args = [sys.executable, "-m", "dorgu.cli.main", "operator", "run", "--kubeconfig", str(kubeconfig),
                 "--namespace", "dorgu-bench", "--webhook-host", "127.0.0.1", "--webhook-port", "0",
                 "--metrics-port", str(port), "--standalone"]  # fmt: skip

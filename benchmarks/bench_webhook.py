@@ -37,7 +37,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import ssl
 import statistics
 import subprocess
@@ -49,6 +48,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks.objects import deployment, free_port, persona
 from dorgu.operator.watching import ClusterView
 from dorgu.operator.webhook.handling import AdmissionHandler
 
@@ -65,42 +65,6 @@ KYVERNO_PUBLISHED_MS = {"avg": 43, "p90": 68, "max": 141}
 HANDLER_ROUNDS = 3000
 
 
-def _persona(name: str, mode: str) -> dict:
-    return {
-        "apiVersion": "dorgu.io/v1",
-        "kind": "ApplicationPersona",
-        "metadata": {"name": name, "namespace": "bench", "generation": 1},
-        "spec": {
-            "name": name,
-            "type": "api",
-            "resources": {
-                "requests": {"cpu": "100m", "memory": "128Mi"},
-                "limits": {"cpu": "500m", "memory": "256Mi"},
-            },
-            "scaling": {"minReplicas": 1, "maxReplicas": 4},
-            "validation": {"mode": mode},
-        },
-    }
-
-
-def _deployment(name: str, app: str) -> dict:
-    labels = {"app.kubernetes.io/name": app}
-    container = {
-        "name": app,
-        "image": "registry.example.com/app:1.2.3",
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "256Mi"}},
-        "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
-                            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
-    }  # fmt: skip
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {"replicas": 2, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}},
-    }  # fmt: skip
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
@@ -108,17 +72,22 @@ def _percentile(values: list[float], q: float) -> float:
 
 def bench_handler() -> dict[str, object]:
     view = ClusterView()
-    view.personas.put(_persona("shop", "enforce"))
+    view.personas.put(
+        {
+            **persona("shop", mode="enforce"),
+            "metadata": {"name": "shop", "namespace": "bench", "generation": 1},
+        }
+    )
     handler = AdmissionHandler(view=view)
     request = {"uid": "u", "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
                "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
                "operation": "CREATE", "namespace": "bench", "name": "shop",
-               "object": _deployment("shop", "shop")}  # fmt: skip
+               "object": deployment("shop", app="shop")}  # fmt: skip
     body = json.dumps(
         {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
     ).encode()
     fast = json.dumps(
-        {**json.loads(body), "request": {**request, "object": _deployment("x", "other")}}
+        {**json.loads(body), "request": {**request, "object": deployment("x", app="other")}}
     ).encode()
     times, fast_times = [], []
     for _ in range(HANDLER_ROUNDS):
@@ -138,12 +107,6 @@ def bench_handler() -> dict[str, object]:
         "target_p99_ms": TARGET_HANDLER_P99_S * 1000,
         "ok": p99 <= TARGET_HANDLER_P99_S,
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _loadgen() -> Path:
@@ -239,7 +202,7 @@ class Stage:
         self.kube = Client(KubeConfig.from_file(self.plane.layout.kubeconfig), field_manager="bench",
                            trust_env=False)  # fmt: skip
         self.configs: dict[str, dict[str, object] | None] = {"none": None}
-        self.metrics_port = _free_port()
+        self.metrics_port = free_port()
         self.noop_port = 0
 
     def apply(self, manifest: dict[str, object], namespace: str | None = None) -> None:
@@ -298,9 +261,7 @@ class Stage:
     def namespace(self, name: str) -> None:
         self.apply({"apiVersion": "v1", "kind": "Namespace",
                     "metadata": {"name": name, "labels": {"dorgu.io/validate": "true"}}})  # fmt: skip
-        persona = _persona("shop", "enforce")
-        persona["metadata"] = {"name": "shop", "namespace": name}
-        self.apply(persona, namespace=name)
+        self.apply(persona("shop", mode="enforce", namespace=name), namespace=name)
 
     def load(self, namespace: str, prefix: str, *, creates: int, interval: float) -> list[float]:
         pki = self.plane.layout.pki
@@ -308,7 +269,7 @@ class Stage:
                 "-cert", str(pki / "admin.crt"), "-key", str(pki / "admin.key"),
                 "-namespace", namespace, "-prefix", prefix, "-clients", str(CLIENTS),
                 "-creates", str(creates), "-interval", f"{interval}s"]  # fmt: skip
-        run = subprocess.run(args, input=json.dumps(_deployment("x", "shop")).encode(),
+        run = subprocess.run(args, input=json.dumps(deployment("x", app="shop")).encode(),
                              capture_output=True, check=True, timeout=600)  # fmt: skip
         result = json.loads(run.stdout)
         if result["failures"]:
@@ -320,7 +281,7 @@ class Stage:
         from lightkube import codecs
         from lightkube.core.exceptions import ApiError
 
-        bad = _deployment("over-bounds", "shop")
+        bad = deployment("over-bounds", app="shop")
         bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "4"  # type: ignore[index]
         try:
             self.kube.create(codecs.from_dict(bad), namespace=namespace)

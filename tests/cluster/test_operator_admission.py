@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lightkube import ApiError, Client, codecs
+from lightkube import Client, codecs
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Namespace
 
@@ -20,6 +20,7 @@ from tests.operator.cluster_support import (
     AP,
     OperatorProcess,
     delete_quietly,
+    denial,
     deployment,
     make_namespace,
     persona,
@@ -43,20 +44,11 @@ def ns(kube: Client) -> Iterator[str]:
         yield name
 
 
-def _create(kube: Client, ns: str, body: dict, *, dry_run: bool = False) -> str | None:
-    """None when admitted, else the API server's message."""
-    try:
-        kube.create(codecs.from_dict(body), namespace=ns, dry_run=dry_run)
-    except ApiError as error:
-        return error.status.message or str(error.status.code)
-    return None
-
-
 def _wait_for_persona_in_cache(kube: Client, ns: str, name: str, eventually) -> None:
     """The webhook reads personas from its watch cache: wait until a violating dry run is
     denied (enforce) — proof the cache has the persona."""
     probe = deployment(f"probe-{name}", app=name, cpu="8")
-    eventually(lambda: _create(kube, ns, probe, dry_run=True) is not None, timeout=20)
+    eventually(lambda: denial(kube, ns, probe, dry_run=True) is not None, timeout=20)
 
 
 def test_enforce_denies_over_the_bound_naming_rule_field_bound_and_fix(
@@ -65,7 +57,7 @@ def test_enforce_denies_over_the_bound_naming_rule_field_bound_and_fix(
     kube.create(codecs.from_dict(persona("shop", mode="enforce")), namespace=ns)
     _wait_for_persona_in_cache(kube, ns, "shop", eventually)
 
-    message = _create(kube, ns, deployment("shop", cpu="2"))
+    message = denial(kube, ns, deployment("shop", cpu="2"))
 
     assert message is not None
     assert "validate-deployment.dorgu.io" in message
@@ -73,7 +65,7 @@ def test_enforce_denies_over_the_bound_naming_rule_field_bound_and_fix(
     assert "spec.template.spec.containers[0].resources.limits.cpu" in message
     assert "500m" in message  # the persona's bound
     assert "fix:" in message
-    assert _create(kube, ns, deployment("shop", cpu="400m")) is None
+    assert denial(kube, ns, deployment("shop", cpu="400m")) is None
     assert operator.metric("dorgu_admission_decisions_total", result="denied", mode="enforce") >= 1
 
 
@@ -107,7 +99,7 @@ def test_audit_admits_and_reports_in_status(
     kube.create(codecs.from_dict(persona("ledger", mode="audit")), namespace=ns)
     eventually(lambda: status_of(kube, ns, "ledger").get("phase") == "Pending")
 
-    assert _create(kube, ns, deployment("ledger", cpu="2")) is None
+    assert denial(kube, ns, deployment("ledger", cpu="2")) is None
 
     def degraded() -> dict | None:
         status = status_of(kube, ns, "ledger")
@@ -129,7 +121,7 @@ def test_namespace_label_sets_the_default_mode(
     try:
         kube.create(codecs.from_dict(persona("api")), namespace=ns)  # no mode in the persona
         _wait_for_persona_in_cache(kube, ns, "api", eventually)
-        assert "persona.resource-bounds" in (_create(kube, ns, deployment("api", cpu="2")) or "")
+        assert "persona.resource-bounds" in (denial(kube, ns, deployment("api", cpu="2")) or "")
     finally:
         delete_quietly(kube, Namespace, ns)
 
@@ -147,10 +139,10 @@ def test_exemption_admits_until_it_expires(
     }
     body = deployment("pay", cpu="2", annotations=annotations)
 
-    assert _create(kube, ns, body) is None
+    assert denial(kube, ns, body) is None
     time.sleep(5)
     body["metadata"]["name"] = "pay-2"
-    message = _create(kube, ns, body)
+    message = denial(kube, ns, body)
 
     assert message is not None and "persona.resource-bounds" in message
 
@@ -163,7 +155,7 @@ def test_dry_run_is_decided_but_leaves_no_status_change(
     before = kube.get(AP, "dry", namespace=ns).metadata.resourceVersion
     audits = operator.metric("dorgu_status_writes_total", kind="persona")
 
-    assert _create(kube, ns, deployment("dry", cpu="2"), dry_run=True) is None
+    assert denial(kube, ns, deployment("dry", cpu="2"), dry_run=True) is None
     time.sleep(2)
 
     assert kube.get(AP, "dry", namespace=ns).metadata.resourceVersion == before
@@ -176,7 +168,7 @@ def test_deployment_without_persona_takes_the_fast_path(
 ) -> None:
     skipped = operator.metric("dorgu_admission_decisions_total", result="skipped")
 
-    assert _create(kube, ns, deployment("lonely", cpu="64")) is None
+    assert denial(kube, ns, deployment("lonely", cpu="64")) is None
 
     assert operator.metric("dorgu_admission_decisions_total", result="skipped") > skipped
 

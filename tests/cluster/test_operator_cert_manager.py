@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from lightkube import ApiError, Client, codecs
+from lightkube import Client, codecs
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.admissionregistration_v1 import ValidatingWebhookConfiguration
 from lightkube.resources.core_v1 import Namespace, Secret
@@ -38,6 +38,7 @@ from tests.operator.cluster_support import (
     OperatorProcess,
     delete_quietly,
     delete_webhook_configuration,
+    denial,
     deployment,
     install_crds,
     persona,
@@ -133,15 +134,6 @@ def _served_certificate(port: int) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode())
 
 
-def _denial(kube: Client, ns: str, body: dict[str, Any], *, dry_run: bool = False) -> str | None:
-    """None when admitted, else the API server's message."""
-    try:
-        kube.create(codecs.from_dict(body), namespace=ns, dry_run=dry_run)
-    except ApiError as error:
-        return error.status.message or str(error.status.code)
-    return None
-
-
 def _fields_of(config: ValidatingWebhookConfiguration, manager: str) -> str:
     entries = [m for m in config.metadata.managedFields or [] if m.manager == manager]
     return json.dumps([m.fieldsV1 for m in entries])
@@ -189,8 +181,8 @@ def test_operator_serves_cert_managers_certificate_reloads_it_and_never_writes_i
             _inject_ca_bundle(testbed, configuration, first[0])
             kube.create(codecs.from_dict(persona("shop", mode="enforce")), namespace=ns)
             probe = deployment("probe", app="shop", cpu="8")
-            eventually(lambda: _denial(kube, ns, probe, dry_run=True), timeout=30)
-            message = _denial(kube, ns, deployment("shop", cpu="2"))
+            eventually(lambda: denial(kube, ns, probe, dry_run=True), timeout=30)
+            message = denial(kube, ns, deployment("shop", cpu="2"))
             assert message is not None and "persona.resource-bounds" in message, message
             assert "500m" in message
 
@@ -204,7 +196,7 @@ def test_operator_serves_cert_managers_certificate_reloads_it_and_never_writes_i
 
             # the API server now trusts only the new CA: a denial proves it reaches the
             # reloaded certificate and that the caBundle survived the operator's re-apply
-            message = _denial(kube, ns, deployment("shop-2", app="shop", cpu="2"))
+            message = denial(kube, ns, deployment("shop-2", app="shop", cpu="2"))
             assert message is not None and "persona.resource-bounds" in message, message
 
         # the operator never wrote the Secret nor the caBundle

@@ -27,6 +27,7 @@ from tests.operator.cluster_support import (
     OperatorProcess,
     delete_quietly,
     delete_webhook_configuration,
+    denial,
     deployment,
     persona,
     status_of,
@@ -131,15 +132,6 @@ def ns(kube: Client) -> Iterator[str]:
         yield name
 
 
-def _denial(kube: Client, ns: str, body: dict[str, Any], *, dry_run: bool = False) -> str | None:
-    """None when admitted, else the API server's message."""
-    try:
-        kube.create(codecs.from_dict(body), namespace=ns, dry_run=dry_run)
-    except ApiError as error:
-        return error.status.message or str(error.status.code)
-    return None
-
-
 def test_operator_runs_under_the_chart_service_account(
     release: Release, kube: Client, ns: str, tmp_path: Path, eventually: Any
 ) -> None:
@@ -178,8 +170,8 @@ def test_operator_runs_under_the_chart_service_account(
         # enforce: a Deployment over the persona's bounds is denied
         kube.create(codecs.from_dict(persona("api", mode="enforce")), namespace=ns)
         over = deployment("api", cpu="8")
-        eventually(lambda: _denial(kube, ns, over, dry_run=True), timeout=30)
-        message = _denial(kube, ns, over)
+        eventually(lambda: denial(kube, ns, over, dry_run=True), timeout=30)
+        message = denial(kube, ns, over)
         assert message is not None and "cpu" in message.lower(), message
 
         # under the token it wrote its webhook certificates and configuration, and served them

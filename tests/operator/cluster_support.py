@@ -229,6 +229,15 @@ def deployment(
     }
 
 
+def denial(kube: Client, ns: str, body: dict[str, Any], *, dry_run: bool = False) -> str | None:
+    """Create ``body`` in ``ns``: None when admitted, else the API server's message."""
+    try:
+        kube.create(codecs.from_dict(body), namespace=ns, dry_run=dry_run)
+    except ApiError as error:
+        return error.status.message or str(error.status.code)
+    return None
+
+
 def events_for(kube: Client, namespace: str, name: str) -> list[Event]:
     return [
         e for e in kube.list(Event, namespace=namespace)

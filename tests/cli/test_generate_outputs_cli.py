@@ -105,3 +105,52 @@ def test_the_dry_run_stream_includes_the_persona(app):
     assert documents[-1]["kind"] == "ApplicationPersona"
     assert "Application" not in {d["kind"] for d in documents}
     assert not (app / "k8s").exists() and not (app / ".github").exists()
+
+
+def test_force_removes_stale_generated_files_and_lists_them(app):
+    assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
+    (app / "k8s" / "mine.yaml").write_text("# mine\n")
+    refused = dorgu("generate", "--skip-ci")
+    assert refused.exit_code == 5
+    assert "remove 1 stale file" in refused.output and "--force" in refused.output
+    result = CliRunner().invoke(entry, ["generate", "--skip-ci", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 stale file an earlier run generated" in result.stderr
+    assert "\n  k8s/ingress.yaml\n" in result.stderr
+    assert not (app / "k8s" / "ingress.yaml").exists()
+    assert (app / "k8s" / "mine.yaml").read_text() == "# mine\n"
+
+
+def test_stale_files_kept_without_force_are_listed_with_how_to_remove_them(app):
+    assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
+    for path in (app / "k8s").iterdir():
+        if path.name not in ("ingress.yaml", ".dorgu-generated"):
+            path.unlink()
+    result = CliRunner().invoke(entry, ["generate", "--skip-ci"])
+    assert result.exit_code == 0, result.output
+    assert "kept 1 stale file an earlier run generated" in result.stderr
+    assert "\n  k8s/ingress.yaml\nremove them with --force" in result.stderr
+    assert (app / "k8s" / "ingress.yaml").is_file()
+
+
+def test_diff_shows_stale_generated_files_as_deleted(app):
+    assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
+    ingress = (app / "k8s" / "ingress.yaml").read_text()
+    result = CliRunner().invoke(entry, ["generate", "--skip-ci", "--diff"])
+    assert result.exit_code == 0, result.output
+    assert "--- a/k8s/ingress.yaml\n+++ /dev/null\n@@ -1," in result.stdout
+    assert result.stdout.endswith("".join(f"-{line}\n" for line in ingress.splitlines()))
+    assert (app / "k8s" / "ingress.yaml").read_text() == ingress
+
+
+def test_a_changed_stale_file_is_kept_and_reported(app):
+    assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
+    (app / "k8s" / "ingress.yaml").write_text("# tuned by hand\n")
+    diff = CliRunner().invoke(entry, ["generate", "--skip-ci", "--diff"])
+    assert "+++ /dev/null" not in diff.stdout
+    note = "kept k8s/ingress.yaml: no longer generated, but changed since dorgu wrote it"
+    assert note in diff.stderr
+    result = CliRunner().invoke(entry, ["generate", "--skip-ci", "--force"])
+    assert result.exit_code == 0, result.output
+    assert note in result.stderr and "removed" not in result.stderr
+    assert (app / "k8s" / "ingress.yaml").read_text() == "# tuned by hand\n"

@@ -141,3 +141,86 @@ def test_generated_example_output_validates_without_errors(tmp_path, monkeypatch
     result = dorgu("validate", str(app / "k8s"))
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.output
+
+
+SCHEMA_BROKEN = CLEAN.replace("imagePullPolicy: Always", "imagePulPolicy: Always").replace(
+    "replicas: 0", "replicas: many"
+)
+
+
+def _schema_findings(result: Result) -> dict[str, str]:
+    issues = json.loads(result.stdout)["issues"]
+    return {i["rule_id"]: i["severity"] for i in issues if i["rule_id"].startswith("schema.")}
+
+
+def test_disabling_one_schema_rule_removes_only_its_findings(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(SCHEMA_BROKEN)
+    everything = dorgu("validate", "-f", "json", str(path))
+    assert everything.exit_code == 1
+    assert _schema_findings(everything) == {
+        "schema.unknown-field": "error",
+        "schema.invalid": "error",
+    }
+    rules_before = {i["rule_id"] for i in json.loads(everything.stdout)["issues"]}
+    one_off = dorgu("validate", "-f", "json", str(path), "--disable", "schema.unknown-field")
+    assert _schema_findings(one_off) == {"schema.invalid": "error"}
+    rules_after = {i["rule_id"] for i in json.loads(one_off.stdout)["issues"]}
+    assert rules_after == rules_before - {"schema.unknown-field"}
+    both = dorgu("validate", str(path), "--disable", "schema.unknown-field,schema.invalid")
+    assert both.exit_code == 0, both.output
+    assert dorgu("validate", str(path), "--disable", "schema").exit_code == 0
+
+
+def test_schema_severity_overrides_change_the_exit_code(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(SCHEMA_BROKEN)
+    lowered = ("--severity", "schema.unknown-field=warning", "--severity", "schema.invalid=info")
+    result = dorgu("validate", "-f", "json", str(path), *lowered)
+    assert result.exit_code == 0, result.output
+    assert _schema_findings(result) == {"schema.unknown-field": "warning", "schema.invalid": "info"}
+    assert dorgu("validate", str(path), *lowered, "--fail-on", "warning").exit_code == 1
+    assert dorgu("validate", str(path), *lowered, "--strict").exit_code == 1
+    # The typo also leaves the pull policy unset, which a rule reports as a warning.
+    only_info = ("--severity", "schema=info", "--disable", "reliability.image-pull-policy")
+    assert dorgu("validate", str(path), *only_info, "--fail-on", "warning").exit_code == 0
+    assert dorgu("validate", str(path), *only_info, "--fail-on", "info").exit_code == 1
+    # An unknown kind is a warning by default; it can be raised to an error.
+    widget = tmp_path / "widget.yaml"
+    widget.write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    assert dorgu("validate", str(widget)).exit_code == 0
+    raised = dorgu("validate", str(widget), "--severity", "schema.unknown-kind=error")
+    assert raised.exit_code == 1
+    assert "error: schema.unknown-kind: Widget/w" in raised.output
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "shown"),
+    [
+        (
+            "--disable",
+            "schema.unknown-fields",
+            "schema.unknown-fields (did you mean schema.unknown-field?)",
+        ),
+        ("--severity", "schema.invalidd=warning", "schema.invalidd (did you mean schema.invalid?)"),
+        ("--disable", "schemas", "schemas (did you mean schema?)"),
+    ],
+)
+def test_unknown_schema_ids_are_one_line_usage_errors_with_a_guess(manifests, flag, value, shown):
+    result = dorgu("validate", str(manifests / "clean.yaml"), flag, value)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: unknown rule id or category: ")
+    assert shown in lines[0]
+
+
+def test_sarif_lists_the_schema_rules(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(SCHEMA_BROKEN)
+    run = json.loads(dorgu("validate", "-f", "sarif", str(path)).stdout)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert {"schema.unknown-field", "schema.invalid", "schema.unknown-kind"} <= set(ids)
+    unknown_field = next(r for r in run["results"] if r["ruleId"] == "schema.unknown-field")
+    assert ids[unknown_field["ruleIndex"]] == "schema.unknown-field"

@@ -125,3 +125,22 @@ def test_parse_entries():
         Exemption("c.d", "api"),
         Exemption("e"),
     )
+
+
+@pytest.mark.parametrize(
+    "entry", ["schema", "schema.invalid", "api/schema.unknown-field", "exemption.no-owner"]
+)
+def test_entries_naming_unexemptable_rules_are_reported_and_ignored(entry):
+    objects = _writable(
+        {
+            "dorgu.io/exempt": f"{entry} security.read-only-root-filesystem",
+            "dorgu.io/exempt-owner": "sre",
+            "dorgu.io/exempt-expires": "2030-01-01",
+        }
+    )
+    findings = run(objects)
+    assert _ids(findings) == ["exemption.applied", "exemption.unknown-rule"]
+    flagged = next(f for f in findings if f.rule_id == "exemption.unknown-rule")
+    assert "cannot be exempted" in flagged.message
+    applied = next(f for f in findings if f.rule_id == "exemption.applied")
+    assert "exempt from security.read-only-root-filesystem until" in applied.message

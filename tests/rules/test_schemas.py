@@ -236,3 +236,100 @@ def test_dorgu_validate_schema_flags():
     other = runner.invoke(command, ["--kubernetes-version", "1.30", "-"], input=manifest)
     assert other.exit_code != 0
     assert "no schemas bundled" in str(other.exception or other.output)
+
+
+def _broken_service() -> dict[str, Any]:
+    manifest = service()
+    manifest["spec"]["prots"] = manifest["spec"].pop("ports")
+    manifest["spec"]["type"] = 7
+    return manifest
+
+
+def test_schema_ids_are_registered_rules_with_their_default_severities(bundle):
+    from dorgu.rules import RULES_BY_ID, RulePolicy
+
+    expected = {
+        "schema.unknown-field": Severity.ERROR,
+        "schema.invalid": Severity.ERROR,
+        "schema.unknown-kind": Severity.WARNING,
+    }
+    assert {k: RULES_BY_ID[k].severity for k in expected} == expected
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    found = {f.rule_id: f.severity for f in validate_objects_findings([_broken_service(), widget])}
+    assert found == expected
+    policy = RulePolicy().disabling(["schema.unknown-field", "schema"])
+    assert policy.overriding({"schema.invalid": Severity.INFO}).unknown_names() == []
+
+
+def validate_objects_findings(manifests, **options):
+    return [
+        item.finding
+        for item in validate_objects(manifests, bundle=load_schema_bundle("1.37"), **options)
+    ]
+
+
+def test_disabling_one_schema_rule_removes_only_its_findings():
+    from dorgu.rules import RulePolicy
+
+    manifests = [_broken_service()]
+    everything = sorted(f.rule_id for f in validate_objects_findings(manifests))
+    assert everything == ["schema.invalid", "schema.unknown-field"]
+    policy = RulePolicy().disabling(["schema.unknown-field"])
+    assert [f.rule_id for f in validate_objects_findings(manifests, policy=policy)] == [
+        "schema.invalid"
+    ]
+    category = RulePolicy().disabling(["schema"])
+    assert validate_objects_findings(manifests, policy=category) == []
+
+
+def test_a_policy_overrides_schema_severities_by_id_before_category():
+    from dorgu.rules import RulePolicy
+
+    policy = RulePolicy().overriding(
+        {"schema": Severity.INFO, "schema.unknown-field": Severity.WARNING}
+    )
+    found = {
+        f.rule_id: f.severity for f in validate_objects_findings([_broken_service()], policy=policy)
+    }
+    assert found == {"schema.unknown-field": Severity.WARNING, "schema.invalid": Severity.INFO}
+
+
+def test_dorgu_validate_applies_the_policy_to_schema_findings(tmp_path):
+    from dorgu.rules import RulePolicy
+
+    (tmp_path / "svc.yaml").write_text(yaml.safe_dump(_broken_service(), sort_keys=False))
+    paths = [str(tmp_path / "svc.yaml")]
+
+    def schema_ids(policy: RulePolicy) -> dict[str, Severity]:
+        outcome = validate(ValidateRequest(paths=paths, policy=policy), now=NOW)
+        return {f.rule_id: f.severity for f in outcome.findings if f.rule_id.startswith("schema.")}
+
+    assert schema_ids(RulePolicy()) == {
+        "schema.unknown-field": Severity.ERROR,
+        "schema.invalid": Severity.ERROR,
+    }
+    assert schema_ids(RulePolicy().disabling(["schema.invalid"])) == {
+        "schema.unknown-field": Severity.ERROR
+    }
+    assert schema_ids(RulePolicy().overriding({"schema.invalid": Severity.WARNING})) == {
+        "schema.unknown-field": Severity.ERROR,
+        "schema.invalid": Severity.WARNING,
+    }
+
+
+def test_exemption_annotations_do_not_hide_schema_findings(tmp_path):
+    manifest = deployment()
+    manifest["metadata"]["annotations"] = {
+        "dorgu.io/exempt": "schema.unknown-field *",
+        "dorgu.io/exempt-owner": "sre",
+        "dorgu.io/exempt-expires": "2030-01-01",
+    }
+    manifest["spec"]["template"]["spec"]["containers"][0]["imagePulPolicy"] = "Always"
+    (tmp_path / "deploy.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    outcome = validate(ValidateRequest(paths=[str(tmp_path / "deploy.yaml")]), now=NOW)
+    by_rule = {f.rule_id: f for f in outcome.findings}
+    assert by_rule["schema.unknown-field"].severity is Severity.ERROR
+    flagged = by_rule["exemption.unknown-rule"]
+    assert "'schema.unknown-field', whose findings cannot be exempted" in flagged.message
+    assert flagged.suggestion is not None and "--disable schema.unknown-field" in flagged.suggestion
+    assert "exempt from *" in by_rule["exemption.applied"].message

@@ -3,8 +3,9 @@ its persona, an Argo CD Application, and CI files at the repository root.
 
 Prints the files written and one line per warning on stderr; with ``--stdout`` (alias
 ``--dry-run``) prints every applied object and the persona as one YAML stream on stdout and
-writes nothing; with ``--diff`` prints a unified diff against the files on disk and writes
-nothing.
+writes nothing; with ``--diff`` prints a unified diff against the files on disk (stale
+generated files as deleted) and writes nothing.  Stale files an earlier run generated are
+removed with ``--force``, else listed in the summary with how to remove them.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
     show_default=True,
     help="kustomize: with kustomization.yaml; yaml: the plain files only.",
 )
-@click.option("--force", is_flag=True, help="Overwrite existing files (output and CI files).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite existing files (output and CI files) and remove stale generated files.",
+)
 @click.option("--name", help="App name (setting app.name; default: the directory name).")
 @click.option("--namespace", help="Namespace for every object (setting namespace).")
 @click.option("--env", "environment", help="Environment, e.g. production (setting environment).")
@@ -268,6 +273,7 @@ def generate(
             click.echo(outcome.diff, nl=False)
         else:
             click.echo("no changes", err=True)
+        _report_kept(outcome)
         return
     _summarize(outcome)
 
@@ -286,6 +292,7 @@ def _summarize(outcome: GenerateOutcome) -> None:
         if file.root is FileRoot.REPOSITORY:
             note = f"  ({file.note})" if file.note else ""
             click.echo(f"  {_display(outcome.target(file))}{note}", err=True)
+    _report_stale(outcome)
     if any(f.path == "kustomization.yaml" for f in outputs):
         click.echo(f"apply with: kubectl apply -k {shown}", err=True)
     else:
@@ -296,6 +303,47 @@ def _summarize(outcome: GenerateOutcome) -> None:
             f"with Argo CD: commit and push, then kubectl apply -f {shown}/argocd-application.yaml",
             err=True,
         )
+
+
+def _report_stale(outcome: GenerateOutcome) -> None:
+    """Stale files an earlier run generated: those removed (``--force``), those kept with how
+    to remove them, those the user changed (kept for good)."""
+    if outcome.removed:
+        count = _files(len(outcome.removed))
+        click.echo(f"removed {count} an earlier run generated and this one does not:", err=True)
+        for target in outcome.removed:
+            click.echo(f"  {_display(target)}", err=True)
+    removed = set(outcome.removed)
+    kept = [s for s in outcome.stale if s.removable and s.target not in removed]
+    if kept:
+        count = _files(len(kept))
+        click.echo(
+            f"kept {count} an earlier run generated and this one does not "
+            "(not in kustomization.yaml):",
+            err=True,
+        )
+        for stale in kept:
+            click.echo(f"  {_display(stale.target)}", err=True)
+        click.echo(
+            "remove them with --force (it removes only unchanged files dorgu generated), "
+            "or delete them",
+            err=True,
+        )
+    _report_kept(outcome)
+
+
+def _report_kept(outcome: GenerateOutcome) -> None:
+    for stale in outcome.stale:
+        if not stale.removable:
+            click.echo(
+                f"kept {_display(stale.target)}: no longer generated, but {stale.kept_because}; "
+                "dorgu leaves it to you (delete it if it is not needed)",
+                err=True,
+            )
+
+
+def _files(count: int) -> str:
+    return f"{count} stale file" + ("" if count == 1 else "s")
 
 
 def _llm_enhancer(path: Path) -> Callable[[AppModel, EffectiveSettings], AppModel]:

@@ -10,7 +10,9 @@ Exit codes: 0 no findings at or above ``--fail-on`` (default error; ``--strict``
 3 an input could not be read or parsed (the readable ones are still checked and reported).
 
 Every object is also checked against the bundled Kubernetes OpenAPI schemas (``--no-schema``
-skips that; ``--kubernetes-version`` picks the bundle, only 1.37 ships).
+skips that; ``--kubernetes-version`` picks the bundle, only 1.37 ships).  Their ids
+(``schema.unknown-field``, ``schema.invalid``, ``schema.unknown-kind``, category ``schema``)
+are rule ids like the others for ``--disable`` and ``--severity``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ EXIT_INPUT = 3
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _with_guess(name: str) -> str:
+    from dorgu.rules.registry import closest_name
+
+    guess = closest_name(name)
+    return f"{name} (did you mean {guess}?)" if guess else name
 
 
 @click.command()
@@ -55,7 +64,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 )  # fmt: skip
 @click.option(
     "--disable", multiple=True, metavar="RULE",
-    help="Rule id or category to skip (repeatable, or comma-separated).",
+    help="Rule id or category to skip (repeatable, or comma-separated), schema.* included.",
 )  # fmt: skip
 @click.option(
     "--severity", "severities", multiple=True, metavar="RULE=LEVEL",
@@ -115,8 +124,8 @@ def validate(
     unknown = policy.unknown_names()
     if unknown:
         raise UsageError(
-            f"unknown rule id or category: {', '.join(unknown)}",
-            hint="see docs/rules.md for the rule ids",
+            f"unknown rule id or category: {', '.join(map(_with_guess, unknown))}",
+            hint="see docs/rules.md for the rule ids, schema.* included",
         )
     if no_schema and kubernetes_version is not None:
         raise UsageError("--no-schema and --kubernetes-version contradict each other; give one")

@@ -12,7 +12,9 @@ An entry is ``RULE``, ``CONTAINER/RULE``, a category (``security``) or ``*``; en
 separated by commas or spaces.  A date expires at the end of that day (UTC); a timestamp needs
 an offset.  Without an owner, or without a valid expiry, or once expired, the exemption does
 not apply at all and a finding says why; an entry naming no known rule is ignored with a
-finding.  Exemptions never hide the ``exemption.*`` findings themselves.
+finding.  Exemptions never hide the ``exemption.*`` findings themselves, nor the ``schema.*``
+findings (an annotation cannot make the API server accept an object that breaks its schema;
+policies switch those off for a whole run): an entry naming them is ignored with a finding too.
 
 Must not read the clock: ``now`` is a parameter.
 """
@@ -26,12 +28,19 @@ from datetime import UTC, date, datetime, timedelta
 
 from dorgu.rules.objects import Workload, as_text
 from dorgu.rules.paths import FieldPath
-from dorgu.rules.violations import Violation
+from dorgu.rules.violations import Category, Violation
 
 EXEMPT_ANNOTATION = "dorgu.io/exempt"
 OWNER_ANNOTATION = "dorgu.io/exempt-owner"
 EXPIRES_ANNOTATION = "dorgu.io/exempt-expires"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+UNEXEMPTABLE = frozenset({Category.EXEMPTION.value, Category.SCHEMA.value})
+"""Categories whose findings ``dorgu.io/exempt`` cannot hide."""
+
+
+def is_unexemptable(name: str) -> bool:
+    """Whether ``name`` (a rule id or a category) is one the annotation cannot exempt."""
+    return name.partition(".")[0] in UNEXEMPTABLE
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class ExemptionState:
     problems: tuple[tuple[str, Violation], ...] = ()
 
     def covers(self, rule_id: str, container: str | None) -> bool:
-        if rule_id.startswith("exemption."):
+        if is_unexemptable(rule_id):
             return False
         return any(e.covers(rule_id, container) for e in self.active)
 
@@ -128,15 +137,25 @@ def read_exemptions(
             f"(owner: {owner or 'none'}): the exempted rules apply again",
             "fix the findings, or renew the exemption with a new expiry",
         )))  # fmt: skip
-    valid = [e for e in entries if e.rule == "*" or known(e.rule)]
+    valid = [e for e in entries if e.rule == "*" or (known(e.rule) and not is_unexemptable(e.rule))]
     for entry in entries:
-        if entry not in valid:
+        if entry in valid:
+            continue
+        if known(entry.rule):
             problems.append(("exemption.unknown-rule", Violation(
                 annotation_path(EXEMPT_ANNOTATION),
-                f"{EXEMPT_ANNOTATION} names {entry.rule!r}, which is no rule id or category; "
-                "that entry is ignored",
-                "use an id from docs/rules.md, e.g. security.read-only-root-filesystem",
+                f"{EXEMPT_ANNOTATION} names {entry.rule!r}, whose findings cannot be exempted "
+                f"({', '.join(f'{c}.*' for c in sorted(UNEXEMPTABLE))}); that entry is ignored",
+                f"fix what the findings report, or switch {entry.rule} off for the whole run "
+                f"(dorgu validate --disable {entry.rule})",
             )))  # fmt: skip
+            continue
+        problems.append(("exemption.unknown-rule", Violation(
+            annotation_path(EXEMPT_ANNOTATION),
+            f"{EXEMPT_ANNOTATION} names {entry.rule!r}, which is no rule id or category; "
+            "that entry is ignored",
+            "use an id from docs/rules.md, e.g. security.read-only-root-filesystem",
+        )))  # fmt: skip
     if owner is None or expires is None or expires <= now:
         return ExemptionState(owner=owner, expires=expires, problems=tuple(problems))
     return ExemptionState(tuple(valid), owner, expires, tuple(problems))

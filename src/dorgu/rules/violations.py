@@ -28,6 +28,7 @@ class Category(StrEnum):
     NAMING = "naming"
     PERSONA = "persona"
     EXEMPTION = "exemption"
+    SCHEMA = "schema"
 
 
 @dataclass(frozen=True)

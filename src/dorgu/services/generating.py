@@ -4,7 +4,10 @@ pure generators, and write the output atomically (``writing.py``): manifests and
 Application into the output directory, CI files at the repository root.
 
 Existing files are never overwritten without ``force``; ``diff`` shows what would change
-instead of writing; ``dry_run`` only returns the stream.
+instead of writing; ``dry_run`` only returns the stream.  Files an earlier run generated into
+the output directory and this run no longer produces (stale, found from the record dorgu keeps
+there: ``pruning.py``) are removed with ``force``, shown as deleted by ``diff``, and otherwise
+kept and reported.
 
 Must not print: the CLI shows the outcome.
 """
@@ -26,6 +29,7 @@ from dorgu.errors import InputError, OutputError, UsageError
 from dorgu.formats.text import decode_text
 from dorgu.generation import (
     ComponentInput,
+    FileRoot,
     GenerationOptions,
     GenerationRequest,
     GenerationResult,
@@ -44,6 +48,7 @@ from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
 from dorgu.services.configuring import detect_repository, find_git_root, load_settings
+from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.validating import check_generated
 from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
@@ -75,7 +80,9 @@ class GenerateRequest:
 @dataclass(frozen=True)
 class GenerateOutcome:
     """What happened.  ``written`` is empty on a dry run or a diff; ``stream`` is the YAML
-    stream (applied objects, then the persona); ``diff`` the unified diff when asked."""
+    stream (applied objects, then the persona); ``diff`` the unified diff when asked.
+    ``stale``: the files an earlier run generated that this one does not (not looked for on a
+    dry run), of which ``removed`` were removed (only with ``force``, only removable ones)."""
 
     model: AppModel
     result: GenerationResult
@@ -86,6 +93,8 @@ class GenerateOutcome:
     warnings: tuple[str, ...] = ()
     repository_root: Path = Path(".")
     diff: str = ""
+    stale: tuple[StaleFile, ...] = ()
+    removed: tuple[Path, ...] = ()
 
     def target(self, file: RenderedFile) -> Path:
         """Where ``file`` is (or would be) written."""
@@ -161,11 +170,16 @@ def generate(
     if request.dry_run:
         return outcome
     _refuse_errors(checks)
+    stale = find_stale(output_dir, (f.path for f in files if f.root is FileRoot.OUTPUT))
+    outcome = replace(outcome, stale=stale.files, warnings=outcome.warnings + stale.warnings)
     if request.diff:
-        text = diff_files(output_dir, files, repository_root=repository)
+        text = diff_files(output_dir, files, repository_root=repository, removed=stale.removable)
         return replace(outcome, diff=text)
-    written = write_files(output_dir, files, repository_root=repository, force=request.force)
-    return replace(outcome, written=written)
+    written = write_files(
+        output_dir, files, repository_root=repository, force=request.force, stale=stale.files
+    )
+    removed = tuple(s.target for s in stale.removable) if request.force else ()
+    return replace(outcome, written=written, removed=removed)
 
 
 def _refuse_errors(checks: Sequence[Diagnostic]) -> None:

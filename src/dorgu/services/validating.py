@@ -9,7 +9,9 @@ that cannot be used gives one line in ``input_errors`` and the others are still 
 
 Unless ``kubernetes_version`` is None, every object is also checked against the bundled
 Kubernetes OpenAPI schemas (``dorgu.rules.schemas``, kubeconform ``-strict`` style: unknown
-fields are errors); those findings follow the rule findings.
+fields are errors); those findings follow the rule findings.  The request's policy applies to
+them too (``schema.*`` ids and the ``schema`` category); with every schema rule disabled the
+bundle is not even loaded.
 
 Also ``check_generated``: the same engine over ``dorgu generate``'s own output.
 
@@ -36,7 +38,7 @@ from dorgu.models.findings import Finding
 from dorgu.models.personas import ApplicationPersona, ApplicationPersonaSpec
 from dorgu.rules import DEFAULT_POLICY, PersonaBinding, RulePolicy, as_workload, evaluate
 from dorgu.rules.paths import FieldPath
-from dorgu.rules.schemas import BUNDLED_VERSIONS, validate_objects
+from dorgu.rules.schemas import BUNDLED_VERSIONS, any_enabled, validate_objects
 from dorgu.services.schemas import load_schema_bundle
 
 STDIN = "-"
@@ -212,11 +214,11 @@ def validate(
         item.finding.model_copy(update={"location": sources[item.index].locate(item.path)})
         for item in evaluate(manifests, now=now, personas=personas, policy=request.policy)
     ]
-    if request.kubernetes_version is not None:
+    if request.kubernetes_version is not None and any_enabled(request.policy):
         bundle = load_schema_bundle(request.kubernetes_version)
         findings.extend(
             item.finding.model_copy(update={"location": sources[item.index].locate(item.path)})
-            for item in validate_objects(manifests, bundle=bundle)
+            for item in validate_objects(manifests, bundle=bundle, policy=request.policy)
         )
     notes = [_unused_note(b) for b in explicit if not _selects_any(b, manifests)]
     return ValidateOutcome(

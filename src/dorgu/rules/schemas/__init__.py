@@ -5,9 +5,11 @@ The bundle (``k8s-v<major.minor>.json.gz`` beside this file, written by
 or validates, dorgu's own CRDs and a hand-written subset of Argo CD's ``Application``.
 
 - ``parse_bundle(data)``: the decoded bundle JSON as a ``SchemaBundle``;
-- ``validate_objects(manifests, bundle=...)``: ``schema.invalid`` / ``schema.unknown-field``
-  errors and ``schema.unknown-kind`` warnings, each with the index of the object and the
-  field path (the same ``ObjectFinding`` the rule engine returns);
+- ``validate_objects(manifests, bundle=..., policy=...)``: ``schema.invalid`` /
+  ``schema.unknown-field`` errors and ``schema.unknown-kind`` warnings, each with the index of
+  the object and the field path (the same ``ObjectFinding`` the rule engine returns); the ids
+  are registered rules, so the ``RulePolicy`` disables them or changes their severity;
+- ``any_enabled(policy)``: whether any schema rule is left on;
 - ``BUNDLED_VERSIONS`` / ``bundle_file_name(version)``: what ships with dorgu.
 
 Layer 1, pure: must not do I/O (``dorgu.services.schemas`` reads the bundle file).
@@ -20,11 +22,18 @@ from dorgu.rules.schemas.bundles import (
     normalize_version,
     parse_bundle,
 )
-from dorgu.rules.schemas.validating import validate_object, validate_objects
+from dorgu.rules.schemas.validating import (
+    SCHEMA_RULE_IDS,
+    any_enabled,
+    validate_object,
+    validate_objects,
+)
 
 __all__ = [
     "BUNDLED_VERSIONS",
+    "SCHEMA_RULE_IDS",
     "SchemaBundle",
+    "any_enabled",
     "bundle_file_name",
     "normalize_version",
     "parse_bundle",

@@ -124,3 +124,38 @@ def test_served_over_tls_with_h2_and_http1(
     version, review = asyncio.run(run())
     assert version == ("HTTP/2" if http2 else "HTTP/1.1")
     assert review["response"]["allowed"] is False and review["response"]["uid"] == "u-1"
+
+
+def test_one_h2_connection_serves_more_than_a_thousand_reviews(
+    app_and_metrics: tuple[Any, Metrics], tmp_path: Path
+) -> None:
+    """hypercorn closes a connection after 1,000 requests by default, dropping the streams in
+    flight (the API server then fails open); the webhook turns that limit off."""
+    app, metrics = app_and_metrics
+    certs = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
+    tls = TlsFiles(tmp_path / "tls")
+    tls.load(certs)
+    (tmp_path / "ca.crt").write_bytes(certs.ca_pem)
+    client_tls = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+    body = _review(cpu="2")
+
+    async def run() -> list[int]:
+        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls.context)
+        port = await server.start()
+        limits = httpx.Limits(max_connections=1)
+        try:
+            async with httpx.AsyncClient(verify=client_tls, http2=True, limits=limits) as client:
+                url = f"https://127.0.0.1:{port}{WEBHOOK_PATH}"
+                codes: list[int] = []
+                for _ in range(11):  # 1,100 requests, 100 concurrent streams at a time
+                    batch = await asyncio.gather(
+                        *(client.post(url, content=body) for _ in range(100))
+                    )
+                    codes += [r.status_code for r in batch if r.http_version == "HTTP/2"]
+                return codes
+        finally:
+            await server.stop()
+
+    codes = asyncio.run(run())
+    assert codes == [200] * 1100
+    assert metrics.admission_decisions.value(result="denied", mode="enforce") == 1100

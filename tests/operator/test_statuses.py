@@ -74,6 +74,43 @@ def test_passed_is_always_written_and_issues_name_the_workload() -> None:
     assert checks["persona.health-probes"].passed is True
 
 
+def test_many_workloads_keep_the_status_bounded_errors_first() -> None:
+    targets = [_target(MEH, name=f"ok-{i:03}") for i in range(300)]
+    targets += [_target(MEH, BAD, name=f"bad-{i:03}") for i in range(120)]
+    status = build_status(
+        old=None, generation=1, targets=targets, mode=ValidationMode.AUDIT, now=NOW
+    )
+    assert status.validation is not None
+    issues = status.validation.issues
+    assert len(issues) == 50 and all(i.severity is Severity.ERROR for i in issues)
+    assert [i.message.split(":")[0] for i in issues[:2]] == [
+        "Deployment/bad-000",
+        "Deployment/bad-001",
+    ]
+    assert len(status.validation.targets) == 50
+    (ready,) = [c for c in status.conditions if c.type == "Ready"]
+    assert ready.message.startswith("120 of 420 workloads fail checks: Deployment/bad-000, ")
+    assert ready.message.endswith(" and 110 more") and ready.message.count("Deployment/") == 10
+
+
+def test_issues_list_errors_then_warnings_in_workload_order() -> None:
+    targets = [_target(MEH, name="a"), _target(MEH, BAD, name="b"), _target(MEH, name="c")]
+    status = build_status(
+        old=None, generation=1, targets=targets, mode=ValidationMode.AUDIT, now=NOW
+    )
+    assert status.validation is not None
+    # only the failing workloads' findings are listed while any fail: error, then its warning
+    assert [(i.severity, i.message.split(":")[0]) for i in status.validation.issues] == [
+        (Severity.ERROR, "Deployment/b"), (Severity.WARNING, "Deployment/b")]  # fmt: skip
+    passing = [_target(MEH, name=f"w{i:02}") for i in range(60)]
+    status = build_status(
+        old=None, generation=1, targets=passing, mode=ValidationMode.AUDIT, now=NOW
+    )
+    assert status.validation is not None
+    assert [i.message.split(":")[0] for i in status.validation.issues] == [
+        f"Deployment/w{i:02}" for i in range(50)]  # fmt: skip
+
+
 def test_same_result_later_is_unchanged_content_and_keeps_transition_time() -> None:
     first = build_status(
         old=None, generation=1, targets=[_target(MEH)], mode=ValidationMode.AUDIT, now=NOW

@@ -303,7 +303,9 @@ class Reconciler:
                 return "gone"
             raise
         entry = persona_entry(obj)
+        await asyncio.sleep(0)  # between the heavier steps, let admission reviews in
         old = parse_status(obj)
+        await asyncio.sleep(0)
         now = self.clock()
         mode = effective_mode(
             entry.spec.validation.mode if entry.spec and entry.spec.validation else None,
@@ -315,6 +317,7 @@ class Reconciler:
             self._remember(key, set())
         else:
             workloads = self.view.workloads_for(entry)
+            await asyncio.sleep(0)
             related = self.view.related(namespace)
             known = self.view.known_services(namespace)
             previous = self._evaluations.get(key, {})
@@ -339,7 +342,9 @@ class Reconciler:
             status = build_status(old=old, generation=entry.generation, targets=targets,
                                   mode=mode, now=now, rollout=rollout)  # fmt: skip
             await asyncio.sleep(0)
-        if content_of(status) == content_of(old):
+        fresh = content_of(status)
+        await asyncio.sleep(0)
+        if fresh == content_of(old):
             return "unchanged"
         await write_status(self.api, key, obj, status)
         self.metrics.status_writes.inc(kind="persona")

@@ -40,6 +40,8 @@ PERSONA_RULES = tuple(rule.id for rule in RULES if rule.id.startswith("persona."
 MAX_ISSUES = 50
 MAX_HISTORY = 10
 MAX_TARGETS = 50
+MAX_NAMED = 10
+"""Failing workloads named in a condition message (the rest are counted)."""
 """Targets listed in status (failing ones first); the rest are counted in the conditions."""
 _TIMESTAMP_KEYS = frozenset({"lastChecked", "lastUpdated", "lastTransitionTime"})
 
@@ -92,14 +94,22 @@ def target_validation(
 
 
 def _issues(targets: Sequence[TargetValidation]) -> list[ValidationIssue]:
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    found = [
-        (order[check.severity or Severity.INFO], target, check)
-        for target in targets
-        for check in target.checks
-        if check.message and check.severity is not Severity.INFO
-    ]
-    found.sort(key=lambda item: item[0])  # stable: workload order within a severity
+    """The first ``MAX_ISSUES`` findings with a message, errors first, then warnings, then the
+    rest (each in workload order); stops scanning once nothing later could enter the list."""
+    buckets: tuple[list[tuple[TargetValidation, CheckResult]], ...] = ([], [], [])
+    errors, warnings = buckets[0], buckets[1]
+    errors_possible = any(not t.passed for t in targets)  # only an error fails a check
+    for target in targets:
+        for check in target.checks:
+            severity = check.severity
+            if not check.message or severity is Severity.INFO:
+                continue
+            bucket = 0 if severity is Severity.ERROR else 1 if severity is Severity.WARNING else 2
+            if len(buckets[bucket]) < MAX_ISSUES:
+                buckets[bucket].append((target, check))
+        if len(errors) >= MAX_ISSUES or (not errors_possible and len(warnings) >= MAX_ISSUES):
+            break
+    found = [*buckets[0], *buckets[1], *buckets[2]][:MAX_ISSUES]
     return [
         ValidationIssue(
             severity=check.severity or Severity.INFO,
@@ -108,7 +118,7 @@ def _issues(targets: Sequence[TargetValidation]) -> list[ValidationIssue]:
             suggestion=check.suggestion,
             rule=check.rule,
         )
-        for _, target, check in found[:MAX_ISSUES]
+        for target, check in found
     ]
 
 
@@ -191,8 +201,9 @@ def build_status(
         message = "no Deployment or StatefulSet matches the persona's selector"
     elif failing:
         phase, ready, reason = PersonaPhase.DEGRADED, False, "ChecksFailed"
-        names = ", ".join(f"{t.kind}/{t.name}" for t in failing)
-        message = f"{len(failing)} of {len(targets)} workloads fail checks: {names}"
+        names = ", ".join(f"{t.kind}/{t.name}" for t in failing[:MAX_NAMED])
+        more = f" and {len(failing) - MAX_NAMED} more" if len(failing) > MAX_NAMED else ""
+        message = f"{len(failing)} of {len(targets)} workloads fail checks: {names}{more}"
     else:
         phase, ready, reason = PersonaPhase.ACTIVE, True, "ChecksPassed"
         message = f"{len(targets)} workload{'s' if len(targets) != 1 else ''} pass every check"

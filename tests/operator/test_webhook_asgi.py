@@ -159,3 +159,15 @@ def test_one_h2_connection_serves_more_than_a_thousand_reviews(
     codes = asyncio.run(run())
     assert codes == [200] * 1100
     assert metrics.admission_decisions.value(result="denied", mode="enforce") == 1100
+
+
+def test_a_taken_port_is_a_one_line_usage_error() -> None:
+    from dorgu.errors import UsageError
+    from dorgu.operator.webhook.serving import bind
+
+    taken = bind("127.0.0.1", 0)
+    try:
+        with pytest.raises(UsageError, match=r"cannot listen on 127\.0\.0\.1:\d+: .*in use"):
+            bind("127.0.0.1", taken.getsockname()[1])
+    finally:
+        taken.close()

@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from dorgu.errors import DorguError
 from dorgu.operator.metrics import Metrics
 from dorgu.operator.options import WEBHOOK_PATH
 from dorgu.operator.webhook.handling import AdmissionHandler
@@ -103,6 +104,11 @@ def webhook_asgi(*, handler: AdmissionHandler, metrics: Metrics) -> App:
     return app
 
 
+def _report_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("the webhook server stopped: %s", task.exception())
+
+
 class AsgiServer:
     """``app`` on hypercorn over a socket we bind (port 0: any; ``port`` once started), with
     TLS from ``tls`` (the context object is kept, so reloading its certificate takes effect on
@@ -148,7 +154,11 @@ class AsgiServer:
             serve(self.app, config, shutdown_trigger=self._stop.wait, mode="asgi"),  # type: ignore[arg-type]
             name="webhook-server",
         )
-        await asyncio.sleep(0)
+        self._task.add_done_callback(_report_exit)
+        for _ in range(3):  # let hypercorn set up; a failure to start surfaces here
+            await asyncio.sleep(0)
+        if self._task.done() and not self._task.cancelled() and self._task.exception():
+            raise DorguError(f"the webhook server did not start: {self._task.exception()}")
         logger.info("serving https (h2, http/1.1) on %s:%d", self.host, self.port)
         return self.port
 

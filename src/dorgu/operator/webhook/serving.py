@@ -11,6 +11,8 @@ import ssl
 
 from aiohttp import web
 
+from dorgu.errors import UsageError
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,7 +21,13 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}",
+                         hint="choose another port (--webhook-port, --metrics-port) or stop "
+                              "what is listening there") from error  # fmt: skip
     sock.listen(1024)
     sock.setblocking(False)
     return sock

@@ -1,36 +1,14 @@
-import shutil
 from pathlib import Path
 
-import click
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
-from dorgu.cli import main as main_module
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def entry(args: tuple[str, ...]) -> None:
-    main_module.main(list(args))
-
-
-def dorgu(*args: str) -> Result:
-    return CliRunner().invoke(entry, list(args))
+from tests.cli.running import dorgu, isolate_environment
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for name in ("DORGU_NAMESPACE", "DORGU_ENVIRONMENT"):
-        monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "api"
-    shutil.copytree(EXAMPLES / "python-fastapi", path)
-    monkeypatch.chdir(path)
-    return path
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolate_environment(tmp_path, monkeypatch, "api", example="python-fastapi")
 
 
 def test_generate_is_listed_in_help():
@@ -56,18 +34,15 @@ def test_generate_refuses_to_overwrite_with_exit_code_5(app):
 
 
 def test_stdout_prints_one_stream_and_writes_nothing(app):
-    result = CliRunner().invoke(
-        entry,
-        [
-            "generate",
-            "--stdout",
-            "--image-tag",
-            "1",
-            "--namespace",
-            "shop",
-            "--host",
-            "API.example.com",
-        ],
+    result = dorgu(
+        "generate",
+        "--stdout",
+        "--image-tag",
+        "1",
+        "--namespace",
+        "shop",
+        "--host",
+        "API.example.com",
     )
     assert result.exit_code == 0, result.output
     assert not (app / "k8s").exists()

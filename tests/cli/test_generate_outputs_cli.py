@@ -1,38 +1,17 @@
 """`dorgu generate` output flags: --diff, --format, --skip-*, --ci, Argo CD options."""
 
-import shutil
 from pathlib import Path
 
-import click
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
-from dorgu.cli import main as main_module
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def entry(args: tuple[str, ...]) -> None:
-    main_module.main(list(args))
-
-
-def dorgu(*args: str) -> Result:
-    return CliRunner().invoke(entry, list(args))
+from tests.cli.running import dorgu, isolate_environment
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for name in ("DORGU_NAMESPACE", "DORGU_ENVIRONMENT"):
-        monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "api"
-    shutil.copytree(EXAMPLES / "python-fastapi", path)
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = isolate_environment(tmp_path, monkeypatch, "api", example="python-fastapi")
     (path / ".dorgu.yaml").write_text("app:\n  repository: https://github.com/acme/api.git\n")
-    monkeypatch.chdir(path)
     return path
 
 
@@ -77,14 +56,14 @@ def test_ci_providers(app):
 
 
 def test_diff_prints_a_unified_diff_and_writes_nothing(app):
-    result = CliRunner().invoke(entry, ["generate", "--diff", "--image-tag", "1"])
+    result = dorgu("generate", "--diff", "--image-tag", "1")
     assert result.exit_code == 0, result.output
     assert "+++ b/k8s/deployment.yaml" in result.stdout
     assert not (app / "k8s").exists()
     assert dorgu("generate", "--image-tag", "1").exit_code == 0
-    again = CliRunner().invoke(entry, ["generate", "--diff", "--image-tag", "1"])
+    again = dorgu("generate", "--diff", "--image-tag", "1")
     assert again.stdout == "" and "no changes" in again.stderr
-    changed = CliRunner().invoke(entry, ["generate", "--diff", "--image-tag", "2"])
+    changed = dorgu("generate", "--diff", "--image-tag", "2")
     assert "-    app.kubernetes.io/version: '1'" in changed.stdout
     assert "+    app.kubernetes.io/version: '2'" in changed.stdout
     assert dorgu("generate", "--diff", "--stdout").exit_code == 2
@@ -99,7 +78,7 @@ def test_format_yaml_has_no_kustomization_and_says_how_to_apply(app):
 
 
 def test_the_dry_run_stream_includes_the_persona(app):
-    result = CliRunner().invoke(entry, ["generate", "--dry-run", "--namespace", "shop"])
+    result = dorgu("generate", "--dry-run", "--namespace", "shop")
     assert result.exit_code == 0, result.output
     documents = [d for d in yaml.safe_load_all(result.stdout) if d]
     assert documents[-1]["kind"] == "ApplicationPersona"
@@ -113,7 +92,7 @@ def test_force_removes_stale_generated_files_and_lists_them(app):
     refused = dorgu("generate", "--skip-ci")
     assert refused.exit_code == 5
     assert "remove 1 stale file" in refused.output and "--force" in refused.output
-    result = CliRunner().invoke(entry, ["generate", "--skip-ci", "--force"])
+    result = dorgu("generate", "--skip-ci", "--force")
     assert result.exit_code == 0, result.output
     assert "removed 1 stale file an earlier run generated" in result.stderr
     assert "\n  k8s/ingress.yaml\n" in result.stderr
@@ -126,7 +105,7 @@ def test_stale_files_kept_without_force_are_listed_with_how_to_remove_them(app):
     for path in (app / "k8s").iterdir():
         if path.name not in ("ingress.yaml", ".dorgu-generated"):
             path.unlink()
-    result = CliRunner().invoke(entry, ["generate", "--skip-ci"])
+    result = dorgu("generate", "--skip-ci")
     assert result.exit_code == 0, result.output
     assert "kept 1 stale file an earlier run generated" in result.stderr
     assert "\n  k8s/ingress.yaml\nremove them with --force" in result.stderr
@@ -136,7 +115,7 @@ def test_stale_files_kept_without_force_are_listed_with_how_to_remove_them(app):
 def test_diff_shows_stale_generated_files_as_deleted(app):
     assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
     ingress = (app / "k8s" / "ingress.yaml").read_text()
-    result = CliRunner().invoke(entry, ["generate", "--skip-ci", "--diff"])
+    result = dorgu("generate", "--skip-ci", "--diff")
     assert result.exit_code == 0, result.output
     assert "--- a/k8s/ingress.yaml\n+++ /dev/null\n@@ -1," in result.stdout
     assert result.stdout.endswith("".join(f"-{line}\n" for line in ingress.splitlines()))
@@ -146,11 +125,11 @@ def test_diff_shows_stale_generated_files_as_deleted(app):
 def test_a_changed_stale_file_is_kept_and_reported(app):
     assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
     (app / "k8s" / "ingress.yaml").write_text("# tuned by hand\n")
-    diff = CliRunner().invoke(entry, ["generate", "--skip-ci", "--diff"])
+    diff = dorgu("generate", "--skip-ci", "--diff")
     assert "+++ /dev/null" not in diff.stdout
     note = "kept k8s/ingress.yaml: no longer generated, but changed since dorgu wrote it"
     assert note in diff.stderr
-    result = CliRunner().invoke(entry, ["generate", "--skip-ci", "--force"])
+    result = dorgu("generate", "--skip-ci", "--force")
     assert result.exit_code == 0, result.output
     assert note in result.stderr and "removed" not in result.stderr
     assert (app / "k8s" / "ingress.yaml").read_text() == "# tuned by hand\n"

@@ -1,44 +1,18 @@
-import os
 import shutil
 import stat
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner, Result
 
-from dorgu.cli import main as main_module
 from dorgu.models.app import AppModel, AppType, Component
 from dorgu.models.config import AppConfig, GlobalConfig
-from dorgu.services.configuring import find_workspace_file
 from dorgu.settings.parsing import parse_config
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def entry(args: tuple[str, ...]) -> None:
-    main_module.main(list(args))
-
-
-def dorgu(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(entry, list(args), input=input)
+from tests.cli.running import EXAMPLES, dorgu, isolate_environment
 
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("DORGU_") or name.endswith("_API_KEY"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    path = tmp_path / "shop"
-    path.mkdir()
-    monkeypatch.chdir(path)
-    if find_workspace_file(tmp_path) is not None:
-        pytest.skip("a dorgu-workspace.yaml above the temporary directory")
-    return path
+    return isolate_environment(tmp_path, monkeypatch, "shop")
 
 
 def read_app(path: Path) -> AppConfig:

@@ -2,27 +2,14 @@
 
 import json
 import shutil
-from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from dorgu.cli import main as main_module
+from tests.cli.running import EXAMPLES, dorgu
 from tests.services.test_validating import DEPLOYMENT, PERSONA
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLEAN = DEPLOYMENT.replace("          privileged: true\n", "").replace("replicas: 1", "replicas: 0")
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def entry(args: tuple[str, ...]) -> None:
-    main_module.main(list(args))
-
-
-def dorgu(*args: str, stdin: str | bytes | None = None) -> Result:
-    return CliRunner().invoke(entry, list(args), input=stdin)
 
 
 @pytest.fixture
@@ -82,7 +69,7 @@ def test_json_output_pipes_into_dorgu_explain(manifests):
     assert data["summary"]["error"] == 1
     privileged = next(i for i in data["issues"] if i["rule_id"] == "security.privileged")
     assert privileged["location"]["line"] > 1
-    explained = dorgu("explain", "--no-llm", "-", stdin=result.stdout)
+    explained = dorgu("explain", "--no-llm", "-", input=result.stdout)
     assert explained.exit_code == 0, explained.output
     assert "security.privileged" in explained.output
 
@@ -99,10 +86,10 @@ def test_sarif_output_is_a_sarif_log(manifests):
 
 
 def test_stdin_is_the_default_when_piped():
-    result = dorgu("validate", stdin=DEPLOYMENT)
+    result = dorgu("validate", input=DEPLOYMENT)
     assert result.exit_code == 1
     assert "<stdin>:" in result.output
-    assert dorgu("validate", "-", stdin=CLEAN).exit_code == 0
+    assert dorgu("validate", "-", input=CLEAN).exit_code == 0
 
 
 def test_persona_flag_checks_the_bounds(manifests, tmp_path):

@@ -7,25 +7,16 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from dorgu.cli import main as main_module
 from dorgu.clients import ConnectionOptions, KubeClient, connect
 from dorgu.services.clusters import install_crds
+from tests.cli.running import EXAMPLES, dorgu
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
 NOT_CLUSTER_OBJECTS = {"Kustomization"}  # kustomize's own file
 NEEDS_ADDON = {"argoproj.io/v1alpha1"}  # Argo CD is not installed in the testbed
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def entry(args: tuple[str, ...]) -> None:
-    main_module.main(list(args))
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +35,7 @@ def test_generated_objects_are_accepted_by_the_api_server(
 ) -> None:
     app = tmp_path / example
     shutil.copytree(EXAMPLES / example, app)
-    result = CliRunner().invoke(entry, ["generate", str(app)])
+    result = dorgu("generate", str(app))
     assert result.exit_code == 0, result.output
     documents = [
         doc

@@ -7,29 +7,16 @@ import shutil
 import time
 from pathlib import Path
 
-import click
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 from lightkube import Client
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
-from dorgu.cli import main as main_module
 from dorgu.clients import CRDS_MISSING
 from dorgu.models.config import AppConfig
+from tests.cli.running import EXAMPLES, dorgu
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CRDS = ("applicationpersonas.dorgu.io", "clusterpersonas.dorgu.io")
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def entry(args: tuple[str, ...]) -> None:
-    main_module.main(list(args))
-
-
-def dorgu(*args: str) -> Result:
-    return CliRunner().invoke(entry, list(args))
 
 
 @pytest.fixture(scope="module")

@@ -104,13 +104,11 @@ def test_webhook_can_be_disabled() -> None:
 
 @pytest.mark.parametrize("values", [(), ("webhook.certificates=certManager",)])
 def test_rendered_manifests_pass_dorgu_validate(tmp_path, values) -> None:  # type: ignore[no-untyped-def]
-    from click.testing import CliRunner
-
-    from tests.cli.test_validate_cli import entry
+    from tests.cli.running import dorgu
 
     target = tmp_path / "rendered.yaml"
     target.write_text(yaml.safe_dump_all(render(*values)))
-    result = CliRunner().invoke(entry, ["validate", "-f", "json", str(target)])
+    result = dorgu("validate", "-f", "json", str(target))
     assert result.exit_code == 0, result.output
     assert "0 errors" in result.output
 

@@ -99,19 +99,24 @@ def test_hostile_requests_get_a_clear_status(
     assert got == status and text.endswith(b"\n")
 
 
+def _tls_pair(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A serving context for 127.0.0.1 from the operator's own CA, and a client trusting it."""
+    certs = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
+    tls = TlsFiles(directory / "tls")
+    tls.load(certs)
+    (directory / "ca.crt").write_bytes(certs.ca_pem)
+    return tls.context, ssl.create_default_context(cafile=str(directory / "ca.crt"))
+
+
 @pytest.mark.parametrize("http2", [True, False])
 def test_served_over_tls_with_h2_and_http1(
     app_and_metrics: tuple[Any, Metrics], tmp_path: Path, http2: bool
 ) -> None:
     app, _ = app_and_metrics
-    certs = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
-    tls = TlsFiles(tmp_path / "tls")
-    tls.load(certs)
-    (tmp_path / "ca.crt").write_bytes(certs.ca_pem)
-    client_tls = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+    tls, client_tls = _tls_pair(tmp_path)
 
     async def run() -> tuple[str, dict[str, Any]]:
-        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls.context)
+        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls)
         port = await server.start()
         try:
             async with httpx.AsyncClient(verify=client_tls, http2=http2, http1=not http2) as client:
@@ -132,15 +137,11 @@ def test_one_h2_connection_serves_more_than_a_thousand_reviews(
     """hypercorn closes a connection after 1,000 requests by default, dropping the streams in
     flight (the API server then fails open); the webhook turns that limit off."""
     app, metrics = app_and_metrics
-    certs = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
-    tls = TlsFiles(tmp_path / "tls")
-    tls.load(certs)
-    (tmp_path / "ca.crt").write_bytes(certs.ca_pem)
-    client_tls = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+    tls, client_tls = _tls_pair(tmp_path)
     body = _review(cpu="2")
 
     async def run() -> list[int]:
-        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls.context)
+        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls)
         port = await server.start()
         limits = httpx.Limits(max_connections=1)
         try:

@@ -1,7 +1,6 @@
 """Output behaviour of `dorgu generate` in a real git repository: the Argo CD Application's
 source, CI files at the repository root, --diff, --format yaml, never overwriting, atomic writes."""
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +11,7 @@ import yaml
 from dorgu.errors import OutputError
 from dorgu.generation import CiProvider, FileRoot, GenerationOptions, OutputFormat
 from dorgu.services.generating import GenerateRequest, generate, read_git_info
+from tests.services.faults import fail_replacing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WORKFLOW = ".github/workflows/dorgu-shop.yaml"
@@ -194,14 +194,7 @@ def test_the_dry_run_stream_has_the_persona_but_not_the_application(repo):
 
 def test_a_failed_write_is_undone_everywhere(repo, monkeypatch):
     app = repo / "apps" / "shop"
-    real_replace = os.replace
-
-    def failing_on_the_workflow(src, dst):
-        if str(dst).endswith("dorgu-shop.yaml"):
-            raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", failing_on_the_workflow)
+    fail_replacing(monkeypatch, "dorgu-shop.yaml", errno=28, message="No space left on device")
     with pytest.raises(OutputError, match="No space left"):
         run(app)
     assert not (app / "k8s").exists()
@@ -215,14 +208,7 @@ def test_a_failed_forced_write_restores_the_previous_files(repo, monkeypatch):
     deployment = app / "k8s" / "deployment.yaml"
     deployment.write_text("# mine\n")
     (repo / WORKFLOW).write_text("# my workflow\n")
-    real_replace = os.replace
-
-    def failing_on_the_workflow(src, dst):
-        if str(dst).endswith("dorgu-shop.yaml") and "backup" not in str(src):
-            raise OSError(5, "Input/output error")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", failing_on_the_workflow)
+    fail_replacing(monkeypatch, "dorgu-shop.yaml")
     with pytest.raises(OutputError, match="Input/output error"):
         run(app, force=True)
     assert deployment.read_text() == "# mine\n"

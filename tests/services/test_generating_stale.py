@@ -2,7 +2,6 @@
 longer produces.  Removed only with --force, only when dorgu wrote them and nobody changed them,
 never through a symbolic link; shown as deleted by --diff; reported otherwise."""
 
-import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +13,7 @@ from dorgu.errors import OutputError
 from dorgu.generation import GenerationOptions, GitInfo
 from dorgu.services.generating import GenerateRequest, generate
 from dorgu.services.pruning import RECORD_NAME, file_digest, parse_record
+from tests.services.faults import fail_replacing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GIT = GitInfo(short_sha="0123abc")
@@ -250,14 +250,7 @@ def test_a_failed_forced_write_puts_removed_stale_files_back(api, monkeypatch):
     out = api / "k8s"
     ingress = (out / "ingress.yaml").read_bytes()
     before = (out / RECORD_NAME).read_bytes()
-    real_replace = os.replace
-
-    def failing_on_the_kustomization(src, dst):
-        if str(dst).endswith("kustomization.yaml") and "backup" not in str(src):
-            raise OSError(5, "Input/output error")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", failing_on_the_kustomization)
+    fail_replacing(monkeypatch, "kustomization.yaml")
     with pytest.raises(OutputError, match="Input/output error"):
         run(api, force=True)
     assert (out / "ingress.yaml").read_bytes() == ingress

@@ -163,7 +163,7 @@ def inspect_recorded(output_dir: Path, path: str, digest: str) -> StaleFile | No
         return StaleFile(path=path, target=target, digest=digest, kept_because=reason)
 
     current = output_dir
-    for part in parts[:-1]:
+    for part in parts:
         current = current / part
         try:
             mode = os.lstat(current).st_mode
@@ -171,16 +171,12 @@ def inspect_recorded(output_dir: Path, path: str, digest: str) -> StaleFile | No
             return None
         except OSError as e:
             return kept(f"cannot be checked ({e.strerror})")
+        if current == target:
+            break
         if stat.S_ISLNK(mode):
             return kept("reached through a symbolic link")
         if not stat.S_ISDIR(mode):
             return None
-    try:
-        mode = os.lstat(target).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as e:
-        return kept(f"cannot be checked ({e.strerror})")
     if stat.S_ISLNK(mode):
         return kept("a symbolic link now")
     if not stat.S_ISREG(mode):

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from dorgu.analysis.languages.node import ANALYZER
 from dorgu.models.app import DependencyType, EndpointKind
-from tests.analysis.languages.reports import analyzer_of
+from tests.analysis.languages.reports import analyzer_of, hostile_files
 from tests.analysis.languages.reports import endpoints as _endpoints
 from tests.analysis.languages.reports import routes as _routes
 
@@ -334,13 +334,7 @@ _TOKENS = st.sampled_from(
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.dictionaries(
-        st.sampled_from(_PATHS),
-        st.one_of(st.text(max_size=300), st.lists(_TOKENS | st.text(max_size=10)).map("".join)),
-        max_size=5,
-    )
-)
+@given(hostile_files(_PATHS, _TOKENS, max_files=5))
 def test_analyze_never_raises_on_arbitrary_text(files: dict[str, str]) -> None:
     report = _analyze(files)
     assert 0.0 <= report.confidence <= 1.0

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
+from dorgu.analysis.grpc.applying import apply_grpc
+from dorgu.analysis.grpc.detecting import detect_grpc, is_proto
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
@@ -41,7 +43,7 @@ def wants(path: str) -> bool:
         return True
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True
-    if base in ("package.json",) or is_openapi_candidate(path):
+    if base in ("package.json",) or is_openapi_candidate(path) or is_proto(path):
         return True
     return any(analyzer.wants(path) for analyzer in ANALYZERS)
 
@@ -131,7 +133,12 @@ def _analyze_dir(
             openapi_routes=_openapi_routes(tree, directory, diagnostics),
         )
     )
-    return merged.component, merged.evidence, merged.diagnostics
+    component, grpc_evidence, grpc_diagnostics = apply_grpc(
+        merged.component, detect_grpc(tree, directory)
+    )
+    merged.evidence.extend(grpc_evidence)
+    merged.diagnostics.extend(grpc_diagnostics)
+    return component, merged.evidence, merged.diagnostics
 
 
 def analyze_tree(

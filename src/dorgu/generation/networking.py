@@ -30,6 +30,7 @@ def build_services(plan: ComponentPlan, app: AppPlan) -> Generated:
         return [], []
     ports = [
         {"name": p.name, "port": p.number, "targetPort": p.name, "protocol": p.protocol}
+        | ({"appProtocol": p.app_protocol} if p.app_protocol else {})
         for p in plan.ports
     ]
     owner = plan.component.name

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from dorgu.generation.diagnosing import info
+from dorgu.generation.grpc_api import grpc_routes
 from dorgu.generation.hardening import resolve_identity
 from dorgu.generation.inputs import ComponentInput, GenerationOptions, GenerationRequest
 from dorgu.generation.manifests import GeneratedResource, Manifest
@@ -147,7 +148,7 @@ def persona_from_plan(plan: ComponentPlan, app: AppPlan) -> ApplicationPersona:
         networking=_networking(plan, app),
         ownership=_ownership(settings),
         policies=_policies(plan),
-        api=api_surface(component.routes),
+        api=api_surface([*component.routes, *grpc_routes(component)]),
         selector=LabelSelector(match_labels=dict(plan.selector)),
     )
     metadata = ObjectMeta(

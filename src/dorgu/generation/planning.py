@@ -49,6 +49,7 @@ class PlannedPort:
     number: int
     protocol: str
     http: bool
+    app_protocol: str | None = None  # the Service port's appProtocol (grpc)
 
 
 @dataclass(frozen=True)
@@ -267,12 +268,19 @@ def plan_ports(
             continue
         seen.add(key)
         purpose = (port.purpose or "").lower()
-        is_http = port.protocol.value == "TCP" and (
-            purpose in ("http", "https", "web")
-            or port.number in http_ports
-            or (index == 0 and app_type in HTTP_TYPES)
+        grpc = purpose == "grpc" or (component.grpc is not None and port.number == component.grpc.port)
+        is_http = (
+            port.protocol.value == "TCP"
+            and not grpc
+            and (
+                purpose in ("http", "https", "web")
+                or port.number in http_ports
+                or (index == 0 and app_type in HTTP_TYPES)
+            )
         )
-        if port.number in metrics and not is_http:
+        if grpc:
+            candidates = ["grpc"]
+        elif port.number in metrics and not is_http:
             candidates = ["metrics"]
         elif is_http:
             candidates = ["http"]
@@ -281,7 +289,11 @@ def plan_ports(
         candidates += [port.name or "", f"{port.protocol.value.lower()}-{port.number}"]
         name = _unique_port_name(candidates, used, port.number)
         used.add(name)
-        planned.append(PlannedPort(name, port.number, port.protocol.value, is_http))
+        planned.append(
+            PlannedPort(
+                name, port.number, port.protocol.value, is_http, "grpc" if grpc else None
+            )
+        )
     return tuple(planned)
 
 

@@ -5,10 +5,11 @@ For each probe, the first that applies wins:
 2. an operational endpoint found in a real route or framework config: liveness uses the
    ``liveness`` endpoint (Spring ``/actuator/health/liveness``) else ``health``; readiness uses
    ``readiness`` else ``health``; startup uses ``startup`` else what liveness uses;
-3. the Dockerfile / compose HEALTHCHECK: ``httpGet`` when it is a recognisable HTTP call,
+3. Kubernetes' native ``grpc`` probe when the component registers ``grpc.health.v1.Health``;
+4. the Dockerfile / compose HEALTHCHECK: ``httpGet`` when it is a recognisable HTTP call,
    else ``exec`` with its command;
-4. ``tcpSocket`` on the main port;
-5. nothing (a component without ports or checks), with a diagnostic.
+5. ``tcpSocket`` on the main port (the gRPC port when there is no HTTP port);
+6. nothing (a component without ports or checks), with a diagnostic.
 
 Startup absorbs slow starts (JVM: two minutes), so liveness needs no initial delay; readiness
 probes often and fails fast; liveness probes less often and tolerates more failures.
@@ -141,6 +142,9 @@ def _handler(
         port = _port_ref(plan, endpoint.port)
         if port is not None:
             return {"httpGet": {"path": endpoint.path, "port": port}}
+    grpc = next((p for p in plan.ports if p.app_protocol == "grpc"), None)
+    if grpc is not None and plan.component.grpc is not None and plan.component.grpc.health:
+        return {"grpc": {"port": grpc.number}}  # the native probe takes a number, not a name
     if check is not None:
         if check.http_path:
             port = _port_ref(plan, check.http_port)

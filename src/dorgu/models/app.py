@@ -177,6 +177,54 @@ class ComponentKind(StrEnum):
     IMAGE = "image"  # image-only service that is not a well-known backing service
 
 
+class GrpcMethod(_Frozen):
+    """One rpc of a gRPC service, as its .proto file declares it."""
+
+    name: str
+    input_type: str | None = None
+    output_type: str | None = None
+    client_streaming: bool = False
+    server_streaming: bool = False
+
+
+class GrpcService(_Frozen):
+    """A gRPC service the component serves: ``name`` is fully qualified (``pkg.Service``)."""
+
+    name: str
+    methods: tuple[GrpcMethod, ...] = ()
+    location: Location | None = None  # the .proto declaration, or the registration call
+
+
+class GrpcServer(_Frozen):
+    """The component serves gRPC (alongside ``framework``, which names any HTTP framework).
+
+    ``health`` is True when the standard ``grpc.health.v1.Health`` service is registered, so
+    the native Kubernetes ``grpc`` probe works; ``port`` is the listen port when the code says.
+    """
+
+    services: tuple[GrpcService, ...] = ()
+    health: bool = False
+    port: int | None = None
+    location: Location | None = None  # the server registration that proved it
+
+
+class FrontendMode(StrEnum):
+    STATIC = "static"  # built files served by a web server (nginx, caddy, httpd)
+    SSR = "ssr"  # a Node server renders pages (next start, nuxt, ...)
+    DEV = "dev"  # a development server (vite, ng serve, react-scripts start): not production
+
+
+class Frontend(_Frozen):
+    """How a browser frontend (SPA or static site) is built and served."""
+
+    framework: str  # react | vue | angular | svelte | nextjs | nuxt
+    bundler: str | None = None  # vite | angular-cli | react-scripts | next | nuxt | sveltekit
+    mode: FrontendMode = FrontendMode.STATIC
+    output_dir: str | None = None  # dist | build | out, as the build writes it
+    server: str | None = None  # nginx | caddy | httpd, when static files are served
+    location: Location | None = None
+
+
 class Component(_Frozen):
     """One deployable unit: a compose service, or the single app in a directory."""
 
@@ -212,6 +260,8 @@ class Component(_Frozen):
     profiles: tuple[str, ...] = ()
     configs: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
+    grpc: GrpcServer | None = None
+    frontend: Frontend | None = None
 
 
 class AppModel(BaseModel):

@@ -1,4 +1,5 @@
-"""The Python analyser: Django, FastAPI, Flask, Starlette, aiohttp, Sanic and Celery/RQ workers.
+"""The Python analyser: Django, FastAPI, Flask, Starlette, aiohttp, Sanic, Litestar, Falcon,
+Bottle, Tornado, Celery/RQ/Dramatiq workers and Locust load generators.
 
 Reads requirements files, pyproject.toml, Pipfile, setup.cfg/setup.py, version files, Procfile and
 shell start scripts, and Python source (comments and docstrings masked).  Details live in
@@ -18,6 +19,11 @@ from dorgu.analysis.languages.python_manifests import (
     MANIFEST_NAMES,
     is_requirements_file,
     read_manifests,
+)
+from dorgu.analysis.languages.python_light import (
+    default_port,
+    scan_light_ports,
+    scan_light_routes,
 )
 from dorgu.analysis.languages.python_modules import ModuleIndex
 from dorgu.analysis.languages.python_routes import scan_metrics_servers, scan_routes
@@ -47,7 +53,9 @@ _COMMAND_DEFAULTS = {
     "fastapi": 8000,
     "runserver": 8000,
 }
-_API_FRAMEWORKS = frozenset({"fastapi", "starlette", "aiohttp", "sanic"})
+_API_FRAMEWORKS = frozenset(
+    {"fastapi", "starlette", "aiohttp", "sanic", "litestar", "falcon", "tornado", "bottle"}
+)
 
 
 def _command_tool(command: str) -> str:
@@ -88,6 +96,10 @@ class PythonAnalyzer:
 
         index = ModuleIndex(t.path for t in texts)
         scan_routes(texts, index, findings, framework)
+        scan_light_routes(texts, findings, framework)
+        scan_light_ports(texts, findings, framework)
+        main_kind = framework or (workers[0] if workers else None)
+        default_port(main_kind, findings, where.get(main_kind) if main_kind else None)
         scan_django(texts, index, findings)
         facts.manifest_dependencies(manifests, findings)
         for text in texts:

@@ -14,8 +14,11 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.models.app import DependencyType
 from dorgu.models.evidence import Location
 
-WEB_FRAMEWORKS = ("django", "fastapi", "flask", "starlette", "aiohttp", "sanic")
-WORKER_FRAMEWORKS = ("celery", "rq", "dramatiq")
+WEB_FRAMEWORKS = (
+    "django", "fastapi", "flask", "litestar", "falcon", "bottle", "tornado", "starlette",
+    "aiohttp", "sanic",
+)  # fmt: skip
+WORKER_FRAMEWORKS = ("celery", "rq", "dramatiq", "locust")
 _CODE_ONLY = frozenset({"starlette", "aiohttp"})  # also pulled in as libraries
 FRAMEWORK_CODE: dict[str, re.Pattern[str]] = {
     "django": re.compile(r"^[ \t]*from[ \t]+django[. ]|DJANGO_SETTINGS_MODULE", re.M),
@@ -31,6 +34,11 @@ FRAMEWORK_CODE: dict[str, re.Pattern[str]] = {
     "celery": re.compile(r"\bCelery[ \t]*\("),
     "rq": re.compile(r"^[ \t]*from[ \t]+rq[ \t]+import[^\n]*\bWorker\b", re.M),
     "dramatiq": re.compile(r"@dramatiq\.actor\b"),
+    "litestar": re.compile(r"^[ \t]*from[ \t]+litestar\b|\bLitestar[ \t]*\(", re.M),
+    "falcon": re.compile(r"\bfalcon\.(?:asgi\.)?(?:App|API)[ \t]*\("),
+    "bottle": re.compile(r"^[ \t]*from[ \t]+bottle[ \t]+import\b|\bBottle[ \t]*\(", re.M),
+    "tornado": re.compile(r"^[ \t]*(?:from|import)[ \t]+tornado\b", re.M),
+    "locust": re.compile(r"^[ \t]*from[ \t]+locust[ \t]+import\b", re.M),
 }
 _PACKAGE_KINDS = {
     **dict.fromkeys(
@@ -84,6 +92,11 @@ FRAMEWORK_GATES = {
     "celery": ("Celery",),
     "rq": ("Worker",),
     "dramatiq": ("dramatiq",),
+    "litestar": ("litestar", "Litestar"),
+    "falcon": ("falcon",),
+    "bottle": ("bottle", "Bottle"),
+    "tornado": ("tornado",),
+    "locust": ("locust",),
 }
 _IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*(?:\.\w+)?)", re.M)
 _AWS = re.compile(

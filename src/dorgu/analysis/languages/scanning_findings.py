@@ -202,6 +202,15 @@ class Findings:
         self._routes[key] = (route, rule)
         self.fact("routes", f"{method} {normalized}", rule, location, confidence)
 
+    def refine_any_route(self, path: str) -> None:
+        """Forget an ``ANY`` route once a framework-specific scan knows its real methods."""
+        normalized = normalize_path(path)
+        if self._routes.pop(("ANY", normalized), None) is not None:
+            value = f"ANY {normalized}"
+            self.evidence = [
+                e for e in self.evidence if not (e.field == "routes" and e.value == value)
+            ]
+
     def endpoint(
         self,
         kind: EndpointKind,

@@ -1,4 +1,5 @@
-"""Java and Kotlin analyser: Maven/Gradle builds, Spring Boot, Quarkus, Micronaut (and Ktor).
+"""Java and Kotlin analyser: Maven/Gradle builds, Spring Boot, Quarkus, Micronaut, Ktor, and the
+lighter Javalin, Spark Java, Vert.x, Helidon and Dropwizard (``jvm_light``).
 
 Builds are read by ``jvm_builds``, configuration by ``jvm_config``, routes by ``jvm_routes``,
 backing services by ``jvm_deps`` and ports/probes by ``jvm_ops``; this module picks the
@@ -22,6 +23,7 @@ from dorgu.analysis.languages.jvm_builds import (
 )
 from dorgu.analysis.languages.jvm_config import CONFIG_NAME, JvmConfig, is_test_path, read_config
 from dorgu.analysis.languages.jvm_deps import collect_dependencies
+from dorgu.analysis.languages.jvm_light import LIGHT_FRAMEWORKS, scan_light
 from dorgu.analysis.languages.jvm_ops import OpsFacts, micronaut_ops, quarkus_ops
 from dorgu.analysis.languages.jvm_routes import extract_jvm_routes
 from dorgu.analysis.routes import join_paths
@@ -37,6 +39,7 @@ _FRAMEWORKS = (  # (name, coordinate-key prefix); first present wins
     ("micronaut", "io.micronaut"),
     ("spring-boot", "org.springframework.boot"),
     ("ktor", "io.ktor"),
+    *LIGHT_FRAMEWORKS,
 )
 _WEB_ARTIFACTS = frozenset(
     {
@@ -132,6 +135,11 @@ class JvmAnalyzer:
         if framework == "ktor" and not ports:
             _ktor_port(sources, ports, evidence)
         routes = _routes(sources, framework, ops.route_prefix)
+        light = scan_light(framework, anchor.location if anchor else None, sources, config)
+        if not ports:
+            ports += light.ports
+        evidence += light.evidence
+        routes += [r for r in light.routes if all(r.path != o.path for o in routes)]
         if routes:
             evidence.append(
                 Evidence(
@@ -166,9 +174,9 @@ class JvmAnalyzer:
             framework=framework,
             language_version=builds.java_version[0] if builds.java_version else None,
             build_tool=build_tool,
-            app_type=_app_type(builds.coordinates, routes),
+            app_type=_app_type(builds.coordinates, routes, framework),
             ports=tuple(ports),
-            endpoints=tuple(ops.endpoints),
+            endpoints=tuple(ops.endpoints) + tuple(light.endpoints),
             dependencies=deps.dependencies,
             routes=tuple(routes),
             env=tuple(EnvVar(name=n, location=loc) for n, loc in sorted(config.env_names.items())),
@@ -293,11 +301,13 @@ def _build_tool(builds: BuildInfo, evidence: list[Evidence]) -> str | None:
     return name
 
 
-def _app_type(coordinates: list[Coordinate], routes: list[Route]) -> str | None:
+def _app_type(
+    coordinates: list[Coordinate], routes: list[Route], framework: str | None = None
+) -> str | None:
     artifacts = {c.artifact for c in coordinates if c.role == "dependency"}
     if artifacts & _TEMPLATE_ARTIFACTS:
         return "web"
-    if artifacts & _WEB_ARTIFACTS or routes:
+    if artifacts & _WEB_ARTIFACTS or routes or framework in dict(LIGHT_FRAMEWORKS):
         return "api"
     return None
 

@@ -15,6 +15,7 @@ import re
 from dorgu.analysis.languages import node_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.node_conventions import scan_nest, scan_next
+from dorgu.analysis.languages.node_light import k6_script, scan_light_ports
 from dorgu.analysis.languages.node_routes import scan_code_routes
 from dorgu.analysis.languages.scanning import (
     Text,
@@ -75,6 +76,8 @@ class NodeAnalyzer:
             if not path.endswith(".d.ts") and not path.endswith(".min.js")
         ]
         framework = self._framework(info, texts, findings)
+        if framework is None and k6_script(texts, findings):
+            framework = "k6"
         if framework == "nestjs":
             scan_nest(texts, findings)
         if framework in ("nextjs",) or any(
@@ -86,6 +89,7 @@ class NodeAnalyzer:
         facts.script_ports(info, framework, findings)
         for text in texts:
             facts.scan_ports(text, findings)
+            scan_light_ports(text, findings, framework)
             facts.scan_dependencies(text, findings)
             facts.scan_env(text, findings)
         for path, schema in sources(tree, ".prisma"):
@@ -110,7 +114,13 @@ class NodeAnalyzer:
             framework=framework,
             language_version=version,
             build_tool=build_tool,
-            app_type=None if framework is None else "web" if framework in _WEB else "api",
+            app_type=None
+            if framework is None
+            else "worker"
+            if framework == "k6"
+            else "web"
+            if framework in _WEB
+            else "api",
             extras=extras,
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
+from dorgu.analysis.frontends import apply_frontend
 from dorgu.analysis.grpc.applying import apply_grpc
 from dorgu.analysis.grpc.detecting import detect_grpc, is_proto
 from dorgu.analysis.languages.base import LanguageReport
@@ -136,8 +137,11 @@ def _analyze_dir(
     component, grpc_evidence, grpc_diagnostics = apply_grpc(
         merged.component, detect_grpc(tree, directory)
     )
-    merged.evidence.extend(grpc_evidence)
-    merged.diagnostics.extend(grpc_diagnostics)
+    component, web_evidence, web_diagnostics = apply_frontend(
+        component, reports, tree=tree, directory=directory, docker=docker
+    )
+    merged.evidence.extend(grpc_evidence + web_evidence)
+    merged.diagnostics.extend(grpc_diagnostics + web_diagnostics)
     return component, merged.evidence, merged.diagnostics
 
 

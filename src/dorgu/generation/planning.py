@@ -27,7 +27,14 @@ from dorgu.generation.labels import (
     standard_labels,
 )
 from dorgu.generation.manifests import Manifest
-from dorgu.models.app import AppType, Component, ComponentKind, EndpointKind, VolumeKind
+from dorgu.models.app import (
+    AppType,
+    Component,
+    ComponentKind,
+    EndpointKind,
+    FrontendMode,
+    VolumeKind,
+)
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
 
@@ -135,6 +142,16 @@ def plan_app(request: GenerationRequest) -> AppPlan:
                     "zero-replicas",
                     f"{item.component.name}: min_replicas is 0, so no autoscaler "
                     "is generated and the Deployment starts with 0 replicas",
+                )
+            )
+        frontend = item.component.frontend
+        if frontend is not None and frontend.mode is FrontendMode.DEV:
+            diagnostics.append(
+                warning(
+                    "frontend-dev-server",
+                    f"{item.component.name}: runs the {frontend.bundler or 'bundler'} "
+                    "development server; production needs a built image (build the static "
+                    "files and serve them with nginx or caddy)",
                 )
             )
     if not request.settings.image.registry and any(

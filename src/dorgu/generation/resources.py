@@ -3,7 +3,8 @@ asked for one (CPU limits throttle; memory limits protect the node).
 
 Each value comes from, highest first: the ``resources`` setting (components built from source),
 compose ``deploy.resources``, then the resource profile: ``resources.profile`` or one chosen
-from the component (JVM -> memory-heavy; Go, Rust -> minimal; else standard).  A memory limit
+from the component (JVM -> memory-heavy; Go, Rust, static frontends served by a web server ->
+minimal; else standard).  A memory limit
 below the request is raised to the request.
 
 Must not read cluster usage: right-sizing from metrics is the learning layer's job.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dorgu.models.app import Component
+from dorgu.models.app import Component, FrontendMode
 from dorgu.models.config import EffectiveSettings, ResourceProfile, ResourcesSection
 from dorgu.models.kubesyntax import quantity_value
 
@@ -41,6 +42,8 @@ def choose_profile(
 ) -> ResourceProfile:
     if app_settings and settings.resources.profile is not None:
         return settings.resources.profile
+    if component.frontend is not None and component.frontend.mode is FrontendMode.STATIC:
+        return ResourceProfile.MINIMAL  # a web server serving files, no Node runtime
     language = (component.language or "").lower()
     if language in JVM_LANGUAGES:
         return ResourceProfile.MEMORY_HEAVY

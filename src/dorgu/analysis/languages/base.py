@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dorgu.analysis.sources import SourceTree
-from dorgu.models.app import Dependency, Endpoint, EnvVar, Port, Route
+from dorgu.models.app import Dependency, Endpoint, EnvVar, Frontend, Port, Route
 from dorgu.models.evidence import Diagnostic, Evidence
 
 
@@ -32,6 +32,7 @@ class LanguageReport:
     diagnostics: tuple[Diagnostic, ...] = ()
     confidence: float = 0.5  # how sure we are this is the app's main language
     extras: dict[str, str] = field(default_factory=dict)
+    frontend: Frontend | None = None  # a browser frontend this package builds
 
 
 class LanguageAnalyzer(Protocol):

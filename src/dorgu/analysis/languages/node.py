@@ -1,5 +1,6 @@
 """The Node analyser (JavaScript and TypeScript): Express, NestJS, Next.js, Fastify, Koa, Hapi,
-Hono.
+Hono; browser frontends (React, Vue, Angular, Svelte, Next.js/Nuxt exports) via
+``node_frontends``; k6 load scripts via ``node_light``.
 
 Reads package.json (dependencies, scripts, engines), lockfiles (npm/yarn/pnpm/bun), .nvmrc,
 tsconfig.json, schema.prisma and JS/TS sources (comments masked).  Details live in
@@ -11,10 +12,12 @@ Must not: open files, read the environment, print, or raise.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from dorgu.analysis.languages import node_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.node_conventions import scan_nest, scan_next
+from dorgu.analysis.languages.node_frontends import detect_frontend, is_frontend_config
 from dorgu.analysis.languages.node_light import k6_script, scan_light_ports
 from dorgu.analysis.languages.node_routes import scan_code_routes
 from dorgu.analysis.languages.scanning import (
@@ -56,7 +59,7 @@ class NodeAnalyzer:
         if is_skipped(path):
             return False
         base = path.rsplit("/", 1)[-1]
-        if base in _MANIFESTS or base.endswith(".prisma"):
+        if base in _MANIFESTS or base.endswith(".prisma") or is_frontend_config(path):
             return True
         return base.endswith(_SOURCE_SUFFIXES) and not base.endswith(".d.ts") and not is_test(path)
 
@@ -76,6 +79,12 @@ class NodeAnalyzer:
             if not path.endswith(".d.ts") and not path.endswith(".min.js")
         ]
         framework = self._framework(info, texts, findings)
+        frontend = (
+            detect_frontend(tree, info, findings) if framework in (None, *_WEB) else None
+        )
+        if framework is None and frontend is not None:
+            framework = frontend.framework
+            findings.fact("framework", framework, "node.frontend", frontend.location, 0.85)
         if framework is None and k6_script(texts, findings):
             framework = "k6"
         if framework == "nestjs":
@@ -108,7 +117,7 @@ class NodeAnalyzer:
         confidence = (
             0.9 if info.path and framework else 0.75 if framework else 0.6 if info.path else 0.3
         )
-        return findings.report(
+        report = findings.report(
             language="typescript" if typescript else "javascript",
             confidence=confidence if texts or info.path else 0.1,
             framework=framework,
@@ -119,10 +128,11 @@ class NodeAnalyzer:
             else "worker"
             if framework == "k6"
             else "web"
-            if framework in _WEB
+            if framework in _WEB or frontend is not None
             else "api",
             extras=extras,
         )
+        return replace(report, frontend=frontend) if frontend is not None else report
 
     @staticmethod
     def _framework(info: facts.PackageInfo, texts: list[Text], findings: Findings) -> str | None:

@@ -24,7 +24,9 @@ def test_example_apps_are_fully_understood(example):
         assert app.language, app.name
         assert app.framework or app.type is not None, app.name
         assert app.ports, f"{app.name}: no port"
-        assert app.endpoints or app.healthcheck, f"{app.name}: no health signal"
+        # a gRPC server without the health service is probed on its gRPC port (tcpSocket)
+        health = app.endpoints or app.healthcheck or app.grpc is not None
+        assert health, f"{app.name}: no health signal"
         assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
 
 

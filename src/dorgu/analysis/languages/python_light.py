@@ -14,6 +14,7 @@ import re
 from dorgu.analysis.languages.scanning import Text, call_args, has_any
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
+from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
 
 LIGHT_FRAMEWORKS = ("litestar", "falcon", "bottle", "tornado")
@@ -140,3 +141,6 @@ def default_port(framework: str | None, findings: Findings, where: Location | No
     if framework in DEFAULT_PORTS:
         rule = f"python.{framework}.default_port"
         findings.port(DEFAULT_PORTS[framework], where, rule, 0.4)
+    if framework == "locust":  # the web UI answers / (not with --headless)
+        port = DEFAULT_PORTS["locust"]
+        findings.endpoint(EndpointKind.HEALTH, "/", where, "python.locust.web_ui", port=port)

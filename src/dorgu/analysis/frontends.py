@@ -154,7 +154,9 @@ def apply_frontend(
         if not ports and bundler in DEV_PORTS:
             number = DEV_PORTS[bundler]
             ports = (Port(number=number, name="http", purpose="http", location=where),)
-            evidence.append(_fact(field + "port", str(number), f"frontend.{bundler}.dev-port", where))
+            evidence.append(
+                _fact(field + "port", str(number), f"frontend.{bundler}.dev-port", where)
+            )
     endpoints = component.endpoints
     if frontend.mode is not FrontendMode.SSR and not any(
         e.kind in (EndpointKind.HEALTH, EndpointKind.LIVENESS) for e in endpoints

@@ -285,7 +285,9 @@ def plan_ports(
             continue
         seen.add(key)
         purpose = (port.purpose or "").lower()
-        grpc = purpose == "grpc" or (component.grpc is not None and port.number == component.grpc.port)
+        grpc = purpose == "grpc" or (
+            component.grpc is not None and port.number == component.grpc.port
+        )
         is_http = (
             port.protocol.value == "TCP"
             and not grpc
@@ -307,9 +309,7 @@ def plan_ports(
         name = _unique_port_name(candidates, used, port.number)
         used.add(name)
         planned.append(
-            PlannedPort(
-                name, port.number, port.protocol.value, is_http, "grpc" if grpc else None
-            )
+            PlannedPort(name, port.number, port.protocol.value, is_http, "grpc" if grpc else None)
         )
     return tuple(planned)
 

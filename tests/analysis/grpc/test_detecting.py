@@ -127,9 +127,7 @@ def test_a_registered_service_without_a_proto_is_listed_without_methods():
 
 def test_malformed_and_unreadable_protos_are_diagnosed():
     files = {"svc/main.go": "s := grpc.NewServer()\n", "svc/bad.proto": "service {"}
-    found = detect_grpc(
-        SourceTree(paths=("svc/big.proto", *sorted(files)), texts=files), "svc"
-    )
+    found = detect_grpc(SourceTree(paths=("svc/big.proto", *sorted(files)), texts=files), "svc")
     codes = {d.code for d in found.diagnostics}
     assert codes == {"grpc.proto.malformed", "grpc.proto.unreadable"}
 

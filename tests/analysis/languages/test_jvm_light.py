@@ -81,7 +81,7 @@ def test_dropwizard_has_app_and_admin_ports_and_the_admin_healthcheck():
             "pom.xml": pom("io.dropwizard", "dropwizard-core"),
             "src/main/java/app/Things.java": (
                 '@Path("/things")\npublic class Things {\n  @GET\n  @Path("/{id}")\n'
-                "  public Thing one(@PathParam(\"id\") long id) { return null; }\n}\n"
+                '  public Thing one(@PathParam("id") long id) { return null; }\n}\n'
             ),
         }
     )
@@ -96,8 +96,19 @@ def test_dropwizard_has_app_and_admin_ports_and_the_admin_healthcheck():
     hostile_files(
         ["pom.xml", MAIN],
         st.sampled_from(
-            [pom("io.javalin", "javalin"), pom("com.sparkjava", "spark-core"), ".start(", "port(",
-             'get("', '", ', "router.get(", ".listen(", '"/a/<b>"', ")", "99999"]
+            [
+                pom("io.javalin", "javalin"),
+                pom("com.sparkjava", "spark-core"),
+                ".start(",
+                "port(",
+                'get("',
+                '", ',
+                "router.get(",
+                ".listen(",
+                '"/a/<b>"',
+                ")",
+                "99999",
+            ]
         ),
         max_files=2,
     )

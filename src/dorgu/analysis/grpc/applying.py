@@ -35,7 +35,9 @@ def apply_grpc(
     ports = list(component.ports)
     grpc_only = (component.framework or "grpc") in GRPC_FRAMEWORKS
     number = server.port
-    index = next((i for i, p in enumerate(ports) if number is not None and p.number == number), None)
+    index = next(
+        (i for i, p in enumerate(ports) if number is not None and p.number == number), None
+    )
     if number is not None and index is None:
         ports.append(Port(number=number, name="grpc", purpose="grpc", location=server.location))
     elif index is None:

@@ -118,9 +118,9 @@ class _Parser:
                 while (part := self.peek()) is not None and part.text in ("public", "weak"):
                     self.pos += 1
                 name = self.peek()
-                if name is not None and name.kind == "string":
-                    if len(self.result.imports) < MAX_IMPORTS:
-                        self.result.imports.append(name.text[1:-1])
+                full = len(self.result.imports) >= MAX_IMPORTS
+                if name is not None and name.kind == "string" and not full:
+                    self.result.imports.append(name.text[1:-1])
                 self.skip_statement()
             elif word == "service":
                 self.pos += 1
@@ -169,10 +169,10 @@ class _Parser:
             return None
         streaming = False
         token = self.take()
-        if token is not None and token.text == "stream" and (nxt := self.peek()) is not None:
-            if nxt.text != ")":
-                streaming = True
-                token = self.take()
+        nxt = self.peek()
+        if token is not None and token.text == "stream" and nxt is not None and nxt.text != ")":
+            streaming = True
+            token = self.take()
         closing = self.take()
         if token is None or token.kind != "word" or closing is None or closing.text != ")":
             return None
@@ -182,7 +182,9 @@ class _Parser:
         name = self.take()
         request = self.message_type() if name is not None and name.kind == "word" else None
         returns = self.take() if request is not None else None
-        response = self.message_type() if returns is not None and returns.text == "returns" else None
+        response = (
+            self.message_type() if returns is not None and returns.text == "returns" else None
+        )
         if name is None or request is None or response is None:
             self.malformed("an rpc needs: rpc Name (Request) returns (Response)", start)
             self.skip_statement()

@@ -38,20 +38,30 @@ _PY = (
     _p("server", "python.server", r"\bgrpc\.(?:aio\.)?server\s*\("),
     _p("service", "python.add_servicer", r"\badd_(\w{1,100}?)Servicer_to_server\s*\("),
     _p("health", "python.health", r"\bhealth_pb2_grpc\.add_HealthServicer_to_server\b"),
-    _p("port", "python.add_port", r"""\.add_(?:insecure|secure)_port\(\s*f?["'][^"'\n]*:(\d{2,5})["']"""),
+    _p(
+        "port",
+        "python.add_port",
+        r"""\.add_(?:insecure|secure)_port\(\s*f?["'][^"'\n]*:(\d{2,5})["']""",
+    ),
 )
 _GO = (
     _p("server", "go.new_server", r"\bgrpc\.NewServer\s*\("),
     _p("service", "go.register", r"\bRegister(\w{1,100}?)Server\s*\(\s*\w"),
     _p("health", "go.health", r"\b(?:grpc_health_v1|healthpb|healthgrpc)\.RegisterHealthServer\b"),
-    _p("port", "go.listen", r"""\bnet\.Listen\(\s*"tcp[46]?"\s*,\s*"[\w.\-\[\]]*:(\d{2,5})"\s*\)"""),
+    _p(
+        "port", "go.listen", r"""\bnet\.Listen\(\s*"tcp[46]?"\s*,\s*"[\w.\-\[\]]*:(\d{2,5})"\s*\)"""
+    ),
 )
 _JVM = (
     _p("server", "jvm.server_builder", r"\b(?:Netty)?ServerBuilder\s*\.\s*forPort\s*\("),
     _p("server", "jvm.server_builder", r"\bGrpc\s*\.\s*newServerBuilderForPort\s*\("),
     _p("server", "jvm.spring_grpc_service", r"@GrpcService\b"),
     _p("service", "jvm.impl_base", r"\b(\w{1,100})Grpc\s*\.\s*\w{1,100}ImplBase\b"),
-    _p("service", "jvm.coroutine_impl_base", r"\b(\w{1,100})GrpcKt\s*\.\s*\w{1,100}CoroutineImplBase\b"),
+    _p(
+        "service",
+        "jvm.coroutine_impl_base",
+        r"\b(\w{1,100})GrpcKt\s*\.\s*\w{1,100}CoroutineImplBase\b",
+    ),
     _p("health", "jvm.health", r"\bHealthStatusManager\b|\bHealthGrpc\s*\.\s*HealthImplBase\b"),
     _p("port", "jvm.for_port", r"\b(?:forPort|newServerBuilderForPort)\s*\(\s*(\d{2,5})\b"),
 )
@@ -69,8 +79,16 @@ _RUST = (
 )
 _NODE = (
     _p("server", "node.grpc_server", r"\bnew\s+(?:grpc\.)?Server\s*\(|\bTransport\.GRPC\b"),
-    _p("service", "node.add_service", r"\.addService\(\s*(?:[\w.]{0,200}\.)?(\w{1,100})\.service\s*,"),
-    _p("service", "node.add_service", r"\.addService\(\s*(?:[\w.]{0,200}\.)?(\w{1,100}?)Service\s*,"),
+    _p(
+        "service",
+        "node.add_service",
+        r"\.addService\(\s*(?:[\w.]{0,200}\.)?(\w{1,100})\.service\s*,",
+    ),
+    _p(
+        "service",
+        "node.add_service",
+        r"\.addService\(\s*(?:[\w.]{0,200}\.)?(\w{1,100}?)Service\s*,",
+    ),
     _p("health", "node.health", r"""['"]grpc-health-check['"]|\bHealthImplementation\b"""),
     _p("port", "node.bind", r"""\.bind(?:Async)?\(\s*['"`][\w.\-\[\]]*:(\d{2,5})['"`]"""),
 )
@@ -82,7 +100,11 @@ _RUBY = (
 )
 _PHP = (
     _p("server", "php.roadrunner", r"\bSpiral\\RoadRunner\\GRPC\\Server\b|\bnew\s+Server\s*\("),
-    _p("service", "php.register", r"->registerService\(\s*(?:\\?[\w\\]{0,200}\\)?(\w{1,100}?)Interface::class"),
+    _p(
+        "service",
+        "php.register",
+        r"->registerService\(\s*(?:\\?[\w\\]{0,200}\\)?(\w{1,100}?)Interface::class",
+    ),
     _p("health", "php.health", r"\bHealthInterface::class"),
 )
 _BY_SUFFIX: tuple[tuple[tuple[str, ...], str, tuple[_Pattern, ...]], ...] = (

@@ -79,9 +79,7 @@ class NodeAnalyzer:
             if not path.endswith(".d.ts") and not path.endswith(".min.js")
         ]
         framework = self._framework(info, texts, findings)
-        frontend = (
-            detect_frontend(tree, info, findings) if framework in (None, *_WEB) else None
-        )
+        frontend = detect_frontend(tree, info, findings) if framework in (None, *_WEB) else None
         if framework is None and frontend is not None:
             framework = frontend.framework
             findings.fact("framework", framework, "node.frontend", frontend.location, 0.85)

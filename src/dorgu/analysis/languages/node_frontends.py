@@ -153,7 +153,9 @@ def detect_frontend(tree: SourceTree, info: PackageInfo, findings: Findings) -> 
     mode, output = _static_build(tree, info, framework, bundler)
     findings.fact("frontend", f"{framework} ({mode.value})", "node.frontend.package", where, 0.85)
     if output:
-        findings.fact("frontend.output_dir", output, f"node.frontend.{bundler or framework}", where, 0.7)
+        findings.fact(
+            "frontend.output_dir", output, f"node.frontend.{bundler or framework}", where, 0.7
+        )
     return Frontend(
         framework=framework, bundler=bundler, mode=mode, output_dir=output, location=where
     )

@@ -13,9 +13,13 @@ from dorgu.analysis.languages.scanning import Text
 from dorgu.analysis.languages.scanning_findings import Findings
 
 FASTIFY_DEFAULT_PORT = 3000
-_HAPI_PORT = re.compile(r"""\b(?:Hapi\.)?[sS]erver\(\s*\{[^{}]{0,300}?\bport\s*:\s*['"]?(\d{2,5})\b""")
+_HAPI_PORT = re.compile(
+    r"""\b(?:Hapi\.)?[sS]erver\(\s*\{[^{}]{0,300}?\bport\s*:\s*['"]?(\d{2,5})\b"""
+)
 _FASTIFY_LISTEN = re.compile(r"\.listen\(\s*(?:\{[^{}]{0,300}\}\s*)?[,)]")
-_K6 = re.compile(r"""\bfrom\s+['"]k6(?:/[\w/-]{1,50})?['"]|\brequire\(\s*['"]k6(?:/[\w/-]{1,50})?['"]\s*\)""")
+_K6 = re.compile(
+    r"""\bfrom\s+['"]k6(?:/[\w/-]{1,50})?['"]|\brequire\(\s*['"]k6(?:/[\w/-]{1,50})?['"]\s*\)"""
+)
 
 
 def scan_light_ports(text: Text, findings: Findings, framework: str | None) -> None:

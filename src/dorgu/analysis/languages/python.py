@@ -15,15 +15,15 @@ import re
 from dorgu.analysis.languages import python_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.python_django import scan_django
-from dorgu.analysis.languages.python_manifests import (
-    MANIFEST_NAMES,
-    is_requirements_file,
-    read_manifests,
-)
 from dorgu.analysis.languages.python_light import (
     default_port,
     scan_light_ports,
     scan_light_routes,
+)
+from dorgu.analysis.languages.python_manifests import (
+    MANIFEST_NAMES,
+    is_requirements_file,
+    read_manifests,
 )
 from dorgu.analysis.languages.python_modules import ModuleIndex
 from dorgu.analysis.languages.python_routes import scan_metrics_servers, scan_routes

@@ -20,16 +20,21 @@ from dorgu.models.evidence import Location
 LIGHT_FRAMEWORKS = ("litestar", "falcon", "bottle", "tornado")
 DEFAULT_PORTS = {"bottle": 8080, "sanic": 8000, "locust": 8089}
 _CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)\n]{0,300})\))?[ \t]*:", re.M)
-_RESPONDER = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+on_(get|post|put|patch|delete|head|options)\b", re.M)
-_HANDLER_METHOD = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+(get|post|put|patch|delete|head|options)[ \t]*\([ \t]*self\b", re.M)
+_RESPONDER = re.compile(
+    r"^[ \t]+(?:async[ \t]+)?def[ \t]+on_(get|post|put|patch|delete|head|options)\b", re.M
+)
+_HANDLER_METHOD = re.compile(
+    r"^[ \t]+(?:async[ \t]+)?def[ \t]+(get|post|put|patch|delete|head|options)[ \t]*\([ \t]*self\b",
+    re.M,
+)
 _FALCON_ROUTE = re.compile(r"""\.add_route\(\s*[rRuU]?(["'])(/[^"'\n]{0,300})\1\s*,\s*(\w+)""")
 _TORNADO_ROUTE = re.compile(r"""\(\s*[rRuU]?(["'])(/[^"'\n]{0,300})\1\s*,\s*(\w+)\s*[,)]""")
-_BARE_DECORATOR = re.compile(
-    r"^[ \t]*@[ \t]*(get|post|put|patch|delete|head|route)[ \t]*\(", re.M
-)
+_BARE_DECORATOR = re.compile(r"^[ \t]*@[ \t]*(get|post|put|patch|delete|head|route)[ \t]*\(", re.M)
 _FIRST_STRING = re.compile(r"""^\s*(?:path\s*=\s*)?[rRuU]?(["'])([^"'\n]{0,300})\1""")
 _METHOD_KW = re.compile(r"""\b(?:method|http_method)\s*=\s*[\[(]?\s*["']?([A-Za-z]+)""")
-_CONTROLLER_PATH = re.compile(r"""^[ \t]+path[ \t]*(?::[^=\n]{1,50})?=[ \t]*["']([^"'\n]{0,300})["']""", re.M)
+_CONTROLLER_PATH = re.compile(
+    r"""^[ \t]+path[ \t]*(?::[^=\n]{1,50})?=[ \t]*["']([^"'\n]{0,300})["']""", re.M
+)
 _BOTTLE_PARAM = re.compile(r"<([A-Za-z_]\w*)(?::[^>]*)?>")
 _REGEX_GROUP = re.compile(r"\((?!\?P<)[^()]*\)")
 _TORNADO_LISTEN = re.compile(r"\.listen\(\s*(\d{2,5})\b")
@@ -71,12 +76,19 @@ def _table_routes(
             if handler not in methods:
                 continue
             if regex_paths:
-                path = path.rstrip("$").lstrip("^") or "/"
-                count = iter(range(1, 50))
-                path = _REGEX_GROUP.sub(lambda _m: "{param%d}" % next(count), path)
+                path = _numbered_groups(path.rstrip("$").lstrip("^") or "/")
             for method in methods[handler]:
                 findings.route(method, path, text.loc(match.start()), rule)
             findings.refine_any_route(path)
+
+
+def _numbered_groups(path: str) -> str:
+    """Tornado's regex groups as ``{param1}``, ``{param2}``... (bounded by the path length)."""
+    parts = _REGEX_GROUP.split(path)
+    out = parts[0]
+    for index, part in enumerate(parts[1:], start=1):
+        out += f"{{param{index}}}{part}"
+    return out
 
 
 def _decorator_routes(texts: list[Text], findings: Findings, framework: str) -> None:
@@ -84,7 +96,7 @@ def _decorator_routes(texts: list[Text], findings: Findings, framework: str) -> 
         code = text.code
         controllers = _classes(code) if framework == "litestar" and "Controller" in code else {}
         prefixes = []
-        for name, body in controllers.items():
+        for body in controllers.values():
             own = _CONTROLLER_PATH.search(body)
             if own:
                 prefixes.append((code.find(body), code.find(body) + len(body), own.group(1)))

@@ -120,7 +120,7 @@ def _static_build(
         return FrontendMode.SSR, dist.group(1) if dist else ".next"
     if framework == "nuxt":
         found = _config(tree, "nuxt.config.")
-        generate = any(re.search(r"\bnuxi?\s+generate\b", c) for c in run.values())
+        generate = any(re.search(r"\bnux[ti]\s+generate\b", c) for c in run.values())
         if generate or (found and _SSR_FALSE.search(found[1])):
             return FrontendMode.STATIC, ".output/public"
         return FrontendMode.SSR, ".output"

@@ -6,7 +6,7 @@ import pytest
 from dorgu.analysis.grpc.applying import CONVENTIONAL_PORT, apply_grpc
 from dorgu.analysis.grpc.detecting import detect_grpc
 from dorgu.analysis.sources import SourceTree
-from dorgu.models.app import AppType, Component, Port
+from dorgu.models.app import AppType, Component, Port, Route
 
 PROTO = """syntax = "proto3";
 package shop.v1;
@@ -104,6 +104,18 @@ def test_servers_services_health_and_ports_in_every_ecosystem(case):
     assert found.server.health is health
     assert found.server.port == port
     assert all(e.location is not None for e in found.evidence)
+    if case == "go":
+        assert "grpc.dependency" not in {e.field for e in found.evidence}  # no go.mod given
+
+
+def test_the_manifest_dependency_is_supporting_evidence():
+    files = {
+        "svc/main.go": CASES["go"][1],
+        "svc/go.mod": "module x\n\nrequire google.golang.org/grpc v1.64.0\n",
+    }
+    found = detect_grpc(tree(files), "svc")
+    [dependency] = [e for e in found.evidence if e.field == "grpc.dependency"]
+    assert dependency.location is not None and dependency.location.line == 3
 
 
 def test_protos_and_client_code_alone_are_not_a_server():
@@ -140,13 +152,27 @@ def test_apply_names_the_code_port_grpc_and_makes_an_api():
     assert {e.field for e in evidence} >= {"components.svc.grpc", "components.svc.framework"}
 
 
-def test_apply_keeps_an_http_framework_and_its_port():
+def test_apply_keeps_an_http_framework_and_its_port_when_it_serves_routes():
     found = detect_grpc(tree({"svc/x.cs": CASES["dotnet"][1]}), "svc")
-    web = Component(name="api", framework="aspnetcore", ports=(Port(number=8080, purpose="http"),))
+    web = Component(
+        name="api",
+        framework="aspnetcore",
+        ports=(Port(number=8080, purpose="http"),),
+        routes=(Route(method="GET", path="/orders"),),
+    )
     component, _, _ = apply_grpc(web, found)
     assert component.framework == "aspnetcore"
     assert component.grpc is not None and component.grpc.port is None
     assert component.ports[0].purpose == "http"
+
+
+def test_apply_makes_the_only_port_grpc_when_the_http_framework_serves_nothing_else():
+    found = detect_grpc(tree({"svc/x.cs": CASES["dotnet"][1]}), "svc")
+    web = Component(name="api", framework="aspnetcore", ports=(Port(number=8080, purpose="http"),))
+    component, _, _ = apply_grpc(web, found)
+    assert component.framework == "aspnetcore"
+    assert component.grpc is not None and component.grpc.port == 8080
+    assert [(p.number, p.name, p.purpose) for p in component.ports] == [(8080, "grpc", "grpc")]
 
 
 def test_apply_without_any_port_assumes_the_conventional_one_and_warns():

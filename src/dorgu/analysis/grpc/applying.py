@@ -2,9 +2,9 @@
 ``framework = grpc`` when no HTTP framework was found, and type ``api``.
 
 Which port is gRPC: the one the server code listens on (added when no other source lists it);
-else, for a component whose only framework is gRPC, its single port; else a port whose purpose
-is already ``grpc``; else, when the component has no port at all, gRPC's conventional 50051 with
-low confidence and a warning.
+else a port whose purpose is already ``grpc``; else the single port of a component whose only
+framework is gRPC or that serves no HTTP routes or endpoints; else, when the component has no
+port at all, gRPC's conventional 50051 with low confidence and a warning.
 
 Must not: open files or raise.
 """
@@ -42,7 +42,8 @@ def apply_grpc(
         ports.append(Port(number=number, name="grpc", purpose="grpc", location=server.location))
     elif index is None:
         index = next((i for i, p in enumerate(ports) if p.purpose == "grpc"), None)
-        if index is None and grpc_only and len(ports) == 1:
+        serves_http = bool(component.routes or component.endpoints)
+        if index is None and len(ports) == 1 and (grpc_only or not serves_http):
             index = 0
         if index is None and not ports:
             number = CONVENTIONAL_PORT

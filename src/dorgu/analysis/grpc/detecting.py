@@ -21,6 +21,23 @@ from dorgu.models.app import GrpcServer, GrpcService
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
 
 MAX_PROTO_FILES = 200
+# (manifest file name, the gRPC server package as it appears there)
+_DEPENDENCIES = (
+    ("requirements.txt", "grpcio"),
+    ("pyproject.toml", "grpcio"),
+    ("Pipfile", "grpcio"),
+    ("go.mod", "google.golang.org/grpc"),
+    ("pom.xml", "io.grpc"),
+    ("pom.xml", "grpc-spring-boot-starter"),
+    ("build.gradle", "io.grpc"),
+    ("build.gradle.kts", "io.grpc"),
+    ("Cargo.toml", "tonic"),
+    ("package.json", "@grpc/grpc-js"),
+    ("package.json", "@nestjs/microservices"),
+    ("Gemfile", "grpc"),
+    ("composer.json", "spiral/roadrunner-grpc"),
+    ("composer.json", "grpc/grpc"),
+)
 MAX_SOURCE_FILES = 5000
 SPRING_GRPC_PORT = 9090
 _CODE_SUFFIXES = (
@@ -88,6 +105,28 @@ def _protos(
     return own, other
 
 
+def _dependency(tree: SourceTree, prefix: str) -> Evidence | None:
+    """Where the component's manifest names a gRPC package (supporting evidence)."""
+    for path in tree.under(prefix):
+        base = path.rsplit("/", 1)[-1]
+        wanted = [package for name, package in _DEPENDENCIES if name == base]
+        if base.endswith(".csproj"):
+            wanted = ["Grpc.AspNetCore"]
+        text = tree.texts.get(path) if wanted and not is_skipped(path) else None
+        for package in wanted if text is not None else ():
+            offset = text.find(package) if text is not None else -1
+            if offset >= 0 and text is not None:
+                where = Location(file=path, line=text.count("\n", 0, offset) + 1)
+                return Evidence(
+                    field="grpc.dependency",
+                    value=package,
+                    rule="grpc.manifest",
+                    location=where,
+                    confidence=0.8,
+                )
+    return None
+
+
 def _lookup(short: str, files: list[ProtoFile]) -> GrpcService | None:
     for proto in files:
         for service in proto.services:
@@ -145,6 +184,9 @@ def detect_grpc(tree: SourceTree, directory: str) -> GrpcFindings:
     where = code.server[1] if code.server else next(iter(code.services.values()))[1]
     rule = code.server[0] if code.server else "grpc.service-registration"
     evidence.append(Evidence(field="grpc", value="server", rule=rule, location=where))
+    dependency = _dependency(tree, prefix)
+    if dependency is not None:
+        evidence.append(dependency)
     services = _services(code, own, other, evidence)
     if code.health is not None:
         evidence.append(

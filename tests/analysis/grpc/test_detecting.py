@@ -2,6 +2,8 @@
 component."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dorgu.analysis.grpc.applying import CONVENTIONAL_PORT, apply_grpc
 from dorgu.analysis.grpc.detecting import detect_grpc
@@ -180,3 +182,51 @@ def test_apply_without_any_port_assumes_the_conventional_one_and_warns():
     component, _, diagnostics = apply_grpc(Component(name="svc"), found)
     assert component.ports[0].number == CONVENTIONAL_PORT
     assert [d.code for d in diagnostics] == ["grpc.port-unknown"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["svc/a.py", "svc/b.go", "svc/C.java", "svc/d.rs", "svc/e.ts", "x.proto"]),
+        st.lists(
+            st.sampled_from(
+                [
+                    "grpc.server(",
+                    "add_",
+                    "Servicer_to_server(",
+                    "grpc.NewServer(",
+                    "Register",
+                    "Server(s",
+                    "forPort(",
+                    "Grpc.",
+                    "ImplBase",
+                    "Server::builder()",
+                    ".add_service(",
+                    "new grpc.Server(",
+                    ".addService(",
+                    ".service,",
+                    "Health",
+                    "service S {",
+                    "rpc M (",
+                    "stream",
+                    ") returns (",
+                    "}",
+                    ";",
+                    '":50051"',
+                    "net.Listen(",
+                    "bindAsync('",
+                    "\x00",
+                    "\n",
+                ]
+            )
+            | st.text(max_size=8),
+            max_size=60,
+        ).map("".join),
+        max_size=6,
+    )
+)
+def test_detection_never_crashes_on_hostile_trees(files):
+    found = detect_grpc(tree(files), "svc")
+    if found.server is not None:
+        component, _, _ = apply_grpc(Component(name="svc"), found)
+        assert component.grpc is not None and component.ports

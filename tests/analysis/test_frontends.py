@@ -193,3 +193,17 @@ def test_self_referencing_npm_scripts_do_not_loop():
     _, web = analyze(files)
     assert web.frontend is not None and web.frontend.mode is FrontendMode.STATIC
     assert web.frontend.server is None
+
+
+def test_a_backend_that_bundles_its_assets_with_a_frontend_toolchain_stays_a_backend():
+    files = {
+        "web/requirements.txt": "django==5.0\ngunicorn\n",
+        "web/manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'x.settings')\n"
+        "from django.core.management import execute_from_command_line\n",
+        "web/x/settings.py": "from django.conf import settings\nINSTALLED_APPS = []\n",
+        "web/package.json": package({"react-dom": "18"}, {"vite": "5"}, dev="vite"),
+        "web/Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "x.wsgi", "-b", "0.0.0.0:8000"]\n',
+    }
+    _, web = analyze(files)
+    assert web.framework == "django"
+    assert web.frontend is None

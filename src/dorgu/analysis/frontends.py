@@ -112,7 +112,11 @@ def apply_frontend(
     docker: DockerfileInfo | None,
 ) -> tuple[Component, list[Evidence], list[Diagnostic]]:
     frontend = _frontend(reports)
-    if frontend is None or component.kind is not ComponentKind.APP:
+    if (
+        frontend is None
+        or component.kind is not ComponentKind.APP
+        or component.framework != frontend.framework  # e.g. a Django app bundling its assets
+    ):
         return component, [], []
     frontend = frontend.model_copy(
         update={"location": rebase_location(frontend.location, directory)}

@@ -120,6 +120,17 @@ def test_the_manifest_dependency_is_supporting_evidence():
     assert dependency.location is not None and dependency.location.line == 3
 
 
+def test_nestjs_grpc_microservices():
+    code = (
+        "app.connectMicroservice({ transport: Transport.GRPC, options: { package: 'shop.v1',\n"
+        "  protoPath: join(__dirname, 'greeter.proto'), url: '0.0.0.0:5000' } });\n"
+        "@Controller()\nexport class G {\n  @GrpcMethod('Greeter', 'SayHello')\n  say() {}\n}\n"
+    )
+    found = detect_grpc(tree({"svc/src/main.ts": code, "svc/src/greeter.proto": PROTO}), "svc")
+    assert found.server is not None and found.server.port == 5000
+    assert [s.name for s in found.server.services] == ["shop.v1.Greeter"]
+
+
 def test_protos_and_client_code_alone_are_not_a_server():
     code = "channel = grpc.insecure_channel('pricing:50052')\nstub = GreeterStub(channel)\n"
     found = detect_grpc(tree({"svc/client.py": code, "svc/greeter.proto": PROTO}), "svc")

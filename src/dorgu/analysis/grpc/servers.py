@@ -90,6 +90,12 @@ _NODE = (
         r"\.addService\(\s*(?:[\w.]{0,200}\.)?(\w{1,100}?)Service\s*,",
     ),
     _p("health", "node.health", r"""['"]grpc-health-check['"]|\bHealthImplementation\b"""),
+    _p("service", "node.nest_grpc_method", r"""@Grpc(?:Stream)?Method\(\s*['"](\w{1,100})['"]"""),
+    _p(
+        "port",
+        "node.nest_grpc_url",
+        r"""\bTransport\.GRPC\b[^}]{0,500}?\burl\s*:\s*['"`][\w.\-\[\]]*:(\d{2,5})""",
+    ),
     _p("port", "node.bind", r"""\.bind(?:Async)?\(\s*['"`][\w.\-\[\]]*:(\d{2,5})['"`]"""),
 )
 _RUBY = (

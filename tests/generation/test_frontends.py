@@ -50,3 +50,15 @@ def test_a_load_generator_with_a_published_ui_gets_no_ingress():
     }
     assert backends == {"web"}
     assert kinds(result).count("Ingress") == 1
+
+
+def test_persona_docs_say_how_the_component_serves():
+    from dorgu.generation.serving import describe_serving
+    from dorgu.models.app import GrpcServer, GrpcService
+
+    assert describe_serving(Component(name="x")) is None
+    static = describe_serving(web(FrontendMode.STATIC))
+    assert static == "Its react frontend is built by vite and served as static files by nginx."
+    many = GrpcServer(services=tuple(GrpcService(name=f"s.S{i}") for i in range(7)), port=9000)
+    text = describe_serving(Component(name="x", grpc=many))
+    assert text is not None and "and 2 more" in text and "only check the port" in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dorgu.generation.serving import describe_serving
 from dorgu.models.app import AppModel, Component, EndpointKind
 from dorgu.models.evidence import Severity, Source
 from dorgu.models.personas import ApplicationPersona
@@ -74,6 +75,9 @@ def _title(persona: ApplicationPersona, component: Component) -> str:
     if technical and technical.description:
         lines += [f"> {technical.description.strip()}", ""]
     lines.append(f"**{spec.name}** is {kind}{stack}{part}.")
+    serving = describe_serving(component)
+    if serving:
+        lines += ["", serving]
     return "\n".join(lines)
 
 

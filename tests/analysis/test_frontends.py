@@ -207,3 +207,16 @@ def test_a_backend_that_bundles_its_assets_with_a_frontend_toolchain_stays_a_bac
     _, web = analyze(files)
     assert web.framework == "django"
     assert web.frontend is None
+
+
+def test_a_compose_command_running_the_dev_server_is_development_mode():
+    files = dict(WEB)
+    files["web/Dockerfile"] = "FROM node:20\nRUN npm ci\n"
+    files["compose.yaml"] = (
+        "services:\n  web:\n    build: ./web\n    command: npm run dev -- --host\n"
+        "    ports: ['5173:5173']\n"
+    )
+    _, web = analyze(files)
+    assert web.frontend is not None and web.frontend.mode is FrontendMode.DEV
+    assert web.frontend.bundler == "vite"
+    assert [(p.number, p.published) for p in web.ports] == [(5173, 5173)]

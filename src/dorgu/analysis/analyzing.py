@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dorgu.analysis import compose as compose_parsing
+from dorgu.analysis.connecting import connect_components
+from dorgu.analysis.connections import NamedAddress
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
@@ -142,9 +144,10 @@ def analyze_tree(
     diagnostics: list[Diagnostic] = []
     evidence: list[Evidence] = []
     components: list[Component] = []
+    addresses: dict[str, list[NamedAddress]] = {}
     files = compose_files(tree)
     if files:
-        components, evidence = _analyze_compose(tree, files, options, diagnostics)
+        components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses)
     else:
         app_dirs = find_app_dirs(tree)
         if not app_dirs:
@@ -171,7 +174,7 @@ def analyze_tree(
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    return link_components(model)
+    return connect_components(link_components(model), addresses)
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -183,7 +186,11 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def _analyze_compose(
-    tree: SourceTree, files: list[str], options: AnalysisOptions, diagnostics: list[Diagnostic]
+    tree: SourceTree,
+    files: list[str],
+    options: AnalysisOptions,
+    diagnostics: list[Diagnostic],
+    addresses: dict[str, list[NamedAddress]],
 ) -> tuple[list[Component], list[Evidence]]:
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(
@@ -191,6 +198,8 @@ def _analyze_compose(
     )
     diagnostics.extend(project.diagnostics)
     base_components, base_evidence = compose_parsing.compose_components(project)
+    for service in project.services:
+        addresses[service.name] = list(service.addresses)
     components: list[Component] = []
     evidence: list[Evidence] = []
     for base in base_components:

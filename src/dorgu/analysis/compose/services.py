@@ -17,6 +17,7 @@ from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import resolve_inside
 from dorgu.analysis.compose.projects import ComposeService, ServiceDependency, ServiceReference
 from dorgu.analysis.compose.references import referenced_hosts
+from dorgu.analysis.connections import resolved, setting_addresses
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import Build
 from dorgu.models.evidence import Location, Severity
@@ -47,6 +48,8 @@ def finish_service(
                     service, "environment", item.var.name, item.var.location
                 )
                 references.setdefault((service, item.var.name), reference)
+    settings = [(i.var.name, i.raw_value, i.var.location) for i in raw_env if i.raw_value]
+    addresses = [a for a in resolved(setting_addresses(settings), hosts) if a.component != layer.name]
     links = tuple(item.value.split(":", 1)[0] for item in layer.sequences.get("links", ()))
     for link in layer.sequences.get("links", ()):
         service = link.value.split(":", 1)[0]
@@ -95,6 +98,7 @@ def finish_service(
         links=links,
         networks=sequences.get("networks", ()),
         locations=_locations(layer),
+        addresses=tuple(addresses),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.connecting import connect_components
 from dorgu.analysis.connections import NamedAddress
+from dorgu.analysis.contexts import scope_code
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
@@ -114,23 +115,24 @@ def _analyze_dir(
     base: Component | None = None,
     dockerfile_path: str | None = None,
 ) -> tuple[Component, list[Evidence], list[Diagnostic]]:
-    sub = tree.subtree(directory)
-    reports = language_reports(sub)
     target = base.build.target if base and base.build else None
     build_args = dict(base.build.args) if base and base.build else None
     docker_path = dockerfile_path or dockerfile_in(tree, directory)
     docker = _dockerfile(
         tree, docker_path, options, diagnostics, target=target, build_args=build_args
     )
+    code_dir, sub, found = scope_code(tree, directory, docker, name=name)
     merged = merge_component(
         ComponentSources(
             name=name,
-            path=directory,
+            path=code_dir,
             base=base,
             dockerfile=docker,
             dockerfile_path=docker_path,
-            reports=reports,
-            openapi_routes=_openapi_routes(tree, directory, diagnostics),
+            reports=language_reports(sub),
+            openapi_routes=_openapi_routes(tree, code_dir, diagnostics),
+            base_evidence=found,
+            context=directory,
         )
     )
     return merged.component, merged.evidence, merged.diagnostics

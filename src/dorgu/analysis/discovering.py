@@ -53,6 +53,11 @@ def is_dockerfile(path: str) -> bool:
     )
 
 
+def is_build_file(base: str) -> bool:
+    """True for a language manifest / build file name (``go.mod``, ``app.csproj`` ...)."""
+    return base in MANIFESTS or bool(_CSPROJ.search(base))
+
+
 def compose_files(tree: SourceTree) -> list[str]:
     """The compose files docker compose would load at the root: the first base file + its override."""
     for name in COMPOSE_FILES:

@@ -125,6 +125,22 @@ def resolved(found: Sequence[NamedAddress], hosts: Mapping[str, str]) -> list[Na
     return kept
 
 
+_HOST_PORTS = re.compile(r"[A-Za-z0-9_.-]+:[0-9]{1,5}(\s*,\s*[A-Za-z0-9_.-]+:[0-9]{1,5})*")
+
+
+def may_name_address(name: str, value: str) -> bool:
+    """True when ``value`` can name a host: a URL, a connection string, ``host:port`` list, or
+    any value of an address setting (``*_HOST``, ``*_ADDR``, ``*_URL`` ...).  A bare word in
+    another setting (``POSTGRES_USER=checkout``) is not a host even if a service has that name."""
+    text = value.strip()[:MAX_VALUE]
+    return (
+        "://" in text
+        or is_address_setting(name)
+        or _looks_like_connection_string(text)
+        or bool(_HOST_PORTS.fullmatch(text))
+    )
+
+
 def is_address_setting(name: str) -> bool:
     """True for names whose values are addresses even without ``://``."""
     return bool(_ADDRESS_NAME.search(name))

@@ -39,7 +39,10 @@ def _depends(plan: ComponentPlan, other: ComponentPlan) -> bool:
         or any(c.component == name for c in plan.component.connections)
     ):
         return True
-    host = re.compile(rf"(^|//|@){re.escape(other.input.service_name)}(:\d+)?(/|$)")
+    # A URL or ``host:port`` naming its Service; a bare word (``POSTGRES_USER=checkout``) is not
+    # an address (bare ``*_HOST`` values are in the analysis' connection graph).
+    service = re.escape(other.input.service_name)
+    host = re.compile(rf"((//|@){service}(:\d+)?(/|$)|^{service}:\d+$)")
     return any(v.value and host.search(v.value) for v in plan.component.env)
 
 

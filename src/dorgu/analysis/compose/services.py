@@ -17,7 +17,7 @@ from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import resolve_inside
 from dorgu.analysis.compose.projects import ComposeService, ServiceDependency, ServiceReference
 from dorgu.analysis.compose.references import referenced_hosts
-from dorgu.analysis.connections import resolved, setting_addresses
+from dorgu.analysis.connections import may_name_address, resolved, setting_addresses
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import Build
 from dorgu.models.evidence import Location, Severity
@@ -39,7 +39,7 @@ def finish_service(
     )
     references: dict[tuple[str, str], ServiceReference] = {}
     for item in raw_env:
-        if item.raw_value is None:
+        if item.raw_value is None or not may_name_address(item.var.name, item.raw_value):
             continue
         for host in sorted(referenced_hosts(item.raw_value)):
             service = hosts.get(host)

@@ -1,0 +1,124 @@
+"""A service's code is what its Dockerfile copies from the build context."""
+
+from dorgu.analysis.analyzing import analyze_tree
+from dorgu.analysis.contexts import copied_sources, scope_code
+from dorgu.analysis.dockerfile import parse_dockerfile
+from dorgu.analysis.sources import SourceTree
+
+GO = 'package main\nimport "net/http"\nfunc main() { http.ListenAndServe(":8080", nil) }\n'
+CSPROJ = (
+    '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup>'
+    "<TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>"
+)
+PY = "from flask import Flask\napp = Flask(__name__)\n"
+
+
+def _sources(text: str) -> tuple[str, ...] | None:
+    found = copied_sources(parse_dockerfile(text, file="Dockerfile"))
+    return None if found is None else found[0]
+
+
+def test_only_stages_that_reach_the_final_stage_count():
+    text = """
+FROM node:20 AS deps
+COPY package.json package-lock.json ./
+FROM deps AS build
+COPY src/ ./src/
+FROM node:20 AS test
+COPY tests/ ./tests/
+FROM node:20-slim
+COPY --from=build /app /app
+COPY ["static/", "/srv/static/"]
+"""
+    assert _sources(text) == ("package.json", "package-lock.json", "src", "static")
+
+
+def test_the_whole_context_when_copied_opaque_or_mounted():
+    assert _sources("FROM x\nCOPY . /app\n") is None
+    assert _sources("FROM x\nCOPY ./ ./\n") is None
+    assert _sources("FROM x\nCOPY $UNSET_DIR /app\n") is None
+    assert _sources("FROM x\nRUN --mount=type=bind,target=/src go build\n") is None
+    assert _sources("FROM x\nRUN echo hi\n") is None  # copies nothing known
+
+
+def test_urls_heredocs_other_images_and_escaping_paths_are_not_context_sources():
+    text = """
+FROM x
+ADD https://example.com/tool.tgz /opt/
+COPY --from=nginx:1.27 /etc/nginx /etc/nginx
+COPY <<EOF /etc/motd
+hello
+EOF
+COPY ../secrets /s
+ARG DIR=svc
+COPY ${DIR}/main.go ./
+"""
+    assert _sources(text) == ("svc/main.go",)
+
+
+def test_a_copy_cycle_between_stages_is_bounded():
+    text = "FROM x AS a\nCOPY a.txt .\nFROM a AS b\nCOPY --from=a / /\nFROM b\nCOPY --from=b / /\n"
+    assert _sources(text) == ("a.txt",)
+
+
+def test_sources_that_match_nothing_fall_back_to_the_context():
+    tree = SourceTree(paths=("Dockerfile", "app.py"), texts={"app.py": PY})
+    docker = parse_dockerfile("FROM python\nCOPY missing/ /app\n", file="Dockerfile")
+    directory, sub, evidence = scope_code(tree, ".", docker, name="app")
+    assert (directory, sub.paths, evidence) == (".", tree.paths, [])
+
+
+def test_globs_pick_the_matching_files():
+    tree = SourceTree(paths=("a/go.mod", "a/main.go", "b/go.mod", "b/main.go", "README.md"))
+    docker = parse_dockerfile("FROM golang\nCOPY a/*.go a/go.mod ./\n", file="Dockerfile")
+    directory, sub, evidence = scope_code(tree, ".", docker, name="a")
+    assert directory == "a"
+    assert sorted(sub.paths) == ["go.mod", "main.go"]
+    assert evidence[0].rule == "dockerfile.copy"
+
+
+COMPOSE = """
+services:
+  frontend:
+    build: {context: ., dockerfile: src/frontend/Dockerfile}
+  cart:
+    build: {context: ., dockerfile: src/cart/Dockerfile}
+  checkout:
+    build:
+      context: .
+      dockerfile: src/checkout/Dockerfile
+"""
+
+
+def test_services_built_from_the_root_context_get_their_own_language():
+    texts = {
+        "compose.yaml": COMPOSE,
+        "src/frontend/Dockerfile": (
+            "FROM golang AS b\nCOPY src/frontend/ ./\nFROM scratch\nCOPY --from=b /out /out\n"
+        ),
+        "src/frontend/go.mod": "module x\n\ngo 1.22\n",
+        "src/frontend/main.go": GO,
+        "src/cart/Dockerfile": (
+            "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY src/cart/Cart.csproj ./\nCOPY src/cart/ ./\n"
+        ),
+        "src/cart/Cart.csproj": CSPROJ,
+        "src/cart/Program.cs": "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n",
+        "src/checkout/Dockerfile": (
+            "FROM python:3.12\nCOPY src/checkout/requirements.txt .\nCOPY src/checkout/app.py .\n"
+        ),
+        "src/checkout/requirements.txt": "flask\n",
+        "src/checkout/app.py": PY,
+    }
+    tree = SourceTree(paths=tuple(sorted(texts)), texts=texts)
+    model = analyze_tree(tree, name="shop", root="shop")
+    found = {
+        c.name: (c.path, c.language, c.build.context if c.build else None)
+        for c in model.components
+    }
+    assert found == {
+        "frontend": ("src/frontend", "go", "."),
+        "cart": ("src/cart", "csharp", "."),
+        "checkout": ("src/checkout", "python", "."),
+    }
+    paths = {e.field: e for e in model.evidence if e.rule == "dockerfile.copy"}
+    assert str(paths["components.cart.path"].location) == "src/cart/Dockerfile:2"

@@ -14,7 +14,13 @@ from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.connecting import connect_components
 from dorgu.analysis.connections import NamedAddress
 from dorgu.analysis.contexts import scope_code
-from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
+from dorgu.analysis.discovering import (
+    compose_files,
+    dockerfile_in,
+    find_apps,
+    is_dockerfile,
+    service_name,
+)
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.registry import ANALYZERS
@@ -51,10 +57,6 @@ def wants(path: str) -> bool:
 
 def _dir_prefix(directory: str) -> str:
     return "" if directory in (".", "") else directory.rstrip("/") + "/"
-
-
-def _app_name(directory: str, fallback: str) -> str:
-    return fallback if directory in (".", "") else posixpath.basename(directory.rstrip("/"))
 
 
 def language_reports(tree: SourceTree) -> list[LanguageReport]:
@@ -151,17 +153,22 @@ def analyze_tree(
     if files:
         components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses)
     else:
-        app_dirs = find_app_dirs(tree)
-        if not app_dirs:
+        apps = find_apps(tree)
+        if not apps:
             raise InputError(
                 f"{root}: no app found (no Dockerfile, compose file or language manifest)",
                 hint="point dorgu at an app directory, or add a Dockerfile",
             )
         used: set[str] = set()
-        for directory in app_dirs:
-            component_name = _unique(_app_name(directory, name), used)
+        for app in apps:
+            component_name = _unique(service_name(app.directory, name), used)
             component, ev, diags = _analyze_dir(
-                tree, directory, component_name, options, diagnostics
+                tree,
+                app.directory,
+                component_name,
+                options,
+                diagnostics,
+                dockerfile_path=app.dockerfile,
             )
             components.append(component)
             evidence.extend(ev)

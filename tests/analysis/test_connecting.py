@@ -15,10 +15,19 @@ def _model(*components: Component) -> AppModel:
 
 
 def test_a_port_only_a_caller_names_becomes_a_port_of_the_target_with_evidence():
-    web = Component(name="web", env=(EnvVar(name="CART_ADDR", value="cart:7070", location=Location(file="compose.yaml", line=7)),))
+    web = Component(
+        name="web",
+        env=(
+            EnvVar(
+                name="CART_ADDR", value="cart:7070", location=Location(file="compose.yaml", line=7)
+            ),
+        ),
+    )
     model = connect_components(_model(web, Component(name="cart")))
     cart = model.component("cart")
-    assert [(p.number, p.location) for p in cart.ports] == [(7070, Location(file="compose.yaml", line=7))]
+    assert [(p.number, p.location) for p in cart.ports] == [
+        (7070, Location(file="compose.yaml", line=7))
+    ]
     (edge,) = model.component("web").connections
     assert (edge.component, edge.port, edge.via) == ("cart", 7070, "CART_ADDR")
     rules = {(e.field, e.rule) for e in model.evidence}
@@ -30,7 +39,9 @@ def test_a_port_only_a_caller_names_becomes_a_port_of_the_target_with_evidence()
 
 def test_a_host_without_a_port_takes_the_catalogue_default_of_a_backing_target():
     api = Component(name="api", env=(EnvVar(name="DB_HOST", value="db"),))
-    db = Component(name="db", kind=ComponentKind.BACKING, image="postgres:16", ports=(Port(number=5432),))
+    db = Component(
+        name="db", kind=ComponentKind.BACKING, image="postgres:16", ports=(Port(number=5432),)
+    )
     model = connect_components(_model(api, db))
     (edge,) = model.component("api").connections
     assert edge.port == 5432
@@ -85,13 +96,13 @@ def test_a_port_the_target_does_not_declare_is_added_with_an_info():
     assert [d.code for d in model.diagnostics] == ["analysis.connection-port-undeclared"]
 
 
-COMPOSE = f"""
+COMPOSE = """
 services:
   api:
     build: ./api
     environment:
-      DATABASE_URL: postgres://shop:${{DB_PASSWORD}}@primary-db/shop
-      CACHE: "cache:6380,password=${{DB_PASSWORD}}"
+      DATABASE_URL: postgres://shop:${DB_PASSWORD}@primary-db/shop
+      CACHE: "cache:6380,password=${DB_PASSWORD}"
       SEARCH_HOST: search
       SEARCH_PORT: "9201"
       BROKERS: kafka:29092
@@ -100,7 +111,7 @@ services:
     container_name: primary-db
     environment:
       POSTGRES_USER: api
-      POSTGRES_PASSWORD: ${{DB_PASSWORD}}
+      POSTGRES_PASSWORD: ${DB_PASSWORD}
   cache:
     image: redis:7
   search:

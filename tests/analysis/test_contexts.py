@@ -112,8 +112,7 @@ def test_services_built_from_the_root_context_get_their_own_language():
     tree = SourceTree(paths=tuple(sorted(texts)), texts=texts)
     model = analyze_tree(tree, name="shop", root="shop")
     found = {
-        c.name: (c.path, c.language, c.build.context if c.build else None)
-        for c in model.components
+        c.name: (c.path, c.language, c.build.context if c.build else None) for c in model.components
     }
     assert found == {
         "frontend": ("src/frontend", "go", "."),

@@ -18,7 +18,9 @@ CART = Component(
     type=AppType.API,
     ports=(Port(number=7070, purpose="http"), Port(number=9090, purpose="metrics")),
 )
-DB = Component(name="db", kind=ComponentKind.BACKING, image="postgres:16", ports=(Port(number=5432),))
+DB = Component(
+    name="db", kind=ComponentKind.BACKING, image="postgres:16", ports=(Port(number=5432),)
+)
 
 
 def _names(rule: object) -> list[str]:
@@ -46,7 +48,9 @@ def test_a_caller_is_let_in_only_on_the_ports_it_connects_to():
 
 def test_a_connection_without_a_port_allows_every_port_of_the_target():
     api = Component(
-        name="api", type=AppType.WORKER, connections=(Connection(component="cart", via="CART_HOST"),)
+        name="api",
+        type=AppType.WORKER,
+        connections=(Connection(component="cart", via="CART_HOST"),),
     )
     result = generate(api, CART, options=POLICY)
     rule = dig(find(result, "NetworkPolicy", "shop-cart"), "spec", "ingress", -1)

@@ -16,6 +16,7 @@ from dorgu.analysis.connections import NamedAddress
 from dorgu.analysis.contexts import scope_code
 from dorgu.analysis.discovering import (
     compose_files,
+    discovery_evidence,
     dockerfile_in,
     find_apps,
     is_dockerfile,
@@ -170,6 +171,7 @@ def analyze_tree(
                 diagnostics,
                 dockerfile_path=app.dockerfile,
             )
+            evidence.extend(discovery_evidence(app, component_name))
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)

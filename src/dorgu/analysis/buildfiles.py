@@ -59,8 +59,17 @@ def is_test_path(directory: str) -> bool:
 
 def is_runnable(tree: SourceTree, directory: str, names: Iterable[str]) -> bool:
     """Whether the build files ``names`` in ``directory`` describe something that runs."""
+    return runnable_build_file(tree, directory, names) is not None
+
+
+def runnable_build_file(tree: SourceTree, directory: str, names: Iterable[str]) -> str | None:
+    """The first of the build files ``names`` in ``directory`` that describes something that
+    runs (its root-relative path), or None."""
     prefix = "" if directory in (".", "") else directory + "/"
-    return any(_judge(tree, prefix, name, tree.text(prefix + name)) for name in sorted(names))
+    for name in sorted(names):
+        if _judge(tree, prefix, name, tree.text(prefix + name)):
+            return prefix + name
+    return None
 
 
 def _judge(tree: SourceTree, prefix: str, name: str, text: str | None) -> bool:

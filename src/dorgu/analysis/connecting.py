@@ -211,7 +211,4 @@ def _dependencies(
         )
     if not added:
         return component.dependencies
-    return tuple(
-        sorted((*component.dependencies, *added), key=lambda d: (d.type.value, d.name))
-    )
-
+    return tuple(sorted((*component.dependencies, *added), key=lambda d: (d.type.value, d.name)))

@@ -54,7 +54,9 @@ def copied_sources(info: DockerfileInfo) -> tuple[tuple[str, ...], Location | No
         if parent is not None:
             todo.append(parent)
         todo.extend(
-            c.source_stage for c in info.copies_from if c.stage == index and c.source_stage is not None
+            c.source_stage
+            for c in info.copies_from
+            if c.stage == index and c.source_stage is not None
         )
     sources: list[str] = []
     first: Location | None = None
@@ -120,9 +122,7 @@ def code_scope(
 def _app_root(kept: list[str], kept_set: set[str], sources: tuple[str, ...]) -> str:
     candidates: list[str] = []
     for source in sources:
-        if _GLOB.search(source):
-            candidates.append(posixpath.dirname(source) or ".")
-        elif source in kept_set:
+        if _GLOB.search(source) or source in kept_set:
             candidates.append(posixpath.dirname(source) or ".")
         else:
             candidates.append(source)

@@ -15,8 +15,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from dorgu.analysis.buildfiles import is_runnable, is_test_path
+from dorgu.analysis.buildfiles import is_runnable, is_test_path, runnable_build_file
 from dorgu.analysis.sources import SourceTree
+from dorgu.models.evidence import Evidence, Location
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -106,10 +107,12 @@ def _is_workspace_root(tree: SourceTree, directory: str) -> bool:
 
 @dataclass(frozen=True)
 class AppDir:
-    """An app directory; ``dockerfile`` is set when its Dockerfile sits below it."""
+    """An app directory; ``dockerfile`` is set when its Dockerfile sits below it,
+    ``build_file`` when a runnable build file without a Dockerfile made it an app."""
 
     directory: str
     dockerfile: str | None = None
+    build_file: str | None = None
 
 
 def find_app_dirs(tree: SourceTree) -> list[str]:
@@ -138,8 +141,13 @@ def find_apps(tree: SourceTree) -> list[AppDir]:
     found = _manifest_apps(tree, apps, manifest_dirs, strict=True)
     if not apps and not found:
         found = _manifest_apps(tree, apps, manifest_dirs, strict=False)
-    every = {**apps, **{d: None for d in found}}
-    return [AppDir(d, every[d]) for d in sorted(every, key=lambda d: (d != ".", d))]
+    every = {d: AppDir(d, dockerfile) for d, dockerfile in apps.items()}
+    for directory in found:
+        names = manifest_dirs[directory]
+        build_file = runnable_build_file(tree, directory, names)
+        prefix = "" if directory == "." else directory + "/"
+        every[directory] = AppDir(directory, build_file=build_file or prefix + min(names))
+    return [every[d] for d in sorted(every, key=lambda d: (d != ".", d))]
 
 
 def _service_dir(
@@ -180,9 +188,7 @@ def _manifest_apps(
         if any(_is_inside(directory, a) for a in apps):
             continue  # nested inside an app we already kept
         nested = [
-            d
-            for d in [*docker_apps, *manifest_dirs]
-            if d != directory and _is_inside(d, directory)
+            d for d in [*docker_apps, *manifest_dirs] if d != directory and _is_inside(d, directory)
         ]
         if nested and _is_workspace_root(tree, directory):
             continue
@@ -190,6 +196,34 @@ def _manifest_apps(
             continue  # a parent of containerised apps is an umbrella, not an app
         apps.append(directory)
     return apps
+
+
+def discovery_evidence(app: AppDir, name: str) -> list[Evidence]:
+    """Why a directory without a Dockerfile of its own is an app."""
+    if app.dockerfile is not None:
+        detail, rule, file = (
+            f"its Dockerfile sits in the packaging folder {_dir(app.dockerfile)}",
+            "discovery.dockerfile-below",
+            app.dockerfile,
+        )
+    elif app.build_file is not None:
+        detail, rule, file = (
+            f"{posixpath.basename(app.build_file)} describes a runnable app (no Dockerfile)",
+            "discovery.build-file",
+            app.build_file,
+        )
+    else:
+        return []
+    return [
+        Evidence(
+            field=f"components.{name}.path",
+            value=app.directory,
+            rule=rule,
+            location=Location(file=file),
+            confidence=0.8,
+            detail=detail,
+        )
+    ]
 
 
 def service_name(directory: str, fallback: str) -> str:

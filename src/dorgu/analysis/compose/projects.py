@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dorgu.analysis.compose.ports import PortMapping
-from dorgu.analysis.connections import NamedAddress
 from dorgu.analysis.compose.volumes import ServiceRef
+from dorgu.analysis.connections import NamedAddress
 from dorgu.models.app import Build, EnvVar, HealthCheck, ResourceHints, Volume
 from dorgu.models.evidence import Diagnostic, Location
 

@@ -49,7 +49,9 @@ def finish_service(
                 )
                 references.setdefault((service, item.var.name), reference)
     settings = [(i.var.name, i.raw_value, i.var.location) for i in raw_env if i.raw_value]
-    addresses = [a for a in resolved(setting_addresses(settings), hosts) if a.component != layer.name]
+    addresses = [
+        a for a in resolved(setting_addresses(settings), hosts) if a.component != layer.name
+    ]
     links = tuple(item.value.split(":", 1)[0] for item in layer.sequences.get("links", ()))
     for link in layer.sequences.get("links", ()):
         service = link.value.split(":", 1)[0]

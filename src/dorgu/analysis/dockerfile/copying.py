@@ -47,9 +47,7 @@ def record_bind_mounts(instruction: Instruction, build: Build, stage: StageState
     for flag in instruction.flags:
         if flag.name != "mount" or not flag.value:
             continue
-        options = dict(
-            part.partition("=")[::2] for part in flag.value.split(",") if "=" in part
-        )
+        options = dict(part.partition("=")[::2] for part in flag.value.split(",") if "=" in part)
         if options.get("type", "bind") != "bind" or "from" in options:
             continue
         source = options.get("source") or options.get("src") or "."

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.connecting import connect_components
+from dorgu.analysis.connection_configs import config_addresses
 from dorgu.analysis.connections import NamedAddress
 from dorgu.analysis.contexts import scope_code
 from dorgu.analysis.discovering import (
@@ -182,6 +183,10 @@ def analyze_tree(
             d.code,
         )
     )
+    for component in components:
+        if component.kind is ComponentKind.APP:
+            found = config_addresses(tree, component, components)
+            addresses.setdefault(component.name, []).extend(found)
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )

@@ -121,3 +121,40 @@ def test_services_built_from_the_root_context_get_their_own_language():
     }
     paths = {e.field: e for e in model.evidence if e.rule == "dockerfile.copy"}
     assert str(paths["components.cart.path"].location) == "src/cart/Dockerfile:2"
+
+
+def test_dockerignore_patterns_follow_docker_rules():
+    from dorgu.analysis.dockerignore import parse_dockerignore
+
+    excluded = parse_dockerignore(
+        "# comment\n/node_modules\n**/*.md\n!README.md\nsrc/*/tests\n[\n\n"
+    )
+    assert excluded("node_modules/x/index.js")
+    assert excluded("docs/guide.md") and excluded("a/b/c.md")
+    assert not excluded("README.md")
+    assert excluded("src/cart/tests/CartTests.cs")
+    assert not excluded("src/cart/Program.cs")
+
+
+def test_a_per_dockerfile_ignore_file_narrows_copy_everything():
+    texts = {
+        "compose.yaml": "services:\n  cart:\n    build: {context: ., dockerfile: cart.Dockerfile}\n",
+        "cart.Dockerfile": "FROM python:3.12\nCOPY . /app\n",
+        "cart.Dockerfile.dockerignore": "*\n!cart\n",
+        "cart/requirements.txt": "flask\n",
+        "cart/app.py": "from flask import Flask\napp = Flask(__name__)\n",
+        "shipping/go.mod": "module shipping\n",
+        "shipping/main.go": "package main\nfunc main() {}\n",
+    }
+    model = analyze_tree(SourceTree(paths=tuple(sorted(texts)), texts=texts), name="s", root="s")
+    cart = model.component("cart")
+    assert (cart.path, cart.language) == ("cart", "python")
+    (why,) = [e for e in model.evidence if e.rule == "dockerfile.copy"]
+    assert "cart.Dockerfile.dockerignore" in (why.detail or "")
+
+
+def test_a_pathological_ignore_file_is_bounded():
+    from dorgu.analysis.dockerignore import MAX_PATTERNS, parse_dockerignore
+
+    excluded = parse_dockerignore("\n".join(f"dir{i}/**/*.x" for i in range(MAX_PATTERNS * 5)))
+    assert not excluded("src/main.go")

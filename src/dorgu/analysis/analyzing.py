@@ -48,7 +48,7 @@ class AnalysisOptions:
 def wants(path: str) -> bool:
     """Which files the walker must load for analysis."""
     base = posixpath.basename(path)
-    if is_dockerfile(path) or base.startswith(".env") or base.endswith(".env"):
+    if is_dockerfile(path) or base.startswith(".env") or base.endswith((".env", ".dockerignore")):
         return True
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True

@@ -8,7 +8,8 @@ mounts) of the final stage and of every stage it builds on or copies from (``FRO
 ``COPY --from=<stage>``).  ``COPY . .``, a source that cannot be resolved, or sources that match
 nothing fall back to the whole context.  The app root inside the copied code is the shallowest
 copied directory holding a build file (go.mod, package.json, *.csproj ...), else the
-directory all copied files share.
+directory all copied files share.  What the ``.dockerignore`` (or the Dockerfile's own
+``<Dockerfile>.dockerignore``) excludes is left out either way.
 
 Must not: read files (the tree is handed in) or guess beyond the Dockerfile's words.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from dorgu.analysis.discovering import is_build_file
 from dorgu.analysis.dockerfile import DockerfileInfo
+from dorgu.analysis.dockerignore import Matcher, ignore_file, parse_dockerignore
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Evidence, Location
 
@@ -96,14 +98,23 @@ def _matches(rel: str, source: str) -> bool:
 
 
 def code_scope(
-    tree: SourceTree, context: str, copied: tuple[tuple[str, ...], Location | None]
+    tree: SourceTree,
+    context: str,
+    copied: tuple[tuple[str, ...], Location | None],
+    excluded: Matcher | None = None,
 ) -> CodeScope | None:
-    """The part of ``tree`` under ``context`` that the image copies; None when the sources
-    match no file (then the whole context is analysed, as before)."""
+    """The part of ``tree`` under ``context`` that the image copies (``.`` copies everything),
+    without what ``excluded`` (the .dockerignore) leaves out; None when nothing is left (then
+    the whole context is analysed, as before)."""
     sources, location = copied
     prefix = "" if context in (".", "") else context.rstrip("/") + "/"
     files = [p[len(prefix) :] for p in tree.under(prefix)]
-    kept = [rel for rel in files if any(_matches(rel, s) for s in sources)]
+    kept = [
+        rel
+        for rel in files
+        if any(s == "." or _matches(rel, s) for s in sources)
+        and not (excluded is not None and excluded(rel))
+    ]
     if not kept:
         return None
     kept_set = set(kept)
@@ -144,17 +155,27 @@ def scope_code(
     with evidence when the Dockerfile narrows the context."""
     whole = tree.subtree(context)
     copied = copied_sources(docker) if docker is not None else None
-    scope = code_scope(tree, context, copied) if copied is not None else None
+    ignore = ignore_file(tree, context, docker.file if docker is not None else None)
+    excluded = parse_dockerignore(tree.text(ignore) or "") if ignore is not None else None
+    if copied is None and excluded is None:
+        return context, whole, []
+    if copied is None:
+        copied = ((".",), Location(file=ignore) if ignore else None)
+    scope = code_scope(tree, context, copied, excluded)
     if scope is None or (scope.directory == context and not _leaves_build_files(whole, scope)):
         return context, whole, []
     shown = ", ".join(scope.sources[:5]) + (", ..." if len(scope.sources) > 5 else "")
+    if shown == ".":
+        shown = "the whole build context"
     evidence = Evidence(
         field=f"components.{name}.path",
         value=scope.directory,
         rule="dockerfile.copy",
         location=scope.location,
         confidence=0.9,
-        detail=f"the image copies {shown} from the build context",
+        detail=f"the image copies {shown}"
+        + (" from the build context" if shown != "the whole build context" else "")
+        + (f", without what {ignore} excludes" if ignore else ""),
     )
     return scope.directory, scope.tree, [evidence]
 

@@ -139,3 +139,25 @@ def test_compose_secret_urls_and_aliases_feed_the_graph_and_no_password_is_kept(
     assert 29092 in {p.number for p in model.component("kafka").ports}
     assert model.component("database").dependencies == ()  # POSTGRES_USER=api is no address
     assert SECRET not in model.model_dump_json()
+
+
+def test_a_bad_port_in_a_secret_url_is_reported_without_the_password():
+    compose = """
+services:
+  api:
+    build: ./api
+    environment:
+      DATABASE_URL: postgres://shop:${DB_PASSWORD}@db:99999/shop
+  db:
+    image: postgres:16
+"""
+    tree = SourceTree(
+        paths=("compose.yaml", ".env", "api/app.py"),
+        texts={"compose.yaml": compose, ".env": f"DB_PASSWORD={SECRET}\n", "api/app.py": ""},
+    )
+    model = analyze_tree(tree, name="shop", root="shop")
+    (problem,) = [d for d in model.diagnostics if d.code == "analysis.connection-port"]
+    assert "DATABASE_URL" in problem.message and "99999" in problem.message
+    assert SECRET not in model.model_dump_json()
+    # the edge stays (db is still a dependency), on the catalogue default port
+    assert [(c.component, c.port) for c in model.component("api").connections] == [("db", 5432)]

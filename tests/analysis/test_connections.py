@@ -42,6 +42,8 @@ def _pairs(name: str, value: str) -> list[tuple[str, int | None, str | None]]:
             [("a", 3306, "mysql"), ("b", 3307, "mysql")],
         ),
         ("CART_SERVICE_ADDR", "cart:7070", [("cart", 7070, None)]),
+        ("CART_TARGET", "dns:///cart:7070", [("cart", 7070, "dns")]),
+        ("CART_URL", "grpc://cart", [("cart", None, "grpc")]),
         ("CACHE_HOST", "cache", [("cache", None, None)]),
         ("KAFKA_BOOTSTRAP_SERVERS", "k1:9092, k2:9093", [("k1", 9092, None), ("k2", 9093, None)]),
         (

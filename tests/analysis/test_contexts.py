@@ -1,9 +1,13 @@
 """A service's code is what its Dockerfile copies from the build context."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dorgu.analysis.analyzing import analyze_tree
 from dorgu.analysis.contexts import copied_sources, scope_code
 from dorgu.analysis.dockerfile import parse_dockerfile
 from dorgu.analysis.sources import SourceTree
+from dorgu.errors import DorguError
 
 GO = 'package main\nimport "net/http"\nfunc main() { http.ListenAndServe(":8080", nil) }\n'
 CSPROJ = (
@@ -158,3 +162,27 @@ def test_a_pathological_ignore_file_is_bounded():
 
     excluded = parse_dockerignore("\n".join(f"dir{i}/**/*.x" for i in range(MAX_PATTERNS * 5)))
     assert not excluded("src/main.go")
+
+
+_WORDS = ["COPY ", "ADD ", "--from=b ", ". ", "./ ", "src/ ", "src/*.go ", "../x ", "$X ",
+          "a b ", '["a", "b"] ', "<<EOF ", "\nFROM x AS b\n", "\nFROM b\n", "RUN --mount=type=bind ",
+          "/ ", "** ", "[ ", "\\\n", "\n"]  # fmt: skip
+_PATHS = ["a/go.mod", "a/main.go", "src/x.go", "b/package.json", "c/d/e.csproj", "README.md", ".dockerignore"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    body=st.lists(st.sampled_from(_WORDS), max_size=30),
+    paths=st.lists(st.sampled_from(_PATHS), unique=True, max_size=7),
+    ignore=st.text(max_size=60),
+)
+def test_scoping_never_crashes_and_keeps_only_context_files(body, paths, ignore):
+    text = "FROM x AS b\n" + "".join(body)
+    try:
+        docker = parse_dockerfile(text, file="Dockerfile")
+    except DorguError:
+        return
+    tree = SourceTree(paths=tuple(sorted(paths)), texts={".dockerignore": ignore})
+    directory, sub, _ = scope_code(tree, ".", docker, name="x")
+    prefix = "" if directory == "." else directory + "/"
+    assert all(prefix + p in tree.paths for p in sub.paths)

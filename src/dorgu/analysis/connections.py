@@ -46,7 +46,6 @@ _DEFAULT_PORTS: Mapping[str, int] = {
     "ws": 80,
     "https": 443,
     "wss": 443,
-    "grpc": 80,
     "postgres": 5432,
     "postgresql": 5432,
     "mysql": 3306,
@@ -71,7 +70,9 @@ _DEFAULT_PORTS: Mapping[str, int] = {
     "ldap": 389,
     "ldaps": 636,
 }
-_NO_DEFAULT = frozenset({"mongodb+srv", "tcp", "udp", "file", "unix", "sqlite", "h2"})
+_NO_DEFAULT = frozenset(
+    {"mongodb+srv", "tcp", "udp", "file", "unix", "sqlite", "h2", "dns", "grpc"}
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ def _urls(text: str) -> Iterable[Address]:
         if jdbc and ":" in jdbc.group(0)[5:]:
             scheme = jdbc.group(0)[5:].split(":", 1)[0] or scheme
         rest = re.split(r"[\s\"'<>]", text[match.end() :], maxsplit=1)[0]
+        if scheme == "dns" and rest.startswith("/"):
+            rest = rest.lstrip("/")  # gRPC target ``dns:///cart:7070``
         authority = _authority(rest)
         yield from _host_list(authority, scheme=scheme)
 

@@ -161,3 +161,25 @@ services:
     assert SECRET not in model.model_dump_json()
     # the edge stays (db is still a dependency), on the catalogue default port
     assert [(c.component, c.port) for c in model.component("api").connections] == [("db", 5432)]
+
+
+def test_link_aliases_name_the_linked_service_for_the_linking_service_only():
+    compose = """
+services:
+  api:
+    build: ./api
+    links: ["store:database"]
+    environment:
+      DB_URL: postgres://database:5432/x
+      PAYMENTS_SERVICE: payments:8000
+  store:
+    image: postgres:16
+  payments:
+    image: ghcr.io/acme/payments:1
+"""
+    tree = SourceTree(
+        paths=("compose.yaml", "api/app.py"), texts={"compose.yaml": compose, "api/app.py": ""}
+    )
+    model = analyze_tree(tree, name="shop", root="shop")
+    edges = {(c.component, c.port) for c in model.component("api").connections}
+    assert edges == {("store", 5432), ("payments", 8000)}

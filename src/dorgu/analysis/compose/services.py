@@ -49,9 +49,13 @@ def finish_service(
                 )
                 references.setdefault((service, item.var.name), reference)
     settings = [(i.var.name, i.raw_value, i.var.location) for i in raw_env if i.raw_value]
-    addresses = [
-        a for a in resolved(setting_addresses(settings), hosts) if a.component != layer.name
-    ]
+    local_hosts = dict(hosts)  # ``links: [db:database]`` makes ``database`` a name of db here
+    for link in layer.sequences.get("links", ()):
+        target, _, alias = link.value.partition(":")
+        if target.lower() in hosts and alias:
+            local_hosts.setdefault(alias.lower(), hosts[target.lower()])
+    found = resolved(setting_addresses(settings), local_hosts)
+    addresses = [a for a in found if a.component != layer.name]
     links = tuple(item.value.split(":", 1)[0] for item in layer.sequences.get("links", ()))
     for link in layer.sequences.get("links", ()):
         service = link.value.split(":", 1)[0]

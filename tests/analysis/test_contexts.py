@@ -186,3 +186,14 @@ def test_scoping_never_crashes_and_keeps_only_context_files(body, paths, ignore)
     directory, sub, _ = scope_code(tree, ".", docker, name="x")
     prefix = "" if directory == "." else directory + "/"
     assert all(prefix + p in tree.paths for p in sub.paths)
+
+
+def test_ignore_matching_handles_very_deep_paths_and_many_files():
+    from dorgu.analysis.dockerignore import parse_dockerignore
+
+    excluded = parse_dockerignore("**/tmp\n!**/tmp/keep\n")
+    deep = "/".join(["d"] * 3000)
+    assert not excluded(deep + "/f.txt")
+    assert excluded(deep + "/tmp/f.txt")
+    assert not excluded(deep + "/tmp/keep")
+    assert sum(excluded(f"a/b{i}/tmp/x") for i in range(20_000)) == 20_000

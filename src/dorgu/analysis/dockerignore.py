@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dorgu.analysis.sources import SourceTree
 
 MAX_PATTERNS = 1000
+MAX_CACHED = 100_000
 Matcher = Callable[[str], bool]
 
 
@@ -46,14 +47,32 @@ def parse_dockerignore(text: str) -> Matcher:
         if len(rules) >= MAX_PATTERNS:
             break
 
+    # The last rule that matches the path or one of its parent directories decides.  The
+    # highest matching rule index of each directory is cached, so a tree of n files costs
+    # about n x rules matches, not n x depth x rules.
+    last_of_dir: dict[str, int] = {"": -1}
+
+    def last_match(path: str, parent: int) -> int:
+        for index in range(len(rules) - 1, parent, -1):
+            if rules[index][0].fullmatch(path):
+                return index
+        return parent
+
+    def dir_match(directory: str) -> int:
+        pending: list[str] = []
+        while directory not in last_of_dir:
+            pending.append(directory)
+            directory = posixpath.dirname(directory)
+        found = last_of_dir[directory]
+        for name in reversed(pending):
+            found = last_match(name, found)
+            if len(last_of_dir) < MAX_CACHED:
+                last_of_dir[name] = found
+        return found
+
     def excluded(path: str) -> bool:
-        parts = path.split("/")
-        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        result = False
-        for regex, negate in rules:
-            if any(regex.fullmatch(p) for p in prefixes):
-                result = not negate
-        return result
+        index = last_match(path, dir_match(posixpath.dirname(path)))
+        return index >= 0 and not rules[index][1]
 
     return excluded
 

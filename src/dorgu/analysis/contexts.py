@@ -97,6 +97,26 @@ def _matches(rel: str, source: str) -> bool:
     return len(parts) >= depth and fnmatch.fnmatchcase("/".join(parts[:depth]), source)
 
 
+def _copied_files(tree: SourceTree, prefix: str, sources: tuple[str, ...]) -> list[str]:
+    """Context-relative paths the sources name, sorted; each source looks only at its own
+    part of the tree (bisection), so many services in one big context stay cheap."""
+    found: set[str] = set()
+    cut = len(prefix)
+    for source in sources:
+        if source == ".":
+            return [p[cut:] for p in tree.under(prefix)]
+        glob = _GLOB.search(source)
+        if glob is None:
+            if tree.has(prefix + source):
+                found.add(source)
+            found.update(p[cut:] for p in tree.under(prefix + source + "/"))
+            continue
+        static = source[: glob.start()].rpartition("/")[0]
+        base = prefix + (static + "/" if static else "")
+        found.update(p[cut:] for p in tree.under(base) if _matches(p[cut:], source))
+    return sorted(found)
+
+
 def code_scope(
     tree: SourceTree,
     context: str,
@@ -108,13 +128,8 @@ def code_scope(
     the whole context is analysed, as before)."""
     sources, location = copied
     prefix = "" if context in (".", "") else context.rstrip("/") + "/"
-    files = [p[len(prefix) :] for p in tree.under(prefix)]
-    kept = [
-        rel
-        for rel in files
-        if any(s == "." or _matches(rel, s) for s in sources)
-        and not (excluded is not None and excluded(rel))
-    ]
+    files = _copied_files(tree, prefix, sources)
+    kept = [rel for rel in files if not (excluded is not None and excluded(rel))]
     if not kept:
         return None
     kept_set = set(kept)

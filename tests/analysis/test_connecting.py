@@ -183,3 +183,17 @@ services:
     model = analyze_tree(tree, name="shop", root="shop")
     edges = {(c.component, c.port) for c in model.component("api").connections}
     assert edges == {("store", 5432), ("payments", 8000)}
+
+
+def test_an_app_without_a_port_that_callers_reach_over_http_is_an_api():
+    from dorgu.models.app import AppType
+
+    web = Component(name="web", env=(EnvVar(name="QUOTES_URL", value="http://quotes:9000/v1"),))
+    quotes = Component(name="quotes", type=AppType.WORKER)
+    cache = Component(name="cache", type=AppType.WORKER)
+    worker = Component(name="jobs", env=(EnvVar(name="CACHE_ADDR", value="cache:7000"),))
+    model = connect_components(_model(web, quotes, cache, worker))
+    assert model.component("quotes").type is AppType.API
+    assert model.component("cache").type is AppType.WORKER  # not HTTP: no reason to change
+    (why,) = [e for e in model.evidence if e.rule == "connections.type"]
+    assert why.field == "components.quotes.type"

@@ -19,6 +19,7 @@ from dorgu.analysis.catalog import backing_for_image
 from dorgu.analysis.connections import NamedAddress, setting_addresses
 from dorgu.models.app import (
     AppModel,
+    AppType,
     Component,
     ComponentKind,
     Connection,
@@ -74,6 +75,9 @@ def connect_components(
                 update["dependencies"] = deps
         if extra_ports.get(component.name):
             update["ports"] = (*component.ports, *extra_ports[component.name])
+            served = _served_type(component, extra_ports[component.name], evidence)
+            if served is not None:
+                update["type"] = served
         components.append(component.model_copy(update=update) if update else component)
     diagnostics.sort(
         key=lambda d: (
@@ -127,6 +131,29 @@ def _edge(
         confidence=confidence,
         detail=f"{item.key} connects to {shown}{why}",
     )
+
+
+def _served_type(
+    component: Component, added: Sequence[Port], evidence: list[Evidence]
+) -> AppType | None:
+    """An app taken for a worker because it had no port is an API once callers connect to it
+    over HTTP."""
+    if component.kind is not ComponentKind.APP or component.type is not AppType.WORKER:
+        return None
+    if component.ports or not any(p.purpose == "http" for p in added):
+        return None
+    port = next(p for p in added if p.purpose == "http")
+    evidence.append(
+        Evidence(
+            field=f"components.{component.name}.type",
+            value=AppType.API.value,
+            rule="connections.type",
+            location=port.location,
+            confidence=0.7,
+            detail=f"other components call it over HTTP on port {port.number}",
+        )
+    )
+    return AppType.API
 
 
 def _target_ports(

@@ -27,7 +27,13 @@ def test_example_apps_are_fully_understood(example):
         # a gRPC server without the health service is probed on its gRPC port (tcpSocket)
         health = app.endpoints or app.healthcheck or app.grpc is not None
         assert health, f"{app.name}: no health signal"
-        assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
+        from_build_file = any(
+            e.field == f"components.{app.name}.path" and e.rule == "discovery.build-file"
+            for e in model.evidence
+        )  # a service with a runnable build file and no Dockerfile (monorepo discovery)
+        assert from_build_file or (app.build is not None and app.build.dockerfile), (
+            f"{app.name}: no Dockerfile"
+        )
 
 
 def test_compose_shop_wires_services_and_typed_backing_dependencies():

@@ -11,7 +11,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dorgu.analysis import compose as compose_parsing
-from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
+from dorgu.analysis.connecting import connect_components
+from dorgu.analysis.connection_configs import config_addresses
+from dorgu.analysis.connections import NamedAddress
+from dorgu.analysis.contexts import scope_code
+from dorgu.analysis.discovering import (
+    compose_files,
+    discovery_evidence,
+    dockerfile_in,
+    find_apps,
+    is_dockerfile,
+    service_name,
+)
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.frontends import apply_frontend
 from dorgu.analysis.grpc.applying import apply_grpc
@@ -40,7 +51,7 @@ class AnalysisOptions:
 def wants(path: str) -> bool:
     """Which files the walker must load for analysis."""
     base = posixpath.basename(path)
-    if is_dockerfile(path) or base.startswith(".env") or base.endswith(".env"):
+    if is_dockerfile(path) or base.startswith(".env") or base.endswith((".env", ".dockerignore")):
         return True
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True
@@ -51,10 +62,6 @@ def wants(path: str) -> bool:
 
 def _dir_prefix(directory: str) -> str:
     return "" if directory in (".", "") else directory.rstrip("/") + "/"
-
-
-def _app_name(directory: str, fallback: str) -> str:
-    return fallback if directory in (".", "") else posixpath.basename(directory.rstrip("/"))
 
 
 def language_reports(tree: SourceTree) -> list[LanguageReport]:
@@ -115,30 +122,32 @@ def _analyze_dir(
     base: Component | None = None,
     dockerfile_path: str | None = None,
 ) -> tuple[Component, list[Evidence], list[Diagnostic]]:
-    sub = tree.subtree(directory)
-    reports = language_reports(sub)
     target = base.build.target if base and base.build else None
     build_args = dict(base.build.args) if base and base.build else None
     docker_path = dockerfile_path or dockerfile_in(tree, directory)
     docker = _dockerfile(
         tree, docker_path, options, diagnostics, target=target, build_args=build_args
     )
+    code_dir, sub, found = scope_code(tree, directory, docker, name=name)
+    reports = language_reports(sub)
     merged = merge_component(
         ComponentSources(
             name=name,
-            path=directory,
+            path=code_dir,
             base=base,
             dockerfile=docker,
             dockerfile_path=docker_path,
             reports=reports,
-            openapi_routes=_openapi_routes(tree, directory, diagnostics),
+            openapi_routes=_openapi_routes(tree, code_dir, diagnostics),
+            base_evidence=found,
+            context=directory,
         )
     )
     component, grpc_evidence, grpc_diagnostics = apply_grpc(
-        merged.component, detect_grpc(tree, directory)
+        merged.component, detect_grpc(tree, code_dir)
     )
     component, web_evidence, web_diagnostics = apply_frontend(
-        component, reports, tree=tree, directory=directory, docker=docker
+        component, reports, tree=tree, directory=code_dir, docker=docker
     )
     merged.evidence.extend(grpc_evidence + web_evidence)
     merged.diagnostics.extend(grpc_diagnostics + web_diagnostics)
@@ -153,22 +162,29 @@ def analyze_tree(
     diagnostics: list[Diagnostic] = []
     evidence: list[Evidence] = []
     components: list[Component] = []
+    addresses: dict[str, list[NamedAddress]] = {}
     files = compose_files(tree)
     if files:
-        components, evidence = _analyze_compose(tree, files, options, diagnostics)
+        components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses)
     else:
-        app_dirs = find_app_dirs(tree)
-        if not app_dirs:
+        apps = find_apps(tree)
+        if not apps:
             raise InputError(
                 f"{root}: no app found (no Dockerfile, compose file or language manifest)",
                 hint="point dorgu at an app directory, or add a Dockerfile",
             )
         used: set[str] = set()
-        for directory in app_dirs:
-            component_name = _unique(_app_name(directory, name), used)
+        for app in apps:
+            component_name = _unique(service_name(app.directory, name), used)
             component, ev, diags = _analyze_dir(
-                tree, directory, component_name, options, diagnostics
+                tree,
+                app.directory,
+                component_name,
+                options,
+                diagnostics,
+                dockerfile_path=app.dockerfile,
             )
+            evidence.extend(discovery_evidence(app, component_name))
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
@@ -179,10 +195,14 @@ def analyze_tree(
             d.code,
         )
     )
+    for component in components:
+        if component.kind is ComponentKind.APP:
+            found = config_addresses(tree, component, components)
+            addresses.setdefault(component.name, []).extend(found)
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    return link_components(model)
+    return connect_components(link_components(model), addresses)
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -194,7 +214,11 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def _analyze_compose(
-    tree: SourceTree, files: list[str], options: AnalysisOptions, diagnostics: list[Diagnostic]
+    tree: SourceTree,
+    files: list[str],
+    options: AnalysisOptions,
+    diagnostics: list[Diagnostic],
+    addresses: dict[str, list[NamedAddress]],
 ) -> tuple[list[Component], list[Evidence]]:
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(
@@ -202,6 +226,8 @@ def _analyze_compose(
     )
     diagnostics.extend(project.diagnostics)
     base_components, base_evidence = compose_parsing.compose_components(project)
+    for service in project.services:
+        addresses[service.name] = list(service.addresses)
     components: list[Component] = []
     evidence: list[Evidence] = []
     for base in base_components:

@@ -44,6 +44,7 @@ class ComponentSources:
     reports: Sequence[LanguageReport] = ()  # locations relative to ``path``
     openapi_routes: Sequence[Route] = ()  # root-relative already
     base_evidence: Sequence[Evidence] = ()
+    context: str | None = None  # the build context when the code is only part of it
 
 
 @dataclass
@@ -234,7 +235,7 @@ def merge_component(src: ComponentSources) -> Merged:
         )
     build = base.build
     if build is None and src.dockerfile_path is not None:
-        build = Build(context=src.path, dockerfile=src.dockerfile_path)
+        build = Build(context=src.context or src.path, dockerfile=src.dockerfile_path)
     elif build is not None and build.dockerfile is None and src.dockerfile_path is not None:
         build = build.model_copy(update={"dockerfile": src.dockerfile_path})
 

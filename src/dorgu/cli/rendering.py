@@ -56,6 +56,13 @@ def _fmt_component(component: Component, evidence: list[Evidence]) -> list[str]:
         ),
     )
     row("depends on", ", ".join(component.depends_on))
+    row(
+        "connects to",
+        ", ".join(
+            f"{c.component}" + (f":{c.port}" if c.port else "") + f" ({c.via})"
+            for c in component.connections
+        ),
+    )
     env = ", ".join(v.name + ("=<secret>" if v.secret else "") for v in component.env)
     row("env", env)
     row("reads env", ", ".join(component.config_keys))

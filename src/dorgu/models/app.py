@@ -126,6 +126,18 @@ class Dependency(_Frozen):
     location: Location | None = None
 
 
+class Connection(_Frozen):
+    """An address this component connects to: another component, on a port (None when the
+    address names no port and none is known).  ``via`` is the variable or config key that holds
+    the address; the value itself is never stored."""
+
+    component: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    scheme: str | None = None  # postgres, http, redis, ... as written (JDBC: the sub-protocol)
+    via: str
+    location: Location | None = None
+
+
 class VolumeKind(StrEnum):
     NAMED = "named"
     BIND = "bind"
@@ -262,6 +274,7 @@ class Component(_Frozen):
     secrets: tuple[str, ...] = ()
     grpc: GrpcServer | None = None
     frontend: Frontend | None = None
+    connections: tuple[Connection, ...] = ()  # other components this one connects to
 
 
 class AppModel(BaseModel):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from dorgu.analysis.compose.ports import PortMapping
 from dorgu.analysis.compose.volumes import ServiceRef
+from dorgu.analysis.connections import NamedAddress
 from dorgu.models.app import Build, EnvVar, HealthCheck, ResourceHints, Volume
 from dorgu.models.evidence import Diagnostic, Location
 
@@ -87,6 +88,7 @@ class ComposeService:
     links: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
     locations: Mapping[str, Location] = field(default_factory=dict)  # key -> where it was set
+    addresses: tuple[NamedAddress, ...] = ()  # other services its env connects to (no values)
 
 
 @dataclass(frozen=True)

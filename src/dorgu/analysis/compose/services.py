@@ -17,6 +17,7 @@ from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import resolve_inside
 from dorgu.analysis.compose.projects import ComposeService, ServiceDependency, ServiceReference
 from dorgu.analysis.compose.references import referenced_hosts
+from dorgu.analysis.connections import may_name_address, resolved, setting_addresses
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import Build
 from dorgu.models.evidence import Location, Severity
@@ -38,7 +39,7 @@ def finish_service(
     )
     references: dict[tuple[str, str], ServiceReference] = {}
     for item in raw_env:
-        if item.raw_value is None:
+        if item.raw_value is None or not may_name_address(item.var.name, item.raw_value):
             continue
         for host in sorted(referenced_hosts(item.raw_value)):
             service = hosts.get(host)
@@ -47,6 +48,14 @@ def finish_service(
                     service, "environment", item.var.name, item.var.location
                 )
                 references.setdefault((service, item.var.name), reference)
+    settings = [(i.var.name, i.raw_value, i.var.location) for i in raw_env if i.raw_value]
+    local_hosts = dict(hosts)  # ``links: [db:database]`` makes ``database`` a name of db here
+    for link in layer.sequences.get("links", ()):
+        target, _, alias = link.value.partition(":")
+        if target.lower() in hosts and alias:
+            local_hosts.setdefault(alias.lower(), hosts[target.lower()])
+    found = resolved(setting_addresses(settings), local_hosts)
+    addresses = [a for a in found if a.component != layer.name]
     links = tuple(item.value.split(":", 1)[0] for item in layer.sequences.get("links", ()))
     for link in layer.sequences.get("links", ()):
         service = link.value.split(":", 1)[0]
@@ -95,6 +104,7 @@ def finish_service(
         links=links,
         networks=sequences.get("networks", ()),
         locations=_locations(layer),
+        addresses=tuple(addresses),
     )
 
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from dorgu.analysis.dockerfile.results import REDACTED, CopyFrom, DockerfileInfo, Stage
+from dorgu.analysis.dockerfile.results import (
+    REDACTED,
+    ContextCopy,
+    CopyFrom,
+    DockerfileInfo,
+    Stage,
+)
 from dorgu.analysis.dockerfile.scoping import Build
 from dorgu.analysis.dockerfile.stages import Command, StageState
 from dorgu.analysis.dockerfile.users import default_user_hints, user_hints, with_created_ids
@@ -179,4 +185,14 @@ def assemble(
         ),
         diagnostics=tuple(sorted(build.diagnostics.items, key=_line)),
         evidence=tuple(ev.items),
+        context_copies=tuple(
+            ContextCopy(
+                stage=stage.index,
+                sources=ref.sources,
+                opaque=ref.opaque,
+                location=Location(file=file, line=ref.line),
+            )
+            for stage in build.stages
+            for ref in stage.context_copies
+        ),
     )

@@ -18,6 +18,7 @@ from dorgu.analysis.dockerfile.commanding import (
     dispatch_healthcheck,
     dispatch_shell,
 )
+from dorgu.analysis.dockerfile.copying import record_bind_mounts, record_context_copy
 from dorgu.analysis.dockerfile.declaring import dispatch_arg, dispatch_env, dispatch_label
 from dorgu.analysis.dockerfile.instructions import FLAGS, KNOWN, Instruction
 from dorgu.analysis.dockerfile.ports import MAX_RANGE, parse_port_spec
@@ -207,6 +208,7 @@ def _onbuild(instruction: Instruction, build: Build, stage: StageState) -> None:
 def _copy(instruction: Instruction, build: Build, stage: StageState) -> None:
     raw = instruction.flag("from")
     if raw is None:
+        record_context_copy(instruction, build, stage)
         return
     line = instruction.line
     source = expand_word(build, raw, line=line, stage=stage).text.strip()
@@ -233,8 +235,9 @@ def _maintainer(instruction: Instruction, build: Build, stage: StageState) -> No
     )
 
 
-def _ignore(instruction: Instruction, build: Build, stage: StageState) -> None:
-    """RUN and ADD change the filesystem only, which the parser does not model."""
+def _add(instruction: Instruction, build: Build, stage: StageState) -> None:
+    """ADD changes the filesystem, which is not modelled, except what it takes from the context."""
+    record_context_copy(instruction, build, stage)
 
 
 def _run(instruction: Instruction, build: Build, stage: StageState) -> None:
@@ -243,6 +246,7 @@ def _run(instruction: Instruction, build: Build, stage: StageState) -> None:
     users, groups = created_ids(script)
     stage.created_users.update(users)
     stage.created_groups.update(groups)
+    record_bind_mounts(instruction, build, stage)
 
 
 def _arg(instruction: Instruction, build: Build, stage: StageState) -> None:
@@ -250,7 +254,7 @@ def _arg(instruction: Instruction, build: Build, stage: StageState) -> None:
 
 
 _HANDLERS: dict[str, Handler] = {
-    "add": _ignore,
+    "add": _add,
     "arg": _arg,
     "cmd": dispatch_cmd,
     "copy": _copy,

@@ -59,6 +59,17 @@ class CopyFrom(_Frozen):
     location: Location
 
 
+class ContextCopy(_Frozen):
+    """A ``COPY``/``ADD`` from the build context (or a ``RUN --mount=type=bind`` of it) in stage
+    ``stage``: the source paths as written after ARG substitution, relative to the context.
+    ``opaque`` is True when a source could not be resolved (a variable left unexpanded)."""
+
+    stage: int
+    sources: tuple[str, ...]
+    opaque: bool = False
+    location: Location
+
+
 class DockerfileInfo(_Frozen):
     """Everything the parser learned from one Dockerfile, describing the selected final stage.
 
@@ -92,6 +103,7 @@ class DockerfileInfo(_Frozen):
     copies_from: tuple[CopyFrom, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    context_copies: tuple[ContextCopy, ...] = ()
 
     @property
     def user(self) -> str | None:

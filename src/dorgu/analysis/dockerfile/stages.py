@@ -63,6 +63,13 @@ class CopyRef:
     line: int
 
 
+@dataclass(frozen=True)
+class ContextRef:
+    sources: tuple[str, ...]
+    opaque: bool
+    line: int
+
+
 @dataclass
 class StageState:
     """One stage and the image configuration it has built up so far."""
@@ -88,6 +95,7 @@ class StageState:
     volumes: dict[str, int] = field(default_factory=dict)
     onbuild: list[Instruction] = field(default_factory=list)
     copies: list[CopyRef] = field(default_factory=list)
+    context_copies: list[ContextRef] = field(default_factory=list)  # COPY/ADD from the context
     seen: set[str] = field(default_factory=set)  # keywords used in this stage itself
     created_users: dict[str, int] = field(default_factory=dict)  # RUN useradd -u N name
     created_groups: dict[str, int] = field(default_factory=dict)

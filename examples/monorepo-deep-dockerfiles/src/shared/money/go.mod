@@ -1,0 +1,3 @@
+module example.com/boutique/shared/money
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/boutique/shippingservice
+
+go 1.22

@@ -7,11 +7,13 @@ name both places, because a port mismatch is a real bug worth telling the user a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from dorgu.analysis.dockerfile import DockerfileInfo
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.listening.choosing import Choice, choose_ports
+from dorgu.analysis.listening.environments import runtime_env
 from dorgu.analysis.rebasing import rebase, rebase_all, rebase_location
 from dorgu.models.app import (
     AppType,
@@ -44,6 +46,7 @@ class ComponentSources:
     reports: Sequence[LanguageReport] = ()  # locations relative to ``path``
     openapi_routes: Sequence[Route] = ()  # root-relative already
     base_evidence: Sequence[Evidence] = ()
+    env_overrides: Mapping[str, tuple[str, Location | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Merged:
     component: Component
     evidence: list[Evidence] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    assumed_env: list[EnvVar] = field(default_factory=list)
 
 
 def _prefixed(evidence: Sequence[Evidence], name: str, path: str) -> list[Evidence]:
@@ -109,6 +113,12 @@ def _choose_ports(
     compose_ports = src.base.ports if src.base else ()
     docker_ports = src.dockerfile.ports if src.dockerfile else ()
     code_ports = rebase_all(report.ports, src.path) if report else ()
+    choice = _listening(src, report, compose_ports, docker_ports, code_ports)
+    merged.evidence.extend(choice.evidence)
+    merged.diagnostics.extend(choice.diagnostics)
+    merged.assumed_env.extend(choice.assumed_env)
+    if choice.ports is not None:
+        return choice.ports
     env_port = _env_port(env)
     code_numbers = {p.number for p in code_ports}
     if (
@@ -146,6 +156,61 @@ def _choose_ports(
         )
         return (Port(number=env_port, purpose="http"),)
     return tuple(code_ports)
+
+
+def _located(evidence: Sequence[Evidence], suffix: str) -> Location | None:
+    return next((e.location for e in evidence if e.field.endswith(suffix)), None)
+
+
+def _listening(
+    src: ComponentSources,
+    report: LanguageReport | None,
+    compose_ports: Sequence[Port],
+    docker_ports: Sequence[Port],
+    code_ports: Sequence[Port],
+) -> Choice:
+    """The effective listen port: the code's port expressions evaluated in the container's env."""
+    base, docker = src.base, src.dockerfile
+    command = base.command if base and base.command is not None else docker.cmd if docker else None
+    entrypoint = (
+        base.entrypoint
+        if base and base.entrypoint is not None
+        else docker.entrypoint
+        if docker
+        else None
+    )
+    where = _located(src.base_evidence, ".command") if base and base.command is not None else None
+    if where is None and docker is not None:
+        where = _located(docker.evidence, "command") or _located(docker.evidence, "entrypoint")
+    final = docker.final_stage.index if docker else None
+    runtime = runtime_env(
+        image_env=docker.env if docker else (),
+        compose_env=base.env if base else (),
+        overrides=src.env_overrides,
+        build_args={a.name: a.location for a in docker.args if a.stage == final} if docker else {},
+        command=(*(entrypoint or ()), *(command or ())),
+        command_location=where,
+    )
+    listen = tuple(
+        expr
+        if expr.location is None
+        else replace(expr, location=rebase_location(expr.location, src.path))
+        for rep in ([report] if report else [])
+        for expr in rep.listen
+    )
+    http_rule = next(
+        (e.rule for e in (report.evidence if report else ()) if e.field == "port"), None
+    )
+    return choose_ports(
+        name=src.name,
+        declared=compose_ports or docker_ports,
+        declared_what="compose maps container port" if compose_ports else "the Dockerfile exposes",
+        report_ports=code_ports,
+        report_port_rule=http_rule,
+        listen=listen,
+        framework=report.framework if report else None,
+        runtime=runtime,
+    )
 
 
 def _infer_type(
@@ -204,6 +269,7 @@ def merge_component(src: ComponentSources) -> Merged:
 
     env = _merge_env(docker.env if docker else (), base.env)
     ports = _choose_ports(src, report, env, merged)
+    env = _merge_env(env, merged.assumed_env)
 
     dependencies: dict[str, Dependency] = {}
     for dep in base.dependencies:

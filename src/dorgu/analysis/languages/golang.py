@@ -24,6 +24,7 @@ from dorgu.analysis.languages.scanning import (
     sources,
 )
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.expressions import env, flag, literal, make_expr
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
@@ -86,8 +87,8 @@ _ENV_TAG = re.compile(
     r'(?:env|envconfig):"(\w{1,64})[^"]{0,50}"[^`\n]{0,100}?(?:envDefault|default):":?(\d{2,5})"'
 )
 _FLAG = re.compile(
-    r'flag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(?:port|addr|listen|http|http-addr|listen-addr)"'
-    r'\s*,\s*":?(\d{2,5})"'
+    r'flag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(port|addr|listen|http|http-addr|listen-addr)"'
+    r'\s*,\s*"?:?(\d{2,5})"?'
 )
 _QUOTED_PORT = re.compile(r'=\s*":?(\d{2,5})"')
 _PORT_NAME = re.compile(
@@ -228,7 +229,10 @@ class GoAnalyzer:
             GoAnalyzer._scan_env_ports(text, findings)
         if "flag." in code:
             for match in _FLAG.finditer(code):
-                findings.port(match.group(1), text.loc(match.start()), "go.flag.port_default", 0.75)
+                findings.port(match.group(2), text.loc(match.start()), "go.flag.port_default", 0.75)
+                chain = [flag(match.group(1)), literal(match.group(2))]
+                expr = make_expr(match.group(), chain, "go.flag.port_expr", text.loc(match.start()))
+                findings.listen(expr)
         for match in _QUOTED_PORT.finditer(code):
             assigned = assignment(code, match.start() + 1)
             name = receiver(code, match.start())
@@ -253,8 +257,11 @@ class GoAnalyzer:
                 rf'\b{re.escape(assigned[0])}\s*=\s*":?(\d{{2,5}})"',
                 code[match.end() : match.end() + 400],
             )
+            loc = text.loc(match.start())
+            chain = [env(match.group(1))] + ([literal(fallback.group(1))] if fallback else [])
+            shown = match.group() + (f' (else "{fallback.group(1)}")' if fallback else "")
+            findings.listen(make_expr(shown, chain, "go.env.port_expr", loc, purpose=purpose))
             if fallback:
-                loc = text.loc(match.start())
                 findings.port(fallback.group(1), loc, "go.env.port_default", 0.8, purpose)
         for pattern in (_ENV_HELPER, _ENV_TAG):
             for match in pattern.finditer(code):
@@ -262,6 +269,10 @@ class GoAnalyzer:
                 if purpose:
                     loc = text.loc(match.start())
                     findings.port(match.group(2), loc, "go.env.port_default", 0.8, purpose)
+                    chain = [env(match.group(1)), literal(match.group(2))]
+                    findings.listen(
+                        make_expr(match.group(), chain, "go.env.port_expr", loc, purpose=purpose)
+                    )
 
 
 ANALYZER = GoAnalyzer()

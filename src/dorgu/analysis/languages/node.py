@@ -14,6 +14,7 @@ import re
 
 from dorgu.analysis.languages import node_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.node_conventions import scan_nest, scan_next
 from dorgu.analysis.languages.node_routes import scan_code_routes
 from dorgu.analysis.languages.scanning import (
@@ -86,6 +87,7 @@ class NodeAnalyzer:
         facts.script_ports(info, framework, findings)
         for text in texts:
             facts.scan_ports(text, findings)
+            scan_env_ports(text, findings, "node")
             facts.scan_dependencies(text, findings)
             facts.scan_env(text, findings)
         for path, schema in sources(tree, ".prisma"):

@@ -13,6 +13,7 @@ import re
 
 from dorgu.analysis.languages import python_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.python_django import scan_django
 from dorgu.analysis.languages.python_manifests import (
     MANIFEST_NAMES,
@@ -93,6 +94,7 @@ class PythonAnalyzer:
         for text in texts:
             scan_metrics_servers(text, findings)
             facts.scan_ports(text, findings)
+            scan_env_ports(text, findings, "python")
             facts.scan_dependencies(text, findings)
             facts.scan_env(text, findings)
         self._scan_commands(tree, findings, workers)

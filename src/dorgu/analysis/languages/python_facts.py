@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import re
 
+from dorgu.analysis.languages.listen_exprs import argument_expr
 from dorgu.analysis.languages.python_manifests import PythonManifests
-from dorgu.analysis.languages.scanning import Text, call_args, has_any, port_purpose, receiver
+from dorgu.analysis.languages.scanning import (
+    Text,
+    call_args,
+    has_any,
+    port_purpose,
+    receiver,
+    split_top_level,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.models.app import DependencyType
 from dorgu.models.evidence import Location
@@ -118,6 +126,7 @@ _ENV_PREFIX = re.compile(r"""\benv_prefix\s*=\s*["'](\w{0,64})["']""")
 _FIELD = re.compile(r"(\w+)[ \t]*:[ \t]*[^=\s]")
 _RUN = re.compile(r"\.(run|serve|run_app)[ \t]*\(")
 _APP_VAR = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(Flask|Quart|Sanic)[ \t]*\(", re.M)
+_PORT_ARG = re.compile(r"\bport\s*=\s*")
 _PORT_KW = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
 _PORT_ENV_KW = re.compile(
     r"""\bport\s*=\s*int\(\s*os\.(?:environ\.get|getenv)\(\s*["'](\w+)["']\s*,\s*["']?(\d{2,5})"""
@@ -172,6 +181,19 @@ def scan_ports(text: Text, findings: Findings) -> None:
         if args is None:
             continue
         loc = text.loc(match.start())
+        keyword = _PORT_ARG.search(args)
+        if keyword is not None:
+            value = split_top_level(args[keyword.end() :])[:1]
+            expr = argument_expr(
+                text,
+                value[0] if value else "",
+                match.start(),
+                "python",
+                "python.run.port_expr",
+                loc,
+            )
+            if expr is not None:
+                findings.listen(expr)
         explicit = _PORT_KW.search(args) or _LISTEN_KW.search(args)
         from_env = _PORT_ENV_KW.search(args)
         if explicit:

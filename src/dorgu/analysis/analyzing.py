@@ -32,6 +32,8 @@ class AnalysisOptions:
     target: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)  # for compose interpolation
     profiles: Sequence[str] = ()
+    # ``.dorgu.yaml`` ``env`` (value, where it was set): the container gets it, so ports read it
+    env_overrides: Mapping[str, tuple[str, Location | None]] = field(default_factory=dict)
 
 
 def wants(path: str) -> bool:
@@ -129,6 +131,9 @@ def _analyze_dir(
             dockerfile_path=docker_path,
             reports=reports,
             openapi_routes=_openapi_routes(tree, directory, diagnostics),
+            env_overrides=options.env_overrides
+            if base is None or base.kind is ComponentKind.APP
+            else {},
         )
     )
     return merged.component, merged.evidence, merged.diagnostics

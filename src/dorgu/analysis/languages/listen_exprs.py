@@ -48,6 +48,7 @@ _CONTINUE = re.compile(
     r"""|\.or\b|\.(?:parse|ok|map|and_then|to_i|to_string|unwrap_or_default)\b)"""
 )
 _OPEN, _CLOSE = "([{", ")]}"
+_WRAPPER = re.compile(r"[\w.:]{1,30}\(\s*$")
 _RADIX = re.compile(r",\s*(?:10|16|8|2)\s*\)")
 
 
@@ -104,6 +105,10 @@ def expr_at(
     confidence: float = 0.85,
 ) -> ListenExpr:
     fragment = segment(text.code, start)
+    if fragment.count(")") > fragment.count("("):
+        wrapper = _WRAPPER.search(text.code, max(0, start - 40), start)
+        if wrapper is not None:
+            fragment = text.code[wrapper.start() : start] + fragment
     return make_expr(
         fragment,
         chain_of(fragment, language),

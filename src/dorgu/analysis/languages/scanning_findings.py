@@ -248,7 +248,7 @@ class Findings:
         """A port expression that reads the environment (kept for evaluation, with evidence)."""
         if not expr.reads_environment or len(self._listen) >= MAX_LISTEN:
             return
-        key = (expr.purpose, str(expr.location), expr.text)
+        key = (expr.purpose, str(expr.location), "")
         if key not in self._listen:
             self._listen[key] = expr
             field = "listen" if expr.purpose == "http" else f"listen.{expr.purpose}"

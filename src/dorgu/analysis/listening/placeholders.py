@@ -62,7 +62,9 @@ def _split_default(body: str) -> tuple[str, str | None]:
     return body, None
 
 
-def expand(text: str, state: Expansion, chain: tuple[str, ...] = ()) -> str | None:
+def expand(
+    text: str, state: Expansion, chain: tuple[str, ...] = (), depth: int = 0
+) -> str | None:
     """``text`` with placeholders replaced; None when a placeholder has no value (unset, no
     default), takes part in a cycle, or the expansion runs out of bounds."""
     if len(text) > MAX_VALUE:
@@ -80,7 +82,7 @@ def expand(text: str, state: Expansion, chain: tuple[str, ...] = ()) -> str | No
         if end < 0:
             state.problems.append(f"unclosed placeholder in {text[:80]!r}")
             return None
-        value = _one(text[start + 2 : end], state, chain)
+        value = _one(text[start + 2 : end], state, chain, depth + 1)
         if value is None:
             return None
         out.append(value)
@@ -88,9 +90,9 @@ def expand(text: str, state: Expansion, chain: tuple[str, ...] = ()) -> str | No
     return "".join(out)
 
 
-def _one(body: str, state: Expansion, chain: tuple[str, ...]) -> str | None:
+def _one(body: str, state: Expansion, chain: tuple[str, ...], depth: int) -> str | None:
     state.steps += 1
-    if state.steps > MAX_STEPS or len(chain) >= MAX_DEPTH:
+    if state.steps > MAX_STEPS or depth > MAX_DEPTH:
         state.problems.append(f"placeholders nested deeper than {MAX_DEPTH} levels")
         return None
     name, default = _split_default(body)
@@ -103,8 +105,8 @@ def _one(body: str, state: Expansion, chain: tuple[str, ...]) -> str | None:
     if found is not None:
         raw, who = found
         state.supplied.append(who)
-        return expand(raw, state, (*chain, name))
+        return expand(raw, state, (*chain, name), depth)
     if default is not None:
         state.defaulted = True
-        return expand(default, state, chain)
+        return expand(default, state, chain, depth)
     return None

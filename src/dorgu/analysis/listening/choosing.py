@@ -50,7 +50,11 @@ def _explain(res: Resolution) -> str:
     head = f"`{expr.text}`{_where(expr.location)}"
     if res.status is Status.LITERAL and res.expr.profile is not None:
         return f"{head} in profile {res.expr.profile!r}, which the container activates"
-    if res.status is Status.LITERAL and res.defaulted and not res.expr.rule.startswith("listen.command"):
+    if (
+        res.status is Status.LITERAL
+        and res.defaulted
+        and not res.expr.rule.startswith("listen.command")
+    ):
         return f"{head} falls back to its default {res.value}"
     if res.status is Status.LITERAL and res.expr.rule.endswith(".default"):
         return f"{head} listens on its default {res.value}"

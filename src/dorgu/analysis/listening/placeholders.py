@@ -62,9 +62,7 @@ def _split_default(body: str) -> tuple[str, str | None]:
     return body, None
 
 
-def expand(
-    text: str, state: Expansion, chain: tuple[str, ...] = (), depth: int = 0
-) -> str | None:
+def expand(text: str, state: Expansion, chain: tuple[str, ...] = (), depth: int = 0) -> str | None:
     """``text`` with placeholders replaced; None when a placeholder has no value (unset, no
     default), takes part in a cycle, or the expansion runs out of bounds."""
     if len(text) > MAX_VALUE:

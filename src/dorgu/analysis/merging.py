@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from dorgu.analysis.dockerfile import DockerfileInfo
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.listening.assembling import component_runtime
 from dorgu.analysis.listening.choosing import Choice, choose_ports
-from dorgu.analysis.listening.environments import runtime_env
 from dorgu.analysis.rebasing import rebase, rebase_all, rebase_location
 from dorgu.models.app import (
     AppType,
@@ -158,10 +158,6 @@ def _choose_ports(
     return tuple(code_ports)
 
 
-def _located(evidence: Sequence[Evidence], suffix: str) -> Location | None:
-    return next((e.location for e in evidence if e.field.endswith(suffix)), None)
-
-
 def _listening(
     src: ComponentSources,
     report: LanguageReport | None,
@@ -170,26 +166,8 @@ def _listening(
     code_ports: Sequence[Port],
 ) -> Choice:
     """The effective listen port: the code's port expressions evaluated in the container's env."""
-    base, docker = src.base, src.dockerfile
-    command = base.command if base and base.command is not None else docker.cmd if docker else None
-    entrypoint = (
-        base.entrypoint
-        if base and base.entrypoint is not None
-        else docker.entrypoint
-        if docker
-        else None
-    )
-    where = _located(src.base_evidence, ".command") if base and base.command is not None else None
-    if where is None and docker is not None:
-        where = _located(docker.evidence, "command") or _located(docker.evidence, "entrypoint")
-    final = docker.final_stage.index if docker else None
-    runtime = runtime_env(
-        image_env=docker.env if docker else (),
-        compose_env=base.env if base else (),
-        overrides=src.env_overrides,
-        build_args={a.name: a.location for a in docker.args if a.stage == final} if docker else {},
-        command=(*(entrypoint or ()), *(command or ())),
-        command_location=where,
+    runtime = component_runtime(
+        src.base, src.dockerfile, overrides=src.env_overrides, base_evidence=src.base_evidence
     )
     listen = tuple(
         expr

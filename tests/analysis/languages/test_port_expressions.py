@@ -216,3 +216,15 @@ def test_micronaut_property():
     assert evaluate(report.listen[0], runtime_env()).port == 8095
     runtime = runtime_env(compose_env=[EnvVar(name="MICRONAUT_SERVER_PORT", value="8096")])
     assert evaluate(report.listen[0], runtime).port == 8096
+
+
+def test_start_scripts_and_procfiles_read_port_variables_through_the_shell():
+    script = "#!/bin/sh\nexec gunicorn -b 0.0.0.0:${PORT:-8001} app:app\n"
+    report = analyzer_of(PYTHON)({"app.py": "import os\n" + FLASK, "start.sh": script})
+    assert ["env PORT", "'8001'"] in chains(report)
+    procfile = "web: gunicorn --bind 0.0.0.0:$PORT app:app\n"
+    report = analyzer_of(PYTHON)({"app.py": "import os\n" + FLASK, "Procfile": procfile})
+    assert ["env PORT"] in chains(report)
+    pkg = '{"name": "web", "scripts": {"start": "next start -p ${PORT:-3100}"}, "dependencies": {"next": "14"}}'
+    report = analyzer_of(NODE)({"package.json": pkg})
+    assert ["env PORT", "'3100'"] in chains(report)

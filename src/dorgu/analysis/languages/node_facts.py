@@ -22,6 +22,7 @@ from dorgu.analysis.languages.scanning import (
     split_top_level,
 )
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.commands import command_exprs
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
 
@@ -181,6 +182,8 @@ def script_ports(info: PackageInfo, framework: str | None, findings: Findings) -
         if name not in ("start", "serve", "start:prod", "prod"):
             continue
         loc = Location(file=info.path or "package.json", line=line_of_token(info.text, f'"{name}"'))
+        for expr in command_exprs(("/bin/sh", "-c", command[:2000]), loc):
+            findings.listen(expr)  # npm runs scripts with sh: $PORT is the container's
         explicit = _SCRIPT_PORT.search(command)
         if explicit:
             findings.port(explicit.group(1) or explicit.group(2), loc, "node.script.port", 0.85)

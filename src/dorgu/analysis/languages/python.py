@@ -24,6 +24,7 @@ from dorgu.analysis.languages.python_modules import ModuleIndex
 from dorgu.analysis.languages.python_routes import scan_metrics_servers, scan_routes
 from dorgu.analysis.languages.scanning import Text, is_skipped, is_test, sources
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.commands import command_exprs
 from dorgu.analysis.sources import SourceTree
 
 _COMMAND = re.compile(
@@ -130,6 +131,8 @@ class PythonAnalyzer:
                 command = match.group()
                 tool = _command_tool(command)
                 loc = source.loc(match.start())
+                for expr in command_exprs(("/bin/sh", "-c", command), loc):
+                    findings.listen(expr)  # scripts and Procfiles run under a shell
                 if tool == "celery":
                     if "celery" not in workers:
                         workers.append("celery")

@@ -192,3 +192,9 @@ def test_the_start_command_flag_wins_over_the_code():
     )
     assert [p.number for p in merged.component.ports] == [7700]
     assert any(e.rule == "listen.command" for e in merged.evidence)
+
+
+def test_a_variable_set_to_an_empty_value_is_reported_as_set_not_as_missing():
+    merged = merge(report([env("APP_PORT"), literal(8080)], 8080), base=compose(APP_PORT=""))
+    (warning,) = warnings(merged, "analysis.port-unresolved")
+    assert "is set but" in warning.message and "set nowhere" not in warning.message

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from dorgu.analysis.languages.scanning import Text, port_purpose
+from dorgu.analysis.languages.scanning import Text, has_any, port_purpose
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.listening.expressions import ListenExpr, Ref, env, literal, make_expr
 from dorgu.models.evidence import Location
@@ -116,14 +116,22 @@ def expr_at(
         text.loc(start),
         purpose=purpose,
         confidence=confidence,
-        empty_is_unset=not ("??" in fragment or "environ.get" in fragment or "getenv" in fragment),
+        empty_is_unset=empty_is_unset(fragment),
     )
+
+
+def empty_is_unset(fragment: str) -> bool:
+    """False when an empty value is used as is (``??``, Python's ``environ.get``/``getenv``
+    default, Ruby's ``fetch``): only ``||``, ``or`` and friends skip it."""
+    coalesces = any(op in fragment for op in ("||", " or ", "?:", "unwrap_or"))
+    keeps = any(op in fragment for op in ("??", "environ.get", "getenv", "fetch", "environ["))
+    return coalesces or not keeps
 
 
 def scan_env_ports(text: Text, findings: Findings, language: str) -> None:
     """Every read of a port-named variable (``PORT``, ``APP_PORT``, ``METRICS_PORT``, ...)."""
     code = text.code
-    if "PORT" not in code.upper():
+    if not has_any(code, "PORT", "Port", "port"):
         return
     for count, match in enumerate(ENV_READS[language].finditer(code)):
         if count >= MAX_READS_PER_FILE:
@@ -160,4 +168,5 @@ def argument_expr(
     chain = chain_of(value, language)
     if not any(r.kind.value == "env" for r in chain):
         return None
-    return make_expr(value, chain, rule, text.loc(offset) if offset != at else location)
+    where = text.loc(offset) if offset != at else location
+    return make_expr(value, chain, rule, where, empty_is_unset=empty_is_unset(value))

@@ -132,7 +132,7 @@ def choose_ports(
         for problem in best.problems:
             choice.diagnostics.append(_diag("analysis.port-value", f"{name}: {problem}", best))
         return _effective(choice, name, best, declared, declared_what, report_ports)
-    _fallback(choice, name, weak, declared, declared_what, report_ports)
+    _fallback(choice, name, weak, declared, declared_what, report_ports, runtime)
     has_http = any(p.purpose in (None, "http") for p in report_ports)
     default = next((r for r in weak if r.port is not None), None)
     if default is not None and default.port is not None and not declared and not has_http:
@@ -222,6 +222,7 @@ def _fallback(
     declared: Sequence[Port],
     declared_what: str,
     report_ports: Sequence[Port],
+    runtime: RuntimeEnv,
 ) -> None:
     """No effective port: say what could not be known, and what dorgu falls back to."""
     unknown = next(
@@ -251,15 +252,19 @@ def _fallback(
     else:
         fallback, why = None, ""
     tail = f"; using {fallback} ({why}), low confidence" if fallback else "; no port is known"
-    choice.diagnostics.append(
-        _diag(
-            "analysis.port-unresolved",
+    invalid = [n for n in unknown.expr.variables if runtime.get(n) is not None]
+    if invalid:
+        message = (
+            f"{name}: {', '.join(invalid)} is set but gives `{unknown.expr.text}` no valid "
+            f"port (see analysis.port-value){tail}"
+        )
+    else:
+        message = (
             f"{name}: {variables or 'the port variable'} is set nowhere dorgu can see "
             f"(Dockerfile ENV, compose environment/env_file, .dorgu.yaml env), so "
-            f"`{unknown.expr.text}` is only known at deploy time{tail}",
-            unknown,
+            f"`{unknown.expr.text}` is only known at deploy time{tail}"
         )
-    )
+    choice.diagnostics.append(_diag("analysis.port-unresolved", message, unknown))
     if fallback is not None:
         choice.evidence.append(
             Evidence(

@@ -186,3 +186,10 @@ def test_an_exec_form_command_passes_dollar_variables_literally():
     res = evaluate(expr(flag("port"), literal(8080)), runtime)
     assert res.port == 8080
     assert any("literally" in p for p in res.problems)
+
+
+def test_a_secret_looking_value_in_a_port_variable_is_never_shown():
+    value = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    res = evaluate(expr(env("PORT"), literal(8080)), runtime_env(compose_env=compose(PORT=value)))
+    assert res.port == 8080
+    assert res.problems and all(value not in p for p in res.problems)

@@ -20,6 +20,7 @@ from dorgu.analysis.listening.commands import flag_value
 from dorgu.analysis.listening.environments import RuntimeEnv
 from dorgu.analysis.listening.expressions import ListenExpr, Ref, RefKind, read_port
 from dorgu.analysis.listening.placeholders import Expansion, expand, relaxed_env_name
+from dorgu.analysis.secrets import looks_secret
 from dorgu.models.evidence import Location
 
 MAX_PROBLEMS = 8
@@ -150,7 +151,8 @@ class _Evaluator:
                 )
                 continue
             if port is None:
-                self.problem(f"{found.source}={found.text[:60]!r} holds no valid port (1-65535)")
+                shown = "<redacted>" if looks_secret(found.source, found.text) else found.text[:60]
+                self.problem(f"{found.source}={shown!r} holds no valid port (1-65535)")
                 continue
             literal = ref.kind is RefKind.LITERAL or (
                 ref.kind is RefKind.PROPERTY and found.origin is None

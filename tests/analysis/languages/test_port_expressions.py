@@ -228,3 +228,18 @@ def test_start_scripts_and_procfiles_read_port_variables_through_the_shell():
     pkg = '{"name": "web", "scripts": {"start": "next start -p ${PORT:-3100}"}, "dependencies": {"next": "14"}}'
     report = analyzer_of(NODE)({"package.json": pkg})
     assert ["env PORT", "'3100'"] in chains(report)
+
+
+def test_csharp_environment_variable_with_a_default():
+    csproj = (
+        '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup>'
+        "<TargetFramework>net8.0</TargetFramework></PropertyGroup></Project>"
+    )
+    code = (
+        "var builder = WebApplication.CreateBuilder(args);\n"
+        'var port = Environment.GetEnvironmentVariable("PORT") ?? "8085";\n'
+        'builder.WebHost.UseUrls($"http://0.0.0.0:{port}");\n'
+    )
+    report = analyzer_of(DOTNET)({"Api.csproj": csproj, "Program.cs": code})
+    assert chains(report) == [["env PORT", "'8085'"]]
+    assert evaluated(report, PORT="8086") == [8086]

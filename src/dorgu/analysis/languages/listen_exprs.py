@@ -40,6 +40,11 @@ ENV_READS: dict[str, re.Pattern[str]] = {
     "php": re.compile(
         r"""\b(?:getenv|env)\(\s*["'](\w{1,128})["']|\$_(?:ENV|SERVER)\[\s*["'](\w{1,128})["']\s*\]"""
     ),
+    "csharp": re.compile(
+        r"""\bEnvironment\.GetEnvironmentVariable\(\s*"(\w{1,128})"\s*\)"""
+        r"""|\b[Cc]onfiguration\[\s*"(\w{1,128})"\s*\]"""
+        r"""|\bGetValue<\w+>\(\s*"(\w{1,128})"\s*"""
+    ),
     "elixir": re.compile(r"""\bSystem\.(?:get_env|fetch_env!?)\(\s*"(\w{1,128})"\s*"""),
 }
 _LITERAL = re.compile(r"""(?<![\w.$])(\d{2,5})(?![\w.])""")

@@ -243,3 +243,24 @@ def test_csharp_environment_variable_with_a_default():
     report = analyzer_of(DOTNET)({"Api.csproj": csproj, "Program.cs": code})
     assert chains(report) == [["env PORT", "'8085'"]]
     assert evaluated(report, PORT="8086") == [8086]
+
+
+def test_go_listen_address_through_a_variable_with_its_fallback():
+    code = (
+        'package main\nimport ("net/http"; "os")\nfunc main() {\n'
+        '\taddr := os.Getenv("LISTEN_ADDR")\n\tif addr == "" {\n\t\taddr = ":8070"\n\t}\n'
+        "\thttp.ListenAndServe(addr, nil)\n}\n"
+    )
+    report = analyzer_of(GO)({"go.mod": "module x\n", "main.go": code})
+    assert chains(report) == [["env LISTEN_ADDR", "'8070'"]]
+    assert evaluated(report, LISTEN_ADDR="0.0.0.0:8071") == [8071]
+
+
+def test_pydantic_settings_port_field():
+    code = (
+        "from fastapi import FastAPI\nfrom pydantic_settings import BaseSettings\n\n"
+        "class Settings(BaseSettings):\n    model_config = {'env_prefix': 'APP_'}\n"
+        "    env_prefix = 'APP_'\n    port: int = 8040\n    debug: bool = False\n\napp = FastAPI()\n"
+    )
+    report = analyzer_of(PYTHON)({"main.py": code})
+    assert ["env APP_PORT", "'8040'"] in chains(report)

@@ -12,9 +12,11 @@ import re
 
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.golang_routes import scan_routes
+from dorgu.analysis.languages.listen_exprs import argument_expr
 from dorgu.analysis.languages.scanning import (
     Text,
     assignment,
+    call_args,
     has_any,
     is_skipped,
     is_test,
@@ -22,6 +24,7 @@ from dorgu.analysis.languages.scanning import (
     receiver,
     shallowest,
     sources,
+    split_top_level,
 )
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.listening.expressions import env, flag, literal, make_expr
@@ -73,6 +76,10 @@ _MODULE_KINDS = (
 _REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?([\w.\-~]+(?:/[\w.\-~]+)+)\s+v[\w.\-+]+")
 _MODULE = re.compile(r"^module\s+(\S+)", re.M)
 _GO_VERSION = re.compile(r"^go\s+(\d+(?:\.\d+){0,2})\s*$", re.M)
+_LISTEN_ARG = re.compile(
+    r"(http\.ListenAndServe(?:TLS)?\(|\.(?:Run|Start|Listen|ListenAndServe)\()"
+    r"|\bAddr\s*:\s*([^,\n}]{1,200})"
+)
 _NET_HTTP = re.compile(r"http\.(?:ListenAndServe|HandleFunc|Handle|NewServeMux)\(")
 _LITERAL_PORT = re.compile(
     r"(?:http\.ListenAndServe(?:TLS)?|\.(?:Run|Start|StartTLS|Listen|ListenTLS|ListenAndServe))"
@@ -227,6 +234,7 @@ class GoAnalyzer:
                 findings.port(8080, text.loc(match.start()), "go.gin.default_port", 0.55)
         if "PORT" in code:
             GoAnalyzer._scan_env_ports(text, findings)
+        GoAnalyzer._scan_listen_args(text, findings)
         if "flag." in code:
             for match in _FLAG.finditer(code):
                 findings.port(match.group(2), text.loc(match.start()), "go.flag.port_default", 0.75)
@@ -244,6 +252,29 @@ class GoAnalyzer:
         findings.url_schemes(text, "go.connection_url")
         for match in _HTTP_CALL.finditer(code) if "://" in code else ():
             findings.service_url(match.group(1), text.loc(match.start()), "go.http_client")
+
+    @staticmethod
+    def _scan_listen_args(text: Text, findings: Findings) -> None:
+        """``http.ListenAndServe(addr, ...)``, ``r.Run(addr)``, ``Addr: addr``: the address
+        expression, through one variable, when it reads the environment."""
+        code = text.code
+        if not has_any(code, "Getenv", "LookupEnv"):
+            return
+        for count, match in enumerate(_LISTEN_ARG.finditer(code)):
+            if count >= 64:
+                break
+            if match.group(1) is not None:
+                args = call_args(code, match.end() - 1, 1000)
+                value = split_top_level(args)[:1] if args else []
+            else:
+                value = [match.group(2)]
+            if value:
+                loc = text.loc(match.start())
+                expr = argument_expr(
+                    text, value[0], match.start(), "go", "go.listen.port_expr", loc
+                )
+                if expr is not None:
+                    findings.listen(expr)
 
     @staticmethod
     def _scan_env_ports(text: Text, findings: Findings) -> None:

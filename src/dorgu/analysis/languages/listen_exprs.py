@@ -148,15 +148,21 @@ def scan_env_ports(text: Text, findings: Findings, language: str) -> None:
             findings.listen(expr_at(text, match.start(), language, rule, purpose))
 
 
+MAX_ASSIGNMENTS = 4
+
+
 def assigned(code: str, name: str, before: int) -> tuple[int, str] | None:
-    """(offset, right-hand side) of the last ``name = ...`` / ``name := ...`` before ``before``."""
+    """(offset of the first, right-hand sides joined) of the assignments ``name = ...`` /
+    ``name := ...`` before ``before``: ``port := os.Getenv("PORT")`` then ``port = "8080"`` in
+    an ``if port == ""`` block read as one chain, the variable first."""
     pattern = re.compile(
         rf"(?:^|[\s;(])(?:const\s+|let\s+|var\s+)?{re.escape(name)}\s*(?::\s*[\w.\[\]]+\s*)?:?=(?!=)\s*"
     )
-    last: re.Match[str] | None = None
-    for match in pattern.finditer(code, max(0, before - 20_000), before):
-        last = match
-    return None if last is None else (last.end(), segment(code, last.end()))
+    found = [m.end() for m in pattern.finditer(code, max(0, before - 20_000), before)]
+    if not found:
+        return None
+    found = found[-MAX_ASSIGNMENTS:]
+    return found[0], " ;; ".join(segment(code, start) for start in found)
 
 
 def argument_expr(

@@ -19,6 +19,7 @@ from dorgu.analysis.languages.scanning import (
     split_top_level,
 )
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.expressions import env, literal, make_expr
 from dorgu.models.app import DependencyType
 from dorgu.models.evidence import Location
 
@@ -123,6 +124,7 @@ _SETTINGS_CLASS = re.compile(
     r"^([ \t]*)class[ \t]+\w+\([^)\n]{0,200}\bBaseSettings\b[^)\n]{0,200}\)[ \t]*:[ \t]*\n", re.M
 )
 _ENV_PREFIX = re.compile(r"""\benv_prefix\s*=\s*["'](\w{0,64})["']""")
+_FIELD_DEFAULT = re.compile(r"""=\s*(?:Field\(\s*(?:default\s*=\s*)?)?["']?(\d{2,5})\b""")
 _FIELD = re.compile(r"(\w+)[ \t]*:[ \t]*[^=\s]")
 _RUN = re.compile(r"\.(run|serve|run_app)[ \t]*\(")
 _APP_VAR = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(Flask|Quart|Sanic)[ \t]*\(", re.M)
@@ -289,4 +291,11 @@ def scan_env(text: Text, findings: Findings) -> None:
                 if current == indent and field and field.group(1) not in ("model_config",):
                     name = (prefix + field.group(1)).upper()
                     findings.env(name, text.loc(offset + len(current)), "python.pydantic.settings")
+                    purpose = port_purpose(name)
+                    if purpose is not None:
+                        default = _FIELD_DEFAULT.search(stripped)
+                        chain = [env(name)] + ([literal(default.group(1))] if default else [])
+                        where = text.loc(offset + len(current))
+                        rule = "python.pydantic.port_expr"
+                        findings.listen(make_expr(stripped, chain, rule, where, purpose=purpose))
             offset += len(line)

@@ -198,3 +198,11 @@ def test_a_variable_set_to_an_empty_value_is_reported_as_set_not_as_missing():
     merged = merge(report([env("APP_PORT"), literal(8080)], 8080), base=compose(APP_PORT=""))
     (warning,) = warnings(merged, "analysis.port-unresolved")
     assert "is set but" in warning.message and "set nowhere" not in warning.message
+
+
+def test_the_effective_port_among_several_declared_ones_comes_first_as_http():
+    merged = merge(
+        report([env("APP_PORT"), literal(8080)], 8080), base=compose(9100, 8081, APP_PORT="8081")
+    )
+    assert [(p.number, p.purpose) for p in merged.component.ports] == [(8081, "http"), (9100, None)]
+    assert not warnings(merged, "analysis.port-mismatch")

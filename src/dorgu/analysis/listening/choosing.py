@@ -183,7 +183,11 @@ def _effective(
         return choice
     numbers = [p.number for p in declared]
     if port in numbers:
-        choice.ports = tuple(declared)
+        # The port the program listens on is the HTTP one, first (generation names it http).
+        match = declared[numbers.index(port)]
+        if match.purpose is None:
+            match = match.model_copy(update={"purpose": "http"})
+        choice.ports = (match, *(p for p in declared if p.number != port))
         return choice
     listed = ", ".join(f"{p.number}{_where(p.location)}" for p in declared)
     choice.diagnostics.append(

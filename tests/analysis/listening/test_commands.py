@@ -50,6 +50,8 @@ def test_other_servers():
     assert port_of(["bundle", "exec", "rails", "s", "-p", "3001"]).port == 3001
     assert port_of(["bundle", "exec", "rails", "server"], PORT="3002").port == 3002
     assert port_of(["php", "-S", "0.0.0.0:8088", "-t", "public"]).port == 8088
+    assert port_of(["php", "artisan", "serve", "--host=0.0.0.0"]).port == 8000
+    assert port_of(["php", "artisan", "serve"], SERVER_PORT="8009").port == 8009
     assert port_of(["npx", "next", "start", "-p", "3005"]).port == 3005
     assert port_of(["java", "-Dserver.port=8089", "-jar", "app.jar"]).port == 8089
     assert port_of(["java", "-jar", "app.jar", "--server.port=8090"]).port == 8090

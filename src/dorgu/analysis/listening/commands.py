@@ -2,8 +2,9 @@
 
 ``command_exprs`` recognises the servers people start from a Dockerfile ``CMD`` or a compose
 ``command`` (uvicorn, gunicorn, hypercorn, daphne, granian, waitress, ``flask run``, ``fastapi
-run``, ``manage.py runserver``, ``rails server``, puma, rackup, ``php -S``, ``next start``,
-serve, http-server, ``java -Dserver.port=`` / ``--server.port=``, ``dotnet ... --urls``) and
+run``, ``manage.py runserver``, ``rails server``, puma, rackup, ``php -S``, ``php artisan
+serve``, ``next start``, serve, http-server, ``java -Dserver.port=`` / ``--server.port=``,
+``dotnet ... --urls``) and
 turns their port argument into a ``ListenExpr``; a server started without one gets the
 variables it reads on its own and its default.  In a shell-form command (``sh -c "..."``)
 ``$PORT``, ``${PORT}`` and ``${PORT:-8000}`` are environment references; in an exec-form
@@ -59,6 +60,7 @@ _SERVERS: dict[str, _Server] = {
     "puma": _Server(("--port", "-p", "--bind", "-b"), Shape.HOSTPORT, (), None),
     "rackup": _Server(("--port", "-p"), Shape.NUMBER, (), 9292),
     "php": _Server(("-S",), Shape.HOSTPORT, (), None),
+    "artisan": _Server(("--port",), Shape.NUMBER, ("SERVER_PORT",), 8000),
     "next": _Server(("--port", "-p"), Shape.NUMBER, ("PORT",), 3000),
     "serve": _Server(("--listen", "-l", "--port", "-p"), Shape.HOSTPORT, ("PORT",), 3000),
     "http-server": _Server(("--port", "-p"), Shape.NUMBER, ("PORT",), 8080),
@@ -68,7 +70,13 @@ _SERVERS: dict[str, _Server] = {
     ),
     "dotnet": _Server(("--urls",), Shape.URLS),
 }
-_SUBCOMMANDS = {"flask": "run", "fastapi": "run", "rails": "s", "next": "start"}
+_SUBCOMMANDS = {
+    "flask": "run",
+    "fastapi": "run",
+    "rails": "s",
+    "next": "start",
+    "artisan": "serve",
+}
 
 
 def _tokens(argv: Sequence[str]) -> tuple[list[str], bool]:
@@ -113,6 +121,8 @@ def _tool(tokens: list[str]) -> tuple[str, int] | None:
         base = posixpath.basename(token)
         if base == "manage.py" and "runserver" in tokens[i + 1 : i + 3]:
             return "runserver", tokens.index("runserver", i)
+        if base == "php" and not any(t.startswith("-S") for t in tokens[i + 1 : i + 6]):
+            continue  # php artisan serve, php script.php: not the built-in server
         if base in _SERVERS:
             sub = _SUBCOMMANDS.get(base)
             if sub is not None:

@@ -206,3 +206,53 @@ def test_the_effective_port_among_several_declared_ones_comes_first_as_http():
     )
     assert [(p.number, p.purpose) for p in merged.component.ports] == [(8081, "http"), (9100, None)]
     assert not warnings(merged, "analysis.port-mismatch")
+
+
+def test_a_metrics_port_variable_moves_the_metrics_port():
+    metrics = make_expr(
+        'os.getenv("METRICS_PORT", "9100")',
+        [env("METRICS_PORT"), literal(9100)],
+        "python.env.port_expr",
+        CODE,
+        purpose="metrics",
+    )
+    rep = report([env("APP_PORT"), literal(8080)], 8080)
+    rep = LanguageReport(
+        language="python",
+        framework="flask",
+        confidence=0.9,
+        evidence=rep.evidence,
+        ports=(*rep.ports, Port(number=9100, name="metrics", purpose="metrics")),
+        listen=(*rep.listen, metrics),
+    )
+    merged = merge(rep, base=compose(APP_PORT="8081", METRICS_PORT="9200"))
+    assert [(p.number, p.purpose) for p in merged.component.ports] == [
+        (8081, "http"),
+        (9200, "metrics"),
+    ]
+
+
+def test_an_active_profile_beats_the_default_profile_even_when_its_variable_is_set():
+    default = make_expr(
+        "server.port=${PORT:8080}",
+        [prop("server.port")],
+        "jvm.spring-boot.port_expr",
+        Location(file="application.properties", line=1),
+        properties=(("server.port", "${PORT:8080}"),),
+        confidence=0.9,
+    )
+    docker = make_expr(
+        "server.port=9443",
+        [prop("server.port")],
+        "jvm.spring-boot.port_expr",
+        Location(file="application-docker.yml", line=2),
+        properties=(("server.port", "9443"),),
+        profile="docker",
+        confidence=0.8,
+    )
+    rep = LanguageReport(
+        language="java", framework="spring-boot", confidence=0.9, listen=(default, docker)
+    )
+    merged = merge(rep, base=compose(PORT="8181", SPRING_PROFILES_ACTIVE="docker"))
+    assert [p.number for p in merged.component.ports] == [9443]
+    assert [p.number for p in merge(rep, base=compose(PORT="8181")).component.ports] == [8181]

@@ -73,7 +73,8 @@ def _candidates(
     ranked: list[tuple[int, ListenExpr]] = []
     for expr in command_exprs(runtime.command, command_location):
         ranked.append((0, expr))
-    code = sorted(reports_listen[:MAX_EXPRS], key=lambda e: -e.confidence)
+    # An active profile's expression first (it replaces the default profile's value).
+    code = sorted(reports_listen[:MAX_EXPRS], key=lambda e: (e.profile is None, -e.confidence))
     ranked += [(1, e) for e in code if e.purpose == "http"]
     ranked += [(2, e) for e in convention_exprs(framework)]
     return ranked
@@ -104,8 +105,6 @@ def choose_ports(
     choice = Choice()
     profiles = _active_profiles(runtime)
     usable = [e for e in listen if e.profile is None or e.profile in profiles]
-    # An active profile's expression beats the default profile's.
-    usable.sort(key=lambda e: e.profile is None)
     ranked = _candidates(usable, framework, runtime, runtime.command_location)
     fixed = report_port_rule in FIXED_IN_CODE
     best: Resolution | None = None
@@ -131,7 +130,8 @@ def choose_ports(
     if best is not None:
         for problem in best.problems:
             choice.diagnostics.append(_diag("analysis.port-value", f"{name}: {problem}", best))
-        return _effective(choice, name, best, declared, declared_what, report_ports)
+        others = _other_purposes(choice, name, usable, runtime, report_ports, best.port)
+        return _effective(choice, name, best, declared, declared_what, others)
     _fallback(choice, name, weak, declared, declared_what, report_ports, runtime)
     has_http = any(p.purpose in (None, "http") for p in report_ports)
     default = next((r for r in weak if r.port is not None), None)
@@ -163,7 +163,8 @@ def _effective(
     report_ports: Sequence[Port],
 ) -> Choice:
     port = best.port
-    assert port is not None
+    if port is None:
+        return choice
     choice.effective = port
     rule = best.expr.rule if best.status is Status.LITERAL else f"listen.{_kind(best)}"
     choice.evidence.append(
@@ -206,6 +207,39 @@ def _effective(
         http = Port(number=port, name="http", purpose="http", location=best.location)
         choice.ports = (http, *declared)
     return choice
+
+
+def _other_purposes(
+    choice: Choice,
+    name: str,
+    listen: Sequence[ListenExpr],
+    runtime: RuntimeEnv,
+    report_ports: Sequence[Port],
+    http_port: int | None,
+) -> list[Port]:
+    """Metrics and gRPC ports: the report's, with those whose variable is set replaced."""
+    others = [p for p in report_ports if p.purpose not in (None, "http") and p.number != http_port]
+    for expr in listen[:MAX_EXPRS]:
+        if expr.purpose == "http":
+            continue
+        res = evaluate(expr, runtime)
+        if res.status is not Status.SET or res.port is None or res.port == http_port:
+            continue
+        others = [p for p in others if p.purpose != expr.purpose]
+        others.append(
+            Port(number=res.port, name=expr.purpose, purpose=expr.purpose, location=res.location)
+        )
+        choice.evidence.append(
+            Evidence(
+                field=f"components.{name}.ports.{expr.purpose}",
+                value=str(res.port),
+                rule=f"listen.{_kind(res)}",
+                location=res.location,
+                confidence=0.9,
+                detail=_explain(res)[:400],
+            )
+        )
+    return others
 
 
 def _kind(res: Resolution) -> str:

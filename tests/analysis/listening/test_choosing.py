@@ -256,3 +256,48 @@ def test_an_active_profile_beats_the_default_profile_even_when_its_variable_is_s
     merged = merge(rep, base=compose(PORT="8181", SPRING_PROFILES_ACTIVE="docker"))
     assert [p.number for p in merged.component.ports] == [9443]
     assert [p.number for p in merge(rep, base=compose(PORT="8181")).component.ports] == [8181]
+
+
+def test_a_loose_port_variable_does_not_move_a_port_the_code_fixes():
+    loose = make_expr(
+        "process.env.API_PORT || 8080", [env("API_PORT"), literal(8080)], "node.env.port_expr", CODE
+    )
+    rep = LanguageReport(
+        language="javascript",
+        framework="express",
+        confidence=0.9,
+        listen=(loose,),
+        ports=(Port(number=3000, name="http", purpose="http"),),
+        evidence=(Evidence(field="port", value="3000", rule="node.listen"),),
+    )
+    merged = merge(rep, base=compose(API_PORT="9999"))
+    assert [p.number for p in merged.component.ports] == [3000]
+    bound = make_expr(
+        "process.env.API_PORT || 3000", [env("API_PORT"), literal(3000)], "node.env.port_expr", CODE
+    )
+    rep = LanguageReport(
+        language="javascript",
+        framework="express",
+        confidence=0.9,
+        listen=(bound,),
+        ports=(Port(number=3000, name="http", purpose="http"),),
+        evidence=(Evidence(field="port", value="3000", rule="node.env.port_default"),),
+    )
+    assert [p.number for p in merge(rep, base=compose(API_PORT="9999")).component.ports] == [9999]
+
+
+def test_a_loose_port_variable_set_nowhere_is_no_warning_when_the_code_fixes_the_port():
+    loose = make_expr(
+        "process.env.API_PORT || 8080", [env("API_PORT"), literal(8080)], "node.env.port_expr", CODE
+    )
+    rep = LanguageReport(
+        language="javascript",
+        framework="express",
+        confidence=0.9,
+        listen=(loose,),
+        ports=(Port(number=3000, name="http", purpose="http"),),
+        evidence=(Evidence(field="port", value="3000", rule="node.listen"),),
+    )
+    merged = merge(rep)
+    assert [p.number for p in merged.component.ports] == [3000]
+    assert not warnings(merged, "analysis.port-unresolved")

@@ -26,6 +26,7 @@ from dorgu.models.app import EnvVar, Port
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
 
 MAX_EXPRS = 64
+LOOSE_RULE_SUFFIX = ".env.port_expr"  # a port-named variable read anywhere in the code
 
 
 @dataclass
@@ -80,6 +81,18 @@ def _candidates(
     return ranked
 
 
+def _bound(expr: ListenExpr, http: int | None, http_rule: str | None) -> bool:
+    """Whether a loose read of a port-named variable (not seen passed to a listen call) is the
+    app's own port: the report has no literal HTTP port of its own, or the expression's
+    default is that port.  ``API_PORT`` read to call another service must not move the port
+    an ``app.listen(3000)`` fixes."""
+    if not expr.rule.endswith(LOOSE_RULE_SUFFIX) or http is None:
+        return True
+    if http_rule is not None and "default" in http_rule:
+        return True
+    return expr.default is not None and expr.default.isdigit() and int(expr.default) == http
+
+
 def _active_profiles(runtime: RuntimeEnv) -> set[str]:
     names: set[str] = set()
     for var in ("SPRING_PROFILES_ACTIVE", "QUARKUS_PROFILE", "MICRONAUT_ENVIRONMENTS"):
@@ -107,11 +120,14 @@ def choose_ports(
     usable = [e for e in listen if e.profile is None or e.profile in profiles]
     ranked = _candidates(usable, framework, runtime, runtime.command_location)
     fixed = report_port_rule in FIXED_IN_CODE
+    http = next((p.number for p in report_ports if p.purpose in (None, "http")), None)
     best: Resolution | None = None
     weak: list[Resolution] = []
     for rank, expr in ranked:
         if rank == 2 and fixed:
             continue
+        if rank == 1 and not _bound(expr, http, report_port_rule):
+            continue  # not the app's own port: neither a candidate nor worth a warning
         res = evaluate(expr, runtime)
         strong = res.status is Status.SET or (
             res.status is Status.LITERAL and (rank == 0 or expr.profile is not None)

@@ -149,13 +149,12 @@ def choose_ports(
         others = _other_purposes(choice, name, usable, runtime, report_ports, best.port)
         return _effective(choice, name, best, declared, declared_what, others)
     _fallback(choice, name, weak, declared, declared_what, report_ports, runtime)
-    has_http = any(p.purpose in (None, "http") for p in report_ports)
     default = next((r for r in weak if r.port is not None), None)
-    if default is not None and default.port is not None and not declared and not has_http:
-        http = Port(
+    if default is not None and default.port is not None and not declared and http is None:
+        main = Port(
             number=default.port, name="http", purpose="http", location=default.expr.location
         )
-        choice.ports = (http, *report_ports)
+        choice.ports = (main, *report_ports)
     return choice
 
 

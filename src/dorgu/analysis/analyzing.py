@@ -46,6 +46,8 @@ class AnalysisOptions:
     target: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)  # for compose interpolation
     profiles: Sequence[str] = ()
+    # ``.dorgu.yaml`` ``env`` (value, where it was set): the container gets it, so ports read it
+    env_overrides: Mapping[str, tuple[str, Location | None]] = field(default_factory=dict)
 
 
 def wants(path: str) -> bool:
@@ -141,6 +143,9 @@ def _analyze_dir(
             openapi_routes=_openapi_routes(tree, code_dir, diagnostics),
             base_evidence=found,
             context=directory,
+            env_overrides=options.env_overrides
+            if base is None or base.kind is ComponentKind.APP
+            else {},
         )
     )
     component, grpc_evidence, grpc_diagnostics = apply_grpc(

@@ -7,11 +7,13 @@ name both places, because a port mismatch is a real bug worth telling the user a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from dorgu.analysis.dockerfile import DockerfileInfo
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.listening.assembling import component_runtime
+from dorgu.analysis.listening.choosing import Choice, choose_ports
 from dorgu.analysis.rebasing import rebase, rebase_all, rebase_location
 from dorgu.models.app import (
     AppType,
@@ -45,6 +47,7 @@ class ComponentSources:
     openapi_routes: Sequence[Route] = ()  # root-relative already
     base_evidence: Sequence[Evidence] = ()
     context: str | None = None  # the build context when the code is only part of it
+    env_overrides: Mapping[str, tuple[str, Location | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Merged:
     component: Component
     evidence: list[Evidence] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    assumed_env: list[EnvVar] = field(default_factory=list)
 
 
 def _prefixed(evidence: Sequence[Evidence], name: str, path: str) -> list[Evidence]:
@@ -110,6 +114,12 @@ def _choose_ports(
     compose_ports = src.base.ports if src.base else ()
     docker_ports = src.dockerfile.ports if src.dockerfile else ()
     code_ports = rebase_all(report.ports, src.path) if report else ()
+    choice = _listening(src, report, compose_ports, docker_ports, code_ports)
+    merged.evidence.extend(choice.evidence)
+    merged.diagnostics.extend(choice.diagnostics)
+    merged.assumed_env.extend(choice.assumed_env)
+    if choice.ports is not None:
+        return choice.ports
     env_port = _env_port(env)
     code_numbers = {p.number for p in code_ports}
     if (
@@ -147,6 +157,39 @@ def _choose_ports(
         )
         return (Port(number=env_port, purpose="http"),)
     return tuple(code_ports)
+
+
+def _listening(
+    src: ComponentSources,
+    report: LanguageReport | None,
+    compose_ports: Sequence[Port],
+    docker_ports: Sequence[Port],
+    code_ports: Sequence[Port],
+) -> Choice:
+    """The effective listen port: the code's port expressions evaluated in the container's env."""
+    runtime = component_runtime(
+        src.base, src.dockerfile, overrides=src.env_overrides, base_evidence=src.base_evidence
+    )
+    listen = tuple(
+        expr
+        if expr.location is None
+        else replace(expr, location=rebase_location(expr.location, src.path))
+        for rep in ([report] if report else [])
+        for expr in rep.listen
+    )
+    http_rule = next(
+        (e.rule for e in (report.evidence if report else ()) if e.field == "port"), None
+    )
+    return choose_ports(
+        name=src.name,
+        declared=compose_ports or docker_ports,
+        declared_what="compose maps container port" if compose_ports else "the Dockerfile exposes",
+        report_ports=code_ports,
+        report_port_rule=http_rule,
+        listen=listen,
+        framework=report.framework if report else None,
+        runtime=runtime,
+    )
 
 
 def _infer_type(
@@ -205,6 +248,7 @@ def merge_component(src: ComponentSources) -> Merged:
 
     env = _merge_env(docker.env if docker else (), base.env)
     ports = _choose_ports(src, report, env, merged)
+    env = _merge_env(env, merged.assumed_env)
 
     dependencies: dict[str, Dependency] = {}
     for dep in base.dependencies:

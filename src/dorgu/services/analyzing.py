@@ -40,19 +40,25 @@ def analyze_path(
     inferred facts: what the user states always wins.
     """
     scan = scan_tree(path, wants=wants, limits=limits)
+    origins = user_origins(settings) if settings is not None else {}
+    overrides = {
+        key: (value, origins.get(f"env.{key}"))
+        for key, value in (settings.settings.env.items() if settings is not None else ())
+    }
     logger.debug("scanned %d files, loaded %d", len(scan.tree.paths), len(scan.tree.texts))
     options = AnalysisOptions(
         build_args=dict(build_args or {}),
         target=target,
         environment=dict(os.environ if environment is None else environment),
         profiles=tuple(profiles),
+        env_overrides=overrides,
     )
     model = analyze_tree(
         scan.tree, name=name or default_app_name(path), root=str(path), options=options
     )
     model.diagnostics[:0] = scan.diagnostics
     if settings is not None:
-        model = apply_user_config(model, settings.settings, origins=user_origins(settings))
+        model = apply_user_config(model, settings.settings, origins=origins)
     return model
 
 

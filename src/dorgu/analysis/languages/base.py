@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from dorgu.analysis.listening.expressions import ListenExpr
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import Dependency, Endpoint, EnvVar, Frontend, Port, Route
 from dorgu.models.evidence import Diagnostic, Evidence
@@ -33,6 +34,7 @@ class LanguageReport:
     confidence: float = 0.5  # how sure we are this is the app's main language
     extras: dict[str, str] = field(default_factory=dict)
     frontend: Frontend | None = None  # a browser frontend this package builds
+    listen: tuple[ListenExpr, ...] = ()  # port expressions, evaluated against the container env
 
 
 class LanguageAnalyzer(Protocol):

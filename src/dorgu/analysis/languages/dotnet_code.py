@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.scanning import Text, call_args, split_top_level
 from dorgu.analysis.languages.scanning_findings import Findings, endpoint_kind
 from dorgu.analysis.routes import join_paths
@@ -73,6 +74,7 @@ def scan_sources(files: Iterable[tuple[str, str]], findings: Findings) -> None:
         if "[Http" in text.code or "[Route" in text.code or "AcceptVerbs" in text.code:
             _controllers(text, findings)
         _operations(text, findings)
+        scan_env_ports(text, findings, "csharp")
 
 
 def _minimal_apis(text: Text, findings: Findings, extension_prefix: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ import re
 
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.elixir_router import ROUTER_HINT, RouterFacts, scan_router
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.scanning import Text, is_skipped, sources
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
@@ -160,6 +161,7 @@ class ElixirAnalyzer:
             if rank >= 9:
                 continue
             text = Text(path, tree.texts[path], "ruby")
+            scan_env_ports(text, findings, "elixir")
             for m in _HTTP_PORT.finditer(text.code):
                 value = _port_value(m.group(1), text.code)
                 if value:

@@ -12,9 +12,11 @@ import re
 
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.golang_routes import scan_routes
+from dorgu.analysis.languages.listen_exprs import argument_expr
 from dorgu.analysis.languages.scanning import (
     Text,
     assignment,
+    call_args,
     has_any,
     is_skipped,
     is_test,
@@ -22,8 +24,10 @@ from dorgu.analysis.languages.scanning import (
     receiver,
     shallowest,
     sources,
+    split_top_level,
 )
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.expressions import env, flag, literal, make_expr
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
@@ -72,6 +76,10 @@ _MODULE_KINDS = (
 _REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?([\w.\-~]+(?:/[\w.\-~]+)+)\s+v[\w.\-+]+")
 _MODULE = re.compile(r"^module\s+(\S+)", re.M)
 _GO_VERSION = re.compile(r"^go\s+(\d+(?:\.\d+){0,2})\s*$", re.M)
+_LISTEN_ARG = re.compile(
+    r"(http\.ListenAndServe(?:TLS)?\(|\.(?:Run|Start|Listen|ListenAndServe)\()"
+    r"|\bAddr\s*:\s*([^,\n}]{1,200})"
+)
 _NET_HTTP = re.compile(r"http\.(?:ListenAndServe|HandleFunc|Handle|NewServeMux)\(")
 _LITERAL_PORT = re.compile(
     r"(?:http\.ListenAndServe(?:TLS)?|\.(?:Run|Start|StartTLS|Listen|ListenTLS|ListenAndServe))"
@@ -86,8 +94,8 @@ _ENV_TAG = re.compile(
     r'(?:env|envconfig):"(\w{1,64})[^"]{0,50}"[^`\n]{0,100}?(?:envDefault|default):":?(\d{2,5})"'
 )
 _FLAG = re.compile(
-    r'flag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(?:port|addr|listen|http|http-addr|listen-addr)"'
-    r'\s*,\s*":?(\d{2,5})"'
+    r'flag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(port|addr|listen|http|http-addr|listen-addr)"'
+    r'\s*,\s*"?:?(\d{2,5})"?'
 )
 _QUOTED_PORT = re.compile(r'=\s*":?(\d{2,5})"')
 _PORT_NAME = re.compile(
@@ -226,9 +234,13 @@ class GoAnalyzer:
                 findings.port(8080, text.loc(match.start()), "go.gin.default_port", 0.55)
         if "PORT" in code:
             GoAnalyzer._scan_env_ports(text, findings)
+        GoAnalyzer._scan_listen_args(text, findings)
         if "flag." in code:
             for match in _FLAG.finditer(code):
-                findings.port(match.group(1), text.loc(match.start()), "go.flag.port_default", 0.75)
+                findings.port(match.group(2), text.loc(match.start()), "go.flag.port_default", 0.75)
+                chain = [flag(match.group(1)), literal(match.group(2))]
+                expr = make_expr(match.group(), chain, "go.flag.port_expr", text.loc(match.start()))
+                findings.listen(expr)
         for match in _QUOTED_PORT.finditer(code):
             assigned = assignment(code, match.start() + 1)
             name = receiver(code, match.start())
@@ -242,6 +254,29 @@ class GoAnalyzer:
             findings.service_url(match.group(1), text.loc(match.start()), "go.http_client")
 
     @staticmethod
+    def _scan_listen_args(text: Text, findings: Findings) -> None:
+        """``http.ListenAndServe(addr, ...)``, ``r.Run(addr)``, ``Addr: addr``: the address
+        expression, through one variable, when it reads the environment."""
+        code = text.code
+        if not has_any(code, "Getenv", "LookupEnv"):
+            return
+        for count, match in enumerate(_LISTEN_ARG.finditer(code)):
+            if count >= 64:
+                break
+            if match.group(1) is not None:
+                args = call_args(code, match.end() - 1, 1000)
+                value = split_top_level(args)[:1] if args else []
+            else:
+                value = [match.group(2)]
+            if value:
+                loc = text.loc(match.start())
+                expr = argument_expr(
+                    text, value[0], match.start(), "go", "go.listen.port_expr", loc
+                )
+                if expr is not None:
+                    findings.listen(expr)
+
+    @staticmethod
     def _scan_env_ports(text: Text, findings: Findings) -> None:
         code = text.code
         for match in _GETENV.finditer(code):
@@ -253,8 +288,11 @@ class GoAnalyzer:
                 rf'\b{re.escape(assigned[0])}\s*=\s*":?(\d{{2,5}})"',
                 code[match.end() : match.end() + 400],
             )
+            loc = text.loc(match.start())
+            chain = [env(match.group(1))] + ([literal(fallback.group(1))] if fallback else [])
+            shown = match.group() + (f' (else "{fallback.group(1)}")' if fallback else "")
+            findings.listen(make_expr(shown, chain, "go.env.port_expr", loc, purpose=purpose))
             if fallback:
-                loc = text.loc(match.start())
                 findings.port(fallback.group(1), loc, "go.env.port_default", 0.8, purpose)
         for pattern in (_ENV_HELPER, _ENV_TAG):
             for match in pattern.finditer(code):
@@ -262,6 +300,10 @@ class GoAnalyzer:
                 if purpose:
                     loc = text.loc(match.start())
                     findings.port(match.group(2), loc, "go.env.port_default", 0.8, purpose)
+                    chain = [env(match.group(1)), literal(match.group(2))]
+                    findings.listen(
+                        make_expr(match.group(), chain, "go.env.port_expr", loc, purpose=purpose)
+                    )
 
 
 ANALYZER = GoAnalyzer()

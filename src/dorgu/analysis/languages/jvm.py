@@ -24,6 +24,7 @@ from dorgu.analysis.languages.jvm_builds import (
 from dorgu.analysis.languages.jvm_config import CONFIG_NAME, JvmConfig, is_test_path, read_config
 from dorgu.analysis.languages.jvm_deps import collect_dependencies
 from dorgu.analysis.languages.jvm_light import LIGHT_FRAMEWORKS, scan_light
+from dorgu.analysis.languages.jvm_listen import config_exprs, ktor_exprs
 from dorgu.analysis.languages.jvm_ops import OpsFacts, micronaut_ops, quarkus_ops
 from dorgu.analysis.languages.jvm_routes import extract_jvm_routes
 from dorgu.analysis.routes import join_paths
@@ -93,6 +94,7 @@ class JvmAnalyzer:
             base.endswith(_SOURCE_SUFFIXES)
             or base in _BUILD_FILES
             or CONFIG_NAME.match(base) is not None
+            or base == "application.conf"
         )
 
     def detect(self, tree: SourceTree) -> bool:
@@ -105,12 +107,15 @@ class JvmAnalyzer:
         builds_in: list[tuple[str, str]] = []
         configs_in: list[tuple[str, str]] = []
         sources: list[tuple[str, str]] = []
+        hocon: list[tuple[str, str]] = []
         for path, text in tree.texts.items():
             base = posixpath.basename(path)
             if base in _BUILD_FILES:
                 builds_in.append((path, text))
             elif CONFIG_NAME.match(base):
                 configs_in.append((path, text))
+            elif base == "application.conf" and not is_test_path(path):
+                hocon.append((path, text))
             elif base.endswith(_SOURCE_SUFFIXES) and not is_test_path(path):
                 sources.append((path, text))
         builds = read_builds(builds_in)
@@ -130,6 +135,19 @@ class JvmAnalyzer:
                 )
             )
         ops = _ops(framework, anchor, builds, config)
+        listen = config_exprs(config, framework)
+        if framework == "ktor":
+            listen += ktor_exprs(sorted(hocon))
+        evidence += [
+            Evidence(
+                field="listen",
+                value=e.text,
+                rule=e.rule,
+                location=e.location,
+                confidence=e.confidence,
+            )
+            for e in listen
+        ]
         ports = list(ops.ports)
         evidence += ops.evidence
         if framework == "ktor" and not ports:
@@ -181,6 +199,7 @@ class JvmAnalyzer:
             routes=tuple(routes),
             env=tuple(EnvVar(name=n, location=loc) for n, loc in sorted(config.env_names.items())),
             evidence=tuple(evidence),
+            listen=tuple(listen),
             diagnostics=tuple(builds.diagnostics + config.diagnostics),
             confidence=0.9 if builds.tools else 0.5 if sources else 0.2,
             extras=extras,

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from dorgu.analysis.languages import node_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.node_conventions import scan_nest, scan_next
 from dorgu.analysis.languages.node_frontends import detect_frontend, is_frontend_config
 from dorgu.analysis.languages.node_light import k6_script, scan_light_ports
@@ -97,6 +98,7 @@ class NodeAnalyzer:
         for text in texts:
             facts.scan_ports(text, findings)
             scan_light_ports(text, findings, framework)
+            scan_env_ports(text, findings, "node")
             facts.scan_dependencies(text, findings)
             facts.scan_env(text, findings)
         for path, schema in sources(tree, ".prisma"):

@@ -11,14 +11,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dorgu.analysis.languages.listen_exprs import argument_expr
 from dorgu.analysis.languages.scanning import (
     Text,
+    call_args,
     has_any,
     is_skipped,
     line_of_token,
     port_purpose,
+    split_top_level,
 )
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.commands import command_exprs
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
 
@@ -94,6 +98,7 @@ ENV_READ = re.compile(
 )
 _ENV_DESTRUCTURE = re.compile(r"""\{([^{}]{1,1000})\}\s*=\s*process\.env\b""")
 _LISTEN = re.compile(r"""\.listen\(\s*(?:\{[^}]{0,300}?\bport\s*:\s*)?['"]?(\d{2,5})\b""")
+_LISTEN_CALL = re.compile(r"\.listen\(")
 _PORT_CONST = re.compile(
     r"""\b(?:const|let|var)\s+(?:PORT|port|httpPort|HTTP_PORT|DEFAULT_PORT|defaultPort)\s*"""
     r"""(?::\s*\w+\s*)?=\s*['"]?(\d{2,5})\b"""
@@ -177,6 +182,8 @@ def script_ports(info: PackageInfo, framework: str | None, findings: Findings) -
         if name not in ("start", "serve", "start:prod", "prod"):
             continue
         loc = Location(file=info.path or "package.json", line=line_of_token(info.text, f'"{name}"'))
+        for expr in command_exprs(("/bin/sh", "-c", command[:2000]), loc):
+            findings.listen(expr)  # npm runs scripts with sh: $PORT is the container's
         explicit = _SCRIPT_PORT.search(command)
         if explicit:
             findings.port(explicit.group(1) or explicit.group(2), loc, "node.script.port", 0.85)
@@ -188,6 +195,16 @@ def scan_ports(text: Text, findings: Findings) -> None:
     code = text.code
     for match in _LISTEN.finditer(code) if ".listen(" in code else ():
         findings.port(match.group(1), text.loc(match.start()), "node.listen", 0.85)
+    for count, match in enumerate(_LISTEN_CALL.finditer(code) if ".listen(" in code else ()):
+        args = call_args(code, match.end() - 1, 1000) if count < 64 else None
+        first = split_top_level(args)[:1] if args else []
+        if first:
+            loc = text.loc(match.start())
+            expr = argument_expr(
+                text, first[0], match.start(), "node", "node.listen.port_expr", loc
+            )
+            if expr is not None:
+                findings.listen(expr)
     if not has_any(code, "PORT", "port", "Port"):
         return
     for match in _PORT_ENV.finditer(code) if "env" in code else ():

@@ -15,6 +15,7 @@ from typing import Any
 
 from dorgu.analysis.languages import php_routes as routes
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.scanning import (
     Text,
     has_any,
@@ -139,6 +140,7 @@ class PhpAnalyzer:
         for source in texts:
             if has_any(source.code, "env(", "$_ENV"):
                 findings.env_names(source, ENV_READ, "php.env.read")
+            scan_env_ports(source, findings, "php")
             findings.url_schemes(source, "php.connection_url")
             for match in _HTTP_CALL.finditer(source.code) if "://" in source.code else ():
                 findings.service_url(match.group(1), source.loc(match.start()), "php.http_client")

@@ -14,6 +14,7 @@ import re
 
 from dorgu.analysis.languages import python_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.python_django import scan_django
 from dorgu.analysis.languages.python_light import (
     default_port,
@@ -29,6 +30,7 @@ from dorgu.analysis.languages.python_modules import ModuleIndex
 from dorgu.analysis.languages.python_routes import scan_metrics_servers, scan_routes
 from dorgu.analysis.languages.scanning import Text, is_skipped, is_test, sources
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.commands import command_exprs
 from dorgu.analysis.sources import SourceTree
 
 _COMMAND = re.compile(
@@ -105,6 +107,7 @@ class PythonAnalyzer:
         for text in texts:
             scan_metrics_servers(text, findings)
             facts.scan_ports(text, findings)
+            scan_env_ports(text, findings, "python")
             facts.scan_dependencies(text, findings)
             facts.scan_env(text, findings)
         self._scan_commands(tree, findings, workers)
@@ -140,6 +143,8 @@ class PythonAnalyzer:
                 command = match.group()
                 tool = _command_tool(command)
                 loc = source.loc(match.start())
+                for expr in command_exprs(("/bin/sh", "-c", command), loc):
+                    findings.listen(expr)  # scripts and Procfiles run under a shell
                 if tool == "celery":
                     if "celery" not in workers:
                         workers.append("celery")

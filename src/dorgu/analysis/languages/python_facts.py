@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import re
 
+from dorgu.analysis.languages.listen_exprs import argument_expr
 from dorgu.analysis.languages.python_manifests import PythonManifests
-from dorgu.analysis.languages.scanning import Text, call_args, has_any, port_purpose, receiver
+from dorgu.analysis.languages.scanning import (
+    Text,
+    call_args,
+    has_any,
+    port_purpose,
+    receiver,
+    split_top_level,
+)
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.analysis.listening.expressions import env, literal, make_expr
 from dorgu.models.app import DependencyType
 from dorgu.models.evidence import Location
 
@@ -128,9 +137,11 @@ _SETTINGS_CLASS = re.compile(
     r"^([ \t]*)class[ \t]+\w+\([^)\n]{0,200}\bBaseSettings\b[^)\n]{0,200}\)[ \t]*:[ \t]*\n", re.M
 )
 _ENV_PREFIX = re.compile(r"""\benv_prefix\s*=\s*["'](\w{0,64})["']""")
+_FIELD_DEFAULT = re.compile(r"""=\s*(?:Field\(\s*(?:default\s*=\s*)?)?["']?(\d{2,5})\b""")
 _FIELD = re.compile(r"(\w+)[ \t]*:[ \t]*[^=\s]")
 _RUN = re.compile(r"\.(run|serve|run_app)[ \t]*\(")
 _APP_VAR = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(Flask|Quart|Sanic)[ \t]*\(", re.M)
+_PORT_ARG = re.compile(r"\bport\s*=\s*")
 _PORT_KW = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
 _PORT_ENV_KW = re.compile(
     r"""\bport\s*=\s*int\(\s*os\.(?:environ\.get|getenv)\(\s*["'](\w+)["']\s*,\s*["']?(\d{2,5})"""
@@ -185,6 +196,19 @@ def scan_ports(text: Text, findings: Findings) -> None:
         if args is None:
             continue
         loc = text.loc(match.start())
+        keyword = _PORT_ARG.search(args)
+        if keyword is not None:
+            value = split_top_level(args[keyword.end() :])[:1]
+            expr = argument_expr(
+                text,
+                value[0] if value else "",
+                match.start(),
+                "python",
+                "python.run.port_expr",
+                loc,
+            )
+            if expr is not None:
+                findings.listen(expr)
         explicit = _PORT_KW.search(args) or _LISTEN_KW.search(args)
         from_env = _PORT_ENV_KW.search(args)
         if explicit:
@@ -280,4 +304,11 @@ def scan_env(text: Text, findings: Findings) -> None:
                 if current == indent and field and field.group(1) not in ("model_config",):
                     name = (prefix + field.group(1)).upper()
                     findings.env(name, text.loc(offset + len(current)), "python.pydantic.settings")
+                    purpose = port_purpose(name)
+                    if purpose is not None:
+                        default = _FIELD_DEFAULT.search(stripped)
+                        chain = [env(name)] + ([literal(default.group(1))] if default else [])
+                        where = text.loc(offset + len(current))
+                        rule = "python.pydantic.port_expr"
+                        findings.listen(make_expr(stripped, chain, rule, where, purpose=purpose))
             offset += len(line)

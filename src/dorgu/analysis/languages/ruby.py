@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.ruby_routes import scan_rails_routes, scan_sinatra
 from dorgu.analysis.languages.scanning import (
     Text,
@@ -213,6 +214,7 @@ class RubyAnalyzer:
                 )
         if "ENV" in code:
             findings.env_names(text, ENV_READ, "ruby.env.read")
+            scan_env_ports(text, findings, "ruby")
         findings.url_schemes(text, "ruby.connection_url")
         for match in _HTTP_CALL.finditer(code) if "://" in code else ():
             findings.service_url(match.group(1), text.loc(match.start()), "ruby.http_client")

@@ -11,6 +11,7 @@ import re
 import tomllib
 
 from dorgu.analysis.languages.base import LanguageReport
+from dorgu.analysis.languages.listen_exprs import scan_env_ports
 from dorgu.analysis.languages.rust_routes import scan_rust_routes
 from dorgu.analysis.languages.scanning import Text, is_skipped, sources, toml_error_line
 from dorgu.analysis.languages.scanning_findings import Findings
@@ -198,6 +199,7 @@ def _ports(text: Text, findings: Findings) -> None:
     code = text.code
     if "env::var" in code:
         findings.env_names(text, _ENV_VAR, "rust.env-var")
+        scan_env_ports(text, findings, "rust")
         for m in _ENV_PORT.finditer(code):
             findings.port(
                 m.group(2) or m.group(3), text.loc(m.start()), "rust.env-port-fallback", 0.8

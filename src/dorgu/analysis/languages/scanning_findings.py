@@ -15,6 +15,7 @@ import re
 from dorgu.analysis.catalog import backing_for_kind
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.scanning import Text, valid_port
+from dorgu.analysis.listening.expressions import ListenExpr
 from dorgu.analysis.routes import HTTP_METHODS, normalize_path, path_params
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import (
@@ -121,6 +122,7 @@ MAX_ROUTES = 500
 FILE_ROUTE_CAP = 2 * MAX_ROUTES  # route candidates one file may contribute before filtering
 MAX_ENV = 300
 MAX_DEPENDENCIES = 100
+MAX_LISTEN = 32
 _ROUTE_METHODS = frozenset((*HTTP_METHODS, "ANY"))
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
@@ -143,6 +145,7 @@ class Findings:
         self._endpoints: dict[tuple[EndpointKind, str], tuple[Endpoint, str, float]] = {}
         self._dependencies: dict[str, Dependency] = {}
         self._env: dict[str, EnvVar] = {}
+        self._listen: dict[tuple[str, str, str], ListenExpr] = {}
 
     def fact(
         self, field: str, value: str, rule: str, location: Location | None, confidence: float = 0.9
@@ -249,6 +252,16 @@ class Findings:
         if value is not None:
             port = Port(number=value, name=purpose, purpose=purpose, location=location)
             self._ports.append((confidence, len(self._ports), port, rule))
+
+    def listen(self, expr: ListenExpr) -> None:
+        """A port expression that reads the environment (kept for evaluation, with evidence)."""
+        if not expr.reads_environment or len(self._listen) >= MAX_LISTEN:
+            return
+        key = (expr.purpose, str(expr.location), "")
+        if key not in self._listen:
+            self._listen[key] = expr
+            field = "listen" if expr.purpose == "http" else f"listen.{expr.purpose}"
+            self.fact(field, expr.text, expr.rule, expr.location, expr.confidence)
 
     def dependency(
         self,
@@ -376,4 +389,5 @@ class Findings:
             diagnostics=tuple(self.diagnostics),
             confidence=max(0.0, min(1.0, confidence)),
             extras=dict(sorted((extras or {}).items())),
+            listen=tuple(self._listen.values()),
         )

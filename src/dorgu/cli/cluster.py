@@ -65,6 +65,9 @@ def connection_options() -> ConnectionOptions:
 
 def open_client() -> KubeClient:
     """A client for the chosen cluster; closed when the command ends."""
+    from dorgu.cli.extras import require
+
+    require("cluster")
     from dorgu.clients import connect
 
     client = connect(connection_options())

@@ -171,6 +171,9 @@ def run(
     discovery_interval: float,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
+    from dorgu.cli.extras import require
+
+    require("operator")
     from dorgu.operator.options import CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
 

@@ -354,7 +354,7 @@ def pull_persona(
     against the app-file schema; an existing file is kept unless ``force``)."""
     from dorgu.services.configuring import APP_FILE, create_config_file
     from dorgu.settings import LayerName
-    from dorgu.settings.schemas import schema_comment
+    from dorgu.services.schema_files import schema_header
 
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory", hint="pass the app directory")
@@ -362,7 +362,7 @@ def pull_persona(
     data, skipped = persona_config(persona)
     where = f"{persona.metadata.namespace}/{persona.metadata.name}"
     header = [
-        schema_comment(LayerName.APP),
+        schema_header(LayerName.APP),
         f"# pulled from ApplicationPersona {where} at {client.server} by dorgu persona pull",
     ]
     shown = create_config_file(

@@ -1,0 +1,60 @@
+"""Before the operator starts: check that what it needs is in the cluster (the dorgu CRDs, its
+own namespace), and turn an API failure into the one-line ``ClusterError`` the CLI prints.
+
+A missing prerequisite names the command that installs it (``dorgu cluster init``).  A 403 on
+a check is not fatal (the operator may lack the right to read what it uses); everything else
+that fails here is reported, never left to surface as an internal error.  Must not create
+anything: installing is ``cluster init``'s job (or the Helm chart's).
+"""
+
+from __future__ import annotations
+
+from dorgu.clients.kube import CRDS_MISSING
+from dorgu.errors import ClusterError
+from dorgu.operator import api as kinds
+from dorgu.operator.api import Api, ApiFailure
+
+INIT_HINT = "run dorgu cluster init"
+_MAX_MESSAGE = 300
+
+
+def failure_error(error: ApiFailure, *, server: str, doing: str = "") -> ClusterError:
+    """The one-line ``ClusterError`` for an API failure (raise it ``from error``)."""
+    message = " ".join(error.message.split())[:_MAX_MESSAGE] or "no details"
+    what = f"{doing}: " if doing else ""
+    if error.code == 0:
+        return ClusterError(f"cannot reach the cluster at {server}: {what}{message}",
+                            hint="check --kubeconfig/--context")  # fmt: skip
+    if error.code == 401:
+        return ClusterError(f"the cluster at {server} rejected the credentials (401): {what}"
+                            f"{message}", hint="log in again or check the user in the kubeconfig")  # fmt: skip
+    if error.code == 403:
+        return ClusterError(f"forbidden (403): {what}{message}",
+                            hint="grant the operator's RBAC (the Helm chart's ClusterRole)")  # fmt: skip
+    if error.code == 404:
+        return ClusterError(f"not found (404): {what}{message}", hint=INIT_HINT)
+    if error.code == 409:
+        return ClusterError(f"conflict (409): {what}{message}",
+                            hint="another operator or field manager owns it; retry")  # fmt: skip
+    return ClusterError(f"the API server at {server} failed ({error.code}): {what}{message}")
+
+
+async def check_prerequisites(api: Api, *, server: str, namespace: str) -> None:
+    """``ClusterError`` when the dorgu CRDs are not served or ``namespace`` does not exist."""
+    try:
+        await api.raw("/apis/dorgu.io/v1")
+    except ApiFailure as error:
+        if error.code == 404:
+            raise ClusterError(f"{CRDS_MISSING} (cluster {server})") from error
+        if error.code != 403:
+            raise failure_error(error, server=server, doing="reading the dorgu API") from error
+    try:
+        await api.get(kinds.CORE_NAMESPACES, namespace)
+    except ApiFailure as error:
+        if error.code == 404:
+            raise ClusterError(
+                f"the operator's namespace {namespace!r} does not exist in the cluster at {server}",
+                hint=f"{INIT_HINT} (it creates it), or pass -n with an existing namespace",
+            ) from error
+        if error.code != 403:
+            raise failure_error(error, server=server, doing=f"reading namespace {namespace}") from error

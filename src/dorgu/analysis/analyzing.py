@@ -10,7 +10,6 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
@@ -185,6 +184,8 @@ def _unique(name: str, used: set[str]) -> str:
 def _analyze_compose(
     tree: SourceTree, files: list[str], options: AnalysisOptions, diagnostics: list[Diagnostic]
 ) -> tuple[list[Component], list[Evidence]]:
+    from dorgu.analysis import compose as compose_parsing  # lazy: only trees with compose files
+
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(
         pairs, texts=tree.texts, environment=options.environment, profiles=options.profiles

@@ -34,7 +34,7 @@ _VOCABULARY = (
     "appsettings.Production.json", "AppSettings.Development.json", "Cargo.toml",
     "rust-toolchain", "rust-toolchain.toml", "src/main.rs", "mix.exs", "lib/app/router.ex",
     "config/runtime.exs", "README.md", "docker-compose.yml", "Dockerfile", "nginx.conf",
-    "service.proto", "main.c", "index.html",
+    "service.proto", "main.c", "index.html", "k8s/applicationpersona.yaml", "application.yml",
 )  # fmt: skip
 
 
@@ -83,3 +83,9 @@ def test_a_python_tree_imports_only_the_python_analyser(tmp_path: Path) -> None:
     loaded = {m.rsplit(".", 1)[-1] for m in ast.literal_eval(out[1])}
     for other in ("node", "golang", "ruby", "php", "jvm", "dotnet", "rust", "elixir"):
         assert other not in loaded
+
+
+def test_generated_output_does_not_pull_in_other_analysers() -> None:
+    jvm = next(e for e in ANALYZERS if e.name == "jvm")
+    assert not jvm.concerns("k8s/applicationpersona.yaml")
+    assert jvm.concerns("src/main/resources/application-prod.yml")

@@ -92,7 +92,7 @@ ANALYZERS: tuple[LazyAnalyzer, ...] = (
         "jvm", f"{_PACKAGE}.jvm",
         names=frozenset({"pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle",
                          "settings.gradle.kts"}),
-        endings=(".java", ".kt"), prefixes=("application",),
+        endings=(".java", ".kt"), prefixes=("application.", "application-"),
     ),
     LazyAnalyzer(
         "dotnet", f"{_PACKAGE}.dotnet", names=frozenset({"launchSettings.json"}),

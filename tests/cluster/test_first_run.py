@@ -174,8 +174,7 @@ def test_readme_order_cluster_init_then_operator_run(dev_cluster: DevCluster) ->
     assert missing.returncode == 6, missing.stderr
     assert missing.stderr.strip().splitlines() == [
         f"error: the operator's namespace 'elsewhere' does not exist in the cluster at "
-        f"{_server(dev_cluster)} (run dorgu cluster init (it creates it), or pass -n with an "
-        "existing namespace)"
+        f"{_server(dev_cluster)} (create it with dorgu cluster init, or pass -n NAMESPACE)"
     ]
 
     log = dev_cluster.work / "operator.log"

@@ -45,7 +45,7 @@ async def check_prerequisites(api: Api, *, server: str, namespace: str) -> None:
         await api.raw("/apis/dorgu.io/v1")
     except ApiFailure as error:
         if error.code == 404:
-            raise ClusterError(f"{CRDS_MISSING} (cluster {server})") from error
+            raise ClusterError(f"{CRDS_MISSING} (cluster at {server})") from error
         if error.code != 403:
             raise failure_error(error, server=server, doing="reading the dorgu API") from error
     try:
@@ -54,7 +54,7 @@ async def check_prerequisites(api: Api, *, server: str, namespace: str) -> None:
         if error.code == 404:
             raise ClusterError(
                 f"the operator's namespace {namespace!r} does not exist in the cluster at {server}",
-                hint=f"{INIT_HINT} (it creates it), or pass -n with an existing namespace",
+                hint="create it with dorgu cluster init, or pass -n NAMESPACE",
             ) from error
         if error.code != 403:
             raise failure_error(error, server=server, doing=f"reading namespace {namespace}") from error

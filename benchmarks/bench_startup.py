@@ -51,7 +51,7 @@ def run(repeats: int = 15) -> list[dict[str, object]]:
             "ratio_to_target": round(median / TARGET_S, 3),
             "heavy_modules_imported": heavy,
             "ok": median <= TARGET_S and not heavy,
-        }
+        },
     ]
 
 

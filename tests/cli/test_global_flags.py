@@ -90,7 +90,9 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         ("--debug", "analyze", "missing-dir"),
     ],
 )
-def test_debug_after_the_subcommand_shows_the_traceback(tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_debug_after_the_subcommand_shows_the_traceback(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
     plain = _cli(*(a for a in args if a != "--debug"), cwd=tmp_path)
     assert plain.returncode in (2, 3), plain.stderr
     assert len(plain.stderr.strip().splitlines()) == 1

@@ -101,7 +101,9 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _assert_one_line_outcome(result: subprocess.CompletedProcess[str], args: tuple[str, ...]) -> None:
+def _assert_one_line_outcome(
+    result: subprocess.CompletedProcess[str], args: tuple[str, ...]
+) -> None:
     shown = f"dorgu {' '.join(args)} -> {result.returncode}: {result.stderr}"
     assert result.returncode != EXIT_INTERNAL, shown
     assert "Traceback" not in result.stderr, shown

@@ -22,7 +22,9 @@ class StubApi:
             raise ApiFailure(self.api_code, f"{path} failed")
         return {}
 
-    async def get(self, kind: Kind, name: str, *, namespace: str | None = None) -> dict[str, object]:
+    async def get(
+        self, kind: Kind, name: str, *, namespace: str | None = None
+    ) -> dict[str, object]:
         if self.namespace_code is not None:
             raise ApiFailure(self.namespace_code, f'namespaces "{name}" not found')
         return {"metadata": {"name": name}}

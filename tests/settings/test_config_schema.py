@@ -16,7 +16,10 @@ def test_app_schema_has_id_title_and_a_description_for_every_property():
     assert schema_comment(location="/x/dorgu-app.schema.json") == (
         "# yaml-language-server: $schema=/x/dorgu-app.schema.json"
     )
-    assert schema_comment(LayerName.GLOBAL) == "# JSON Schema for editors: dorgu config schema --global"
+    assert (
+        schema_comment(LayerName.GLOBAL)
+        == "# JSON Schema for editors: dorgu config schema --global"
+    )
 
 
 def test_every_field_of_every_config_model_is_documented():

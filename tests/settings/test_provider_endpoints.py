@@ -79,7 +79,9 @@ def test_the_selected_provider_uses_the_endpoint() -> None:
     selection = select_provider(resolved.settings.llm, environ={})
     assert selection.config is not None  # a compatible server: the key is optional
     assert selection.config.base_url == "http://127.0.0.1:8000/v1"
-    ollama = build_settings(environ={"OLLAMA_HOST": "0.0.0.0:11500"}, flags={"llm.provider": "ollama"})
+    ollama = build_settings(
+        environ={"OLLAMA_HOST": "0.0.0.0:11500"}, flags={"llm.provider": "ollama"}
+    )
     chosen = select_provider(ollama.settings.llm, environ={})
     assert chosen.config is not None
     assert chosen.config.base_url == "http://127.0.0.1:11500"

@@ -111,8 +111,12 @@ def cluster() -> None:
 @kube_options
 @click.option("--name", default=None, help="ClusterPersona name (default: cluster).")
 @click.option("--dry-run", is_flag=True, help="Send everything as a server-side dry run.")
-@click.option("--operator-namespace", default="dorgu-system", show_default=True,
-              help="The namespace `dorgu operator run` uses (its -n); created if missing.")
+@click.option(
+    "--operator-namespace",
+    default="dorgu-system",
+    show_default=True,
+    help="The namespace `dorgu operator run` uses (its -n); created if missing.",
+)
 @click.option("--no-operator-namespace", is_flag=True, help="Do not create that namespace.")
 @click.option("--peering/--no-peering", default=True, show_default=True,
               help="Install kopf's ClusterKopfPeering CRD (without it, run the operator with "

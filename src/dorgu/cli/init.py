@@ -25,8 +25,8 @@ from dorgu.services.configuring import (
     global_config_path,
     load_settings,
 )
-from dorgu.settings import LayerName
 from dorgu.services.schema_files import schema_header
+from dorgu.settings import LayerName
 
 logger = logging.getLogger(__name__)
 

@@ -152,8 +152,7 @@ def _internal_error(error: Exception, *, debug: bool) -> NoReturn:
     if debug:
         raise error
     click.echo(
-        f"internal error: {type(error).__name__}: {error} "
-        "(rerun with --debug and report this bug)",
+        f"internal error: {type(error).__name__}: {error} (rerun with --debug and report this bug)",
         err=True,
     )
     sys.exit(EXIT_INTERNAL)

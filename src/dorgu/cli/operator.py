@@ -45,8 +45,13 @@ def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None
 
 
 @click.group()
-@click.option("--kubeconfig", type=click.Path(path_type=Path, dir_okay=False), expose_value=False,
-              callback=_remember, help="Kubeconfig file (a subcommand's --kubeconfig wins).")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(path_type=Path, dir_okay=False),
+    expose_value=False,
+    callback=_remember,
+    help="Kubeconfig file (a subcommand's --kubeconfig wins).",
+)
 @click.option("--context", expose_value=False, callback=_remember,
               help="Kubeconfig context (a subcommand's --context wins).")  # fmt: skip
 def operator() -> None:

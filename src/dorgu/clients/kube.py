@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from dorgu.errors import ClusterError, ToolchainError
+from dorgu.errors import ToolchainError
 
 JsonObject = dict[str, object]
 JsonList = list[JsonObject]

@@ -57,4 +57,6 @@ async def check_prerequisites(api: Api, *, server: str, namespace: str) -> None:
                 hint="create it with dorgu cluster init, or pass -n NAMESPACE",
             ) from error
         if error.code != 403:
-            raise failure_error(error, server=server, doing=f"reading namespace {namespace}") from error
+            raise failure_error(
+                error, server=server, doing=f"reading namespace {namespace}"
+            ) from error

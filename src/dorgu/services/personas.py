@@ -353,8 +353,8 @@ def pull_persona(
     """Write the persona's spec as ``path/.dorgu.yaml`` through the config serializer (checked
     against the app-file schema; an existing file is kept unless ``force``)."""
     from dorgu.services.configuring import APP_FILE, create_config_file
-    from dorgu.settings import LayerName
     from dorgu.services.schema_files import schema_header
+    from dorgu.settings import LayerName
 
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory", hint="pass the app directory")

@@ -68,7 +68,5 @@ def build_settings(
     if environ:  # last: the chosen provider decides which endpoint variable applies
         provider = chosen_value(layers, PROVIDER_KEY)
         chosen = getattr(provider, "value", provider)
-        layers.append(
-            provider_environment_layer(environ, provider=str(chosen) if chosen else None)
-        )
+        layers.append(provider_environment_layer(environ, provider=str(chosen) if chosen else None))
     return resolve_settings(layers, warnings=warnings)

@@ -164,9 +164,7 @@ def environment_layer(environ: Mapping[str, str]) -> tuple[Layer, tuple[str, ...
     return layer, warnings
 
 
-def provider_environment_layer(
-    environ: Mapping[str, str], *, provider: str | None = None
-) -> Layer:
+def provider_environment_layer(environ: Mapping[str, str], *, provider: str | None = None) -> Layer:
     """The providers' own variables (``OPENAI_API_KEY`` ..., and the chosen ``provider``'s
     endpoint such as ``OPENAI_BASE_URL``), the lowest set layer."""
     found = read_provider_keys(environ, provider=provider)

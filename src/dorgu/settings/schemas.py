@@ -26,7 +26,11 @@ SCHEMA_FILES = {
     LayerName.WORKSPACE: WORKSPACE_SCHEMA_FILE,
     LayerName.GLOBAL: GLOBAL_SCHEMA_FILE,
 }
-SCHEMA_FLAGS = {LayerName.APP: "", LayerName.WORKSPACE: " --workspace", LayerName.GLOBAL: " --global"}
+SCHEMA_FLAGS = {
+    LayerName.APP: "",
+    LayerName.WORKSPACE: " --workspace",
+    LayerName.GLOBAL: " --global",
+}
 _MODELS: dict[LayerName, type[BaseModel]] = {
     LayerName.APP: AppConfig,
     LayerName.WORKSPACE: WorkspaceConfig,

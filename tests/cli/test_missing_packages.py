@@ -151,3 +151,10 @@ def test_every_extra_module_has_an_extra_to_name() -> None:
     for extra, modules in EXTRAS.items():
         for module in modules:
             assert module in PACKAGE_EXTRAS, (extra, module)
+
+
+def test_a_missing_standard_module_blames_the_python_build() -> None:
+    error = missing_package_error(ModuleNotFoundError("No module named '_lzma'", name="_lzma"))
+    assert error is not None
+    assert "this Python lacks its standard module '_lzma'" in str(error)
+    assert "pip install" not in str(error)

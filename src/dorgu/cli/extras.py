@@ -10,6 +10,7 @@ a third-party package that escapes a command into the same one-line ``ToolchainE
 from __future__ import annotations
 
 import importlib.util
+import sys
 from types import TracebackType
 
 from dorgu.errors import ToolchainError
@@ -66,6 +67,12 @@ def missing_package_error(error: ImportError) -> ToolchainError | None:
     name = _top(error.name)
     if not name or name == "dorgu":
         return None
+    if name in sys.stdlib_module_names:
+        return ToolchainError(
+            f"this Python lacks its standard module {name!r} ({error})",
+            hint="use a Python build that includes it (for pyenv: install the -dev library "
+            "package first, then rebuild Python)",
+        )
     owner = _importing_package(error.__traceback__) or name
     extra = PACKAGE_EXTRAS.get(owner)
     if isinstance(error, ModuleNotFoundError):

@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 from lightkube import Client, KubeConfig
+from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.authentication_v1 import TokenRequestSpec
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ServiceAccount
+from lightkube.types import PatchType
 
 from tests.cli.running import EXAMPLES
 
@@ -200,6 +202,33 @@ def test_readme_order_cluster_init_then_operator_run(dev_cluster: DevCluster) ->
     assert code == 0, text[-3000:]
     assert "peering is unavailable" not in text
     assert "internal error" not in text and "Traceback" not in text
+
+
+def test_a_field_conflict_is_one_line_409(dev_cluster: DevCluster) -> None:
+    """After init: another field manager takes a field dorgu applies; apply without --force is
+    a one-line 409 naming --force, and --force takes it back."""
+    env, cwd = dev_cluster.env, dev_cluster.work
+    init = _dorgu("cluster", "init", env=env, cwd=cwd)
+    assert init.returncode == 0, init.stderr
+    first = _dorgu("persona", "apply", "orders", env=env, cwd=cwd)
+    assert first.returncode == 0, first.stderr
+    personas = create_namespaced_resource(
+        "dorgu.io", "v1", "ApplicationPersona", "applicationpersonas"
+    )
+    with Client(KubeConfig.from_file(dev_cluster.kubeconfig), trust_env=False) as kube:
+        kube.patch(
+            personas, "orders",
+            {"apiVersion": "dorgu.io/v1", "kind": "ApplicationPersona",
+             "metadata": {"name": "orders"}, "spec": {"tier": "critical"}},
+            namespace="default", patch_type=PatchType.APPLY, field_manager="someone-else",
+            force=True,
+        )  # fmt: skip
+    conflict = _dorgu("persona", "apply", "orders", env=env, cwd=cwd)
+    _assert_one_line_outcome(conflict, ("persona", "apply", "orders"))
+    assert conflict.returncode == 6
+    assert "conflict (409)" in conflict.stderr and "--force" in conflict.stderr
+    forced = _dorgu("persona", "apply", "orders", "--force", env=env, cwd=cwd)
+    assert forced.returncode == 0, forced.stderr
 
 
 def _server(dev_cluster: DevCluster) -> str:

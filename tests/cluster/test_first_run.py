@@ -129,6 +129,7 @@ def test_every_cluster_command_on_an_empty_cluster_succeeds_or_fails_in_one_line
         assert "dorgu cluster init" in outcomes[args].stderr, outcomes[args].stderr
     operator = outcomes[COMMANDS[-3]]
     assert operator.returncode == 6
+    assert "namespace 'dorgu-system' does not exist" in operator.stderr
     assert "dorgu cluster init" in operator.stderr
     assert outcomes[("cluster", "init", "--dry-run")].returncode == 0
 

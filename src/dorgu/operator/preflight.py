@@ -1,18 +1,25 @@
-"""Before the operator starts: check that what it needs is in the cluster (the dorgu CRDs, its
-own namespace), and turn an API failure into the one-line ``ClusterError`` the CLI prints.
+"""Before the operator starts: check that what it needs is in the cluster, and turn an API
+failure into the one-line ``ClusterError`` the CLI prints.
 
-A missing prerequisite names the command that installs it (``dorgu cluster init``).  A 403 on
-a check is not fatal (the operator may lack the right to read what it uses); everything else
-that fails here is reported, never left to surface as an internal error.  Must not create
-anything: installing is ``cluster init``'s job (or the Helm chart's).
+Its own namespace (certificates Secret, events of cluster-scoped objects) must exist: when it
+does not, the operator stops with one line naming ``dorgu cluster init``.  Missing dorgu CRDs
+are only a warning with the same advice: the operator's caches stay empty until the CRDs
+appear, and it picks them up then.  A 403 on a check is not fatal (the operator may lack the
+right to read what it uses); everything else that fails here is reported, never left to
+surface as an internal error.  Must not create anything: installing is ``cluster init``'s job
+(or the Helm chart's).
 """
 
 from __future__ import annotations
+
+import logging
 
 from dorgu.clients.kube import CRDS_MISSING
 from dorgu.errors import ClusterError
 from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure
+
+logger = logging.getLogger(__name__)
 
 INIT_HINT = "run dorgu cluster init"
 _MAX_MESSAGE = 300
@@ -39,15 +46,9 @@ def failure_error(error: ApiFailure, *, server: str, doing: str = "") -> Cluster
     return ClusterError(f"the API server at {server} failed ({error.code}): {what}{message}")
 
 
-async def check_prerequisites(api: Api, *, server: str, namespace: str) -> None:
-    """``ClusterError`` when the dorgu CRDs are not served or ``namespace`` does not exist."""
-    try:
-        await api.raw("/apis/dorgu.io/v1")
-    except ApiFailure as error:
-        if error.code == 404:
-            raise ClusterError(f"{CRDS_MISSING} (cluster at {server})") from error
-        if error.code != 403:
-            raise failure_error(error, server=server, doing="reading the dorgu API") from error
+async def check_prerequisites(api: Api, *, server: str, namespace: str) -> bool:
+    """``ClusterError`` when ``namespace`` does not exist; whether the dorgu CRDs are served
+    (a warning when they are not)."""
     try:
         await api.get(kinds.CORE_NAMESPACES, namespace)
     except ApiFailure as error:
@@ -60,3 +61,12 @@ async def check_prerequisites(api: Api, *, server: str, namespace: str) -> None:
             raise failure_error(
                 error, server=server, doing=f"reading namespace {namespace}"
             ) from error
+    try:
+        await api.raw("/apis/dorgu.io/v1")
+    except ApiFailure as error:
+        if error.code == 404:
+            logger.warning("%s (cluster at %s); waiting for them", CRDS_MISSING, server)
+            return False
+        if error.code != 403:
+            raise failure_error(error, server=server, doing="reading the dorgu API") from error
+    return True

@@ -67,8 +67,12 @@ def _state(ctx: click.Context) -> dict[str, Any]:
 def _configure_logging(state: dict[str, Any]) -> None:
     debug, verbose = bool(state.get("debug")), int(state.get("verbose", 0))
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger().setLevel(level)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
+                            stream=sys.stderr)  # fmt: skip
+    elif debug or verbose:  # a flag after the subcommand raises the level set before it
+        root.setLevel(level)
 
 
 def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:

@@ -37,7 +37,7 @@ def failure_error(error: ApiFailure, *, server: str, doing: str = "") -> Cluster
                             f"{message}", hint="log in again or check the user in the kubeconfig")  # fmt: skip
     if error.code == 403:
         return ClusterError(f"forbidden (403): {what}{message}",
-                            hint="grant the operator's RBAC (the Helm chart's ClusterRole)")  # fmt: skip
+                            hint="grant the operator the Helm chart's ClusterRole rules")  # fmt: skip
     if error.code == 404:
         return ClusterError(f"not found (404): {what}{message}", hint=INIT_HINT)
     if error.code == 409:

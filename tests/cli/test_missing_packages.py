@@ -158,3 +158,14 @@ def test_a_missing_standard_module_blames_the_python_build() -> None:
     assert error is not None
     assert "this Python lacks its standard module '_lzma'" in str(error)
     assert "pip install" not in str(error)
+
+
+def test_an_import_error_without_a_name_is_traced_to_the_package() -> None:
+    """Some libraries raise a bare ImportError for their own missing piece."""
+    code = compile("raise ImportError('kopf needs something')", "kopf/_fake.py", "exec")
+    try:
+        exec(code, {"__name__": "kopf._fake"})
+    except ImportError as error:
+        translated = missing_package_error(error)
+    assert translated is not None
+    assert "pip install -U 'dorgu[operator]'" in str(translated)

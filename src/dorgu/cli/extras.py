@@ -64,7 +64,7 @@ def _importing_package(trace: TracebackType | None) -> str | None:
 def missing_package_error(error: ImportError) -> ToolchainError | None:
     """The one-line error for an ``ImportError`` of a package outside dorgu; ``None`` when
     a dorgu module itself is missing (that is a bug)."""
-    name = _top(error.name)
+    name = _top(error.name) or _importing_package(error.__traceback__) or ""
     if not name or name == "dorgu":
         return None
     if name in sys.stdlib_module_names:
@@ -76,7 +76,7 @@ def missing_package_error(error: ImportError) -> ToolchainError | None:
     owner = _importing_package(error.__traceback__) or name
     extra = PACKAGE_EXTRAS.get(owner)
     if isinstance(error, ModuleNotFoundError):
-        needed = f", needed by {owner}," if owner != name else ""
+        needed = f", needed by {owner}," if owner != name else ","
         return ToolchainError(
             f"this command needs the Python package {name!r}{needed} which is not installed",
             hint=install_hint(extra),

@@ -14,7 +14,7 @@ Every error a user can cause says what was wrong, where, and what to do.  The CL
     ├── ConfigError                 exit 4   invalid configuration (file:line, key, suggestion)
     ├── OutputError                 exit 5   refusing to overwrite, cannot write output
     ├── ClusterError                exit 6   cluster unreachable, API refused a request
-    ├── ToolchainError              exit 7   Go missing, testbed build failed
+    ├── ToolchainError              exit 7   Go missing, testbed build failed, extra not installed
     └── ProviderError               exit 8   an LLM provider failed (callers fall back)
 
 Third-party exceptions are translated at the boundary with ``raise ... from e``.

@@ -31,11 +31,11 @@ def isolate_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, directory: str, *, example: str | None = None
 ) -> Path:
     """Point HOME and XDG_CONFIG_HOME into ``tmp_path``, drop every DORGU_* and *_API_KEY
-    variable, and change into ``tmp_path / directory``: a copy of ``examples/<example>`` when
+    variable and the providers' endpoint variables (*_BASE_URL, OLLAMA_HOST), and change into ``tmp_path / directory``: a copy of ``examples/<example>`` when
     given, else an empty directory. Skips the test when a dorgu-workspace.yaml above
     ``tmp_path`` would leak into it."""
     for name in list(os.environ):
-        if name.startswith("DORGU_") or name.endswith("_API_KEY"):
+        if name.startswith("DORGU_") or name.endswith(("_API_KEY", "_BASE_URL", "OLLAMA_HOST")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))

@@ -147,3 +147,19 @@ def test_schema_prints_json_schema_for_editors(app):
     assert schema["properties"]["scaling"]["description"]
     assert "llm" in json.loads(dorgu("config", "schema", "--global").stdout)["properties"]
     assert "security" in json.loads(dorgu("config", "schema", "--workspace").stdout)["properties"]
+
+
+def test_explain_shows_a_provider_endpoint_variable_as_the_source(app, monkeypatch):
+    monkeypatch.setenv("DORGU_LLM__PROVIDER", "openai")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "https://not-chosen.example")
+    result = dorgu("config", "explain")
+    assert result.exit_code == 0, result.output
+    assert any(
+        line.startswith("llm.base_url = http://127.0.0.1:8000/v1")
+        and line.endswith("<- env OPENAI_BASE_URL")
+        for line in result.stdout.splitlines()
+    ), result.stdout
+    assert "not-chosen" not in result.stdout
+    rows = {r["key"]: r for r in json.loads(dorgu("config", "explain", "--json").stdout)["values"]}
+    assert rows["llm.base_url"]["source"] == "OPENAI_BASE_URL"

@@ -1,3 +1,4 @@
+import json
 import shutil
 import stat
 from pathlib import Path
@@ -25,7 +26,7 @@ def test_yes_writes_a_valid_file_with_a_schema_header_and_no_prompts(app):
     assert result.exit_code == 0, result.output
     assert result.stdout == "wrote .dorgu.yaml\n"
     text = (app / ".dorgu.yaml").read_text()
-    assert text.startswith("# yaml-language-server: $schema=https://")
+    assert text.startswith("# yaml-language-server: $schema=/")
     assert "version: 1\napp:\n  name: shop\n" in text
     assert read_app(app).app.name == "shop"
 
@@ -182,3 +183,30 @@ def test_flags_for_the_other_file_are_usage_errors(app):
     result = dorgu("init", "--global", "--yes", "--name", "x", "--type", "api")
     assert result.exit_code == 2
     assert "--name, --type only apply to the app file" in result.stderr
+
+
+def test_the_schema_line_points_at_the_schema_dorgu_ships(app):
+    """Editors are pointed at the packaged copy of what `dorgu config schema` prints, not at
+    another project's repository."""
+    assert dorgu("init", "--yes", "--no-analyze").exit_code == 0
+    first = (app / ".dorgu.yaml").read_text().splitlines()[0]
+    location = first.removeprefix("# yaml-language-server: $schema=")
+    schema_file = Path(location)
+    assert schema_file.is_absolute() and schema_file.is_file(), first
+    printed = dorgu("config", "schema")
+    assert json.loads(schema_file.read_text()) == json.loads(printed.stdout)
+    assert dorgu("config", "schema", "--path").stdout.strip() == location
+    assert "github" not in first.lower() and "http" not in first
+
+
+def test_without_packaged_schema_files_the_header_names_the_command(app, monkeypatch):
+    from dorgu.services import schema_files
+
+    monkeypatch.setattr(schema_files, "packaged_schema_path", lambda layer=None: None)
+    assert dorgu("init", "--yes", "--no-analyze").exit_code == 0
+    first = (app / ".dorgu.yaml").read_text().splitlines()[0]
+    assert first == "# JSON Schema for editors: dorgu config schema"
+    assert read_app(app).app.name == "shop"
+    result = dorgu("config", "schema", "--path")
+    assert result.exit_code == 7
+    assert result.stderr.startswith("error: the installed dorgu has no schema files")

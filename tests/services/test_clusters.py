@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dorgu.clients import CLUSTER_PERSONAS, CUSTOM_RESOURCE_DEFINITIONS, FakeKube
+from dorgu.clients import CLUSTER_PERSONAS, CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES, FakeKube
 from dorgu.errors import ClusterError
 from dorgu.services.clusters import (
     cluster_persona,
@@ -57,8 +57,15 @@ def test_init_installs_the_crds_and_creates_the_cluster_persona() -> None:
     )
     kube.groups += ["cert-manager.io/v1", "dorgu.io/v1"]
     outcome = init_cluster(client=kube, now=NOW, sleep=lambda _: _establish(kube))
-    assert outcome.crds == ("applicationpersonas.dorgu.io", "clusterpersonas.dorgu.io")
+    assert outcome.crds == (
+        "applicationpersonas.dorgu.io",
+        "clusterpersonas.dorgu.io",
+        "clusterkopfpeerings.kopf.dev",
+    )
     assert kube.get(CUSTOM_RESOURCE_DEFINITIONS, "clusterpersonas.dorgu.io") is not None
+    assert kube.get(CUSTOM_RESOURCE_DEFINITIONS, "clusterkopfpeerings.kopf.dev") is not None
+    assert outcome.namespace == "dorgu-system"
+    assert kube.get(NAMESPACES, "dorgu-system") is not None
     stored = cluster_persona(client=kube)
     status = stored.status
     assert status is not None
@@ -67,6 +74,20 @@ def test_init_installs_the_crds_and_creates_the_cluster_persona() -> None:
     assert [a.name for a in status.addons] == ["cert-manager"]
     assert status.namespaces is not None and status.namespaces.persona_counts == {"shop": 1}
     assert status.application_count == 1
+
+
+def test_init_can_skip_the_namespace_and_the_peering_crd() -> None:
+    kube = FakeKube()
+    outcome = init_cluster(
+        client=kube, now=NOW, operator_namespace=None, peering=False,
+        sleep=lambda _: _establish(kube),
+    )  # fmt: skip
+    assert outcome.crds == ("applicationpersonas.dorgu.io", "clusterpersonas.dorgu.io")
+    assert outcome.namespace is None
+    assert kube.list(NAMESPACES) == []
+    other = FakeKube()
+    init_cluster(client=other, now=NOW, operator_namespace="ops", sleep=lambda _: _establish(other))
+    assert other.get(NAMESPACES, "ops") is not None
 
 
 def test_dry_run_on_a_cluster_without_crds_sends_no_persona() -> None:

@@ -13,7 +13,13 @@ def test_app_schema_has_id_title_and_a_description_for_every_property():
     assert schema["title"] == "dorgu app configuration (.dorgu.yaml)"
     assert schema["additionalProperties"] is False
     json.dumps(schema)
-    assert schema_comment().startswith("# yaml-language-server: $schema=https://")
+    assert schema_comment(location="/x/dorgu-app.schema.json") == (
+        "# yaml-language-server: $schema=/x/dorgu-app.schema.json"
+    )
+    assert (
+        schema_comment(LayerName.GLOBAL)
+        == "# JSON Schema for editors: dorgu config schema --global"
+    )
 
 
 def test_every_field_of_every_config_model_is_documented():

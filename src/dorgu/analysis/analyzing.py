@@ -10,7 +10,6 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dorgu.analysis import compose as compose_parsing
 from dorgu.analysis.connecting import connect_components
 from dorgu.analysis.connection_configs import config_addresses
 from dorgu.analysis.connections import NamedAddress
@@ -225,6 +224,8 @@ def _analyze_compose(
     diagnostics: list[Diagnostic],
     addresses: dict[str, list[NamedAddress]],
 ) -> tuple[list[Component], list[Evidence]]:
+    from dorgu.analysis import compose as compose_parsing  # lazy: only trees with compose files
+
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(
         pairs, texts=tree.texts, environment=options.environment, profiles=options.profiles

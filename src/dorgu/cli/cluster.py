@@ -65,6 +65,9 @@ def connection_options() -> ConnectionOptions:
 
 def open_client() -> KubeClient:
     """A client for the chosen cluster; closed when the command ends."""
+    from dorgu.cli.extras import require
+
+    require("cluster")
     from dorgu.clients import connect
 
     client = connect(connection_options())
@@ -108,15 +111,39 @@ def cluster() -> None:
 @kube_options
 @click.option("--name", default=None, help="ClusterPersona name (default: cluster).")
 @click.option("--dry-run", is_flag=True, help="Send everything as a server-side dry run.")
-def init(name: str | None, dry_run: bool) -> None:
-    """Install or upgrade the dorgu CRDs and create the ClusterPersona."""
+@click.option(
+    "--operator-namespace",
+    default="dorgu-system",
+    show_default=True,
+    help="The namespace `dorgu operator run` uses (its -n); created if missing.",
+)
+@click.option("--no-operator-namespace", is_flag=True, help="Do not create that namespace.")
+@click.option("--peering/--no-peering", default=True, show_default=True,
+              help="Install kopf's ClusterKopfPeering CRD (without it, run the operator with "
+              "--standalone).")  # fmt: skip
+def init(
+    name: str | None,
+    dry_run: bool,
+    operator_namespace: str,
+    no_operator_namespace: bool,
+    peering: bool,
+) -> None:
+    """Install or upgrade the dorgu CRDs and create the ClusterPersona, plus what a locally
+    run operator needs: its namespace and kopf's peering CRD."""
     from dorgu.services.clusters import DEFAULT_CLUSTER_PERSONA, init_cluster
 
     client = open_client()
     outcome = init_cluster(
-        client=client, now=datetime.now(UTC), name=name or DEFAULT_CLUSTER_PERSONA, dry_run=dry_run
+        client=client,
+        now=datetime.now(UTC),
+        name=name or DEFAULT_CLUSTER_PERSONA,
+        dry_run=dry_run,
+        operator_namespace=None if no_operator_namespace else operator_namespace,
+        peering=peering,
     )
     suffix = " (server dry run)" if dry_run else ""
+    if outcome.namespace is not None:
+        click.echo(f"namespace/{outcome.namespace} applied{suffix}")
     for crd in outcome.crds:
         click.echo(f"customresourcedefinition/{crd} applied{suffix}")
     persona = outcome.persona

@@ -168,8 +168,20 @@ def explain(path: Path, as_json: bool, show_all: bool) -> None:
 
 @config.command("schema")
 @_layer_options
-def schema(layer: str | None) -> None:
+@click.option("--path", "show_path", is_flag=True,
+              help="Print where the installed copy of the schema is (for editor settings).")  # fmt: skip
+def schema(layer: str | None, show_path: bool) -> None:
     """Print the JSON Schema of .dorgu.yaml (or of the workspace/global file)."""
+    if show_path:
+        from dorgu.errors import ToolchainError
+        from dorgu.services.schema_files import packaged_schema_path
+
+        path = packaged_schema_path(_layer(layer))
+        if path is None:
+            raise ToolchainError("the installed dorgu has no schema files",
+                                 hint="reinstall dorgu, or save `dorgu config schema` to a file")  # fmt: skip
+        click.echo(str(path))
+        return
     click.echo(json.dumps(config_schema(_layer(layer)), indent=2))
 
 

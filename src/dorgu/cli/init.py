@@ -25,8 +25,8 @@ from dorgu.services.configuring import (
     global_config_path,
     load_settings,
 )
+from dorgu.services.schema_files import schema_header
 from dorgu.settings import LayerName
-from dorgu.settings.schemas import schema_comment
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _init_app(
                 data["image"] = {"registry": value}
             else:
                 data[key] = value
-    header = [schema_comment(LayerName.APP), "# dorgu app configuration: docs/configuration.md"]
+    header = [schema_header(LayerName.APP), "# dorgu app configuration: docs/configuration.md"]
     shown = create_config_file(target, data, layer=LayerName.APP, header=header, force=force)
     click.echo(f"wrote {shown}")
 
@@ -159,7 +159,7 @@ def _init_global(flags: dict[str, str | None], *, prompt: Prompt, force: bool, a
     if defaults:
         data["defaults"] = defaults
     header = [
-        schema_comment(LayerName.GLOBAL),
+        schema_header(LayerName.GLOBAL),
         "# dorgu global configuration (mode 0600: may hold API keys)",
     ]
     shown = create_config_file(target, data, layer=LayerName.GLOBAL, header=header, force=force)

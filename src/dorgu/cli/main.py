@@ -1,7 +1,11 @@
 """Entry point: a click group whose subcommands are imported lazily, and one error handler.
 
+The global flags (``--debug``, ``-v/--verbose``) are accepted before the subcommand and after
+it (``dorgu operator run --debug``): ``LazyGroup`` adds them to every command it loads.
+
 Exit codes: 0 ok; 1 findings or generic dorgu error; 2 usage; 3 bad input; 4 config;
-5 output; 6 cluster; 7 toolchain; 8 LLM provider; 70 internal error; 130 interrupted.
+5 output; 6 cluster; 7 toolchain (also: an optional package is not installed); 8 LLM provider;
+70 internal error; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -53,6 +57,60 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+def _state(ctx: click.Context) -> dict[str, Any]:
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        root.obj = {}
+    return root.obj
+
+
+def _configure_logging(state: dict[str, Any]) -> None:
+    debug, verbose = bool(state.get("debug")), int(state.get("verbose", 0))
+    level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
+                            stream=sys.stderr)  # fmt: skip
+    elif debug or verbose:  # a flag after the subcommand raises the level set before it
+        root.setLevel(level)
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        state = _state(ctx)
+        state["debug"] = True
+        _configure_logging(state)
+
+
+def _add_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value:
+        state = _state(ctx)
+        state["verbose"] = int(state.get("verbose", 0)) + value
+        _configure_logging(state)
+
+
+def _global_options() -> list[click.Option]:
+    return [
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                     help="Show tracebacks and debug logs."),
+        click.Option(["-v", "--verbose"], count=True, expose_value=False,
+                     callback=_add_verbosity, help="More log output (-vv for debug)."),
+    ]  # fmt: skip
+
+
+def accept_global_options(command: click.Command) -> click.Command:
+    """Add ``--debug`` and ``-v/--verbose`` to ``command`` and, for a group, to every
+    subcommand (once; flags a command already defines are left alone)."""
+    taken = {opt for param in command.params for opt in param.opts}
+    for option in _global_options():
+        if not taken.intersection(option.opts):
+            command.params.append(option)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_options(sub)
+    return command
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -65,7 +123,7 @@ class LazyGroup(click.Group):
         module = importlib.import_module(module_name)
         command = getattr(module, attr)
         assert isinstance(command, click.Command)
-        return command
+        return accept_global_options(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
@@ -76,21 +134,32 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dorgu")
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
+def cli(ctx: click.Context) -> None:
     """dorgu understands applications and turns them into production-grade Kubernetes."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    _configure_logging(_state(ctx))
+
+
+accept_global_options(cli)
+
+
+def _wants_debug(state: dict[str, Any], argv: list[str]) -> bool:
+    """``--debug`` was parsed (before or after the subcommand), or, when parsing failed
+    before reaching it, appears among the arguments before ``--``."""
+    if state.get("debug"):
+        return True
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--debug" in head
+
+
+def _internal_error(error: Exception, *, debug: bool) -> NoReturn:
+    if debug:
+        raise error
+    click.echo(
+        f"internal error: {type(error).__name__}: {error} (rerun with --debug and report this bug)",
+        err=True,
     )
-
-
-def _wants_debug(argv: list[str]) -> bool:
-    return "--debug" in argv
+    sys.exit(EXIT_INTERNAL)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -99,8 +168,9 @@ def main(argv: list[str] | None = None) -> Any:
     from dorgu.errors import DorguError
 
     code: object = 0
+    state: dict[str, Any] = {"debug": False, "verbose": 0}
     try:
-        code = cli.main(args=args, prog_name="dorgu", standalone_mode=False)
+        code = cli.main(args=args, prog_name="dorgu", standalone_mode=False, obj=state)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -110,7 +180,7 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except DorguError as e:
-        if _wants_debug(args):
+        if _wants_debug(state, args):
             raise
         click.echo(f"error: {e}", err=True)
         sys.exit(e.exit_code)
@@ -119,14 +189,16 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
+    except ImportError as e:  # an optional (or broken) third-party package: never exit 70
+        from dorgu.cli.extras import missing_package_error
+
+        translated = missing_package_error(e)
+        if translated is None or _wants_debug(state, args):
+            _internal_error(e, debug=_wants_debug(state, args))
+        click.echo(f"error: {translated}", err=True)
+        sys.exit(translated.exit_code)
     except Exception as e:  # the last line of defence: never a raw traceback
-        if _wants_debug(args):
-            raise
-        click.echo(
-            f"internal error: {type(e).__name__}: {e} (rerun with --debug and report this bug)",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(e, debug=_wants_debug(state, args))
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -11,6 +11,7 @@ from typing import cast
 import click
 
 CERTIFICATE_SOURCES = ("self", "cert-manager", "auto")
+_META = "dorgu.operator.connection"
 PEERING_LIFETIME_RANGE = (5, 3600)
 
 
@@ -38,7 +39,21 @@ def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) ->
     return seconds
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    if value is not None and param.name is not None:
+        ctx.meta.setdefault(_META, {})[param.name] = value
+
+
 @click.group()
+@click.option(
+    "--kubeconfig",
+    type=click.Path(path_type=Path, dir_okay=False),
+    expose_value=False,
+    callback=_remember,
+    help="Kubeconfig file (a subcommand's --kubeconfig wins).",
+)
+@click.option("--context", expose_value=False, callback=_remember,
+              help="Kubeconfig context (a subcommand's --context wins).")  # fmt: skip
 def operator() -> None:
     """Run the dorgu operator."""
 
@@ -171,6 +186,12 @@ def run(
     discovery_interval: float,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
+    from dorgu.cli.extras import require
+
+    require("operator")
+    chosen = click.get_current_context().meta.get(_META, {})
+    kubeconfig = kubeconfig or chosen.get("kubeconfig")
+    context = context or chosen.get("context")
     from dorgu.operator.options import CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
 

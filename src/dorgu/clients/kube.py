@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from dorgu.errors import ClusterError
+from dorgu.errors import ToolchainError
 
 JsonObject = dict[str, object]
 JsonList = list[JsonObject]
@@ -136,8 +136,8 @@ def connect(options: ConnectionOptions) -> KubeClient:
         from dorgu.clients.kubeapi import LightkubeClient
         from dorgu.clients.kubeconfigs import resolve_connection
     except ImportError as error:
-        raise ClusterError(
-            f"talking to a cluster needs the 'cluster' extra ({error.name} is not installed)",
+        raise ToolchainError(
+            f"this command needs the Python package {error.name!r}, which is not installed",
             hint="pip install 'dorgu[cluster]'",
         ) from error
     return LightkubeClient(resolve_connection(options), timeout_seconds=options.timeout_seconds)

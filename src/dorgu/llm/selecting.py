@@ -1,9 +1,9 @@
 """Choosing the provider, model, endpoint, key, timeout and token budget from settings.
 
 Settings are resolved by ``dorgu.settings`` (flag > ``DORGU_*`` env > app file > workspace >
-global > default, provider key variables such as ``OPENAI_API_KEY`` included); only
-``OLLAMA_HOST`` is read here, from the mapping the caller passes, as the lowest-precedence
-Ollama endpoint.  A provider is used only when one is chosen explicitly: a key lying in the
+global > default, the providers' own variables such as ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``
+and ``OLLAMA_HOST`` included); ``OLLAMA_HOST`` is also read here, from the mapping the caller
+passes, for callers whose settings did not come from the environment.  A provider is used only when one is chosen explicitly: a key lying in the
 environment never turns the enhancer on.  No provider, or no key for it, means no client and
 no network attempt.  Must not read ``os.environ``, import httpx at module level, or log keys.
 """

@@ -34,11 +34,12 @@ from dorgu.models.kubesyntax import (
     quantity_value,
 )
 
-# Where the published JSON Schemas live (``dorgu config schema [--workspace|--global]``).
-SCHEMA_BASE_URL = "https://raw.githubusercontent.com/dorgu-ai/dorgu/main/schemas"
-APP_SCHEMA_URL = f"{SCHEMA_BASE_URL}/dorgu-app.schema.json"
-WORKSPACE_SCHEMA_URL = f"{SCHEMA_BASE_URL}/dorgu-workspace.schema.json"
-GLOBAL_SCHEMA_URL = f"{SCHEMA_BASE_URL}/dorgu-global.schema.json"
+# The JSON Schemas (``dorgu config schema [--workspace|--global]``) ship as package data in
+# ``dorgu/schemas/``; ``$id`` names them, it is not a download location.
+SCHEMA_ID_PREFIX = "urn:dorgu:schema:"
+APP_SCHEMA_FILE = "dorgu-app.schema.json"
+WORKSPACE_SCHEMA_FILE = "dorgu-workspace.schema.json"
+GLOBAL_SCHEMA_FILE = "dorgu-global.schema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # -- enums --------------------------------------------------------------------------------

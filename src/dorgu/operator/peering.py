@@ -2,7 +2,8 @@
 active reconciler (the highest priority alive; kopf pauses the others, and pauses *all* on a
 tie, so each replica takes a random priority unless told otherwise).
 
-``PEERING_CRD`` is what an install must apply (the Helm chart ships it); ``ensure_peering``
+``PEERING_CRD`` (defined in ``dorgu.crds.peering``) is what an install must apply (the Helm
+chart ships it, ``dorgu cluster init`` applies it); ``ensure_peering``
 creates the peering object when missing (without it every replica would run).
 kopf writes each replica's keep-alive into the object; ``Leadership`` reads kopf's verdict
 back from the cached object, because the reconciler is fed by dorgu's own informers rather
@@ -17,43 +18,13 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from dorgu.crds.peering import PEERING_CRD
 from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure, JsonObject
 
 logger = logging.getLogger(__name__)
 
-PEERING_CRD: JsonObject = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "clusterkopfpeerings.kopf.dev"},
-    "spec": {
-        "group": "kopf.dev",
-        "scope": "Cluster",
-        "names": {
-            "plural": "clusterkopfpeerings",
-            "singular": "clusterkopfpeering",
-            "kind": "ClusterKopfPeering",
-        },
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "status": {
-                                "type": "object",
-                                "x-kubernetes-preserve-unknown-fields": True,
-                            }
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
+__all__ = ["PEERING_CRD", "Leadership", "ensure_peering", "is_leader"]
 
 
 async def ensure_peering(api: Api, name: str) -> bool:
@@ -69,7 +40,10 @@ async def ensure_peering(api: Api, name: str) -> bool:
         if error.code == 409:
             return True
         if error.code == 404:
-            logger.warning("the ClusterKopfPeering CRD is not installed: peering is unavailable")
+            logger.warning(
+                "the ClusterKopfPeering CRD is not installed: peering is unavailable "
+                "(run dorgu cluster init, or pass --standalone)"
+            )
             return False
         raise
     return True

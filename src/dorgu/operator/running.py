@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import kopf
 
 from dorgu.errors import ClusterError
-from dorgu.operator.api import Api
+from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
@@ -33,6 +33,7 @@ from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
+from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
 from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
@@ -90,6 +91,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     connection = connect(kubeconfig=options.kubeconfig, context=options.context)
     http = connection.http_client()
     api = Api(http, field_manager=FIELD_MANAGER)
+    try:
+        await check_prerequisites(api, server=connection.server, namespace=options.namespace)
+    except BaseException:
+        await http.aclose()
+        raise
     identity = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
     priority = options.priority if options.priority is not None else random.randint(1, 1_000_000)
     metrics = Metrics()
@@ -169,6 +175,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     except TimeoutError as error:
         raise ClusterError("the operator's caches did not sync within 60s",
                            hint=f"check that {connection.server} is reachable") from error  # fmt: skip
+    except ApiFailure as error:  # never an internal error: one line naming what failed
+        raise failure_error(error, server=connection.server) from error
     finally:
         for task in tasks:
             task.cancel()

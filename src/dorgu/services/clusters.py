@@ -1,6 +1,8 @@
-"""``dorgu cluster init`` and ``cluster status``: install or upgrade the dorgu CRDs (generated
-from the models by ``dorgu.crds``, the same text as ``deploy/crds/``), wait until the API
-server serves them, create the ``ClusterPersona`` with what discovery finds (version, platform,
+"""``dorgu cluster init`` and ``cluster status``: create the operator's namespace, install or
+upgrade the dorgu CRDs (generated from the models by ``dorgu.crds``, the same text as
+``deploy/crds/``) and, when peering is on, kopf's ``ClusterKopfPeering`` CRD (everything a
+locally run ``dorgu operator run`` needs), wait until the API server serves them, create the
+``ClusterPersona`` with what discovery finds (version, platform,
 nodes, add-ons by API group, namespaces and persona counts), and read it back.
 
 Discovery here is a snapshot for ``init``; the operator refreshes it on a timer.  Collaborators
@@ -27,6 +29,7 @@ from dorgu.clients import (
     KubeClient,
 )
 from dorgu.crds import crd_files
+from dorgu.crds.peering import PEERING_CRD
 from dorgu.errors import ClusterError
 from dorgu.models.cluster_personas import (
     AddonInfo,
@@ -41,6 +44,8 @@ from dorgu.models.cluster_personas import (
 )
 from dorgu.models.personas_base import dump_wire
 
+OPERATOR_NAMESPACE = "dorgu-system"
+"""The operator's own namespace (``dorgu operator run -n`` default) that ``cluster init`` makes."""
 DEFAULT_CLUSTER_PERSONA = "cluster"
 """The name of the one ClusterPersona ``cluster init`` creates (``--name`` changes it)."""
 ESTABLISHED_TIMEOUT_SECONDS = 30.0
@@ -88,17 +93,25 @@ class InitOutcome:
     persona: ClusterPersona
     dry_run: bool
     persona_applied: bool
+    namespace: str | None = None
 
 
 def install_crds(
-    *, client: KubeClient, dry_run: bool = False, sleep: Callable[[float], None] = time.sleep
+    *,
+    client: KubeClient,
+    dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    peering: bool = False,
 ) -> tuple[str, ...]:
-    """Apply (create or upgrade) every dorgu CRD and wait until each is Established."""
+    """Apply (create or upgrade) every dorgu CRD (and kopf's peering CRD with ``peering``) and
+    wait until each is Established."""
     names = []
-    for text in crd_files().values():
-        crd = yaml.safe_load(text)
+    crds = [yaml.safe_load(text) for text in crd_files().values()]
+    for crd in [*crds, PEERING_CRD] if peering else crds:
         client.apply(crd, dry_run=dry_run, force=True)
-        names.append(str(crd["metadata"]["name"]))
+        metadata = crd["metadata"]
+        assert isinstance(metadata, dict)
+        names.append(str(metadata["name"]))
     if not dry_run:
         deadline = time.monotonic() + ESTABLISHED_TIMEOUT_SECONDS
         while not all(_established(client, name) for name in names):
@@ -128,11 +141,16 @@ def init_cluster(
     name: str = DEFAULT_CLUSTER_PERSONA,
     dry_run: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    operator_namespace: str | None = OPERATOR_NAMESPACE,
+    peering: bool = True,
 ) -> InitOutcome:
-    """Install the CRDs, then create (or update) the ClusterPersona ``name`` and write its
+    """Create ``operator_namespace`` (None: skip), install the CRDs (kopf's peering CRD too
+    with ``peering``), then create (or update) the ClusterPersona ``name`` and write its
     discovered status.  On a dry run the persona is only sent when the CRDs already exist."""
     served = "dorgu.io/v1" in client.api_groups()
-    crds = install_crds(client=client, dry_run=dry_run, sleep=sleep)
+    if operator_namespace is not None:
+        client.apply(namespace_manifest(operator_namespace), dry_run=dry_run)
+    crds = install_crds(client=client, dry_run=dry_run, sleep=sleep, peering=peering)
     status = discover_cluster(client=client, now=now, personas=served or not dry_run)
     persona = ClusterPersona.model_validate(
         {"metadata": {"name": name}, "spec": ClusterPersonaSpec(name=name), "status": status}
@@ -147,7 +165,17 @@ def init_cluster(
                 {**body, "status": dump_wire(status)}, dry_run=dry_run, force=True, status=True
             )
         applied = True
-    return InitOutcome(crds=crds, persona=persona, dry_run=dry_run, persona_applied=applied)
+    return InitOutcome(crds=crds, persona=persona, dry_run=dry_run, persona_applied=applied,
+                       namespace=operator_namespace)  # fmt: skip
+
+
+def namespace_manifest(name: str) -> JsonObject:
+    """The operator's namespace, labelled as dorgu's (the webhook never checks it)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "dorgu"}},
+    }
 
 
 def discover_cluster(

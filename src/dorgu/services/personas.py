@@ -353,8 +353,8 @@ def pull_persona(
     """Write the persona's spec as ``path/.dorgu.yaml`` through the config serializer (checked
     against the app-file schema; an existing file is kept unless ``force``)."""
     from dorgu.services.configuring import APP_FILE, create_config_file
+    from dorgu.services.schema_files import schema_header
     from dorgu.settings import LayerName
-    from dorgu.settings.schemas import schema_comment
 
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory", hint="pass the app directory")
@@ -362,7 +362,7 @@ def pull_persona(
     data, skipped = persona_config(persona)
     where = f"{persona.metadata.namespace}/{persona.metadata.name}"
     header = [
-        schema_comment(LayerName.APP),
+        schema_header(LayerName.APP),
         f"# pulled from ApplicationPersona {where} at {client.server} by dorgu persona pull",
     ]
     shown = create_config_file(

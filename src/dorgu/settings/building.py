@@ -14,6 +14,7 @@ from dorgu.settings.layering import (
     Layer,
     LayerName,
     ResolvedSettings,
+    chosen_value,
     environment_layer,
     file_layer,
     flag_layer,
@@ -21,6 +22,8 @@ from dorgu.settings.layering import (
     resolve_settings,
 )
 from dorgu.settings.parsing import parse_config
+
+PROVIDER_KEY = ("llm", "provider")
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,11 @@ def build_settings(
     flags: Mapping[str, object] | None = None,
 ) -> ResolvedSettings:
     """Parse, validate and merge every layer (flag > env > app > workspace > global >
-    provider key variables > default).
+    the providers' own variables > default).
 
     Raises ``ConfigError`` naming file:line (or the variable / flag) and the key.
     """
     layers: list[Layer] = []
-    if environ:
-        layers.append(provider_environment_layer(environ))
     if global_ is not None:
         layers.append(
             file_layer(
@@ -64,4 +65,8 @@ def build_settings(
         layers.append(env)
     if flags:
         layers.append(flag_layer(flags))
+    if environ:  # last: the chosen provider decides which endpoint variable applies
+        provider = chosen_value(layers, PROVIDER_KEY)
+        chosen = getattr(provider, "value", provider)
+        layers.append(provider_environment_layer(environ, provider=str(chosen) if chosen else None))
     return resolve_settings(layers, warnings=warnings)

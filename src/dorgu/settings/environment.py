@@ -5,7 +5,9 @@ joined with ``__`` (``scaling.max_replicas`` -> ``DORGU_SCALING__MAX_REPLICAS``)
 single underscores (``DORGU_LLM_PROVIDER``) is accepted too, as are the short aliases in
 ``ALIASES``.  The providers' own key variables (``OPENAI_API_KEY`` ...) are a layer of their
 own below every file (``read_provider_keys``): a key in the global file wins over one that
-happens to be exported in the shell.  Empty values count as unset.  Maps (labels, annotations,
+happens to be exported in the shell.  So are the providers' endpoint variables
+(``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL``, ``OLLAMA_HOST``), which set ``llm.base_url`` only
+for the provider they belong to.  Empty values count as unset.  Maps (labels, annotations,
 env) and lists (dependencies) cannot be set from the environment.
 
 Must not read ``os.environ``: callers pass the mapping.
@@ -33,6 +35,15 @@ PROVIDER_KEY_VARIABLES: dict[str, KeyPath] = {
     "GEMINI_API_KEY": ("llm", "api_keys", "gemini"),
     "GOOGLE_API_KEY": ("llm", "api_keys", "gemini"),
 }
+
+PROVIDER_BASE_URL_VARIABLES: dict[str, str] = {
+    "OPENAI_BASE_URL": "openai",
+    "ANTHROPIC_BASE_URL": "anthropic",
+    "OLLAMA_HOST": "ollama",
+}
+"""The providers' own endpoint variables -> the provider they apply to (``llm.base_url`` only
+when that provider is the chosen one)."""
+BASE_URL_KEY: KeyPath = ("llm", "base_url")
 
 # Variables with the prefix that belong to other parts of dorgu, not to settings.
 NON_SETTING_VARIABLES = frozenset({"DORGU_DEBUG", "DORGU_LOG_LEVEL"})
@@ -92,14 +103,21 @@ def read_environment(environ: Mapping[str, str]) -> EnvironmentValues:
     return EnvironmentValues(values=values, variables=variables, unknown=tuple(unknown))
 
 
-def read_provider_keys(environ: Mapping[str, str]) -> EnvironmentValues:
-    """The providers' own API key variables; ``GEMINI_API_KEY`` beats ``GOOGLE_API_KEY``."""
+def read_provider_keys(
+    environ: Mapping[str, str], *, provider: str | None = None
+) -> EnvironmentValues:
+    """The providers' own API key variables (``GEMINI_API_KEY`` beats ``GOOGLE_API_KEY``) and,
+    when ``provider`` is chosen, its own endpoint variable (``OPENAI_BASE_URL`` ...)."""
     values: dict[KeyPath, str] = {}
     variables: dict[KeyPath, str] = {}
     for name, path in PROVIDER_KEY_VARIABLES.items():  # dict order is the preference order
         value = environ.get(name, "")
         if value and path not in values:
             values[path], variables[path] = value, name
+    for name, owner in PROVIDER_BASE_URL_VARIABLES.items():
+        value = environ.get(name, "").strip()
+        if value and owner == provider:
+            values[BASE_URL_KEY], variables[BASE_URL_KEY] = value, name
     return EnvironmentValues(values=values, variables=variables)
 
 

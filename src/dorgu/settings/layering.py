@@ -35,7 +35,7 @@ class LayerName(IntEnum):
     APP = 2
     WORKSPACE = 3
     GLOBAL = 4
-    PROVIDER_ENV = 5  # OPENAI_API_KEY & co.: below every file (issue 5)
+    PROVIDER_ENV = 5  # OPENAI_API_KEY, OPENAI_BASE_URL & co.: below every file
     DEFAULT = 6
 
     @property
@@ -164,13 +164,22 @@ def environment_layer(environ: Mapping[str, str]) -> tuple[Layer, tuple[str, ...
     return layer, warnings
 
 
-def provider_environment_layer(environ: Mapping[str, str]) -> Layer:
-    """The providers' own key variables (``OPENAI_API_KEY`` ...), the lowest set layer."""
-    found = read_provider_keys(environ)
+def provider_environment_layer(environ: Mapping[str, str], *, provider: str | None = None) -> Layer:
+    """The providers' own variables (``OPENAI_API_KEY`` ..., and the chosen ``provider``'s
+    endpoint such as ``OPENAI_BASE_URL``), the lowest set layer."""
+    found = read_provider_keys(environ, provider=provider)
     origins = {
         path: Origin(LayerName.PROVIDER_ENV, detail=found.variables[path]) for path in found.values
     }
     return _typed_layer(LayerName.PROVIDER_ENV, found.values, origins)
+
+
+def chosen_value(layers: Sequence[Layer], path: KeyPath) -> object:
+    """The value of ``path`` in the highest-precedence layer that sets it (None: unset)."""
+    for layer in sorted(layers, key=lambda item: item.name):
+        if path in layer.values:
+            return layer.values[path]
+    return None
 
 
 def flag_layer(flags: Mapping[str, object]) -> Layer:

@@ -17,6 +17,7 @@ from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
+from dorgu.analysis.oneshots import mark_run_once
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import DorguError, InputError
@@ -219,6 +220,8 @@ def _analyze_compose(
         evidence.extend(own_evidence)
         evidence.extend(ev)
         diagnostics.extend(diags)
+    components, evidence, notes = mark_run_once(components, evidence, project)
+    diagnostics.extend(notes)
     if not components:
         diagnostics.append(
             Diagnostic(

@@ -178,7 +178,7 @@ def _resources(plan: ComponentPlan) -> PersonaResources:
 
 
 def _scaling(plan: ComponentPlan) -> Scaling | None:
-    if plan.workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET):
+    if plan.workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET, WorkloadKind.JOB):
         return None
     replicas, wanted = plan.replicas, plan.settings.scaling
     cpu = memory = None

@@ -41,6 +41,7 @@ class WorkloadKind(StrEnum):
     STATEFULSET = "StatefulSet"
     CRONJOB = "CronJob"
     DAEMONSET = "DaemonSet"
+    JOB = "Job"
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def _plan_component(
 ) -> ComponentPlan:
     component, settings = item.component, request.settings
     app_settings = component.kind is ComponentKind.APP
-    app_type = component.type if app_settings else None
+    app_type = component.type if app_settings or component.run_once else None
     if own_settings and settings.app.type is not None:
         app_type = settings.app.type
     workload = _workload_kind(component, app_type)
@@ -217,6 +218,8 @@ def _workload_kind(component: Component, app_type: AppType | None) -> WorkloadKi
         return WorkloadKind.CRONJOB
     if app_type is AppType.DAEMON:
         return WorkloadKind.DAEMONSET
+    if component.run_once:
+        return WorkloadKind.JOB
     if needs_storage(component):
         return WorkloadKind.STATEFULSET
     return WorkloadKind.DEPLOYMENT
@@ -235,7 +238,7 @@ def needs_storage(component: Component) -> bool:
 def _replicas(
     component: Component, workload: WorkloadKind, settings: EffectiveSettings, *, app_settings: bool
 ) -> Replicas:
-    if workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET):
+    if workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET, WorkloadKind.JOB):
         return Replicas(1, 1, autoscale=False)
     if workload is WorkloadKind.STATEFULSET or not app_settings:
         count = 1 if workload is WorkloadKind.STATEFULSET else (component.replicas or 1)

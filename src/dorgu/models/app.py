@@ -212,6 +212,7 @@ class Component(_Frozen):
     profiles: tuple[str, ...] = ()
     configs: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
+    run_once: bool | None = None  # True: runs to completion (migration, seeder): a Job
 
 
 class AppModel(BaseModel):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dorgu.models.app import ComponentKind, DependencyType
+from dorgu.models.app import AppType, ComponentKind, DependencyType
 from dorgu.models.evidence import Severity
 from dorgu.services.analyzing import analyze_path
 
@@ -20,12 +20,15 @@ def test_example_apps_are_fully_understood(example):
     assert not errors
     apps = [c for c in model.components if c.kind is ComponentKind.APP]
     assert apps
+    buildpacks = (example / "Procfile").is_file()  # built by buildpacks (Heroku), no Dockerfile
     for app in apps:
         assert app.language, app.name
         assert app.framework or app.type is not None, app.name
-        assert app.ports, f"{app.name}: no port"
-        assert app.endpoints or app.healthcheck, f"{app.name}: no health signal"
-        assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
+        if app.type in (AppType.API, AppType.WEB):  # serving: workers and Jobs need neither
+            assert app.ports, f"{app.name}: no port"
+            assert app.endpoints or app.healthcheck, f"{app.name}: no health signal"
+        if not buildpacks:
+            assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
 
 
 def test_compose_shop_wires_services_and_typed_backing_dependencies():

@@ -11,6 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dorgu.analysis import compose as compose_parsing
+from dorgu.analysis.descriptors import (
+    RenderedChart,
+    apply_descriptions,
+    read_descriptions,
+    wants_descriptor,
+)
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
@@ -33,6 +39,10 @@ class AnalysisOptions:
     target: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)  # for compose interpolation
     profiles: Sequence[str] = ()
+    # Deployment descriptions in the tree: keep (use all they state), evidence (ports and env
+    # only; probes, resources, replicas as evidence), ignore (not read).
+    descriptors: str = "keep"
+    charts: Mapping[str, RenderedChart] | None = None  # helm output per chart folder
 
 
 def wants(path: str) -> bool:
@@ -42,7 +52,7 @@ def wants(path: str) -> bool:
         return True
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True
-    if base in ("package.json",) or is_openapi_candidate(path):
+    if base in ("package.json",) or is_openapi_candidate(path) or wants_descriptor(path):
         return True
     return any(analyzer.wants(path) for analyzer in ANALYZERS)
 
@@ -162,6 +172,16 @@ def analyze_tree(
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
+    if options.descriptors != "ignore":
+        descriptions = read_descriptions(tree, charts=options.charts)
+        components, evidence, found = apply_descriptions(
+            components,
+            evidence,
+            descriptions,
+            keep=options.descriptors == "keep",
+            split_processes=not files,
+        )
+        diagnostics.extend(found)
     diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",

@@ -87,7 +87,9 @@ def build_workload(
     api = "batch/v1" if plan.workload in BATCH_WORKLOADS else "apps/v1"
     metadata = plan.metadata()
     if plan.workload is WorkloadKind.JOB:
-        metadata["annotations"] = {**metadata.get("annotations", {}), **job_annotations()}
+        existing = metadata.get("annotations")
+        annotations = dict(existing) if isinstance(existing, dict) else {}
+        metadata["annotations"] = {**annotations, **job_annotations()}
     manifest: Manifest = {
         "apiVersion": api,
         "kind": plan.workload.value,

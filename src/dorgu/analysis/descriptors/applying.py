@@ -1,0 +1,379 @@
+"""Applying what deployment descriptions state to the components they describe.
+
+For a matched container (``matching.py``), with evidence (the description's file:line, the
+match rule in the detail):
+
+- ports (``<source>.ports``): the container ports replace the ones inferred from code or
+  framework defaults; when compose or the Dockerfile said otherwise, a warning names both;
+- env (``<source>.env``): an env layer over compose and the Dockerfile (values of secret-looking
+  or Secret-backed variables never kept); a ``PORT``-style variable it sets also decides the
+  port when the container states none and the code reads it or the command uses it;
+- probes (``<source>.probe``): ``httpGet`` paths become the liveness/readiness/startup
+  endpoints, an ``exec`` probe the health check when there is none;
+- resources and replicas (``<source>.resources``/``.replicas``);
+- a Job is a component that runs once.
+
+Probes, resources and replicas are deployment choices: with ``keep=False`` (setting
+``descriptors: evidence``) they are recorded as evidence only and ``generate`` uses its own.
+
+Procfile processes split the app they belong to: one component per process type (same build,
+its own command), ``web`` keeping the routes and health endpoints.
+
+Must not: read files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dorgu.analysis.descriptors.matching import Match, match_container
+from dorgu.analysis.descriptors.records import Described, Descriptions
+from dorgu.models.app import (
+    AppType,
+    Component,
+    ComponentKind,
+    Endpoint,
+    EndpointKind,
+    EnvVar,
+    Port,
+)
+from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+
+PORT_VARIABLES = ("PORT", "HTTP_PORT", "SERVER_PORT", "APP_PORT")
+_KINDS = {
+    "liveness": EndpointKind.LIVENESS,
+    "readiness": EndpointKind.READINESS,
+    "startup": EndpointKind.STARTUP,
+}
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.evidence: list[Evidence] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(
+        self,
+        component: str,
+        field: str,
+        value: str,
+        rule: str,
+        where: Location | None,
+        confidence: float,
+        detail: str | None = None,
+    ) -> None:
+        self.evidence.append(
+            Evidence(
+                field=f"components.{component}.{field}",
+                value=value,
+                rule=rule,
+                location=where,
+                confidence=round(confidence, 2),
+                detail=detail,
+            )
+        )
+
+
+def apply_descriptions(
+    components: Sequence[Component],
+    evidence: Sequence[Evidence],
+    descriptions: Descriptions,
+    *,
+    keep: bool = True,
+    split_processes: bool = True,
+) -> tuple[list[Component], list[Evidence], list[Diagnostic]]:
+    """``components`` with what the descriptions state applied; ``evidence`` with theirs
+    added (and copied to the components a Procfile splits an app into); diagnostics."""
+    notes = _Notes()
+    notes.diagnostics.extend(descriptions.diagnostics)
+    result = list(components)
+    kept = list(evidence)
+    if split_processes and descriptions.processes:
+        result, kept = _split(result, kept, descriptions, notes, keep=keep)
+    workloads = {(c.workload, c.name) for c in descriptions.containers}
+    chosen: dict[str, tuple[Described, Match]] = {}
+    for item in descriptions.containers:
+        match, tied = match_container(item, result, descriptions.images, only=len(workloads) == 1)
+        if tied:
+            notes.diagnostics.append(
+                Diagnostic(
+                    code="descriptors.ambiguous",
+                    message=f"{item.workload} {item.name} could describe {', '.join(tied)}; "
+                    "not used (name its container like the component)",
+                    location=item.location,
+                )
+            )
+            continue
+        if match is None:
+            notes.diagnostics.append(
+                Diagnostic(
+                    severity=Severity.INFO,
+                    code="descriptors.unmatched",
+                    message=f"{item.workload} {item.name} (container {item.container}) "
+                    "describes no component found here; not used",
+                    location=item.location,
+                )
+            )
+            continue
+        earlier = chosen.get(match.component)
+        if earlier is None or match.confidence > earlier[1].confidence:
+            chosen[match.component] = (item, match)
+    updated = []
+    for component in result:
+        if component.name in chosen:
+            item, match = chosen[component.name]
+            component = _apply(component, item, match, notes, keep=keep)
+        updated.append(component)
+    return updated, kept + notes.evidence, notes.diagnostics
+
+
+def _detail(item: Described, match: Match | None) -> str:
+    what = f"{item.workload} {item.name}"
+    if item.container and item.container != item.name:
+        what += f", container {item.container}"
+    return what + (f" (matched by {match.rule})" if match else "")
+
+
+def _apply(
+    component: Component, item: Described, match: Match, notes: _Notes, *, keep: bool
+) -> Component:
+    name, source = component.name, item.source
+    confidence = min(match.confidence, item.confidence)
+    detail = _detail(item, match)
+    update: dict[str, object] = {}
+    if item.ports:
+        update["ports"] = _ports(component, item, notes, confidence, detail)
+    if item.env:
+        update["env"] = _merge_env(component.env, item.env)
+        shown = ", ".join(v.name + (" (secret)" if v.secret else "") for v in item.env)
+        notes.add(name, "env", shown, f"{source}.env", item.where("env"), confidence, detail)
+        if not item.ports:
+            port = _env_port(component, item)
+            if port is not None:
+                update["ports"] = (port,)
+                notes.add(
+                    name,
+                    "ports",
+                    str(port.number),
+                    f"{source}.env-port",
+                    port.location,
+                    confidence * 0.9,
+                    f"{detail}: the variable the app reads for its port",
+                )
+    if item.run_once and not component.run_once:
+        update["run_once"] = True
+        update["type"] = AppType.WORKER
+        notes.add(name, "run_once", "true", f"{source}.job", item.location, confidence, detail)
+    for field, value, rule, where in _deployment_facts(item, source):
+        notes.add(
+            name,
+            field,
+            value,
+            rule,
+            where,
+            confidence,
+            detail if keep else f"{detail}; not kept (descriptors: evidence)",
+        )
+    if keep:
+        update.update(_kept(component, item))
+    return component.model_copy(update=update) if update else component
+
+
+def _deployment_facts(item: Described, source: str) -> list[tuple[str, str, str, Location | None]]:
+    facts: list[tuple[str, str, str, Location | None]] = []
+    for probe in item.probes:
+        port = f" port {probe.port}" if probe.port else ""
+        field = f"endpoints.{probe.kind}"
+        facts.append((field, probe.path + port, f"{source}.probe", probe.location))
+    check = item.exec_check
+    if check is not None:
+        shown = " ".join(check.test)[:200]
+        facts.append(("healthcheck", shown, f"{source}.probe", check.location))
+    if item.resources is not None:
+        shown = ", ".join(f"{k}={v}" for k, v in item.resources.model_dump().items() if v)
+        facts.append(("resources", shown, f"{source}.resources", item.where("resources")))
+    if item.replicas is not None and not item.run_once:
+        shown = str(item.replicas)
+        facts.append(("replicas", shown, f"{source}.replicas", item.where("replicas")))
+    return facts
+
+
+def _kept(component: Component, item: Described) -> dict[str, object]:
+    update: dict[str, object] = {}
+    if item.probes:
+        kinds = {_KINDS[p.kind] for p in item.probes if p.kind in _KINDS}
+        endpoints = [e for e in component.endpoints if e.kind not in kinds]
+        endpoints.extend(
+            Endpoint(kind=_KINDS[p.kind], path=p.path, port=p.port, location=p.location)
+            for p in item.probes
+            if p.kind in _KINDS
+        )
+        update["endpoints"] = tuple(sorted(endpoints, key=lambda e: (e.kind.value, e.path)))
+    if item.exec_check is not None and not item.probes and component.healthcheck is None:
+        update["healthcheck"] = item.exec_check
+    if item.resources is not None:
+        update["resources"] = item.resources
+    if item.replicas is not None and not item.run_once:
+        update["replicas"] = item.replicas
+    return update
+
+
+def _ports(
+    component: Component, item: Described, notes: _Notes, confidence: float, detail: str
+) -> tuple[Port, ...]:
+    stated = {(p.number, p.protocol) for p in item.ports}
+    known = {(p.number, p.protocol) for p in component.ports}
+    from_config = [p for p in component.ports if p.published is not None]
+    if known and known != stated and from_config:
+        numbers = {number for number, _ in stated}
+        explained = any(
+            v.name in PORT_VARIABLES and (v.value or "").isdigit() and int(v.value or 0) in numbers
+            for v in item.env
+        )
+        notes.diagnostics.append(
+            Diagnostic(
+                # The description also sets the port variable the app reads: expected.
+                severity=Severity.INFO if explained else Severity.WARNING,
+                code="descriptors.port-differs",
+                message=f"{component.name}: {detail} states port(s) "
+                f"{', '.join(str(n) for n, _ in sorted(stated))} but compose says "
+                f"{', '.join(str(n) for n, _ in sorted(known))}; the description is used",
+                location=item.where("ports"),
+            )
+        )
+    shown = ", ".join(f"{p.number}/{p.protocol.value}" for p in item.ports)
+    notes.add(
+        component.name,
+        "ports",
+        shown,
+        f"{item.source}.ports",
+        item.where("ports"),
+        confidence,
+        detail,
+    )
+    published = {p.number: p.published for p in component.ports if p.published is not None}
+    return tuple(p.model_copy(update={"published": published.get(p.number)}) for p in item.ports)
+
+
+def _merge_env(base: Sequence[EnvVar], layer: Sequence[EnvVar]) -> tuple[EnvVar, ...]:
+    values = {v.name: v for v in base}
+    order = [v.name for v in base]
+    for var in layer:
+        if var.name not in values:
+            order.append(var.name)
+        elif var.value is None and not var.secret and values[var.name].value is not None:
+            continue  # set at run time here; keep the value known from elsewhere
+        values[var.name] = var
+    return tuple(values[name] for name in order)
+
+
+def _env_port(component: Component, item: Described) -> Port | None:
+    """The port a ``PORT``-style variable of the description sets, when the app reads it."""
+    words = " ".join((*(component.command or ()), *(component.entrypoint or ())))
+    for var in item.env:
+        if var.name not in PORT_VARIABLES or not var.value or not var.value.isdigit():
+            continue
+        number = int(var.value)
+        reads = var.name in component.config_keys or f"${var.name}" in words
+        reads = reads or f"${{{var.name}" in words
+        if 0 < number < 65536 and reads:
+            return Port(number=number, purpose="http", location=var.location)
+    return None
+
+
+_REPLACED = ("ports", "port", "type", "command", "entrypoint")
+_WEB_ONLY = ("endpoints", "routes", "healthcheck")
+
+
+def _split(
+    components: list[Component],
+    evidence: list[Evidence],
+    descriptions: Descriptions,
+    notes: _Notes,
+    *,
+    keep: bool,
+) -> tuple[list[Component], list[Evidence]]:
+    """One component per Procfile process of an app built from source."""
+    result: list[Component] = []
+    apps = [c for c in components if c.kind is ComponentKind.APP]
+    for component in components:
+        processes = descriptions.processes.get(component.path)
+        if component.kind is not ComponentKind.APP or not processes:
+            result.append(component)
+            continue
+        single = len(apps) == 1
+        prefix = f"components.{component.name}."
+        own = [e for e in evidence if e.field.startswith(prefix)]
+        evidence = [e for e in evidence if not e.field.startswith(prefix)]
+        for process in processes:
+            if len(processes) == 1:
+                name = component.name
+            else:
+                name = process.name if single else f"{component.name}-{process.name}"
+            result.append(_process(component, process, name, notes, keep=keep))
+            dropped = _REPLACED if process.name == "web" else _REPLACED + _WEB_ONLY
+            for item in own:
+                rest = item.field[len(prefix) :]
+                if rest.split(".")[0] in dropped:
+                    continue
+                evidence.append(item.model_copy(update={"field": f"components.{name}.{rest}"}))
+    return result, evidence
+
+
+def _process(
+    component: Component, process: Described, name: str, notes: _Notes, *, keep: bool
+) -> Component:
+    detail = f"Procfile process {process.name}"
+    web = process.name == "web"
+    update: dict[str, object] = {
+        "name": name,
+        "image": component.image or component.name,  # every process runs the app's one image
+        "entrypoint": tuple(process.command[:-1]) if process.command else None,
+        "command": tuple(process.command[-1:]) if process.command else None,
+        "env": _merge_env(component.env, process.env),
+    }
+    for field, words in (("entrypoint", update["entrypoint"]), ("command", update["command"])):
+        notes.add(
+            name,
+            field,
+            " ".join(words)[:200] if isinstance(words, tuple) else "",
+            "procfile.process",
+            process.where("command"),
+            process.confidence,
+            detail,
+        )
+    if process.ports:
+        update["ports"] = process.ports
+        notes.add(
+            name,
+            "ports",
+            ", ".join(str(p.number) for p in process.ports),
+            "procfile.port",
+            process.where("ports"),
+            process.confidence,
+            f"{detail}: binds $PORT",
+        )
+    if not web:
+        update.update(ports=process.ports, routes=(), endpoints=(), healthcheck=None)
+        kind = "runs once per release (a Job)" if process.run_once else "a worker process"
+        update["type"] = AppType.WORKER
+        notes.add(name, "type", "worker", "procfile.process", process.location, 0.9, kind)
+    elif component.type not in (AppType.API, AppType.WEB):
+        update["type"] = AppType.API
+        notes.add(name, "type", "api", "procfile.process", process.location, 0.8, detail)
+    if process.run_once:
+        update["run_once"] = True
+        notes.add(name, "run_once", "true", "procfile.release", process.location, 0.9, detail)
+    if process.replicas is not None and not process.run_once:
+        notes.add(
+            name,
+            "replicas",
+            str(process.replicas),
+            "app-json.formation",
+            process.where("replicas"),
+            0.9,
+            detail if keep else f"{detail}; not kept (descriptors: evidence)",
+        )
+        if keep:
+            update["replicas"] = process.replicas
+    return component.model_copy(update=update)

@@ -1,0 +1,78 @@
+"""Which files are deployment descriptions, and which of them are dorgu's own output.
+
+Descriptions: ``kustomization.yaml``, Helm charts (``Chart.yaml``), ``skaffold.yaml``,
+``Procfile``/``app.json``, and YAML files under a deployment folder (``k8s/``, ``deploy/``,
+``manifests/``, ``kubernetes/``, ``helm/``, ``charts/``, ``kustomize/``, ``overlays/``, ...).
+
+dorgu's own output is never evidence: every folder holding the record ``generate`` writes
+(``.dorgu-generated``) is skipped with everything below it, and so is any object labelled
+``app.kubernetes.io/managed-by: dorgu`` (output written before the record existed).
+
+Must not: read files; only decide from paths.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+
+GENERATED_RECORD = ".dorgu-generated"  # services.pruning.RECORD_NAME
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHART = "Chart.yaml"
+SKAFFOLD = ("skaffold.yaml", "skaffold.yml")
+PROCFILE = "Procfile"
+APP_JSON = "app.json"
+DEPLOY_DIRS = frozenset(
+    {
+        "k8s",
+        ".k8s",
+        "kube",
+        "kubernetes",
+        "deploy",
+        "deployment",
+        "deployments",
+        "manifests",
+        "helm",
+        "charts",
+        "chart",
+        "kustomize",
+        "overlays",
+        "base",
+        "bases",
+        "openshift",
+    }
+)
+_YAML = (".yaml", ".yml")
+
+
+def wants_descriptor(path: str) -> bool:
+    """Files the walker must load for descriptions (cheap: path only)."""
+    base = posixpath.basename(path)
+    if base in (*KUSTOMIZATIONS, CHART, *SKAFFOLD, PROCFILE, APP_JSON, GENERATED_RECORD):
+        return True
+    if base.endswith((*_YAML, ".tpl")):
+        parts = path.split("/")[:-1]
+        return any(part in DEPLOY_DIRS for part in parts)
+    return False
+
+
+def generated_dirs(paths: Iterable[str]) -> tuple[str, ...]:
+    """Folders (``""`` for the root) holding dorgu's generated-files record."""
+    found = {posixpath.dirname(p) for p in paths if posixpath.basename(p) == GENERATED_RECORD}
+    return tuple(sorted(found))
+
+
+def inside(path: str, directory: str) -> bool:
+    return directory == "" or path == directory or path.startswith(directory + "/")
+
+
+def chart_dirs(paths: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(posixpath.dirname(p) for p in paths if posixpath.basename(p) == CHART))
+
+
+def is_manifest_candidate(path: str) -> bool:
+    """A YAML file under a deployment folder (not a kustomization: that is read separately)."""
+    base = posixpath.basename(path)
+    if base in KUSTOMIZATIONS or base in SKAFFOLD or not base.endswith(_YAML):
+        return False
+    return any(part in DEPLOY_DIRS for part in path.split("/")[:-1])

@@ -47,6 +47,7 @@ from dorgu.models.app import AppModel, Component, ComponentKind, VolumeKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
+from dorgu.services.charts import ChartRenderer
 from dorgu.services.configuring import detect_repository, find_git_root, load_settings
 from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.validating import check_generated
@@ -115,6 +116,7 @@ def generate(
     stop_at: Path | None = None,
     enhance: Callable[[AppModel, EffectiveSettings], AppModel] | None = None,
     repository_root: Path | None = None,
+    charts: ChartRenderer | None = None,
 ) -> GenerateOutcome:
     """Generate (and unless ``dry_run`` or ``diff``, write) the output for the app at
     ``request.path``.
@@ -123,7 +125,8 @@ def generate(
     process environment); ``git`` replaces reading the repository (tests, reproducible runs);
     ``stop_at`` bounds the workspace-file search; ``enhance`` (the optional LLM enhancer) may
     raise the analysis before generation, never lower it: user-stated values still win;
-    ``repository_root`` replaces the git root as the base of the Argo CD path and CI files.
+    ``repository_root`` replaces the git root as the base of the Argo CD path and CI files;
+    ``charts`` renders the Helm charts of the app for analysis (``services.charts``).
     """
     root = request.path
     if not root.is_dir():
@@ -135,6 +138,7 @@ def generate(
         profiles=request.profiles,
         environment=environ,
         settings=resolved,
+        charts=charts,
     )
     if enhance is not None:
         model = enhance(model, resolved.settings)

@@ -7,7 +7,7 @@ by the services layer), data out.
 """
 
 from dorgu.analysis.descriptors.applying import apply_descriptions
-from dorgu.analysis.descriptors.locating import chart_dirs, generated_dirs, wants_descriptor
+from dorgu.analysis.descriptors.locating import charts_to_render, generated_dirs, wants_descriptor
 from dorgu.analysis.descriptors.reading import read_descriptions
 from dorgu.analysis.descriptors.records import Described, Descriptions, RenderedChart
 
@@ -16,7 +16,7 @@ __all__ = [
     "Descriptions",
     "RenderedChart",
     "apply_descriptions",
-    "chart_dirs",
+    "charts_to_render",
     "generated_dirs",
     "read_descriptions",
     "wants_descriptor",

@@ -70,6 +70,15 @@ def chart_dirs(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(posixpath.dirname(p) for p in paths if posixpath.basename(p) == CHART))
 
 
+def charts_to_render(paths: Iterable[str]) -> tuple[str, ...]:
+    """Chart folders outside dorgu's output and not inside another chart (subcharts render
+    with their parent)."""
+    listed = list(paths)
+    skipped = generated_dirs(listed)
+    dirs = [d for d in chart_dirs(listed) if not any(inside(d, g) for g in skipped)]
+    return tuple(d for d in dirs if not any(o != d and inside(d, o) for o in dirs))
+
+
 def is_manifest_candidate(path: str) -> bool:
     """A YAML file under a deployment folder (not a kustomization: that is read separately)."""
     base = posixpath.basename(path)

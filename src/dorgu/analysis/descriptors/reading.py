@@ -19,7 +19,7 @@ from dorgu.analysis.descriptors.locating import (
     KUSTOMIZATIONS,
     PROCFILE,
     SKAFFOLD,
-    chart_dirs,
+    charts_to_render,
     generated_dirs,
     inside,
     is_manifest_candidate,
@@ -46,7 +46,7 @@ def read_descriptions(
     paths = [p for p in tree.paths if not any(inside(p, d) for d in skipped)]
     present = frozenset(paths)
     objects: list[KubeObject] = []
-    top_charts = _top_charts(chart_dirs(paths))
+    top_charts = list(charts_to_render(paths))
     for chart in top_charts:
         objects.extend(_chart_objects(tree, chart, charts, result))
     kustomizations = [p for p in paths if posixpath.basename(p) in KUSTOMIZATIONS]
@@ -101,11 +101,6 @@ def read_descriptions(
     return result
 
 
-def _top_charts(dirs: tuple[str, ...]) -> list[str]:
-    """Charts not inside another chart (subcharts render with their parent)."""
-    return [d for d in dirs if not any(o != d and inside(d, o) for o in dirs)]
-
-
 def _chart_objects(
     tree: SourceTree,
     chart: str,
@@ -130,8 +125,10 @@ def _chart_objects(
             )
         )
     found, notes = values_objects(chart, tree.text(join(CHART)), tree.text(join("values.yaml")))
-    if rendered is None or rendered.error is None:
-        result.diagnostics.extend(notes)
+    failed = rendered is not None and rendered.error is not None
+    result.diagnostics.extend(
+        n for n in notes if not (failed and n.code == "descriptors.helm-not-rendered")
+    )
     result.files.append(join(CHART))
     return found
 

@@ -85,7 +85,14 @@ class HelmRenderer:
                 "HELM_CONFIG_HOME": os.path.join(home, "config"),
                 "HELM_DATA_HOME": os.path.join(home, "data"),
             }
-            argv = [str(self.binary), "template", RELEASE, str(chart), "--namespace", "default"]
+            argv = [
+                str(self.binary),
+                "template",
+                RELEASE,
+                str(chart.resolve()),
+                "--namespace",
+                "default",
+            ]
             try:
                 done = subprocess.run(
                     argv,

@@ -86,7 +86,7 @@ def read_descriptions(
         objects.extend(found)
         result.diagnostics.extend(problems)
         result.files.append(path)
-    objects = [o for o in objects if not _managed_by_dorgu(o)]
+    objects = [o for o in objects if not _managed_by_dorgu(o) and not _helm_test(o)]
     described = describe_objects(objects)
     result.containers.extend(_kustomized(described, kustomized.images, kustomized.replicas))
     for path in paths:
@@ -131,6 +131,14 @@ def _chart_objects(
     )
     result.files.append(join(CHART))
     return found
+
+
+def _helm_test(obj: KubeObject) -> bool:
+    """``helm test`` pods are checks run on demand, not part of the app."""
+    metadata = obj.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    hook = annotations.get("helm.sh/hook") if isinstance(annotations, dict) else None
+    return isinstance(hook, str) and "test" in hook
 
 
 def _managed_by_dorgu(obj: KubeObject) -> bool:

@@ -139,3 +139,12 @@ def test_the_testbeds_helm_renders_a_real_chart(tmp_path):
     assert component.replicas == 3 and [p.number for p in component.ports] == [8081]
     broken = HelmRenderer(helm).render(app / "deploy", root=app)  # not a chart
     assert broken.text is None and broken.error
+
+
+def test_generating_into_a_folder_of_user_manifests_warns_before_writing(isolated):
+    app = _copy("existing-manifests", isolated)
+    request = GenerateRequest(path=app, dry_run=True, output=Path("deploy/base"))
+    outcome = generate(request, environ={}, git=GIT)
+    assert "generate.output-holds-descriptions" in [d.code for d in outcome.diagnostics]
+    default = generate(GenerateRequest(path=app, dry_run=True), environ={}, git=GIT)
+    assert "generate.output-holds-descriptions" not in [d.code for d in default.diagnostics]

@@ -145,6 +145,7 @@ def generate(
     settings = _with_app_name(resolved.settings, model.name)
     settings = _without_repository_credentials(settings, model)
     output_dir = resolve_output(root, request.output)
+    _warn_descriptions_in_output(model, root=root, output_dir=output_dir)
     repository = (repository_root or project_root(root)).resolve()
     if git is None:
         git = read_git_info(root)
@@ -184,6 +185,34 @@ def generate(
     )
     removed = tuple(s.target for s in stale.removable) if request.force else ()
     return replace(outcome, written=written, removed=removed)
+
+
+def _warn_descriptions_in_output(model: AppModel, *, root: Path, output_dir: Path) -> None:
+    """The output directory holds the user's own manifests (read as evidence): ``--force``
+    would overwrite them, so say so before anything is written."""
+    try:
+        folder = output_dir.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return
+    files = sorted(
+        {
+            e.location.file
+            for e in model.evidence
+            if e.location is not None
+            and e.rule.startswith(("k8s.", "helm."))
+            and e.location.file.startswith(folder + "/")
+        }
+    )
+    if files:
+        model.diagnostics.append(
+            Diagnostic(
+                severity=Severity.WARNING,
+                code="generate.output-holds-descriptions",
+                message=f"{folder}/ holds your own manifests ({', '.join(files[:3])}), read as "
+                "evidence; generate into another directory (-o) so they are never overwritten",
+                location=Location(file=files[0]),
+            )
+        )
 
 
 def _refuse_errors(checks: Sequence[Diagnostic]) -> None:

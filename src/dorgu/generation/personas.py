@@ -195,6 +195,8 @@ def _scaling(plan: ComponentPlan) -> Scaling | None:
 
 
 def _health(plan: ComponentPlan) -> Health | None:
+    if plan.workload is WorkloadKind.JOB:
+        return None  # runs to completion: never probed
     probes, _ = build_probes(plan)
     paths: dict[str, str] = {}
     port: int | None = None

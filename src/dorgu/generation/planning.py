@@ -172,6 +172,8 @@ def _plan_component(
         own_settings=own_settings,
     )
     ports = plan_ports(component, app_type=app_type, backing_kind=item.backing_kind)
+    if workload is WorkloadKind.JOB:
+        ports = ()  # it runs to completion: nothing connects to it
     role = app_type.value if app_type else _dependency_role(component.name, request)
     labels = standard_labels(
         item.name, settings=settings, part_of=request.app_name, role=role, version=image.tag

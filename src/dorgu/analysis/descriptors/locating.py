@@ -45,15 +45,21 @@ DEPLOY_DIRS = frozenset(
 _YAML = (".yaml", ".yml")
 
 
+_NAMES = frozenset({*KUSTOMIZATIONS, CHART, *SKAFFOLD, PROCFILE, APP_JSON, GENERATED_RECORD})
+
+
 def wants_descriptor(path: str) -> bool:
-    """Files the walker must load for descriptions (cheap: path only)."""
-    base = posixpath.basename(path)
-    if base in (*KUSTOMIZATIONS, CHART, *SKAFFOLD, PROCFILE, APP_JSON, GENERATED_RECORD):
+    """Files the walker must load for descriptions (cheap: path only, called per file)."""
+    base = path.rpartition("/")[2]
+    if base in _NAMES:
         return True
     if base.endswith((*_YAML, ".tpl")):
-        parts = path.split("/")[:-1]
-        return any(part in DEPLOY_DIRS for part in parts)
+        return in_deploy_dir(path)
     return False
+
+
+def in_deploy_dir(path: str) -> bool:
+    return any(part in DEPLOY_DIRS for part in path.split("/")[:-1])
 
 
 def generated_dirs(paths: Iterable[str]) -> tuple[str, ...]:
@@ -73,7 +79,7 @@ def chart_dirs(paths: Iterable[str]) -> tuple[str, ...]:
 def charts_to_render(paths: Iterable[str]) -> tuple[str, ...]:
     """Chart folders outside dorgu's output and not inside another chart (subcharts render
     with their parent)."""
-    listed = list(paths)
+    listed = descriptor_paths(paths)
     skipped = generated_dirs(listed)
     dirs = [d for d in chart_dirs(listed) if not any(inside(d, g) for g in skipped)]
     return tuple(d for d in dirs if not any(o != d and inside(d, o) for o in dirs))
@@ -81,7 +87,13 @@ def charts_to_render(paths: Iterable[str]) -> tuple[str, ...]:
 
 def is_manifest_candidate(path: str) -> bool:
     """A YAML file under a deployment folder (not a kustomization: that is read separately)."""
-    base = posixpath.basename(path)
+    base = path.rpartition("/")[2]
     if base in KUSTOMIZATIONS or base in SKAFFOLD or not base.endswith(_YAML):
         return False
-    return any(part in DEPLOY_DIRS for part in path.split("/")[:-1])
+    return in_deploy_dir(path)
+
+
+def descriptor_paths(paths: Iterable[str]) -> list[str]:
+    """The paths that may be descriptions (one cheap pass over a possibly huge listing)."""
+    ends = (*_YAML, ".tpl", PROCFILE, APP_JSON, "Kustomization", GENERATED_RECORD)
+    return [p for p in paths if p.endswith(ends) and wants_descriptor(p)]

@@ -20,6 +20,7 @@ from dorgu.analysis.descriptors.locating import (
     PROCFILE,
     SKAFFOLD,
     charts_to_render,
+    descriptor_paths,
     generated_dirs,
     inside,
     is_manifest_candidate,
@@ -42,8 +43,9 @@ def read_descriptions(
     """What the descriptions in ``tree`` say.  ``charts`` maps chart folders to their
     ``helm template`` output; None when helm is not available (values are read shallowly)."""
     result = Descriptions()
-    skipped = generated_dirs(tree.paths)
-    paths = [p for p in tree.paths if not any(inside(p, d) for d in skipped)]
+    found = descriptor_paths(tree.paths)
+    skipped = generated_dirs(found)
+    paths = [p for p in found if not any(inside(p, d) for d in skipped)]
     present = frozenset(paths)
     objects: list[KubeObject] = []
     top_charts = list(charts_to_render(paths))
@@ -53,7 +55,7 @@ def read_descriptions(
     kustomized = follow_kustomizations(
         kustomizations,
         tree.texts,
-        lambda p: p in present,
+        lambda p: p in present or (tree.has(p) and not any(inside(p, d) for d in skipped)),
         is_dir=lambda p: bool(tree.under(p.rstrip("/") + "/")) if p else True,
     )
     result.diagnostics.extend(kustomized.diagnostics)

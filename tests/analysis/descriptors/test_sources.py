@@ -169,3 +169,28 @@ def test_a_procfile_does_not_split_compose_services():
         "Procfile": "web: node server.js\nworker: node jobs.js\n",
     }
     assert [c.name for c in analyze(files).components] == ["api"]
+
+
+def test_kustomize_generators_supply_env_values_and_secret_key_names():
+    workload = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: api\n          image: api\n"
+        "          envFrom:\n            - configMapRef: {name: api-config}\n"
+        "            - secretRef: {name: api-secrets}\n"
+    )
+    files = {
+        **APP,
+        "deploy/kustomization.yaml": (
+            "resources: [deployment.yaml]\nconfigMapGenerator:\n"
+            "  - name: api-config\n    literals: [LOG_LEVEL=warn, FEATURE_X=on]\n"
+            "    envs: [settings.env]\n"
+            "secretGenerator:\n  - name: api-secrets\n    literals: [API_KEY=super-secret-1]\n"
+        ),
+        "deploy/settings.env": "# tuning\nCACHE_TTL=60\n",
+        "deploy/deployment.yaml": workload,
+    }
+    model = analyze(files)
+    env = {v.name: v for v in model.component("api").env}
+    assert env["LOG_LEVEL"].value == "warn" and env["CACHE_TTL"].value == "60"
+    assert env["API_KEY"].secret and env["API_KEY"].value is None
+    assert "super-secret-1" not in model.model_dump_json()

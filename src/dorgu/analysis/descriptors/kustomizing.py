@@ -34,6 +34,9 @@ class Kustomized:
     patches: set[str] = field(default_factory=set)
     images: dict[str, tuple[str, Location]] = field(default_factory=dict)  # name -> newName
     replicas: dict[str, tuple[int, Location]] = field(default_factory=dict)  # workload -> count
+    # configMapGenerator: name -> key -> (value, where); secretGenerator: name -> key names
+    configmaps: dict[str, dict[str, tuple[str, Location]]] = field(default_factory=dict)
+    secrets: dict[str, set[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -160,6 +163,7 @@ def _walk(
     if len(stack) >= 32:
         return
     stack = (*stack, node.path)
+    _generators(node, texts, result)
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         for entry, _where in _entries(node, key):
             joined = _join(node.directory, entry)
@@ -196,6 +200,34 @@ def _walk(
                     _walk(target, nodes, texts, has, is_dir, result, included, stack=stack)
             elif has(joined):
                 result.resources.add(joined)
+
+
+def _generators(node: _Node, texts: Mapping[str, str], result: Kustomized) -> None:
+    """``configMapGenerator`` values (literals and loaded env files) and ``secretGenerator``
+    key names (their values are never kept)."""
+    for key, secret in (("configMapGenerator", False), ("secretGenerator", True)):
+        for index, item in enumerate(_list(node.data.get(key))):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            where = node.at(key, index)
+            pairs: list[tuple[str, str]] = []
+            for literal in _list(item.get("literals")):
+                if isinstance(literal, str) and "=" in literal:
+                    name, _, value = literal.partition("=")
+                    pairs.append((name.strip(), value))
+            for entry in _list(item.get("envs")) + _list(item.get("env")):
+                joined = _join(node.directory, entry) if isinstance(entry, str) else None
+                text = texts.get(joined) if joined is not None else None
+                for line in (text or "").splitlines()[:MAX_ENTRIES]:
+                    line = line.strip()
+                    if line and not line.startswith("#") and "=" in line:
+                        name, _, value = line.partition("=")
+                        pairs.append((name.strip(), value.strip()))
+            if secret:
+                result.secrets.setdefault(item["name"], set()).update(n for n, _ in pairs)
+            else:
+                values = result.configmaps.setdefault(item["name"], {})
+                values.update((n, (v, where)) for n, v in pairs if n)
 
 
 def _transformers(roots: list[_Node], result: Kustomized) -> None:

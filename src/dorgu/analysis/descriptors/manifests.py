@@ -149,9 +149,20 @@ def _values(objects: Iterable[KubeObject]) -> _Values:
     return _Values(configmaps, secrets)
 
 
-def describe_objects(objects: list[KubeObject]) -> list[Described]:
-    """One ``Described`` per container of every pod-running object."""
+def describe_objects(
+    objects: list[KubeObject],
+    *,
+    configmaps: Mapping[str, Mapping[str, tuple[str, Location]]] | None = None,
+    secrets: Mapping[str, Iterable[str]] | None = None,
+) -> list[Described]:
+    """One ``Described`` per container of every pod-running object.  ``configmaps`` and
+    ``secrets`` add generated ones (kustomize generators: Secret key names only)."""
     values = _values(objects)
+    if configmaps or secrets:
+        values = _Values(
+            {**(configmaps or {}), **values.configmaps},
+            {**{k: tuple(sorted(v)) for k, v in (secrets or {}).items()}, **values.secrets},
+        )
     described: list[Described] = []
     for obj in objects:
         path = _POD_PATHS.get(obj.kind)

@@ -84,12 +84,14 @@ def read_descriptions(
                     )
                 )
             continue
-        found, problems = read_objects(text, file=path)
-        objects.extend(found)
+        read, problems = read_objects(text, file=path)
+        objects.extend(read)
         result.diagnostics.extend(problems)
         result.files.append(path)
     objects = [o for o in objects if not _managed_by_dorgu(o) and not _helm_test(o)]
-    described = describe_objects(objects)
+    described = describe_objects(
+        objects, configmaps=kustomized.configmaps, secrets=kustomized.secrets
+    )
     result.containers.extend(_kustomized(described, kustomized.images, kustomized.replicas))
     for path in paths:
         base = posixpath.basename(path)

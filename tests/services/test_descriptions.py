@@ -148,3 +148,21 @@ def test_generating_into_a_folder_of_user_manifests_warns_before_writing(isolate
     assert "generate.output-holds-descriptions" in [d.code for d in outcome.diagnostics]
     default = generate(GenerateRequest(path=app, dry_run=True), environ={}, git=GIT)
     assert "generate.output-holds-descriptions" not in [d.code for d in default.diagnostics]
+
+
+def test_manifests_linked_from_outside_the_tree_and_unreadable_ones_are_never_read(isolated):
+    app = isolated / "app"
+    shutil.copytree(EXAMPLES / "node-express-ts", app)
+    outside = isolated / "elsewhere.yaml"
+    outside.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: 9\n"
+        "  template: {spec: {containers: [{name: x, image: x}]}}\n"
+    )
+    (app / "k8s").mkdir()
+    (app / "k8s" / "linked.yaml").symlink_to(outside)
+    (app / "k8s" / "latin1.yaml").write_bytes(b"kind: Deployment\nname: caf\xe9\n")
+    (app / "k8s" / "binary.yaml").write_bytes(b"\x00\x01\x02" * 100)
+    (app / "k8s" / "big.yaml").write_text("a: b\n" * 400_000)
+    model = analyze_path(app, environment={})
+    assert model.components[0].replicas is None
+    assert not [e for e in model.evidence if e.rule.startswith("k8s.")]

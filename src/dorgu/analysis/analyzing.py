@@ -28,6 +28,7 @@ from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
+from dorgu.models.config import DescriptorsMode
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
 
 _ENV_FILES = (".env",)
@@ -41,7 +42,7 @@ class AnalysisOptions:
     profiles: Sequence[str] = ()
     # Deployment descriptions in the tree: keep (use all they state), evidence (ports and env
     # only; probes, resources, replicas as evidence), ignore (not read).
-    descriptors: str = "keep"
+    descriptors: DescriptorsMode = DescriptorsMode.KEEP
     charts: Mapping[str, RenderedChart] | None = None  # helm output per chart folder
 
 
@@ -172,13 +173,13 @@ def analyze_tree(
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
-    if options.descriptors != "ignore":
+    if options.descriptors is not DescriptorsMode.IGNORE:
         descriptions = read_descriptions(tree, charts=options.charts)
         components, evidence, found = apply_descriptions(
             components,
             evidence,
             descriptions,
-            keep=options.descriptors == "keep",
+            keep=options.descriptors is DescriptorsMode.KEEP,
             split_processes=not files,
         )
         diagnostics.extend(found)

@@ -55,7 +55,7 @@ def analyze_path(
         target=target,
         environment=dict(os.environ if environment is None else environment),
         profiles=tuple(profiles),
-        descriptors=mode.value,
+        descriptors=mode,
         charts=rendered,
     )
     model = analyze_tree(

@@ -194,3 +194,12 @@ def test_kustomize_generators_supply_env_values_and_secret_key_names():
     assert env["LOG_LEVEL"].value == "warn" and env["CACHE_TTL"].value == "60"
     assert env["API_KEY"].secret and env["API_KEY"].value is None
     assert "super-secret-1" not in model.model_dump_json()
+
+
+def test_a_skaffold_artifact_names_the_image_of_the_app_built_from_its_context():
+    skaffold = "build:\n  artifacts:\n    - image: ghcr.io/acme/catalog\n"
+    model = analyze({**APP, "skaffold.yaml": skaffold})
+    assert model.component("api").image == "ghcr.io/acme/catalog"
+    assert rules(model, "components.api.image") == ["skaffold.artifact"]
+    two = "build:\n  artifacts:\n    - image: a\n    - image: b\n"
+    assert analyze({**APP, "skaffold.yaml": two}).component("api").image is None

@@ -8,6 +8,7 @@ from dorgu.analysis.analyzing import AnalysisOptions, analyze_tree
 from dorgu.analysis.descriptors import RenderedChart
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import AppModel
+from dorgu.models.config import DescriptorsMode
 
 DOCKERFILE = 'FROM node:20-alpine\nCOPY . .\nUSER node\nCMD ["node", "server.js"]\n'
 PACKAGE = '{"name": "api", "dependencies": {"express": "^4"}}'
@@ -31,7 +32,7 @@ def analyze(
     charts: Mapping[str, RenderedChart] | None = None,
     listed: tuple[str, ...] = (),
 ) -> AppModel:
-    options = AnalysisOptions(descriptors=mode, charts=charts)
+    options = AnalysisOptions(descriptors=DescriptorsMode(mode), charts=charts)
     return analyze_tree(tree(files, listed=listed), name="api", root=".", options=options)
 
 

@@ -24,6 +24,7 @@ Must not: read files.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 
 from dorgu.analysis.descriptors.matching import Match, match_container
@@ -90,6 +91,7 @@ def apply_descriptions(
     kept = list(evidence)
     if split_processes and descriptions.processes:
         result, kept = _split(result, kept, descriptions, notes, keep=keep)
+    result = [_link_image(c, descriptions, notes) for c in result]
     workloads = {(c.workload, c.name) for c in descriptions.containers}
     chosen: dict[str, tuple[Described, Match]] = {}
     for item in descriptions.containers:
@@ -125,6 +127,29 @@ def apply_descriptions(
             component = _apply(component, item, match, notes, keep=keep)
         updated.append(component)
     return updated, kept + notes.evidence, notes.diagnostics
+
+
+def _link_image(component: Component, descriptions: Descriptions, notes: _Notes) -> Component:
+    """A skaffold artifact built from the component's context names its image."""
+    if component.kind is not ComponentKind.APP:
+        return component
+    context = posixpath.normpath(component.build.context if component.build else component.path)
+    links = [link for link in descriptions.images if posixpath.normpath(link.context) == context]
+    if len({link.image for link in links}) != 1:
+        return component  # none, or several images from one context: not a name to use
+    link = links[0]
+    notes.add(
+        component.name,
+        "image",
+        link.image,
+        "skaffold.artifact",
+        link.location,
+        0.9,
+        f"skaffold builds {link.image} from {link.context}",
+    )
+    if component.image:
+        return component
+    return component.model_copy(update={"image": link.image})
 
 
 def _detail(item: Described, match: Match | None) -> str:

@@ -110,3 +110,15 @@ def test_a_run_once_service_behind_a_profile_stays_out_unless_the_profile_is_giv
     assert [c.name for c in _analyze(compose).components] == ["web"]
     enabled = _analyze(compose, profiles=("dev",))
     assert enabled.component("seed").run_once is True
+
+
+def test_an_explicit_restart_no_with_a_step_script_runs_once_but_not_without_it():
+    step = "    command: python scripts/load_data.py\n"
+    once = _analyze(f"services:\n  loader:\n    build: ./app\n    restart: 'no'\n{step}")
+    assert once.component("loader").run_once is True
+    running = _analyze(f"services:\n  loader:\n    build: ./app\n{step}")
+    assert running.component("loader").run_once is None
+    server = _analyze(
+        "services:\n  api:\n    build: ./app\n    restart: 'no'\n    command: python serve.py\n"
+    )
+    assert server.component("api").run_once is None

@@ -7,8 +7,10 @@ A compose service is *run once* when:
    compose itself then treats X as a step that must exit 0;
 2. or it is not declared long-running (``restart`` unset, ``"no"`` or ``on-failure``) and its
    command (compose ``command``/``entrypoint``, else the image's ``CMD``/``ENTRYPOINT``) runs a
-   one-shot task (a migration tool, a seeder, ``manage.py migrate``, ``rake db:migrate`` ...), or
-   its name says so (migrate, seed, init, setup ...) and it listens on no port
+   one-shot task (a migration tool, a seeder, ``manage.py migrate``, ``rake db:migrate`` ...),
+   or, with an explicit ``restart: "no"``/``on-failure``, names a one-off step
+   (``python scripts/load_data.py``, ``create-buckets.sh``), or its name says so (migrate,
+   seed, init, setup ...) and it listens on no port
    (rule ``compose.run-once.command``, 0.85 with an explicit ``restart``, else 0.7).
 
 ``restart: always``/``unless-stopped`` declares a long-running service: never a Job unless
@@ -69,6 +71,14 @@ _ONE_SHOT = re.compile(
 )
 
 
+# With an explicit ``restart: "no"``/``on-failure``, a command naming a one-off step is enough.
+_STEP = re.compile(
+    r"(?:migrat|seed|fixture|bootstrap|provision|populate|backfill|load[_-]?data|import[_-]?data"
+    r"|init[_-]?db|create[_-]?(?:db|database|bucket|topic|index|schema|user)|setup|restore)",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class RunOnce:
     """Why a service runs once."""
@@ -117,6 +127,8 @@ def _reason(
     where = service.locations.get("restart") if explicit else None
     if command and _ONE_SHOT.search(" " + command):
         why = f"runs a one-shot command ({command[:80]})"
+    elif explicit and command and _STEP.search(command):
+        why = f"runs a one-off step ({command[:80]})"
     elif _words(service.name) & _NAME_WORDS and not component.ports:
         why = f"its name says it is a one-off step ({service.name}) and it listens on no port"
     else:

@@ -166,3 +166,18 @@ def test_manifests_linked_from_outside_the_tree_and_unreadable_ones_are_never_re
     model = analyze_path(app, environment={})
     assert model.components[0].replicas is None
     assert not [e for e in model.evidence if e.rule.startswith("k8s.")]
+
+
+def test_without_any_helm_the_chart_values_are_read_and_the_user_is_told(isolated, monkeypatch):
+    from dorgu.cli import helm as cli_helm
+
+    monkeypatch.setattr(cli_helm, "find_helm", lambda: None)
+    app = isolated / "app"
+    shutil.copytree(EXAMPLES / "node-express-ts", app)
+    (app / "chart").mkdir()
+    (app / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (app / "chart" / "values.yaml").write_text("replicaCount: 4\n")
+    renderer = cli_helm.TestbedHelm()
+    model = analyze_path(app, environment={}, charts=renderer)
+    assert model.components[0].replicas == 4
+    assert "descriptors.helm-not-rendered" in [d.code for d in model.diagnostics]

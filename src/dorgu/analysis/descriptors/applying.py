@@ -28,6 +28,8 @@ import posixpath
 from collections.abc import Sequence
 
 from dorgu.analysis.descriptors.matching import Match, match_container
+from dorgu.analysis.descriptors.notes import Notes, merge_env
+from dorgu.analysis.descriptors.processes import split_processes as split
 from dorgu.analysis.descriptors.records import Described, Descriptions
 from dorgu.models.app import (
     AppType,
@@ -35,7 +37,6 @@ from dorgu.models.app import (
     ComponentKind,
     Endpoint,
     EndpointKind,
-    EnvVar,
     Port,
 )
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
@@ -48,33 +49,6 @@ _KINDS = {
 }
 
 
-class _Notes:
-    def __init__(self) -> None:
-        self.evidence: list[Evidence] = []
-        self.diagnostics: list[Diagnostic] = []
-
-    def add(
-        self,
-        component: str,
-        field: str,
-        value: str,
-        rule: str,
-        where: Location | None,
-        confidence: float,
-        detail: str | None = None,
-    ) -> None:
-        self.evidence.append(
-            Evidence(
-                field=f"components.{component}.{field}",
-                value=value,
-                rule=rule,
-                location=where,
-                confidence=round(confidence, 2),
-                detail=detail,
-            )
-        )
-
-
 def apply_descriptions(
     components: Sequence[Component],
     evidence: Sequence[Evidence],
@@ -85,12 +59,12 @@ def apply_descriptions(
 ) -> tuple[list[Component], list[Evidence], list[Diagnostic]]:
     """``components`` with what the descriptions state applied; ``evidence`` with theirs
     added (and copied to the components a Procfile splits an app into); diagnostics."""
-    notes = _Notes()
+    notes = Notes()
     notes.diagnostics.extend(descriptions.diagnostics)
     result = list(components)
     kept = list(evidence)
     if split_processes and descriptions.processes:
-        result, kept = _split(result, kept, descriptions, notes, keep=keep)
+        result, kept = split(result, kept, descriptions, notes, keep=keep)
     result = [_link_image(c, descriptions, notes) for c in result]
     workloads = {(c.workload, c.name) for c in descriptions.containers}
     chosen: dict[str, tuple[Described, Match]] = {}
@@ -129,7 +103,7 @@ def apply_descriptions(
     return updated, kept + notes.evidence, notes.diagnostics
 
 
-def _link_image(component: Component, descriptions: Descriptions, notes: _Notes) -> Component:
+def _link_image(component: Component, descriptions: Descriptions, notes: Notes) -> Component:
     """A skaffold artifact built from the component's context names its image."""
     if component.kind is not ComponentKind.APP:
         return component
@@ -160,7 +134,7 @@ def _detail(item: Described, match: Match | None) -> str:
 
 
 def _apply(
-    component: Component, item: Described, match: Match, notes: _Notes, *, keep: bool
+    component: Component, item: Described, match: Match, notes: Notes, *, keep: bool
 ) -> Component:
     name, source = component.name, item.source
     confidence = min(match.confidence, item.confidence)
@@ -169,7 +143,7 @@ def _apply(
     if item.ports:
         update["ports"] = _ports(component, item, notes, confidence, detail)
     if item.env:
-        update["env"] = _merge_env(component.env, item.env)
+        update["env"] = merge_env(component.env, item.env)
         shown = ", ".join(v.name + (" (secret)" if v.secret else "") for v in item.env)
         notes.add(name, "env", shown, f"{source}.env", item.where("env"), confidence, detail)
         if not item.ports:
@@ -244,7 +218,7 @@ def _kept(component: Component, item: Described) -> dict[str, object]:
 
 
 def _ports(
-    component: Component, item: Described, notes: _Notes, confidence: float, detail: str
+    component: Component, item: Described, notes: Notes, confidence: float, detail: str
 ) -> tuple[Port, ...]:
     stated = {(p.number, p.protocol) for p in item.ports}
     known = {(p.number, p.protocol) for p in component.ports}
@@ -280,18 +254,6 @@ def _ports(
     return tuple(p.model_copy(update={"published": published.get(p.number)}) for p in item.ports)
 
 
-def _merge_env(base: Sequence[EnvVar], layer: Sequence[EnvVar]) -> tuple[EnvVar, ...]:
-    values = {v.name: v for v in base}
-    order = [v.name for v in base]
-    for var in layer:
-        if var.name not in values:
-            order.append(var.name)
-        elif var.value is None and not var.secret and values[var.name].value is not None:
-            continue  # set at run time here; keep the value known from elsewhere
-        values[var.name] = var
-    return tuple(values[name] for name in order)
-
-
 def _env_port(component: Component, item: Described) -> Port | None:
     """The port a ``PORT``-style variable of the description sets, when the app reads it."""
     words = " ".join((*(component.command or ()), *(component.entrypoint or ())))
@@ -304,101 +266,3 @@ def _env_port(component: Component, item: Described) -> Port | None:
         if 0 < number < 65536 and reads:
             return Port(number=number, purpose="http", location=var.location)
     return None
-
-
-_REPLACED = ("ports", "port", "type", "command", "entrypoint")
-_WEB_ONLY = ("endpoints", "routes", "healthcheck")
-
-
-def _split(
-    components: list[Component],
-    evidence: list[Evidence],
-    descriptions: Descriptions,
-    notes: _Notes,
-    *,
-    keep: bool,
-) -> tuple[list[Component], list[Evidence]]:
-    """One component per Procfile process of an app built from source."""
-    result: list[Component] = []
-    apps = [c for c in components if c.kind is ComponentKind.APP]
-    for component in components:
-        processes = descriptions.processes.get(component.path)
-        if component.kind is not ComponentKind.APP or not processes:
-            result.append(component)
-            continue
-        single = len(apps) == 1
-        prefix = f"components.{component.name}."
-        own = [e for e in evidence if e.field.startswith(prefix)]
-        evidence = [e for e in evidence if not e.field.startswith(prefix)]
-        for process in processes:
-            if len(processes) == 1:
-                name = component.name
-            else:
-                name = process.name if single else f"{component.name}-{process.name}"
-            result.append(_process(component, process, name, notes, keep=keep))
-            dropped = _REPLACED if process.name == "web" else _REPLACED + _WEB_ONLY
-            for item in own:
-                rest = item.field[len(prefix) :]
-                if rest.split(".")[0] in dropped:
-                    continue
-                evidence.append(item.model_copy(update={"field": f"components.{name}.{rest}"}))
-    return result, evidence
-
-
-def _process(
-    component: Component, process: Described, name: str, notes: _Notes, *, keep: bool
-) -> Component:
-    detail = f"Procfile process {process.name}"
-    web = process.name == "web"
-    update: dict[str, object] = {
-        "name": name,
-        "image": component.image or component.name,  # every process runs the app's one image
-        "entrypoint": tuple(process.command[:-1]) if process.command else None,
-        "command": tuple(process.command[-1:]) if process.command else None,
-        "env": _merge_env(component.env, process.env),
-    }
-    for field, words in (("entrypoint", update["entrypoint"]), ("command", update["command"])):
-        notes.add(
-            name,
-            field,
-            " ".join(words)[:200] if isinstance(words, tuple) else "",
-            "procfile.process",
-            process.where("command"),
-            process.confidence,
-            detail,
-        )
-    if process.ports:
-        update["ports"] = process.ports
-        notes.add(
-            name,
-            "ports",
-            ", ".join(str(p.number) for p in process.ports),
-            "procfile.port",
-            process.where("ports"),
-            process.confidence,
-            f"{detail}: binds $PORT",
-        )
-    if not web:
-        update.update(ports=process.ports, routes=(), endpoints=(), healthcheck=None)
-        kind = "runs once per release (a Job)" if process.run_once else "a worker process"
-        update["type"] = AppType.WORKER
-        notes.add(name, "type", "worker", "procfile.process", process.location, 0.9, kind)
-    elif component.type not in (AppType.API, AppType.WEB):
-        update["type"] = AppType.API
-        notes.add(name, "type", "api", "procfile.process", process.location, 0.8, detail)
-    if process.run_once:
-        update["run_once"] = True
-        notes.add(name, "run_once", "true", "procfile.release", process.location, 0.9, detail)
-    if process.replicas is not None and not process.run_once:
-        notes.add(
-            name,
-            "replicas",
-            str(process.replicas),
-            "app-json.formation",
-            process.where("replicas"),
-            0.9,
-            detail if keep else f"{detail}; not kept (descriptors: evidence)",
-        )
-        if keep:
-            update["replicas"] = process.replicas
-    return component.model_copy(update=update)

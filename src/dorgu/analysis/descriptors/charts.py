@@ -16,7 +16,7 @@ import posixpath
 import re
 from typing import Any
 
-from dorgu.analysis.descriptors.manifests import KubeObject, read_objects
+from dorgu.analysis.descriptors.objects import KubeObject, read_objects
 from dorgu.errors import DorguError
 from dorgu.formats.yamldocs import YamlDocument, load_yaml
 from dorgu.models.evidence import Diagnostic, Location, Severity

@@ -1,30 +1,19 @@
 """Reading Kubernetes manifests (plain YAML, kustomize resources, rendered Helm charts) into
-``Described`` containers.
+``Described`` containers: one per container of every object that runs pods (Deployment,
+StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod).
 
-Every workload kind that runs pods counts (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
-CronJob, Pod).  ConfigMaps of the same description supply the values of ``configMapKeyRef`` and
-``envFrom``; Secrets only their key names.  Literal values of secret-looking variables are
-dropped (the name stays, ``secret: true``).  Malformed documents are skipped with a diagnostic;
-the YAML loader bounds size, depth and alias expansion.
-
-Must not: read files (texts come in), or keep a secret value.
+Must not: read files (texts come in), or keep a secret value (``containers.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
-from dorgu.analysis.descriptors.records import Described, ProbePath
-from dorgu.analysis.secrets import looks_secret
-from dorgu.errors import DorguError
-from dorgu.formats.yamldocs import YamlDocument, load_yaml_documents
-from dorgu.models.app import EnvVar, HealthCheck, Port, Protocol, ResourceHints
-from dorgu.models.evidence import Diagnostic, Location
-from dorgu.models.kubesyntax import quantity_value
+from dorgu.analysis.descriptors.containers import Values, describe_container
+from dorgu.analysis.descriptors.objects import KubeObject
+from dorgu.analysis.descriptors.records import Described
+from dorgu.models.evidence import Location
 
-MAX_DOCUMENTS = 500  # per file
 MAX_CONTAINERS = 50  # per pod
 _POD_PATHS: dict[str, tuple[str, ...]] = {
     "Deployment": ("spec", "template", "spec"),
@@ -35,102 +24,9 @@ _POD_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Pod": ("spec",),
 }
-_PROBES = (
-    ("livenessProbe", "liveness"),
-    ("readinessProbe", "readiness"),
-    ("startupProbe", "startup"),
-)
 
 
-@dataclass(frozen=True)
-class KubeObject:
-    """One object of a manifest file, with the document that holds its lines."""
-
-    data: Mapping[str, Any]
-    document: YamlDocument
-    prefix: tuple[str | int, ...] = ()  # path of the object inside the document (List items)
-    file: str = ""
-    source: str = "k8s"
-    with_lines: bool = True  # False for rendered or synthesised text: its lines mean nothing
-
-    @property
-    def kind(self) -> str:
-        return str(self.data.get("kind") or "")
-
-    @property
-    def name(self) -> str:
-        metadata = self.data.get("metadata")
-        return str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
-
-    def at(self, *path: str | int) -> Location:
-        if not self.with_lines:
-            return Location(file=self.file)
-        return Location(file=self.file, line=self.document.line_of((*self.prefix, *path)))
-
-
-def read_objects(
-    text: str,
-    *,
-    file: str,
-    source: str = "k8s",
-    location_file: str | None = None,
-    with_lines: bool = True,
-) -> tuple[list[KubeObject], list[Diagnostic]]:
-    """The Kubernetes objects of one YAML text (``kind: List`` items included).  Documents
-    that are not objects are skipped silently; unparsable files give one diagnostic."""
-    shown = location_file or file
-    try:
-        documents = load_yaml_documents(text, file=shown)
-    except DorguError as e:
-        return [], [
-            Diagnostic(
-                code="descriptors.unreadable",
-                message=f"{shown}: not read as a Kubernetes manifest: {e}",
-                location=Location(file=shown),
-            )
-        ]
-    objects: list[KubeObject] = []
-    diagnostics: list[Diagnostic] = []
-    if len(documents) > MAX_DOCUMENTS:
-        diagnostics.append(
-            Diagnostic(
-                code="descriptors.too-many-documents",
-                message=f"{shown}: more than {MAX_DOCUMENTS} documents; the rest are not read",
-                location=Location(file=shown),
-            )
-        )
-    for document in documents[:MAX_DOCUMENTS]:
-        data = document.data
-        if not _is_object(data):
-            continue
-        if data.get("kind") == "List" and isinstance(data.get("items"), list):
-            for index, item in enumerate(data["items"][:MAX_DOCUMENTS]):
-                if _is_object(item):
-                    objects.append(
-                        KubeObject(item, document, ("items", index), shown, source, with_lines)
-                    )
-            continue
-        objects.append(KubeObject(data, document, (), shown, source, with_lines))
-    return objects, diagnostics
-
-
-def _is_object(data: object) -> bool:
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("apiVersion"), str)
-        and isinstance(data.get("kind"), str)
-    )
-
-
-@dataclass(frozen=True)
-class _Values:
-    """ConfigMap data (values) and Secret keys (names only), by object name."""
-
-    configmaps: Mapping[str, Mapping[str, tuple[str, Location]]]
-    secrets: Mapping[str, tuple[str, ...]]
-
-
-def _values(objects: Iterable[KubeObject]) -> _Values:
+def _values(objects: Iterable[KubeObject]) -> Values:
     configmaps: dict[str, dict[str, tuple[str, Location]]] = {}
     secrets: dict[str, tuple[str, ...]] = {}
     for obj in objects:
@@ -146,7 +42,7 @@ def _values(objects: Iterable[KubeObject]) -> _Values:
                 if isinstance(obj.data.get(section), dict):
                     keys.update(str(k) for k in obj.data[section])
             secrets[obj.name] = tuple(sorted(keys))
-    return _Values(configmaps, secrets)
+    return Values(configmaps, secrets)
 
 
 def describe_objects(
@@ -159,7 +55,7 @@ def describe_objects(
     ``secrets`` add generated ones (kustomize generators: Secret key names only)."""
     values = _values(objects)
     if configmaps or secrets:
-        values = _Values(
+        values = Values(
             {**(configmaps or {}), **values.configmaps},
             {**{k: tuple(sorted(v)) for k, v in (secrets or {}).items()}, **values.secrets},
         )
@@ -187,7 +83,7 @@ def describe_objects(
                 continue
             at: tuple[str | int, ...] = (*path, "containers", index)
             described.append(
-                _describe(
+                describe_container(
                     obj,
                     container,
                     at,
@@ -210,224 +106,3 @@ def _dig(data: object, path: Iterable[str | int]) -> object:
         else:
             return None
     return data
-
-
-def _describe(
-    obj: KubeObject,
-    container: Mapping[str, Any],
-    at: tuple[str | int, ...],
-    *,
-    values: _Values,
-    labels: tuple[tuple[str, str], ...],
-    replicas: int | None,
-) -> Described:
-    locations: dict[str, Location] = {}
-    ports = _ports(obj, container, at, locations)
-    env = _env(obj, container, at, values, locations)
-    probes, check = _probes(obj, container, at, ports, locations)
-    resources = _resources(container.get("resources"))
-    if resources is not None:
-        locations["resources"] = obj.at(*at, "resources")
-    if replicas is not None:
-        locations["replicas"] = obj.at("spec", "replicas")
-    command = _words(container.get("command"))
-    args = _words(container.get("args"))
-    for key, words in (("command", command), ("args", args)):
-        if words is not None:
-            locations[key] = obj.at(*at, key)
-    image = container.get("image")
-    name = container.get("name")
-    return Described(
-        source=obj.source,
-        workload=obj.kind,
-        name=obj.name,
-        container=str(name) if isinstance(name, str) else None,
-        image=image if isinstance(image, str) else None,
-        labels=labels,
-        ports=ports,
-        env=env,
-        probes=probes,
-        exec_check=check,
-        resources=resources,
-        replicas=replicas,
-        command=command,
-        args=args,
-        run_once=obj.kind == "Job",
-        location=obj.at(*at),
-        locations=locations,
-    )
-
-
-def _words(value: object) -> tuple[str, ...] | None:
-    if not isinstance(value, list):
-        return None
-    return tuple(str(v) for v in value if isinstance(v, str | int | float))
-
-
-def _number(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
-        return value
-    if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= 65535:
-        return int(value)
-    return None
-
-
-def _ports(
-    obj: KubeObject,
-    container: Mapping[str, Any],
-    at: tuple[str | int, ...],
-    locations: dict[str, Location],
-) -> tuple[Port, ...]:
-    found: list[Port] = []
-    raw = container.get("ports")
-    if not isinstance(raw, list):
-        return ()
-    for index, item in enumerate(raw[:MAX_CONTAINERS]):
-        if not isinstance(item, dict):
-            continue
-        number = _number(item.get("containerPort"))
-        if number is None:
-            continue
-        protocol = item.get("protocol")
-        name = item.get("name")
-        where = obj.at(*at, "ports", index)
-        locations.setdefault("ports", where)
-        found.append(
-            Port(
-                number=number,
-                protocol=Protocol(protocol) if protocol in ("TCP", "UDP", "SCTP") else Protocol.TCP,
-                name=name if isinstance(name, str) else None,
-                location=where,
-            )
-        )
-    return tuple(found)
-
-
-def _env(
-    obj: KubeObject,
-    container: Mapping[str, Any],
-    at: tuple[str | int, ...],
-    values: _Values,
-    locations: dict[str, Location],
-) -> tuple[EnvVar, ...]:
-    found: dict[str, EnvVar] = {}
-    sources = container.get("envFrom")
-    if isinstance(sources, list):
-        for index, source in enumerate(sources[:MAX_CONTAINERS]):
-            if not isinstance(source, dict):
-                continue
-            where = obj.at(*at, "envFrom", index)
-            prefix = str(source.get("prefix") or "")
-            ref = source.get("configMapRef")
-            if isinstance(ref, dict) and str(ref.get("name")) in values.configmaps:
-                for key, (value, place) in values.configmaps[str(ref.get("name"))].items():
-                    found[prefix + key] = _plain(prefix + key, value, place)
-            ref = source.get("secretRef")
-            if isinstance(ref, dict):
-                for key in values.secrets.get(str(ref.get("name")), ()):
-                    found[prefix + key] = EnvVar(name=prefix + key, secret=True, location=where)
-    raw = container.get("env")
-    if isinstance(raw, list):
-        for index, item in enumerate(raw):
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                continue
-            name, where = item["name"], obj.at(*at, "env", index)
-            found[name] = _env_var(name, item, where, values)
-    if found:
-        locations["env"] = next(iter(found.values())).location or obj.at(*at)
-    return tuple(found.values())
-
-
-def _plain(name: str, value: str, where: Location) -> EnvVar:
-    if looks_secret(name, value):
-        return EnvVar(name=name, secret=True, location=where)
-    return EnvVar(name=name, value=value, location=where)
-
-
-def _env_var(name: str, item: Mapping[str, Any], where: Location, values: _Values) -> EnvVar:
-    value = item.get("value")
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return _plain(name, str(value), where)
-    source = item.get("valueFrom")
-    if isinstance(source, dict):
-        if "secretKeyRef" in source:
-            return EnvVar(name=name, secret=True, location=where)
-        ref = source.get("configMapKeyRef")
-        if isinstance(ref, dict):
-            data = values.configmaps.get(str(ref.get("name")), {})
-            entry = data.get(str(ref.get("key")))
-            if entry is not None:
-                return _plain(name, entry[0], where)
-    return EnvVar(name=name, location=where)  # set at run time (fieldRef, unknown ConfigMap)
-
-
-def _probes(
-    obj: KubeObject,
-    container: Mapping[str, Any],
-    at: tuple[str | int, ...],
-    ports: tuple[Port, ...],
-    locations: dict[str, Location],
-) -> tuple[tuple[ProbePath, ...], HealthCheck | None]:
-    found: list[ProbePath] = []
-    check: HealthCheck | None = None
-    named = {p.name: p.number for p in ports if p.name}
-    for key, kind in _PROBES:
-        probe = container.get(key)
-        if not isinstance(probe, dict):
-            continue
-        where = obj.at(*at, key)
-        locations.setdefault("probes", where)
-        http = probe.get("httpGet")
-        if isinstance(http, dict) and isinstance(http.get("path"), str):
-            raw_port = http.get("port")
-            port = named.get(raw_port) if isinstance(raw_port, str) else None
-            found.append(
-                ProbePath(kind, str(http["path"]), port or _number(raw_port), location=where)
-            )
-        command = _dig(probe, ("exec", "command"))
-        if check is None and isinstance(command, list) and command:
-            check = HealthCheck(
-                test=tuple(str(word) for word in command),
-                interval_seconds=_seconds(probe.get("periodSeconds")),
-                timeout_seconds=_seconds(probe.get("timeoutSeconds")),
-                start_period_seconds=_seconds(probe.get("initialDelaySeconds")),
-                retries=_count(probe.get("failureThreshold")),
-                location=where,
-            )
-    return tuple(found), check
-
-
-def _seconds(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 86_400:
-        return float(value)
-    return None
-
-
-def _count(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000:
-        return value
-    return None
-
-
-def _resources(value: object) -> ResourceHints | None:
-    if not isinstance(value, dict):
-        return None
-
-    def pick(section: str, key: str) -> str | None:
-        part = value.get(section)
-        item = part.get(key) if isinstance(part, dict) else None
-        if not isinstance(item, str | int | float) or isinstance(item, bool):
-            return None
-        try:
-            quantity_value(str(item))
-        except ValueError:
-            return None  # not a quantity: generation would write an invalid manifest
-        return str(item)
-
-    hints = ResourceHints(
-        cpu_request=pick("requests", "cpu"),
-        memory_request=pick("requests", "memory"),
-        cpu_limit=pick("limits", "cpu"),
-        memory_limit=pick("limits", "memory"),
-    )
-    return hints if hints != ResourceHints() else None

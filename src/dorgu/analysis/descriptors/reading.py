@@ -25,8 +25,9 @@ from dorgu.analysis.descriptors.locating import (
     inside,
     is_manifest_candidate,
 )
-from dorgu.analysis.descriptors.manifests import KubeObject, describe_objects, read_objects
+from dorgu.analysis.descriptors.manifests import describe_objects
 from dorgu.analysis.descriptors.matching import image_path
+from dorgu.analysis.descriptors.objects import KubeObject, read_objects
 from dorgu.analysis.descriptors.procfiles import read_app_json, read_procfile
 from dorgu.analysis.descriptors.records import Described, Descriptions, RenderedChart
 from dorgu.analysis.descriptors.skaffold import read_skaffold

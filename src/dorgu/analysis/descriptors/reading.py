@@ -88,8 +88,8 @@ def read_descriptions(
         read, problems = read_objects(text, file=path)
         objects.extend(read)
         result.diagnostics.extend(problems)
-        result.files.append(path)
     objects = [o for o in objects if not _managed_by_dorgu(o) and not _helm_test(o)]
+    result.files.extend(sorted({o.file for o in objects if o.source == "k8s"}))
     described = describe_objects(
         objects, configmaps=kustomized.configmaps, secrets=kustomized.secrets
     )
@@ -103,6 +103,16 @@ def read_descriptions(
             result.files.append(path)
         elif base == PROCFILE and tree.text(path) is not None:
             _procfile(tree, path, result)
+    if result.files:
+        shown = ", ".join(sorted(result.files)[:5])
+        more = f" and {len(result.files) - 5} more" if len(result.files) > 5 else ""
+        result.diagnostics.append(
+            Diagnostic(
+                severity=Severity.INFO,
+                code="descriptors.read",
+                message=f"deployment descriptions read: {shown}{more}",
+            )
+        )
     return result
 
 

@@ -147,3 +147,18 @@ def test_a_lone_workload_describes_the_lone_app():
     model = analyze({**APP, "k8s/svc.yaml": lone})
     assert model.component("api").replicas == 5
     assert any("k8s.match.only" in (e.detail or "") for e in model.evidence)
+
+
+def test_a_secret_literal_in_an_exec_probe_becomes_a_reference_to_its_variable():
+    manifest = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: api\n          image: api\n"
+        "          env:\n            - {name: DB_PASSWORD, value: Sup3r-Secret}\n"
+        "          args: [--password=Sup3r-Secret]\n"
+        "          livenessProbe:\n            exec:\n"
+        "              command: [sh, -c, 'mysqladmin ping -pSup3r-Secret']\n"
+    )
+    model = analyze({**APP, "k8s/api.yaml": manifest})
+    check = model.component("api").healthcheck
+    assert check is not None and check.test == ("sh", "-c", "mysqladmin ping -p${DB_PASSWORD}")
+    assert "Sup3r-Secret" not in model.model_dump_json()

@@ -20,6 +20,7 @@ from dorgu.models.app import EnvVar, HealthCheck, Port, Protocol, ResourceHints
 from dorgu.models.evidence import Location
 from dorgu.models.kubesyntax import quantity_value
 
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 MAX_ITEMS = 50  # ports, envFrom sources per container
 _PROBES = (
     ("livenessProbe", "liveness"),
@@ -48,14 +49,15 @@ def describe_container(
     locations: dict[str, Location] = {}
     ports = _ports(obj, container, at, locations)
     env = _env(obj, container, at, values, locations)
-    probes, check = _probes(obj, container, at, ports, locations)
+    literals = _secret_literals(container)
+    probes, check = _probes(obj, container, at, ports, locations, literals)
     resources = _resources(container.get("resources"))
     if resources is not None:
         locations["resources"] = obj.at(*at, "resources")
     if replicas is not None:
         locations["replicas"] = obj.at("spec", "replicas")
-    command = _words(container.get("command"))
-    args = _words(container.get("args"))
+    command = _redacted(_words(container.get("command")), literals)
+    args = _redacted(_words(container.get("args")), literals)
     for key, words in (("command", command), ("args", args)):
         if words is not None:
             locations[key] = obj.at(*at, key)
@@ -80,6 +82,36 @@ def describe_container(
         location=obj.at(*at),
         locations=locations,
     )
+
+
+def _secret_literals(container: Mapping[str, Any]) -> dict[str, str]:
+    """Literal values of the container's secret-looking variables -> the variable's name."""
+    found: dict[str, str] = {}
+    raw = container.get("env")
+    for item in raw if isinstance(raw, list) else ():
+        if not isinstance(item, dict):
+            continue
+        name, value = item.get("name"), item.get("value")
+        secret = isinstance(name, str) and isinstance(value, str) and looks_secret(name, value)
+        if secret and isinstance(name, str) and isinstance(value, str) and len(value) >= 4:
+            found[value] = name
+    return found
+
+
+def _redacted(words: tuple[str, ...] | None, literals: Mapping[str, str]) -> tuple[str, ...] | None:
+    """``words`` with every secret literal replaced by a reference to its variable, so the
+    value is never kept: ``${VAR}`` in a shell form (``sh -c``: the shell expands it from the
+    container's env), ``$(VAR)`` otherwise (Kubernetes' own expansion)."""
+    if words is None or not literals:
+        return words
+    shell = bool(words) and words[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in words
+    out = []
+    for word in words:
+        for value in sorted(literals, key=len, reverse=True):
+            name = literals[value]
+            word = word.replace(value, f"${{{name}}}" if shell else f"$({name})")
+        out.append(word)
+    return tuple(out)
 
 
 def _words(value: object) -> tuple[str, ...] | None:
@@ -191,6 +223,7 @@ def _probes(
     at: tuple[str | int, ...],
     ports: tuple[Port, ...],
     locations: dict[str, Location],
+    literals: Mapping[str, str],
 ) -> tuple[tuple[ProbePath, ...], HealthCheck | None]:
     found: list[ProbePath] = []
     check: HealthCheck | None = None
@@ -212,7 +245,7 @@ def _probes(
         command = exec_.get("command") if isinstance(exec_, dict) else None
         if check is None and isinstance(command, list) and command:
             check = HealthCheck(
-                test=tuple(str(word) for word in command),
+                test=_redacted(tuple(str(word) for word in command), literals) or (),
                 interval_seconds=_seconds(probe.get("periodSeconds")),
                 timeout_seconds=_seconds(probe.get("timeoutSeconds")),
                 start_period_seconds=_seconds(probe.get("initialDelaySeconds")),

@@ -203,3 +203,9 @@ def test_a_skaffold_artifact_names_the_image_of_the_app_built_from_its_context()
     assert rules(model, "components.api.image") == ["skaffold.artifact"]
     two = "build:\n  artifacts:\n    - image: a\n    - image: b\n"
     assert analyze({**APP, "skaffold.yaml": two}).component("api").image is None
+
+
+def test_manifests_in_test_fixture_example_and_docs_folders_describe_something_else():
+    for folder in ("tests/fixtures/k8s", "examples/k8s", "docs/deploy", "testdata/manifests"):
+        model = analyze({**APP, f"{folder}/api.yaml": WORKLOAD.format(labels="")})
+        assert model.component("api").replicas is None, folder

@@ -2,7 +2,8 @@
 
 Descriptions: ``kustomization.yaml``, Helm charts (``Chart.yaml``), ``skaffold.yaml``,
 ``Procfile``/``app.json``, and YAML files under a deployment folder (``k8s/``, ``deploy/``,
-``manifests/``, ``kubernetes/``, ``helm/``, ``charts/``, ``kustomize/``, ``overlays/``, ...).
+``manifests/``, ``kubernetes/``, ``helm/``, ``charts/``, ``kustomize/``, ``overlays/``, ...),
+except under test, fixture, example, sample and docs folders (those describe something else).
 
 dorgu's own output is never evidence: every folder holding the record ``generate`` writes
 (``.dorgu-generated``) is skipped with everything below it, and so is any object labelled
@@ -43,6 +44,25 @@ DEPLOY_DIRS = frozenset(
     }
 )
 _YAML = (".yaml", ".yml")
+# Manifests under these folders are fixtures, samples or docs, not how this app is deployed.
+NOT_DESCRIPTIONS = frozenset(
+    {
+        "test",
+        "tests",
+        "testdata",
+        "fixtures",
+        "__fixtures__",
+        "e2e",
+        "examples",
+        "example",
+        "samples",
+        "sample",
+        "docs",
+        "doc",
+        "third_party",
+        "vendor",
+    }
+)
 
 
 _NAMES = frozenset({*KUSTOMIZATIONS, CHART, *SKAFFOLD, PROCFILE, APP_JSON, GENERATED_RECORD})
@@ -50,12 +70,16 @@ _NAMES = frozenset({*KUSTOMIZATIONS, CHART, *SKAFFOLD, PROCFILE, APP_JSON, GENER
 
 def wants_descriptor(path: str) -> bool:
     """Files the walker must load for descriptions (cheap: path only, called per file)."""
-    base = path.rpartition("/")[2]
+    head, _, base = path.rpartition("/")
     if base in _NAMES:
-        return True
+        return not head or not _ignored(head)
     if base.endswith((*_YAML, ".tpl")):
-        return in_deploy_dir(path)
+        return in_deploy_dir(path) and not _ignored(head)
     return False
+
+
+def _ignored(directory: str) -> bool:
+    return any(part in NOT_DESCRIPTIONS for part in directory.split("/"))
 
 
 def in_deploy_dir(path: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dorgu.analysis.descriptors import RenderedChart
+from dorgu.analysis.descriptors.records import RenderedChart
 from dorgu.generation import GitInfo
 from dorgu.services.analyzing import analyze_path
 from dorgu.services.charts import HelmRenderer, StaticRenderer, link_leaving

@@ -9,27 +9,25 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dorgu.analysis import compose as compose_parsing
-from dorgu.analysis.descriptors import (
-    RenderedChart,
-    apply_descriptions,
-    read_descriptions,
-    wants_descriptor,
-)
+from dorgu.analysis.descriptors.locating import descriptor_paths, wants_descriptor
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
-from dorgu.analysis.oneshots import mark_run_once
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
 from dorgu.models.config import DescriptorsMode
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+
+if TYPE_CHECKING:
+    from dorgu.analysis.descriptors.records import RenderedChart
 
 _ENV_FILES = (".env",)
 
@@ -173,7 +171,10 @@ def analyze_tree(
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
-    if options.descriptors is not DescriptorsMode.IGNORE:
+    if options.descriptors is not DescriptorsMode.IGNORE and descriptor_paths(tree.paths):
+        from dorgu.analysis.descriptors.applying import apply_descriptions
+        from dorgu.analysis.descriptors.reading import read_descriptions
+
         descriptions = read_descriptions(tree, charts=options.charts)
         components, evidence, found = apply_descriptions(
             components,
@@ -241,6 +242,8 @@ def _analyze_compose(
         evidence.extend(own_evidence)
         evidence.extend(ev)
         diagnostics.extend(diags)
+    from dorgu.analysis.oneshots import mark_run_once  # compose projects only
+
     components, evidence, notes = mark_run_once(components, evidence, project)
     diagnostics.extend(notes)
     if not components:

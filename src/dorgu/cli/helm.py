@@ -7,9 +7,11 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dorgu.analysis.descriptors import RenderedChart
-from dorgu.services.charts import HelmRenderer
+if TYPE_CHECKING:
+    from dorgu.analysis.descriptors.records import RenderedChart
+    from dorgu.services.charts import HelmRenderer
 
 
 def find_helm() -> Path | None:
@@ -40,6 +42,9 @@ class TestbedHelm:
     missing: list[str] = field(default_factory=list)
 
     def render(self, chart: Path, *, root: Path) -> RenderedChart:
+        from dorgu.analysis.descriptors.records import RenderedChart
+        from dorgu.services.charts import HelmRenderer
+
         if not self._resolved:
             binary = find_helm()
             self._renderer = HelmRenderer(binary) if binary is not None else None

@@ -6,16 +6,19 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dorgu.analysis.analyzing import AnalysisOptions, analyze_tree, wants
-from dorgu.analysis.descriptors import charts_to_render
+from dorgu.analysis.descriptors.locating import charts_to_render
 from dorgu.analysis.overriding import apply_user_config
 from dorgu.models.app import AppModel
 from dorgu.models.config import DescriptorsMode
 from dorgu.models.evidence import Location
-from dorgu.services.charts import ChartRenderer, render_charts
 from dorgu.services.scanning import ScanLimits, scan_tree
 from dorgu.settings import LayerName, ResolvedSettings, format_key
+
+if TYPE_CHECKING:
+    from dorgu.services.charts import ChartRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +51,11 @@ def analyze_path(
     logger.debug("scanned %d files, loaded %d", len(scan.tree.paths), len(scan.tree.texts))
     mode = settings.settings.descriptors if settings is not None else DescriptorsMode.KEEP
     rendered = None
-    if mode is not DescriptorsMode.IGNORE:
-        rendered = render_charts(path, charts_to_render(scan.tree.paths), renderer=charts)
+    found = charts_to_render(scan.tree.paths) if mode is not DescriptorsMode.IGNORE else ()
+    if found:
+        from dorgu.services.charts import render_charts
+
+        rendered = render_charts(path, found, renderer=charts)
     options = AnalysisOptions(
         build_args=dict(build_args or {}),
         target=target,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from dorgu.analysis.descriptors import RenderedChart
+from dorgu.analysis.descriptors.records import RenderedChart
 
 logger = logging.getLogger(__name__)
 

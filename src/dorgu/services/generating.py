@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dorgu.analysis.catalog import backing_for_image
 from dorgu.analysis.secrets import looks_secret
@@ -47,12 +48,14 @@ from dorgu.models.app import AppModel, Component, ComponentKind, VolumeKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
-from dorgu.services.charts import ChartRenderer
 from dorgu.services.configuring import detect_repository, find_git_root, load_settings
 from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.validating import check_generated
 from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
+
+if TYPE_CHECKING:
+    from dorgu.services.charts import ChartRenderer
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dorgu.analysis.descriptors import read_descriptions
+from dorgu.analysis.descriptors.reading import read_descriptions
 
 from .trees import APP, analyze, codes, tree
 

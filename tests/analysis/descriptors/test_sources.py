@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dorgu.analysis.descriptors import RenderedChart, read_descriptions
+from dorgu.analysis.descriptors.reading import read_descriptions
+from dorgu.analysis.descriptors.records import RenderedChart
 from dorgu.models.app import AppType
 
 from .trees import APP, analyze, codes, rules, tree

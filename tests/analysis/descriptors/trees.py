@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dorgu.analysis.analyzing import AnalysisOptions, analyze_tree
-from dorgu.analysis.descriptors import RenderedChart
+from dorgu.analysis.descriptors.records import RenderedChart
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import AppModel
 from dorgu.models.config import DescriptorsMode

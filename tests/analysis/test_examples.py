@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dorgu.models.app import ComponentKind, DependencyType
+from dorgu.models.app import AppType, ComponentKind, DependencyType
 from dorgu.models.evidence import Severity
 from dorgu.services.analyzing import analyze_path
 
@@ -20,20 +20,21 @@ def test_example_apps_are_fully_understood(example):
     assert not errors
     apps = [c for c in model.components if c.kind is ComponentKind.APP]
     assert apps
+    buildpacks = (example / "Procfile").is_file()  # built by buildpacks (Heroku), no Dockerfile
     for app in apps:
         assert app.language, app.name
         assert app.framework or app.type is not None, app.name
-        assert app.ports, f"{app.name}: no port"
-        # a gRPC server without the health service is probed on its gRPC port (tcpSocket)
-        health = app.endpoints or app.healthcheck or app.grpc is not None
-        assert health, f"{app.name}: no health signal"
+        if app.type in (AppType.API, AppType.WEB):  # serving: workers and Jobs need neither
+            assert app.ports, f"{app.name}: no port"
+            # a gRPC server without the health service is probed on its gRPC port (tcpSocket)
+            health = app.endpoints or app.healthcheck or app.grpc is not None
+            assert health, f"{app.name}: no health signal"
         from_build_file = any(
             e.field == f"components.{app.name}.path" and e.rule == "discovery.build-file"
             for e in model.evidence
         )  # a service with a runnable build file and no Dockerfile (monorepo discovery)
-        assert from_build_file or (app.build is not None and app.build.dockerfile), (
-            f"{app.name}: no Dockerfile"
-        )
+        if not buildpacks and not from_build_file:
+            assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
 
 
 def test_compose_shop_wires_services_and_typed_backing_dependencies():

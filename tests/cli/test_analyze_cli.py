@@ -110,3 +110,23 @@ def test_secret_values_never_reach_the_output(tmp_path, secret):
         assert out.returncode == 0, out.stderr
         assert secret not in out.stdout
         assert secret not in out.stderr
+
+
+def test_descriptors_flag_chooses_how_repository_manifests_are_used(tmp_path):
+    example = str(ROOT / "examples" / "existing-manifests")
+    kept = json.loads(dorgu("analyze", "--json", example).stdout)
+    ignored = dorgu("analyze", "--json", "--descriptors", "ignore", example)
+    assert ignored.returncode == 0, ignored.stderr
+    api = {c["name"]: c for c in json.loads(ignored.stdout)["components"]}["api"]
+    assert [p["number"] for p in api["ports"]] == [3000]
+    assert any(e["rule"] == "k8s.replicas" for e in kept["evidence"])
+    bad = dorgu("analyze", "--descriptors", "sometimes", example)
+    assert bad.returncode == 2
+    import shutil
+
+    copy = tmp_path / "notes"
+    shutil.copytree(example, copy)
+    (copy / ".dorgu.yaml").write_text("descriptors: evidence\n")
+    setting = json.loads(dorgu("analyze", "--json", str(copy)).stdout)
+    api = {c["name"]: c for c in setting["components"]}["api"]
+    assert "replicas" not in api and [p["number"] for p in api["ports"]] == [8080]

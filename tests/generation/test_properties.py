@@ -80,8 +80,9 @@ components = st.builds(
     volumes=st.lists(volumes, max_size=2).map(tuple),
     replicas=st.one_of(st.none(), st.integers(1, 5)),
     resources=st.builds(ResourceHints, cpu_limit=quantities, memory_limit=quantities),
+    run_once=st.sampled_from([None, None, True]),
 )
-WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
 
 def _with_secret(component: Component) -> Component:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dorgu.analysis.connecting import connect_components
 from dorgu.analysis.connection_configs import config_addresses
@@ -22,6 +23,7 @@ from dorgu.analysis.discovering import (
     is_dockerfile,
     service_name,
 )
+from dorgu.analysis.descriptors.locating import descriptor_paths, wants_descriptor
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.frontends import apply_frontend
 from dorgu.analysis.grpc.applying import apply_grpc
@@ -34,7 +36,11 @@ from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
+from dorgu.models.config import DescriptorsMode
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+
+if TYPE_CHECKING:
+    from dorgu.analysis.descriptors.records import RenderedChart
 
 _ENV_FILES = (".env",)
 
@@ -47,6 +53,10 @@ class AnalysisOptions:
     profiles: Sequence[str] = ()
     # ``.dorgu.yaml`` ``env`` (value, where it was set): the container gets it, so ports read it
     env_overrides: Mapping[str, tuple[str, Location | None]] = field(default_factory=dict)
+    # Deployment descriptions in the tree: keep (use all they state), evidence (ports and env
+    # only; probes, resources, replicas as evidence), ignore (not read).
+    descriptors: DescriptorsMode = DescriptorsMode.KEEP
+    charts: Mapping[str, RenderedChart] | None = None  # helm output per chart folder
 
 
 def wants(path: str) -> bool:
@@ -56,7 +66,12 @@ def wants(path: str) -> bool:
         return True
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True
-    if base in ("package.json",) or is_openapi_candidate(path) or is_proto(path):
+    if (
+        base in ("package.json",)
+        or is_openapi_candidate(path)
+        or is_proto(path)
+        or wants_descriptor(path)
+    ):
         return True
     return any(analyzer.wants(path) for analyzer in ANALYZERS)
 
@@ -192,6 +207,19 @@ def analyze_tree(
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
+    if options.descriptors is not DescriptorsMode.IGNORE and descriptor_paths(tree.paths):
+        from dorgu.analysis.descriptors.applying import apply_descriptions
+        from dorgu.analysis.descriptors.reading import read_descriptions
+
+        descriptions = read_descriptions(tree, charts=options.charts)
+        components, evidence, found = apply_descriptions(
+            components,
+            evidence,
+            descriptions,
+            keep=options.descriptors is DescriptorsMode.KEEP,
+            split_processes=not files,
+        )
+        diagnostics.extend(found)
     diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",
@@ -262,6 +290,10 @@ def _analyze_compose(
         evidence.extend(own_evidence)
         evidence.extend(ev)
         diagnostics.extend(diags)
+    from dorgu.analysis.oneshots import mark_run_once  # compose projects only
+
+    components, evidence, notes = mark_run_once(components, evidence, project)
+    diagnostics.extend(notes)
     if not components:
         diagnostics.append(
             Diagnostic(

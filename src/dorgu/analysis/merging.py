@@ -252,11 +252,13 @@ def merge_component(src: ComponentSources) -> Merged:
 
     dependencies: dict[str, Dependency] = {}
     for dep in base.dependencies:
-        dependencies[dep.kind or dep.name] = dep
+        # Two compose services of one kind (db and analytics-db) are two dependencies.
+        dependencies[dep.name if dep.component else dep.kind or dep.name] = dep
+    provided = {d.kind for d in dependencies.values() if d.kind}
     for rep in sorted(src.reports, key=lambda r: -r.confidence):
         for dep in rep.dependencies:
             key = dep.kind or dep.name
-            if key in dependencies:
+            if key in dependencies or key in provided:
                 continue
             # A compose service of the same kind is the concrete provider.
             dependencies[key] = rebase(dep, src.path)

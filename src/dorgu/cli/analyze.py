@@ -25,6 +25,12 @@ from dorgu.cli.options import parse_pairs
 @click.option(
     "--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable)."
 )
+@click.option(
+    "--descriptors",
+    type=click.Choice(["keep", "evidence", "ignore"]),
+    help="Deployment descriptions in the repo (k8s manifests, kustomize, Helm, skaffold, "
+    "Procfile): keep, evidence or ignore (default: descriptors setting, else keep).",
+)
 @click.option("--no-evidence", is_flag=True, help="Hide the evidence table in text output.")
 @click.option(
     "--llm-provider",
@@ -42,6 +48,7 @@ def analyze(
     build_args: tuple[str, ...],
     target: str | None,
     profiles: tuple[str, ...],
+    descriptors: str | None,
     no_evidence: bool,
     llm_provider: str | None,
     llm_model: str | None,
@@ -50,6 +57,7 @@ def analyze(
     explain: bool,
 ) -> None:
     """Analyse PATH (default: .) and show what dorgu understands, with evidence."""
+    from dorgu.cli.helm import TestbedHelm
     from dorgu.cli.rendering import render_model
     from dorgu.errors import UsageError
     from dorgu.models.config import LlmProvider
@@ -61,12 +69,22 @@ def analyze(
             f"{path}: not a directory", hint="pass the app directory, not a file inside it"
         )
     pairs = parse_pairs(build_args, flag="--build-arg")
-    flags = {"app.name": name, **llm_flags(llm_provider, llm_model, llm_base_url)}
+    flags = {
+        "app.name": name,
+        "descriptors": descriptors,
+        **llm_flags(llm_provider, llm_model, llm_base_url),
+    }
     settings = load_settings(path, flags=flags)
     for warning in settings.warnings:
         click.echo(f"warning: {warning}", err=True)
     model = analyze_path(
-        path, name=name, build_args=pairs, target=target, profiles=profiles, settings=settings
+        path,
+        name=name,
+        build_args=pairs,
+        target=target,
+        profiles=profiles,
+        settings=settings,
+        charts=TestbedHelm(),
     )
     outcome = None
     off = "disabled (--no-llm)" if no_llm else "no LLM provider configured"

@@ -106,6 +106,13 @@ _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
     "--profile", "profiles", multiple=True, help="Compose profile to enable (repeatable)."
 )
 @click.option(
+    "--descriptors",
+    type=click.Choice(["keep", "evidence", "ignore"]),
+    help="Deployment descriptions in the repo (k8s manifests, kustomize, Helm, skaffold, "
+    "Procfile): keep what they state, use them as evidence only, or ignore them "
+    "(default: descriptors setting, else keep).",
+)
+@click.option(
     "--llm-provider",
     type=click.Choice(["openai", "anthropic", "gemini", "ollama"]),
     help="Enhance the analysis with this LLM provider before generating (default: llm.provider).",
@@ -179,6 +186,7 @@ def generate(
     secret_store: str | None,
     storage_size: str,
     profiles: tuple[str, ...],
+    descriptors: str | None,
     llm_provider: str | None,
     llm_model: str | None,
     llm_base_url: str | None,
@@ -194,6 +202,7 @@ def generate(
     exports: tuple[str, ...],
 ) -> None:
     """Generate Kubernetes manifests for the app at PATH (default: .)."""
+    from dorgu.cli.helm import TestbedHelm
     from dorgu.errors import UsageError
     from dorgu.generation import CiProvider, GenerationOptions, OutputFormat
     from dorgu.models.kubesyntax import quantity_value
@@ -230,6 +239,7 @@ def generate(
         "ingress.enabled": True if host and ingress is None and not gateway_api else ingress,
         "ingress.tls": tls,
         "ingress.class_name": ingress_class,
+        "descriptors": descriptors,
         **llm_flags(llm_provider, llm_model, llm_base_url),
     }
     options = GenerationOptions(
@@ -259,7 +269,9 @@ def generate(
         diff=show_diff,
         profiles=profiles,
     )
-    outcome = run_generate(request, enhance=None if no_llm else _llm_enhancer(path))
+    outcome = run_generate(
+        request, enhance=None if no_llm else _llm_enhancer(path), charts=TestbedHelm()
+    )
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     root = str(path)

@@ -15,6 +15,8 @@ def _where(item: Evidence) -> str:
 def _fmt_component(component: Component, evidence: list[Evidence]) -> list[str]:
     tech = "/".join(x for x in (component.language, component.framework) if x) or "unknown stack"
     kind = component.kind.value + (f" · {component.type.value}" if component.type else "")
+    if component.run_once:
+        kind += " · runs once (Job)"
     lines = [f"component {component.name}  [{kind} · {tech}]  path: {component.path}"]
 
     def row(label: str, value: str) -> None:

@@ -108,6 +108,10 @@ def plan_ci(app: AppPlan) -> tuple[CiPlan, list[Diagnostic]]:
         component = plan.component
         if component.kind is not ComponentKind.APP:
             continue
+        ref = parse_image(plan.image.image)
+        image = str(ImageRef(ref.repository, registry=ref.registry))
+        if any(t.image == image for t in targets):
+            continue  # one image run by several components (Procfile processes) is built once
         build = component.build
         if build is None:
             context = component.path
@@ -122,8 +126,6 @@ def plan_ci(app: AppPlan) -> tuple[CiPlan, list[Diagnostic]]:
         else:
             context = build.context
             dockerfile = build.dockerfile or posixpath.join(build.context, "Dockerfile")
-        ref = parse_image(plan.image.image)
-        image = str(ImageRef(ref.repository, registry=ref.registry))
         targets.append(
             BuildTarget(
                 component=component.name,

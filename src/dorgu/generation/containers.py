@@ -1,8 +1,8 @@
 """The application container: image, command, ports, environment, resources, probes,
 security context and mounts.
 
-``command``/``args`` are set only when compose overrides the image's ENTRYPOINT/CMD (or for
-image-only services): for built images the Dockerfile already holds them.
+``command``/``args`` are set only when compose (or a Procfile process) overrides the image's
+ENTRYPOINT/CMD (or for image-only services): for built images the Dockerfile already holds them.
 
 Must not decide the pod (volumes, identity, scheduling): ``workloads.py`` does.
 """
@@ -16,10 +16,12 @@ from dorgu.generation.resources import build_resources
 from dorgu.generation.runtimes import BACKING_RUNTIMES
 from dorgu.models.app import AppModel, ComponentKind
 
+_OVERRIDES = ("compose.", "procfile.")  # evidence rules of commands that replace the image's
+
 
 def _from_compose(model: AppModel, component_name: str, field: str) -> bool:
     wanted = f"components.{component_name}.{field}"
-    return any(e.field == wanted and e.rule.startswith("compose.") for e in model.evidence)
+    return any(e.field == wanted and e.rule.startswith(_OVERRIDES) for e in model.evidence)
 
 
 def build_container(

@@ -133,7 +133,10 @@ def _running(spec: ApplicationPersonaSpec, component: Component) -> str:
                 parts.append(f"{label} " + ", ".join(values))
         profile = f" (profile {resources.profile.value})" if resources.profile else ""
         lines.append(f"- **Resources:** {'; '.join(parts)}{profile}")
-    lines += _health_lines(spec.health)
+    if component.run_once:
+        lines.append("- **Runs:** once per deploy, to completion (a Job); no health probes")
+    else:
+        lines += _health_lines(spec.health)
     policies = spec.policies
     if policies and policies.deployment:
         d = policies.deployment
@@ -282,7 +285,9 @@ def _warnings(spec: ApplicationPersonaSpec, component: Component, model: AppMode
     if hints.privileged or hints.cap_add:
         found.append("Compose asked for privileges (privileged or cap_add) that are dropped.")
     health = spec.health
-    if health is None or not (health.liveness_path or health.readiness_path):
+    if not component.run_once and (
+        health is None or not (health.liveness_path or health.readiness_path)
+    ):
         found.append("No HTTP health endpoint was found; probes only check the process or port.")
     if spec.ownership is None or not (spec.ownership.team or spec.ownership.owner):
         found.append("No owner is recorded (set app.team and app.owner).")

@@ -26,7 +26,7 @@ MAX_HOST = 253
 
 
 def build_services(plan: ComponentPlan, app: AppPlan) -> Generated:
-    if not plan.ports or plan.workload is WorkloadKind.CRONJOB:
+    if not plan.ports or plan.workload in (WorkloadKind.CRONJOB, WorkloadKind.JOB):
         return [], []
     ports = [
         {"name": p.name, "port": p.number, "targetPort": p.name, "protocol": p.protocol}

@@ -179,7 +179,7 @@ def _resources(plan: ComponentPlan) -> PersonaResources:
 
 
 def _scaling(plan: ComponentPlan) -> Scaling | None:
-    if plan.workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET):
+    if plan.workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET, WorkloadKind.JOB):
         return None
     replicas, wanted = plan.replicas, plan.settings.scaling
     cpu = memory = None
@@ -196,6 +196,8 @@ def _scaling(plan: ComponentPlan) -> Scaling | None:
 
 
 def _health(plan: ComponentPlan) -> Health | None:
+    if plan.workload is WorkloadKind.JOB:
+        return None  # runs to completion: never probed
     probes, _ = build_probes(plan)
     paths: dict[str, str] = {}
     port: int | None = None

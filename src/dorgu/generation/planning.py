@@ -48,6 +48,7 @@ class WorkloadKind(StrEnum):
     STATEFULSET = "StatefulSet"
     CRONJOB = "CronJob"
     DAEMONSET = "DaemonSet"
+    JOB = "Job"
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def _plan_component(
 ) -> ComponentPlan:
     component, settings = item.component, request.settings
     app_settings = component.kind is ComponentKind.APP
-    app_type = component.type if app_settings else None
+    app_type = component.type if app_settings or component.run_once else None
     if own_settings and settings.app.type is not None:
         app_type = settings.app.type
     workload = _workload_kind(component, app_type)
@@ -189,6 +190,8 @@ def _plan_component(
         own_settings=own_settings,
     )
     ports = plan_ports(component, app_type=app_type, backing_kind=item.backing_kind)
+    if workload is WorkloadKind.JOB:
+        ports = ()  # it runs to completion: nothing connects to it
     role = app_type.value if app_type else _dependency_role(component.name, request)
     labels = standard_labels(
         item.name, settings=settings, part_of=request.app_name, role=role, version=image.tag
@@ -235,6 +238,8 @@ def _workload_kind(component: Component, app_type: AppType | None) -> WorkloadKi
         return WorkloadKind.CRONJOB
     if app_type is AppType.DAEMON:
         return WorkloadKind.DAEMONSET
+    if component.run_once:
+        return WorkloadKind.JOB
     if needs_storage(component):
         return WorkloadKind.STATEFULSET
     return WorkloadKind.DEPLOYMENT
@@ -253,7 +258,7 @@ def needs_storage(component: Component) -> bool:
 def _replicas(
     component: Component, workload: WorkloadKind, settings: EffectiveSettings, *, app_settings: bool
 ) -> Replicas:
-    if workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET):
+    if workload in (WorkloadKind.CRONJOB, WorkloadKind.DAEMONSET, WorkloadKind.JOB):
         return Replicas(1, 1, autoscale=False)
     if workload is WorkloadKind.STATEFULSET or not app_settings:
         count = 1 if workload is WorkloadKind.STATEFULSET else (component.replicas or 1)

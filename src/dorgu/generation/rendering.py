@@ -42,6 +42,7 @@ _FILE_NAMES = {
     "StatefulSet": "statefulset",
     "DaemonSet": "daemonset",
     "CronJob": "cronjob",
+    "Job": "job",
     "Service": "service",
     "HorizontalPodAutoscaler": "hpa",
     "PodDisruptionBudget": "pdb",

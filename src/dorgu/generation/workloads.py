@@ -1,5 +1,5 @@
 """Workloads: Deployment (default), StatefulSet (persistent volumes), CronJob (type cron, with
-``app.schedule``), DaemonSet (type daemon).
+``app.schedule``), DaemonSet (type daemon), Job (a service that runs once: ``jobs.py``).
 
 The pod runs as its own ServiceAccount with no API token, without service-link environment,
 hardened (``hardening.py``), spread over nodes and zones when replicated.  When an HPA owns the
@@ -18,6 +18,7 @@ from dorgu.generation.hardening import (
     pod_security_context,
     resolve_identity,
 )
+from dorgu.generation.jobs import BATCH_WORKLOADS, job_annotations, job_spec
 from dorgu.generation.labels import topology_spread
 from dorgu.generation.manifests import GeneratedResource, Manifest
 from dorgu.generation.planning import AppPlan, ComponentPlan, WorkloadKind
@@ -47,7 +48,7 @@ def build_workload(
     diagnostics.extend(identity.diagnostics)
     env = plan_env(plan)
     probes: Manifest = {}
-    if plan.workload is not WorkloadKind.CRONJOB:
+    if plan.workload not in BATCH_WORKLOADS:
         probes, found = build_probes(plan)
         diagnostics.extend(found)
     security, found = container_security_context(plan)
@@ -69,7 +70,7 @@ def build_workload(
             plan, identity, volumes=bool(volumes.volumes or volumes.claim_templates)
         ),
     }
-    if plan.workload is WorkloadKind.CRONJOB:
+    if plan.workload in BATCH_WORKLOADS:
         pod["restartPolicy"] = "OnFailure"
     pod["containers"] = [container]
     if volumes.volumes:
@@ -83,11 +84,16 @@ def build_workload(
             "annotations": {CONFIG_CHECKSUM_ANNOTATION: env.checksum()},
         }
     spec = _workload_spec(plan, template, claim_templates=volumes.claim_templates)
-    api = "batch/v1" if plan.workload is WorkloadKind.CRONJOB else "apps/v1"
+    api = "batch/v1" if plan.workload in BATCH_WORKLOADS else "apps/v1"
+    metadata = plan.metadata()
+    if plan.workload is WorkloadKind.JOB:
+        existing = metadata.get("annotations")
+        annotations = dict(existing) if isinstance(existing, dict) else {}
+        metadata["annotations"] = {**annotations, **job_annotations()}
     manifest: Manifest = {
         "apiVersion": api,
         "kind": plan.workload.value,
-        "metadata": plan.metadata(),
+        "metadata": metadata,
         "spec": spec,
     }
     resources = [GeneratedResource(manifest, component=plan.component.name)]
@@ -102,6 +108,8 @@ def _workload_spec(
     kind = plan.workload
     if kind is WorkloadKind.CRONJOB:
         return _cron_spec(plan, template)
+    if kind is WorkloadKind.JOB:
+        return job_spec(template)
     spec: Manifest = {}
     if kind is WorkloadKind.STATEFULSET:
         spec["serviceName"] = headless_service_name(plan)

@@ -275,6 +275,7 @@ class Component(_Frozen):
     grpc: GrpcServer | None = None
     frontend: Frontend | None = None
     connections: tuple[Connection, ...] = ()  # other components this one connects to
+    run_once: bool | None = None  # True: runs to completion (migration, seeder): a Job
 
 
 class AppModel(BaseModel):

@@ -64,6 +64,14 @@ class SeccompProfile(StrEnum):
     UNCONFINED = "Unconfined"
 
 
+class DescriptorsMode(StrEnum):
+    """How deployment descriptions already in the repository are used."""
+
+    KEEP = "keep"
+    EVIDENCE = "evidence"
+    IGNORE = "ignore"
+
+
 class LlmProvider(StrEnum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
@@ -336,6 +344,13 @@ class AppConfig(_Section):
     llm: AppLlmSection = Field(
         default_factory=AppLlmSection, description="LLM choice for this app."
     )
+    descriptors: DescriptorsMode | None = Field(
+        None,
+        description="Deployment descriptions in the repository (Kubernetes manifests, kustomize, "
+        "Helm, skaffold, Procfile): keep (default: generate keeps their ports, env, probes, "
+        "resources, replicas), evidence (only ports and env; the rest shown as evidence), "
+        "ignore (not read).",
+    )
 
 
 class WorkspaceConfig(_Section):
@@ -399,3 +414,10 @@ class EffectiveSettings(_Section):
     env: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Environment overrides.")
     security: SecuritySection = Field(default_factory=SecuritySection, description="Hardening.")
     llm: LlmSection = Field(default_factory=LlmSection, description="LLM enhancer.")
+    descriptors: DescriptorsMode = Field(
+        DescriptorsMode.KEEP,
+        description="Deployment descriptions in the repository (Kubernetes manifests, kustomize, "
+        "Helm, skaffold, Procfile): keep (default: generate keeps their ports, env, probes, "
+        "resources, replicas), evidence (only ports and env; the rest shown as evidence), "
+        "ignore (not read).",
+    )

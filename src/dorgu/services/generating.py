@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dorgu.analysis.catalog import backing_for_image
 from dorgu.analysis.secrets import looks_secret
@@ -52,6 +53,9 @@ from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.validating import check_generated
 from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
+
+if TYPE_CHECKING:
+    from dorgu.services.charts import ChartRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +119,7 @@ def generate(
     stop_at: Path | None = None,
     enhance: Callable[[AppModel, EffectiveSettings], AppModel] | None = None,
     repository_root: Path | None = None,
+    charts: ChartRenderer | None = None,
 ) -> GenerateOutcome:
     """Generate (and unless ``dry_run`` or ``diff``, write) the output for the app at
     ``request.path``.
@@ -123,7 +128,8 @@ def generate(
     process environment); ``git`` replaces reading the repository (tests, reproducible runs);
     ``stop_at`` bounds the workspace-file search; ``enhance`` (the optional LLM enhancer) may
     raise the analysis before generation, never lower it: user-stated values still win;
-    ``repository_root`` replaces the git root as the base of the Argo CD path and CI files.
+    ``repository_root`` replaces the git root as the base of the Argo CD path and CI files;
+    ``charts`` renders the Helm charts of the app for analysis (``services.charts``).
     """
     root = request.path
     if not root.is_dir():
@@ -135,12 +141,14 @@ def generate(
         profiles=request.profiles,
         environment=environ,
         settings=resolved,
+        charts=charts,
     )
     if enhance is not None:
         model = enhance(model, resolved.settings)
     settings = _with_app_name(resolved.settings, model.name)
     settings = _without_repository_credentials(settings, model)
     output_dir = resolve_output(root, request.output)
+    _warn_descriptions_in_output(model, root=root, output_dir=output_dir)
     repository = (repository_root or project_root(root)).resolve()
     if git is None:
         git = read_git_info(root)
@@ -180,6 +188,34 @@ def generate(
     )
     removed = tuple(s.target for s in stale.removable) if request.force else ()
     return replace(outcome, written=written, removed=removed)
+
+
+def _warn_descriptions_in_output(model: AppModel, *, root: Path, output_dir: Path) -> None:
+    """The output directory holds the user's own manifests (read as evidence): ``--force``
+    would overwrite them, so say so before anything is written."""
+    try:
+        folder = output_dir.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return
+    files = sorted(
+        {
+            e.location.file
+            for e in model.evidence
+            if e.location is not None
+            and e.rule.startswith(("k8s.", "helm."))
+            and e.location.file.startswith(folder + "/")
+        }
+    )
+    if files:
+        model.diagnostics.append(
+            Diagnostic(
+                severity=Severity.WARNING,
+                code="generate.output-holds-descriptions",
+                message=f"{folder}/ holds your own manifests ({', '.join(files[:3])}), read as "
+                "evidence; generate into another directory (-o) so they are never overwritten",
+                location=Location(file=files[0]),
+            )
+        )
 
 
 def _refuse_errors(checks: Sequence[Diagnostic]) -> None:

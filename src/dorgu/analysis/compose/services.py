@@ -17,6 +17,7 @@ from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import resolve_inside
 from dorgu.analysis.compose.projects import ComposeService, ServiceDependency, ServiceReference
 from dorgu.analysis.compose.references import referenced_hosts
+from dorgu.analysis.compose.secretrefs import ProjectSecrets, protect_service, secret_values
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import Build
 from dorgu.models.evidence import Location, Severity
@@ -31,6 +32,7 @@ def finish_service(
     lookup: Lookup,
     hosts: Mapping[str, str],
     notes: Notes,
+    secrets: ProjectSecrets | None = None,
 ) -> ComposeService:
     """``hosts`` maps lower-cased hostnames (service, container and host names) to services."""
     raw_env = finish_environment(
@@ -57,7 +59,7 @@ def finish_service(
     flags = {key: located.value for key, located in layer.flags.items()}
     sequences = {key: tuple(i.value for i in items) for key, items in layer.sequences.items()}
     replicas = layer.numbers.get("replicas") or layer.numbers.get("scale")
-    return ComposeService(
+    service = ComposeService(
         name=layer.name,
         location=layer.location,
         image=layer.image.value if layer.image else None,
@@ -96,6 +98,9 @@ def finish_service(
         networks=sequences.get("networks", ()),
         locations=_locations(layer),
     )
+    project = secrets or ProjectSecrets()
+    values = secret_values(raw_env, project=project.values, lookup=lookup)
+    return protect_service(service, values, known=project.locations, notes=notes)
 
 
 def _finish_build(build: BuildLayer, service: str, lookup: Lookup, notes: Notes) -> Build:

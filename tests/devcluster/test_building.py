@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -173,3 +174,33 @@ def test_forced_rebuild_replaces_the_cache(fake_env: dict[str, str]) -> None:
     assert _builds(fake_env) > before
     assert found.path("helm") is None  # extras skipped this time
     assert os.access(found.directory / "testbed.json", os.R_OK)
+
+
+def test_missing_extras_are_built_without_rebuilding_the_core(fake_env: dict[str, str]) -> None:
+    building.ensure_binaries(env=fake_env, extras=False)
+    core_builds = _builds(fake_env)
+
+    found = building.add_missing_extras(env=fake_env)
+
+    assert _builds(fake_env) == core_builds + len(versions.EXTRA_TOOLS)
+    assert all(found.path(t.name) is not None for t in versions.EXTRA_TOOLS)
+    assert all(found.path(name) is not None for name in CORE)
+    building.add_missing_extras(env=fake_env)
+    assert _builds(fake_env) == core_builds + len(versions.EXTRA_TOOLS)  # nothing left to do
+
+
+def test_an_extra_at_another_version_is_rebuilt_and_failures_are_recorded(
+    fake_env: dict[str, str],
+) -> None:
+    found = building.ensure_binaries(env=fake_env)
+    manifest_path = found.directory / "testbed.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["extras"]["kompose"] = "v0.0.1"
+    manifest_path.write_text(json.dumps(manifest))
+    before = _builds(fake_env)
+
+    found = building.add_missing_extras(env={**fake_env, "FAKE_GO_FAIL": "kompose"})
+
+    assert _builds(fake_env) == before + 1
+    assert "undefined: boom" in found.failed["kompose"]
+    assert found.path("kube-apiserver") is not None

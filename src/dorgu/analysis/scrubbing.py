@@ -60,9 +60,7 @@ class SecretValues:
     pattern: re.Pattern[str] | None = None  # any value, longest first
 
     @classmethod
-    def of(
-        cls, values: Mapping[str, str], *, public: Iterable[str] = ()
-    ) -> SecretValues:
+    def of(cls, values: Mapping[str, str], *, public: Iterable[str] = ()) -> SecretValues:
         """``values``: secret variable -> value; ``public``: values stated in the clear
         elsewhere (a non-secret variable of the same component), which are not protected."""
         shown = {value.strip() for value in public}
@@ -116,7 +114,9 @@ def scrub_command(words: tuple[str, ...], secrets: SecretValues) -> Scrubbed:
     return Scrubbed(tuple(out), tuple(sorted(used)))
 
 
-def scrub_healthcheck(check: HealthCheck, secrets: SecretValues) -> tuple[HealthCheck, tuple[str, ...]]:
+def scrub_healthcheck(
+    check: HealthCheck, secrets: SecretValues
+) -> tuple[HealthCheck, tuple[str, ...]]:
     """The health check with its secret values replaced; the variables it now refers to."""
     test = check.test
     if not test:

@@ -110,6 +110,116 @@ def ensure_binaries(
     return found
 
 
+def add_missing_extras(*, env: Mapping[str, str]) -> Binaries:
+    """The cached binaries plus the optional tools they lack (or hold at another version than
+    the pinned one), built without rebuilding the rest; builds everything when nothing is
+    cached.  A failure is recorded in the manifest, as in a full build."""
+    found = ensure_binaries(env=env)
+    if found.from_assets or not _stale_extras(found):
+        return found
+    root = locations.cache_root(env)
+    with _build_lock(root / f".{versions.KUBERNETES}.lock"):
+        found = find_binaries(env=env)
+        assert found is not None
+        stale = _stale_extras(found)
+        if stale:
+            _build_extras(env=env, root=root, directory=found.directory, tools=stale)
+    found = find_binaries(env=env)
+    assert found is not None
+    return found
+
+
+def _stale_extras(found: Binaries) -> list[Tool]:
+    manifest = _read_manifest(found.directory) or {}
+    recorded = manifest.get("extras")
+    built = dict(recorded) if isinstance(recorded, dict) else {}
+    return [
+        tool
+        for tool in versions.EXTRA_TOOLS
+        if found.path(tool.name) is None or built.get(tool.name) != tool.version
+    ]
+
+
+def _build_extras(
+    *, env: Mapping[str, str], root: Path, directory: Path, tools: list[Tool]
+) -> None:
+    go = compiling.find_go(env)
+    go_env = compiling.build_env(env)
+    source = locations.source_dir(env)
+    work = Path(tempfile.mkdtemp(prefix=f".extras-{versions.KUBERNETES}-", dir=root))
+    try:
+        out = work / "out"
+        out.mkdir()
+        log = out / "build.log"
+        logger.info(
+            "building the missing extras (%s); log: %s", ", ".join(t.name for t in tools), log
+        )
+        modules = work / "src"
+        for name in sorted({t.module_dir for t in tools}):
+            if not (source / name / "go.mod").is_file():
+                raise ToolchainError(
+                    f"{source / name}/go.mod is missing", hint="run testbed/generate"
+                )
+            shutil.copytree(
+                source / name, modules / name, ignore=shutil.ignore_patterns(".*", "bin")
+            )
+        kubernetes_flags: list[str] = []
+        if any(t.module_dir == "kubernetes" for t in tools):
+            kubernetes_flags = compiling.kubernetes_ldflags(
+                release_date=compiling.release_date(
+                    go=go, module_dir=modules / "kubernetes", env=go_env
+                )
+            )
+        failed: dict[str, str] = {}
+        for tool in tools:
+            ok = compiling.go_build(
+                go=go,
+                module_dir=modules / tool.module_dir,
+                tools=[tool],
+                out_dir=out,
+                ldflags=compiling.ldflags_for([tool], kubernetes=kubernetes_flags),
+                env=go_env,
+                log_path=log,
+            )
+            if not ok:
+                failed[tool.name] = _last_error(compiling.log_tail(log, 6))
+                logger.warning("optional %s did not build: %s", tool.name, failed[tool.name])
+        if (out / "kwok").is_file():
+            problem = _collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
+            if problem is not None:
+                failed["kwok"] = problem
+                (out / "kwok").unlink()
+        _merge_extras(out, directory, tools=tools, failed=failed)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _merge_extras(out: Path, directory: Path, *, tools: list[Tool], failed: dict[str, str]) -> None:
+    """Move what was built into the cached directory, then rewrite its manifest atomically."""
+    for path in sorted(out.iterdir()):
+        if path.name != "build.log":
+            path.replace(directory / path.name)
+    manifest = _read_manifest(directory) or {}
+    before = manifest.get("failed")
+    still_failed = dict(before) if isinstance(before, dict) else {}
+    for tool in tools:
+        still_failed.pop(tool.name, None)
+    still_failed.update(failed)
+    recorded = manifest.get("extras")
+    extras = dict(recorded) if isinstance(recorded, dict) else {}
+    extras.update({t.name: t.version for t in tools if t.name not in failed})
+    manifest.update(
+        {
+            "built": sorted(p.name for p in directory.iterdir() if "." not in p.name),
+            "failed": still_failed,
+            "extras": extras,
+        }
+    )
+    temporary = directory / f".{MANIFEST}.tmp"
+    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    temporary.replace(directory / MANIFEST)
+
+
 @contextmanager
 def _build_lock(path: Path) -> Iterator[None]:
     with path.open("a") as handle:

@@ -186,9 +186,7 @@ def _finish(
                 hosts.setdefault(layer.texts[alias].value.lower(), key)
     hosts.update({key.lower(): key for key in layers})
     return tuple(
-        finish_service(
-            layer, texts=texts, lookup=lookup, hosts=hosts, notes=notes, secrets=secrets
-        )
+        finish_service(layer, texts=texts, lookup=lookup, hosts=hosts, notes=notes, secrets=secrets)
         for layer in layers.values()
     )
 

@@ -29,10 +29,11 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import HealthCheck
+from dorgu.models.evidence import Location
 
 MIN_LENGTH = 4
 MAX_VALUES = 256  # per component: bounds the work on hostile inputs
@@ -52,17 +53,27 @@ def protectable(value: str) -> bool:
 
 @dataclass(frozen=True)
 class SecretValues:
-    """The protected values of one component, by variable name (longest value first), and
-    every name whose references must stay references."""
+    """The protected values of a project, by variable name (longest value first), and every
+    name whose references must stay references."""
 
     values: tuple[tuple[str, str], ...] = ()
     names: frozenset[str] = frozenset()
     pattern: re.Pattern[str] | None = None  # any value, longest first
+    locations: Mapping[str, Location] = field(default_factory=dict)  # where each is defined
+    owners: Mapping[str, str] = field(default_factory=dict)  # value -> first variable given
 
     @classmethod
-    def of(cls, values: Mapping[str, str], *, public: Iterable[str] = ()) -> SecretValues:
-        """``values``: secret variable -> value; ``public``: values stated in the clear
-        elsewhere (a non-secret variable of the same component), which are not protected."""
+    def of(
+        cls,
+        values: Mapping[str, str],
+        *,
+        public: Iterable[str] = (),
+        locations: Mapping[str, Location] | None = None,
+    ) -> SecretValues:
+        """``values``: secret variable -> value (when several hold one value, references go to
+        the first); ``public``: values stated in the clear
+        elsewhere (a non-secret variable), which are not protected; ``locations``: where each
+        variable is defined."""
         shown = {value.strip() for value in public}
         kept = {
             name: value
@@ -73,14 +84,23 @@ class SecretValues:
         pattern = (
             re.compile("|".join(re.escape(value) for _name, value in ordered)) if ordered else None
         )
-        return cls(values=tuple(ordered), names=frozenset(values), pattern=pattern)
+        owners: dict[str, str] = {}
+        for name, value in kept.items():
+            owners.setdefault(value, name)
+        return cls(
+            owners=owners,
+            values=tuple(ordered),
+            names=frozenset(values),
+            pattern=pattern,
+            locations=dict(locations or {}),
+        )
 
     def contained_in(self, text: str) -> bool:
         return self.pattern is not None and self.pattern.search(text) is not None
 
     def owner(self, value: str) -> str:
-        """The variable holding ``value`` (the first by name when several do)."""
-        return next(name for name, candidate in self.values if candidate == value)
+        """The variable holding ``value`` (the first given when several do)."""
+        return self.owners[value]
 
     def matches(self, text: str) -> list[re.Match[str]]:
         return list(self.pattern.finditer(text)) if self.pattern is not None else []
@@ -91,7 +111,8 @@ class SecretValues:
 
 @dataclass(frozen=True)
 class Scrubbed:
-    """The rewritten words and the variables they now refer to (sorted)."""
+    """The rewritten words and the secret variables they refer to (sorted), whether the
+    reference was written by the rewriting or was there before (``$$VAR`` in compose)."""
 
     words: tuple[str, ...]
     used: tuple[str, ...] = ()
@@ -117,20 +138,17 @@ def scrub_command(words: tuple[str, ...], secrets: SecretValues) -> Scrubbed:
 def scrub_healthcheck(
     check: HealthCheck, secrets: SecretValues
 ) -> tuple[HealthCheck, tuple[str, ...]]:
-    """The health check with its secret values replaced; the variables it now refers to."""
+    """The health check with its secret values replaced; the secret variables it refers to."""
     test = check.test
-    if not test:
-        return check, ()
     used: set[str] = set()
     if len(test) == 3 and test[:2] == _SHELL_FORM:
-        script = _scrub_shell(test[2], secrets, used)
-        new_test: tuple[str, ...] = (*_SHELL_FORM, script)
+        new_test: tuple[str, ...] = (*_SHELL_FORM, _scrub_shell(test[2], secrets, used))
     elif any(_needs_reference(word, secrets) for word in test):
         new_test = (*_SHELL_FORM, " ".join(_shell_word(word, secrets, used) for word in test))
     else:
         return check, ()
-    if not used:
-        return check, ()
+    if new_test == test:
+        return check, tuple(sorted(used))
     return check.model_copy(update={"test": new_test}), tuple(sorted(used))
 
 
@@ -216,7 +234,8 @@ def _split_values(word: str, secrets: SecretValues) -> list[tuple[str, str | Non
 
 
 def _scrub_shell(script: str, secrets: SecretValues, used: set[str]) -> str:
-    """Literal values in a shell script become ``"${NAME}"``, quoted for where they stand."""
+    """Literal values in a shell script become ``"${NAME}"``, quoted for where they stand;
+    every secret variable the script then refers to is added to ``used``."""
     out: list[str] = []
     quote: str | None = None  # None, "'" or '"'
     last = 0
@@ -228,7 +247,11 @@ def _scrub_shell(script: str, secrets: SecretValues, used: set[str]) -> str:
         out.append(_shell_reference(name, quote))
         last = match.end()
     out.append(script[last:])
-    return "".join(out)
+    result = "".join(out)
+    used.update(
+        name for m in _REFERENCE.finditer(result) if secrets.is_secret_name(name := _name(m))
+    )
+    return result
 
 
 def _quote_after(text: str, quote: str | None) -> str | None:

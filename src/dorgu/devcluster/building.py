@@ -119,14 +119,14 @@ def add_missing_extras(*, env: Mapping[str, str]) -> Binaries:
         return found
     root = locations.cache_root(env)
     with _build_lock(root / f".{versions.KUBERNETES}.lock"):
-        found = find_binaries(env=env)
-        assert found is not None
-        stale = _stale_extras(found)
+        cached = find_binaries(env=env)
+        assert cached is not None
+        stale = _stale_extras(cached)
         if stale:
-            _build_extras(env=env, root=root, directory=found.directory, tools=stale)
-    found = find_binaries(env=env)
-    assert found is not None
-    return found
+            _build_extras(env=env, root=root, directory=cached.directory, tools=stale)
+    rebuilt = find_binaries(env=env)
+    assert rebuilt is not None
+    return rebuilt
 
 
 def _stale_extras(found: Binaries) -> list[Tool]:

@@ -25,8 +25,8 @@ from dorgu.analysis.compose.merging import merge_layers
 from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import directory_of, is_outside, join, normalize
 from dorgu.analysis.compose.projects import ComposeProject, ComposeResource, ComposeService
-from dorgu.analysis.compose.secretrefs import ProjectSecrets, project_secrets
-from dorgu.analysis.compose.services import finish_service
+from dorgu.analysis.compose.secretrefs import ProjectSecrets, project_secrets, shared_secrets
+from dorgu.analysis.compose.services import finish_service, service_environment
 from dorgu.errors import ParseError, UnsafePathError, UsageError
 from dorgu.models.app import VolumeKind
 from dorgu.models.evidence import Location, Severity
@@ -185,9 +185,22 @@ def _finish(
             if alias in layer.texts:
                 hosts.setdefault(layer.texts[alias].value.lower(), key)
     hosts.update({key.lower(): key for key in layers})
+    environments = {
+        key: service_environment(layer, texts=texts, lookup=lookup, notes=notes)
+        for key, layer in layers.items()
+    }
+    shared = shared_secrets(environments.values(), project=secrets, lookup=lookup)
     return tuple(
-        finish_service(layer, texts=texts, lookup=lookup, hosts=hosts, notes=notes, secrets=secrets)
-        for layer in layers.values()
+        finish_service(
+            layer,
+            texts=texts,
+            lookup=lookup,
+            hosts=hosts,
+            notes=notes,
+            raw_env=environments[key],
+            secrets=shared,
+        )
+        for key, layer in layers.items()
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from urllib.parse import unquote
 
 from dorgu.analysis.compose.environment import RawEnv
 from dorgu.analysis.compose.notes import Notes
@@ -26,29 +27,8 @@ from dorgu.models.evidence import Location, Severity
 
 Lookup = Callable[[str], str | None]
 _PROTECTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@", re.IGNORECASE)
 _MAX_VALUE = 64 * 1024  # a longer "secret" is a file, not a password; not searched for
-
-
-def secret_values(
-    raw_env: Iterable[RawEnv], *, project: Mapping[str, str], lookup: Lookup
-) -> SecretValues:
-    """The service's secret values: its secret variables (references left by interpolation
-    resolved through ``lookup``), then the project's secret-looking variables."""
-    values: dict[str, str] = {}
-    public: list[str] = []
-    for item in raw_env:
-        if item.raw_value is None:
-            continue
-        if not item.var.secret:
-            public.append(item.raw_value)
-            continue
-        value = _PROTECTED.sub(lambda m: lookup(m.group(1)) or m.group(0), item.raw_value)
-        if len(value) <= _MAX_VALUE:
-            values[item.var.name] = value
-    for name, value in project.items():
-        if len(value) <= _MAX_VALUE:
-            values.setdefault(name, value)
-    return SecretValues.of(values, public=public)
 
 
 @dataclass(frozen=True)
@@ -64,60 +44,106 @@ def project_secrets(variables: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in variables.items() if looks_secret(name, value)}
 
 
-def protect_service(
-    service: ComposeService, secrets: SecretValues, *, known: Mapping[str, Location], notes: Notes
-) -> ComposeService:
-    """``service`` with every secret value replaced by a reference to its variable.
+def shared_secrets(
+    environments: Iterable[list[RawEnv]], *, project: ProjectSecrets, lookup: Lookup
+) -> SecretValues:
+    """The project's secret values: every service's secret variables (references left by
+    interpolation resolved through ``lookup``), then the project's secret-looking variables,
+    then the passwords inside credential URLs (as ``<VAR>_PASSWORD`` when no variable holds
+    them alone).  A value that is secret for one service is secret for all of them."""
+    values: dict[str, str] = {}
+    public: list[str] = []
+    locations: dict[str, Location] = dict(project.locations)
+    for raw_env in environments:
+        for item in raw_env:
+            if item.raw_value is None:
+                continue
+            if not item.var.secret:
+                public.append(item.raw_value)
+                continue
+            value = _PROTECTED.sub(lambda m: lookup(m.group(1)) or m.group(0), item.raw_value)
+            if len(value) <= _MAX_VALUE and item.var.name not in values:
+                values[item.var.name] = value
+                if item.var.location is not None:
+                    locations.setdefault(item.var.name, item.var.location)
+    for name, value in project.values.items():
+        if len(value) <= _MAX_VALUE:
+            values.setdefault(name, value)
+    held = set(values.values())
+    for name, value in sorted(values.items()):
+        password = _url_password(value)
+        if password and password not in held:
+            derived = name if name.endswith("PASSWORD") else f"{name}_PASSWORD"
+            values.setdefault(derived, password)
+            held.add(password)
+            if name in locations:
+                locations.setdefault(derived, locations[name])
+    return SecretValues.of(values, public=public, locations=locations)
 
-    ``known`` says where each project variable was defined (for variables the service gets
-    added)."""
-    if not secrets.names:
-        return service
+
+def _url_password(value: str) -> str | None:
+    match = _URL_PASSWORD.match(value.strip())
+    return unquote(match.group(1)) if match else None
+
+
+def protect_service(
+    service: ComposeService, secrets: SecretValues, *, notes: Notes
+) -> ComposeService:
+    """``service`` with every secret value replaced by a reference to its variable; the secret
+    variables its commands refer to but it did not declare are added as secret ones (so the
+    Secret supplies them)."""
     used: set[str] = set()
     places: list[str] = []
     healthcheck = service.healthcheck
     if healthcheck is not None:
         healthcheck, names = scrub_healthcheck(healthcheck, secrets)
         used.update(names)
-        if names:
+        if healthcheck != service.healthcheck:
             places.append("healthcheck")
     entrypoint, command = service.entrypoint, service.command
+    split = len(entrypoint or ())
     result = scrub_command((*(entrypoint or ()), *(command or ())), secrets)
-    if result.used:
-        used.update(result.used)
-        split = len(entrypoint or ())
-        if entrypoint is not None and result.words[:split] != entrypoint:
-            entrypoint = result.words[:split]
-            places.append("entrypoint")
-        if command is not None and result.words[split:] != command:
-            command = result.words[split:]
-            places.append("command")
+    used.update(result.used)
+    if entrypoint is not None and result.words[:split] != entrypoint:
+        entrypoint = result.words[:split]
+        places.append("entrypoint")
+    if command is not None and result.words[split:] != command:
+        command = result.words[split:]
+        places.append("command")
     labels: list[tuple[str, str]] = []
     for key, value in service.labels:
         scrubbed = scrub_command((value,), secrets)
-        used.update(scrubbed.used)
         labels.append((key, scrubbed.words[0]))
-        if scrubbed.used and "labels" not in places:
+        if scrubbed.words[0] != value and "labels" not in places:
             places.append("labels")
     mentioned = set(used)
     env = _protect_env(service.env, secrets, mentioned)
     if env != service.env:
         places.append("environment")
-    if not places:
-        return service
     declared = {var.name for var in env}
     added = tuple(
-        EnvVar(name=name, secret=True, location=known.get(name, service.location))
+        EnvVar(name=name, secret=True, location=secrets.locations.get(name, service.location))
         for name in sorted(used - declared)
     )
-    notes.add(
-        "compose.secret-reference",
-        f"service {service.name!r}: the {', '.join(places)} used the secret value of "
-        f"{', '.join(sorted(mentioned))}; it now refers to the variable, which the Secret "
-        "supplies",
-        service.location,
-        severity=Severity.INFO,
-    )
+    if places:
+        notes.add(
+            "compose.secret-reference",
+            f"service {service.name!r}: the {', '.join(places)} used the secret value of "
+            f"{', '.join(sorted(mentioned))}; it now refers to the variable, which the Secret "
+            "supplies",
+            service.location,
+            severity=Severity.INFO,
+        )
+    if added:
+        notes.add(
+            "compose.secret-added",
+            f"service {service.name!r} refers to {', '.join(v.name for v in added)} without "
+            "declaring it; added as a secret variable, which the Secret supplies",
+            service.location,
+            severity=Severity.INFO,
+        )
+    if not places and not added:
+        return service
     return replace(
         service,
         healthcheck=healthcheck,

@@ -50,9 +50,7 @@ def require(binary: Path | None, name: str) -> Path:
     return binary
 
 
-def write_kubeconform_schemas(
-    directory: Path, *, crds: Sequence[Mapping[str, object]] = ()
-) -> str:
+def write_kubeconform_schemas(directory: Path, *, crds: Sequence[Mapping[str, object]] = ()) -> str:
     """Standalone strict schemas from dorgu's bundle (generated offline from the testbed's own
     OpenAPI by scripts/update-k8s-schemas), plus those of ``crds``; returns the
     ``-schema-location`` template."""

@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dorgu.llm.enhancing import build_enhancement_prompt
 from dorgu.services.analyzing import analyze_path
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "leaks" / "corpus"
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
 PROJECTS = EXAMPLES + sorted(p for p in CORPUS.iterdir() if p.is_dir())
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 _SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY", re.IGNORECASE)
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
@@ -107,8 +109,6 @@ def test_the_corpus_states_its_secrets() -> None:
 def test_references_to_secrets_are_backed_by_the_secret(project: Path, tmp_path: Path) -> None:
     """Every ``$(VAR)`` / ``${VAR}`` a generated container or probe uses is a variable the
     container gets (so the rewritten commands still work)."""
-    import yaml
-
     app = tmp_path / project.name
     shutil.copytree(project, app, ignore=shutil.ignore_patterns("secrets.txt", "k8s"))
     outcome = generate(GenerateRequest(path=app, dry_run=True), environ={}, repository_root=app)
@@ -116,7 +116,7 @@ def test_references_to_secrets_are_backed_by_the_secret(project: Path, tmp_path:
         if not file.path.endswith((".yaml", ".yml")):
             continue
         for doc in yaml.safe_load_all(file.text):
-            if not isinstance(doc, dict) or doc.get("kind") not in ("Deployment", "StatefulSet", "Job", "CronJob"):
+            if not isinstance(doc, dict) or doc.get("kind") not in WORKLOADS:
                 continue
             spec = doc["spec"].get("jobTemplate", {}).get("spec", doc["spec"])
             for container in spec["template"]["spec"]["containers"]:

@@ -41,8 +41,9 @@ def export_schemas(bundle: SchemaBundle) -> dict[str, dict[str, object]]:
 
 
 def export_crd(crd: Mapping[str, object]) -> dict[str, dict[str, object]]:
-    """File name -> strict JSON Schema for every served version of a CustomResourceDefinition
-    (its ``openAPIV3Schema`` is inline: no definitions to carry)."""
+    """File name -> strict JSON Schema for every version of a CustomResourceDefinition (its
+    ``openAPIV3Schema`` is inline: no definitions to carry; ``apiVersion``, ``kind`` and
+    ``metadata`` are added as the API server does)."""
     spec = crd.get("spec")
     if not isinstance(spec, Mapping):
         return {}
@@ -56,8 +57,18 @@ def export_crd(crd: Mapping[str, object]) -> dict[str, dict[str, object]]:
         body = schema.get("openAPIV3Schema") if isinstance(schema, Mapping) else None
         if isinstance(body, Mapping):
             name = kubeconform_file_name(f"{group}/{version.get('name')}", kind)
-            exported[name] = _convert(body)
+            exported[name] = _convert(_with_object_fields(body))
     return exported
+
+
+def _with_object_fields(body: Mapping[str, object]) -> dict[str, object]:
+    """A CRD's schema omits what every object has; the API server adds it, so do we."""
+    properties = body.get("properties")
+    known = dict(properties) if isinstance(properties, Mapping) else {}
+    known.setdefault("apiVersion", {"type": "string"})
+    known.setdefault("kind", {"type": "string"})
+    known.setdefault("metadata", {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+    return {**body, "properties": known}
 
 
 def _collect(name: str, bundle: SchemaBundle, into: dict[str, object]) -> None:

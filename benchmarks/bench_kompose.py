@@ -152,7 +152,8 @@ def _inputs(scratch: Path, *, quick: bool) -> Iterator[Project]:
         if compose:
             sources.append((f"example/{example.name}", example, compose[0]))
     for project in sorted(CORPUS.iterdir()) if CORPUS.is_dir() else ():
-        sources.append((f"corpus/{project.name}", project, "compose.yaml"))
+        if (project / "compose.yaml").is_file():  # Kompose reads compose files only
+            sources.append((f"corpus/{project.name}", project, "compose.yaml"))
     fixtures = _kompose_fixtures()
     chosen = FIXTURES[:QUICK_FIXTURES] if quick else FIXTURES
     for directory, compose in chosen if fixtures is not None else ():

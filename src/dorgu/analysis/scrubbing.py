@@ -135,6 +135,11 @@ def scrub_command(words: tuple[str, ...], secrets: SecretValues) -> Scrubbed:
     return Scrubbed(tuple(out), tuple(sorted(used)))
 
 
+def scrub_script(script: str, secrets: SecretValues) -> str:
+    """A shell script with its secret values replaced by quoted ``"${NAME}"`` references."""
+    return _scrub_shell(script, secrets, set())
+
+
 def scrub_healthcheck(
     check: HealthCheck, secrets: SecretValues
 ) -> tuple[HealthCheck, tuple[str, ...]]:

@@ -27,7 +27,7 @@ _SECRET_VALUE = re.compile(
     r"\bxox[abprs]-[A-Za-z0-9-]{10,}|"  # Slack
     r"\bsk-[A-Za-z0-9_-]{20,}|"  # OpenAI-style keys
     r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|"  # JWT
-    r"(?i:password=[^;&\s]+))"
+    r"(?i:password=(?!\$[({]?[A-Za-z_])[^;&\s]+))"  # a $VAR reference is no secret
 )
 
 

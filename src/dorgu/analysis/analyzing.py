@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dorgu.analysis import compose as compose_parsing
+from dorgu.analysis.compose.secretrefs import is_secret_file_candidate
 from dorgu.analysis.discovering import compose_files, dockerfile_in, find_app_dirs, is_dockerfile
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
@@ -42,6 +43,8 @@ def wants(path: str) -> bool:
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True
     if base in ("package.json",) or is_openapi_candidate(path):
+        return True
+    if is_secret_file_candidate(path):  # compose secret files: their content is a secret value
         return True
     return any(analyzer.wants(path) for analyzer in ANALYZERS)
 

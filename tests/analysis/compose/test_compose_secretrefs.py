@@ -136,3 +136,36 @@ services:
     assert app.command is not None and app.command[:3] == ("app", "--a", "ab")
     assert all(v.value is None for v in app.env if v.secret)
     assert huge not in repr(project)
+
+
+def test_the_content_of_a_compose_secret_file_is_a_secret_value() -> None:
+    compose = """
+services:
+  db:
+    image: mariadb:11.4
+    secrets: [db_root_password]
+    healthcheck: {test: ["CMD-SHELL", "mariadb-admin ping -pFile-Secret-77"]}
+secrets:
+  db_root_password: {file: ./secrets/db_root_password.txt}
+  empty: {file: ./secrets/empty.txt}
+  missing: {file: ./secrets/missing.txt}
+"""
+    project = _project(
+        compose,
+        **{"secrets/db_root_password.txt": "File-Secret-77\n", "secrets/empty.txt": "\n"},
+    )
+    db = project.service("db")
+    assert db.healthcheck is not None
+    assert db.healthcheck.test[2] == 'mariadb-admin ping -p"${DB_ROOT_PASSWORD}"'
+    [added] = [v for v in db.env if v.name == "DB_ROOT_PASSWORD"]
+    assert added.secret and added.location is not None and added.location.file == "compose.yml"
+    assert "File-Secret-77" not in repr(project)
+
+
+def test_secret_files_are_recognised_by_name() -> None:
+    from dorgu.analysis.compose.secretrefs import is_secret_file_candidate
+
+    for path in ("db_password.txt", "secrets/api", "config/app.token", "creds/aws_credentials"):
+        assert is_secret_file_candidate(path), path
+    for path in ("README.md", "src/app.py", "secret_santa.py", "config/app.yaml"):
+        assert not is_secret_file_candidate(path), path

@@ -25,7 +25,12 @@ from dorgu.analysis.compose.merging import merge_layers
 from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import directory_of, is_outside, join, normalize
 from dorgu.analysis.compose.projects import ComposeProject, ComposeResource, ComposeService
-from dorgu.analysis.compose.secretrefs import ProjectSecrets, project_secrets, shared_secrets
+from dorgu.analysis.compose.secretrefs import (
+    ProjectSecrets,
+    project_secrets,
+    shared_secrets,
+    with_secret_files,
+)
 from dorgu.analysis.compose.services import finish_service, service_environment
 from dorgu.errors import ParseError, UnsafePathError, UsageError
 from dorgu.models.app import VolumeKind
@@ -98,6 +103,7 @@ def parse_compose(
             found = read_definitions(source, section, notes)
             definitions[section] = merge_definitions(definitions[section], found)
     active = _active(layers, set(profiles))
+    secrets = with_secret_files(secrets, definitions["secrets"].values(), others)
     services = _finish(active, others, lookup, notes, secrets)
     _check_dependencies(services, set(layers), notes)
     _check_references(services, definitions, notes)

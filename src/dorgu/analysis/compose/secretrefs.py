@@ -12,6 +12,7 @@ Must not: keep, return or report a secret value (diagnostics name variables only
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from urllib.parse import unquote
 
 from dorgu.analysis.compose.environment import RawEnv
 from dorgu.analysis.compose.notes import Notes
-from dorgu.analysis.compose.projects import ComposeService
+from dorgu.analysis.compose.projects import ComposeResource, ComposeService
 from dorgu.analysis.scrubbing import SecretValues, scrub_command, scrub_healthcheck
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import EnvVar
@@ -27,6 +28,7 @@ from dorgu.models.evidence import Location, Severity
 
 Lookup = Callable[[str], str | None]
 _PROTECTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SECRET_FILE = re.compile(r"secret|passw|passwd|token|credential|api_?key", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@", re.IGNORECASE)
 _MAX_VALUE = 64 * 1024  # a longer "secret" is a file, not a password; not searched for
 
@@ -42,6 +44,43 @@ class ProjectSecrets:
 def project_secrets(variables: Mapping[str, str]) -> dict[str, str]:
     """The secret-looking ones among the project's interpolation variables."""
     return {name: value for name, value in variables.items() if looks_secret(name, value)}
+
+
+def is_secret_file_candidate(path: str) -> bool:
+    """Files compose ``secrets:`` usually point at (``db_password.txt``, ``secrets/api.token``):
+    loaded so that their content is known as a secret value (never kept)."""
+    base = posixpath.basename(path).lower()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    if suffix in ("secret", "token", "pass", "password"):
+        return True
+    if suffix not in ("", "txt"):
+        return False
+    return bool(_SECRET_FILE.search(stem) or "/secrets/" in f"/{path.lower()}")
+
+
+def with_secret_files(
+    project: ProjectSecrets, files: Iterable[ComposeResource], texts: Mapping[str, str]
+) -> ProjectSecrets:
+    """``project`` plus the content of each compose secret file, as a variable named after the
+    secret (``db_root_password`` -> ``DB_ROOT_PASSWORD``; ``..._CONTENT`` when taken)."""
+    values = dict(project.values)
+    locations = dict(project.locations)
+    for resource in files:
+        text = texts.get(resource.file) if resource.file else None
+        value = text.strip() if text else ""
+        if not value or len(value) > _MAX_VALUE or "\n" in value:
+            continue
+        name = re.sub(r"[^A-Za-z0-9]+", "_", resource.name).strip("_").upper() or "SECRET"
+        if not name[0].isalpha():
+            name = f"SECRET_{name}"
+        if values.get(name, value) != value:
+            name = f"{name}_CONTENT"
+        values.setdefault(name, value)
+        if resource.location is not None:
+            locations.setdefault(name, resource.location)
+    return ProjectSecrets(values, locations)
 
 
 def shared_secrets(

@@ -203,4 +203,17 @@ def test_an_extra_at_another_version_is_rebuilt_and_failures_are_recorded(
 
     assert _builds(fake_env) == before + 1
     assert "undefined: boom" in found.failed["kompose"]
+    assert found.path("kompose") is None  # not the binary of the other version
     assert found.path("kube-apiserver") is not None
+    building.add_missing_extras(env={**fake_env, "FAKE_GO_FAIL": "kompose"})
+    assert _builds(fake_env) == before + 1  # a failure at the pinned version is not retried
+
+
+def test_a_failed_extra_is_not_retried_until_forced(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env={**fake_env, "FAKE_GO_FAIL": "actionlint"})
+    assert "actionlint" in found.failed and found.path("actionlint") is None
+    before = _builds(fake_env)
+
+    building.add_missing_extras(env=fake_env)
+
+    assert _builds(fake_env) == before

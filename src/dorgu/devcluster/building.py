@@ -130,13 +130,16 @@ def add_missing_extras(*, env: Mapping[str, str]) -> Binaries:
 
 
 def _stale_extras(found: Binaries) -> list[Tool]:
+    """Extras missing from the cache or recorded at another version; one that failed to build
+    at the pinned version is not retried (``dorgu dev build --force`` does)."""
     manifest = _read_manifest(found.directory) or {}
     recorded = manifest.get("extras")
     built = dict(recorded) if isinstance(recorded, dict) else {}
     return [
         tool
         for tool in versions.EXTRA_TOOLS
-        if found.path(tool.name) is None or built.get(tool.name) != tool.version
+        if built.get(tool.name) != tool.version
+        or (found.path(tool.name) is None and tool.name not in found.failed)
     ]
 
 
@@ -199,6 +202,8 @@ def _merge_extras(out: Path, directory: Path, *, tools: list[Tool], failed: dict
     for path in sorted(out.iterdir()):
         if path.name != "build.log":
             path.replace(directory / path.name)
+    for name in failed:  # an older binary left behind would contradict the manifest
+        (directory / name).unlink(missing_ok=True)
     manifest = _read_manifest(directory) or {}
     before = manifest.get("failed")
     still_failed = dict(before) if isinstance(before, dict) else {}
@@ -207,7 +212,7 @@ def _merge_extras(out: Path, directory: Path, *, tools: list[Tool], failed: dict
     still_failed.update(failed)
     recorded = manifest.get("extras")
     extras = dict(recorded) if isinstance(recorded, dict) else {}
-    extras.update({t.name: t.version for t in tools if t.name not in failed})
+    extras.update({t.name: t.version for t in tools})  # attempted: failures are not retried
     manifest.update(
         {
             "built": sorted(p.name for p in directory.iterdir() if "." not in p.name),

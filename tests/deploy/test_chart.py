@@ -121,7 +121,7 @@ NO_SCHEMA = ("Issuer", "Certificate")
 
 @pytest.mark.parametrize("values", [(), ("webhook.certificates=certManager",)])
 def test_rendered_manifests_pass_kubeconform_strict(tmp_path, values) -> None:  # type: ignore[no-untyped-def]
-    from tests.peers import kubeconform, write_kubeconform_schemas
+    from tests.judges import kubeconform, write_kubeconform_schemas
 
     location = write_kubeconform_schemas(tmp_path / "schemas", crds=chart_crds())
     target = tmp_path / "rendered.yaml"

@@ -19,7 +19,7 @@ import yaml
 
 from dorgu.generation import CiProvider, FileRoot, GenerationOptions, GitInfo
 from dorgu.services.generating import GenerateRequest, generate
-from tests.peers import actionlint
+from tests.judges import actionlint
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())

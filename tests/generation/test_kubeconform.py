@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers import kubeconform, write_kubeconform_schemas
+from tests.judges import kubeconform, write_kubeconform_schemas
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = sorted(p for p in GOLDEN.iterdir() if p.is_dir())

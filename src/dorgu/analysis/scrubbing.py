@@ -80,7 +80,8 @@ class SecretValues:
             for name, value in values.items()
             if protectable(value) and value.strip() not in shown
         }
-        ordered = sorted(kept.items(), key=lambda item: (-len(item[1]), item[0]))[:MAX_VALUES]
+        first = list(kept.items())[:MAX_VALUES]  # the cap keeps the values given first
+        ordered = sorted(first, key=lambda item: (-len(item[1]), item[0]))
         pattern = (
             re.compile("|".join(re.escape(value) for _name, value in ordered)) if ordered else None
         )

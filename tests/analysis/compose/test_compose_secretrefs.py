@@ -3,6 +3,11 @@ entrypoints, labels and plain variables that repeat one refer to its variable in
 
 from __future__ import annotations
 
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dorgu.analysis.compose import parse_compose
 
 SECRET_TEXTS = ("hunter2-Pass", "Tok3n-abcdef", "pw-in-url-99")
@@ -169,3 +174,39 @@ def test_secret_files_are_recognised_by_name() -> None:
         assert is_secret_file_candidate(path), path
     for path in ("README.md", "src/app.py", "secret_santa.py", "config/app.yaml"):
         assert not is_secret_file_candidate(path), path
+
+
+_VALUE = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.@!%+", min_size=3, max_size=20
+).map(
+    lambda s: f"Zq9{s}"  # never a word the rest of the project repr contains
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=_VALUE, where=st.sampled_from(["dotenv", "inline", "url"]), quote=st.booleans())
+def test_a_secret_value_never_survives_anywhere_in_the_project(
+    value: str, where: str, quote: bool
+) -> None:
+    shown = f"'{value}'" if quote else value
+    env = {
+        "dotenv": "DB_PASSWORD: ${DB_PASSWORD}",
+        "inline": f"DB_PASSWORD: {json.dumps(value)}",
+        "url": f"DB_URL: {json.dumps(f'postgres://u:{value}@db/x')}",
+    }[where]
+    compose = f"""
+services:
+  db:
+    image: postgres:16
+    environment:
+      {env}
+      NOTE: {json.dumps(f"pass {value} here")}
+    command: {json.dumps(["postgres", "-c", f"password={value}"])}
+    healthcheck: {{test: {json.dumps(["CMD-SHELL", f"pg_isready -p {shown} && echo {value}"])}}}
+    labels: [{json.dumps(f"x.auth={value}")}]
+  other:
+    image: app
+    entrypoint: {json.dumps(["app", "--db-pass", value])}
+"""
+    project = _project(compose, f"DB_PASSWORD={json.dumps(value)}\n")
+    assert value not in repr(project)

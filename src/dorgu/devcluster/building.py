@@ -72,7 +72,7 @@ def find_binaries(*, env: Mapping[str, str]) -> Binaries | None:
             )
         return Binaries(directory=assets, kubernetes_version="unknown", from_assets=True)
     directory = locations.version_dir(env, versions.KUBERNETES)
-    manifest = _read_manifest(directory)
+    manifest = read_manifest(directory)
     if manifest is None:
         return None
     if any(not (directory / t.name).is_file() for t in versions.CORE_TOOLS):
@@ -99,7 +99,7 @@ def ensure_binaries(
         )
     root = locations.cache_root(env)
     root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root / f".{versions.KUBERNETES}.lock"):
+    with build_lock(root / f".{versions.KUBERNETES}.lock"):
         if not force:
             found = find_binaries(env=env)
             if found is not None:  # someone else built it while we waited
@@ -110,123 +110,8 @@ def ensure_binaries(
     return found
 
 
-def add_missing_extras(*, env: Mapping[str, str]) -> Binaries:
-    """The cached binaries plus the optional tools they lack (or hold at another version than
-    the pinned one), built without rebuilding the rest; builds everything when nothing is
-    cached.  A failure is recorded in the manifest, as in a full build."""
-    found = ensure_binaries(env=env)
-    if found.from_assets or not _stale_extras(found):
-        return found
-    root = locations.cache_root(env)
-    with _build_lock(root / f".{versions.KUBERNETES}.lock"):
-        cached = find_binaries(env=env)
-        assert cached is not None
-        stale = _stale_extras(cached)
-        if stale:
-            _build_extras(env=env, root=root, directory=cached.directory, tools=stale)
-    rebuilt = find_binaries(env=env)
-    assert rebuilt is not None
-    return rebuilt
-
-
-def _stale_extras(found: Binaries) -> list[Tool]:
-    """Extras missing from the cache or recorded at another version; one that failed to build
-    at the pinned version is not retried (``dorgu dev build --force`` does)."""
-    manifest = _read_manifest(found.directory) or {}
-    recorded = manifest.get("extras")
-    built = dict(recorded) if isinstance(recorded, dict) else {}
-    return [
-        tool
-        for tool in versions.EXTRA_TOOLS
-        if built.get(tool.name) != tool.version
-        or (found.path(tool.name) is None and tool.name not in found.failed)
-    ]
-
-
-def _build_extras(
-    *, env: Mapping[str, str], root: Path, directory: Path, tools: list[Tool]
-) -> None:
-    go = compiling.find_go(env)
-    go_env = compiling.build_env(env)
-    source = locations.source_dir(env)
-    work = Path(tempfile.mkdtemp(prefix=f".extras-{versions.KUBERNETES}-", dir=root))
-    try:
-        out = work / "out"
-        out.mkdir()
-        log = out / "build.log"
-        logger.info(
-            "building the missing extras (%s); log: %s", ", ".join(t.name for t in tools), log
-        )
-        modules = work / "src"
-        for name in sorted({t.module_dir for t in tools}):
-            if not (source / name / "go.mod").is_file():
-                raise ToolchainError(
-                    f"{source / name}/go.mod is missing", hint="run testbed/generate"
-                )
-            shutil.copytree(
-                source / name, modules / name, ignore=shutil.ignore_patterns(".*", "bin")
-            )
-        kubernetes_flags: list[str] = []
-        if any(t.module_dir == "kubernetes" for t in tools):
-            kubernetes_flags = compiling.kubernetes_ldflags(
-                release_date=compiling.release_date(
-                    go=go, module_dir=modules / "kubernetes", env=go_env
-                )
-            )
-        failed: dict[str, str] = {}
-        for tool in tools:
-            ok = compiling.go_build(
-                go=go,
-                module_dir=modules / tool.module_dir,
-                tools=[tool],
-                out_dir=out,
-                ldflags=compiling.ldflags_for([tool], kubernetes=kubernetes_flags),
-                env=go_env,
-                log_path=log,
-            )
-            if not ok:
-                failed[tool.name] = _last_error(compiling.log_tail(log, 6))
-                logger.warning("optional %s did not build: %s", tool.name, failed[tool.name])
-        if (out / "kwok").is_file():
-            problem = _collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
-            if problem is not None:
-                failed["kwok"] = problem
-                (out / "kwok").unlink()
-        _merge_extras(out, directory, tools=tools, failed=failed)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _merge_extras(out: Path, directory: Path, *, tools: list[Tool], failed: dict[str, str]) -> None:
-    """Move what was built into the cached directory, then rewrite its manifest atomically."""
-    for path in sorted(out.iterdir()):
-        if path.name != "build.log":
-            path.replace(directory / path.name)
-    for name in failed:  # an older binary left behind would contradict the manifest
-        (directory / name).unlink(missing_ok=True)
-    manifest = _read_manifest(directory) or {}
-    before = manifest.get("failed")
-    still_failed = dict(before) if isinstance(before, dict) else {}
-    for tool in tools:
-        still_failed.pop(tool.name, None)
-    still_failed.update(failed)
-    recorded = manifest.get("extras")
-    extras = dict(recorded) if isinstance(recorded, dict) else {}
-    extras.update({t.name: t.version for t in tools})  # attempted: failures are not retried
-    manifest.update(
-        {
-            "built": sorted(p.name for p in directory.iterdir() if "." not in p.name),
-            "failed": still_failed,
-            "extras": extras,
-        }
-    )
-    temporary = directory / f".{MANIFEST}.tmp"
-    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    temporary.replace(directory / MANIFEST)
-
-
 @contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
+def build_lock(path: Path) -> Iterator[None]:
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -239,7 +124,7 @@ def _build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _read_manifest(directory: Path) -> dict[str, object] | None:
+def read_manifest(directory: Path) -> dict[str, object] | None:
     try:
         value = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -289,7 +174,7 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
             extras=extras,
         )
         if (out / "kwok").is_file():
-            problem = _collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
+            problem = collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
             if problem is not None:
                 failed["kwok"] = problem
                 (out / "kwok").unlink()
@@ -329,14 +214,12 @@ def _compile(
     failed: dict[str, str] = {}
     for tool in versions.EXTRA_TOOLS if extras else ():
         if not build([tool]):
-            failed[tool.name] = _last_error(compiling.log_tail(log, 6))
+            failed[tool.name] = last_error(compiling.log_tail(log, 6))
             logger.warning("optional %s did not build: %s", tool.name, failed[tool.name])
     return failed
 
 
-def _collect_kwok_stages(
-    *, go: str, modules: Path, out: Path, env: Mapping[str, str]
-) -> str | None:
+def collect_kwok_stages(*, go: str, modules: Path, out: Path, env: Mapping[str, str]) -> str | None:
     """Copy kwok's own stage definitions next to the binaries; returns a problem or None."""
     kwok = versions.tool_named("kwok")
     module, _ = versions.EXTRA_MODULES[kwok.module_dir]
@@ -387,6 +270,6 @@ def _check_disk(root: Path) -> None:
         )
 
 
-def _last_error(tail: str) -> str:
+def last_error(tail: str) -> str:
     lines = [line for line in tail.splitlines() if line and not line.startswith("exit status")]
     return lines[-1].strip() if lines else "unknown error"

@@ -1,6 +1,9 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator ...]
+Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose ...]
+
+``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
+the examples, the leak corpus and four of Kompose's fixtures).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from benchmarks import (
     bench_analyze,
     bench_generate,
+    bench_kompose,
     bench_llm_overhead,
     bench_operator_scale,
     bench_startup,
@@ -27,7 +31,9 @@ SUITES = {
     "llm": bench_llm_overhead.run,
     "webhook": bench_webhook.run,
     "operator": bench_operator_scale.run,
+    "kompose": bench_kompose.run,
 }
+QUICK = {"kompose": lambda: bench_kompose.run(quick=True)}
 
 
 def main(argv: list[str]) -> int:
@@ -43,7 +49,8 @@ def main(argv: list[str]) -> int:
         return 2
     results: list[dict[str, object]] = []
     for name in chosen:
-        results.extend(SUITES[name]())
+        suite = QUICK.get(name, SUITES[name]) if report_only else SUITES[name]
+        results.extend(suite())
     for row in results:
         extras = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("name", "ok"))
         print(f"{'OK  ' if row['ok'] else 'FAIL'} {row['name']}: {extras}")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dorgu.devcluster import building, simulating, versions
+from dorgu.devcluster import building, extras, simulating, versions
 from dorgu.errors import ToolchainError
 
 # A stand-in for the go command: enough of `go env`, `go list` and `go build` for the cache
@@ -173,3 +174,46 @@ def test_forced_rebuild_replaces_the_cache(fake_env: dict[str, str]) -> None:
     assert _builds(fake_env) > before
     assert found.path("helm") is None  # extras skipped this time
     assert os.access(found.directory / "testbed.json", os.R_OK)
+
+
+def test_missing_extras_are_built_without_rebuilding_the_core(fake_env: dict[str, str]) -> None:
+    building.ensure_binaries(env=fake_env, extras=False)
+    core_builds = _builds(fake_env)
+
+    found = extras.add_missing_extras(env=fake_env)
+
+    assert _builds(fake_env) == core_builds + len(versions.EXTRA_TOOLS)
+    assert all(found.path(t.name) is not None for t in versions.EXTRA_TOOLS)
+    assert all(found.path(name) is not None for name in CORE)
+    extras.add_missing_extras(env=fake_env)
+    assert _builds(fake_env) == core_builds + len(versions.EXTRA_TOOLS)  # nothing left to do
+
+
+def test_an_extra_at_another_version_is_rebuilt_and_failures_are_recorded(
+    fake_env: dict[str, str],
+) -> None:
+    found = building.ensure_binaries(env=fake_env)
+    manifest_path = found.directory / "testbed.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["extras"]["kompose"] = "v0.0.1"
+    manifest_path.write_text(json.dumps(manifest))
+    before = _builds(fake_env)
+
+    found = extras.add_missing_extras(env={**fake_env, "FAKE_GO_FAIL": "kompose"})
+
+    assert _builds(fake_env) == before + 1
+    assert "undefined: boom" in found.failed["kompose"]
+    assert found.path("kompose") is None  # not the binary of the other version
+    assert found.path("kube-apiserver") is not None
+    extras.add_missing_extras(env={**fake_env, "FAKE_GO_FAIL": "kompose"})
+    assert _builds(fake_env) == before + 1  # a failure at the pinned version is not retried
+
+
+def test_a_failed_extra_is_not_retried_until_forced(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env={**fake_env, "FAKE_GO_FAIL": "actionlint"})
+    assert "actionlint" in found.failed and found.path("actionlint") is None
+    before = _builds(fake_env)
+
+    extras.add_missing_extras(env=fake_env)
+
+    assert _builds(fake_env) == before

@@ -15,6 +15,7 @@ from dorgu.analysis.connecting import connect_components
 from dorgu.analysis.connection_configs import config_addresses
 from dorgu.analysis.connections import NamedAddress
 from dorgu.analysis.contexts import scope_code
+from dorgu.analysis.descriptors.locating import descriptor_paths, wants_descriptor
 from dorgu.analysis.discovering import (
     compose_files,
     discovery_evidence,
@@ -23,7 +24,6 @@ from dorgu.analysis.discovering import (
     is_dockerfile,
     service_name,
 )
-from dorgu.analysis.descriptors.locating import descriptor_paths, wants_descriptor
 from dorgu.analysis.dockerfile import DockerfileInfo, parse_dockerfile
 from dorgu.analysis.frontends import apply_frontend
 from dorgu.analysis.grpc.applying import apply_grpc
@@ -33,6 +33,7 @@ from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
+from dorgu.analysis.secrets import is_secret_file_candidate
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
@@ -72,6 +73,8 @@ def wants(path: str) -> bool:
         or is_proto(path)
         or wants_descriptor(path)
     ):
+        return True
+    if is_secret_file_candidate(path):  # compose secret files: their content is a secret value
         return True
     return any(analyzer.wants(path) for analyzer in ANALYZERS)
 

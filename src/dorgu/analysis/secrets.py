@@ -6,6 +6,7 @@ value.  Deliberately eager: a false positive costs a Secret reference, a false n
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 _SECRET_NAME = re.compile(
@@ -27,7 +28,7 @@ _SECRET_VALUE = re.compile(
     r"\bxox[abprs]-[A-Za-z0-9-]{10,}|"  # Slack
     r"\bsk-[A-Za-z0-9_-]{20,}|"  # OpenAI-style keys
     r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|"  # JWT
-    r"(?i:password=[^;&\s]+))"
+    r"(?i:password=(?!\$[({]?[A-Za-z_])[^;&\s]+))"  # a $VAR reference is no secret
 )
 
 
@@ -48,3 +49,20 @@ def looks_secret(name: str, value: str | None = None) -> bool:
 def strip_url_credentials(url: str) -> str:
     """Remove ``user:password@`` (or ``token@``) from a URL; other text is returned unchanged."""
     return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1", url.strip(), flags=re.IGNORECASE)
+
+
+_SECRET_FILE = re.compile(r"secret|passw|passwd|token|credential|api_?key", re.IGNORECASE)
+
+
+def is_secret_file_candidate(path: str) -> bool:
+    """Files compose ``secrets:`` usually point at (``db_password.txt``, ``secrets/api.token``):
+    loaded so that their content is known as a secret value (never kept)."""
+    base = posixpath.basename(path).lower()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    if suffix in ("secret", "token", "pass", "password"):
+        return True
+    if suffix not in ("", "txt"):
+        return False
+    return bool(_SECRET_FILE.search(stem) or "/secrets/" in f"/{path.lower()}")

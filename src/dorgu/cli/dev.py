@@ -6,7 +6,7 @@ import shlex
 
 import click
 
-from dorgu.devcluster import building, locations, sessions, versions
+from dorgu.devcluster import building, extras, locations, sessions, versions
 from dorgu.errors import ClusterError
 
 
@@ -23,7 +23,10 @@ def build(force: bool, no_extras: bool) -> None:
     env = locations.current_env()
     if force or building.find_binaries(env=env) is None:
         _announce_build()
-    binaries = building.ensure_binaries(env=env, force=force, extras=not no_extras)
+    if no_extras or force:
+        binaries = building.ensure_binaries(env=env, force=force, extras=not no_extras)
+    else:
+        binaries = extras.add_missing_extras(env=env)
     source = "KUBEBUILDER_ASSETS" if binaries.from_assets else f"Kubernetes {versions.KUBERNETES}"
     click.echo(f"testbed binaries ({source}): {binaries.directory}")
     for name in binaries.available():

@@ -72,7 +72,7 @@ def find_binaries(*, env: Mapping[str, str]) -> Binaries | None:
             )
         return Binaries(directory=assets, kubernetes_version="unknown", from_assets=True)
     directory = locations.version_dir(env, versions.KUBERNETES)
-    manifest = _read_manifest(directory)
+    manifest = read_manifest(directory)
     if manifest is None:
         return None
     if any(not (directory / t.name).is_file() for t in versions.CORE_TOOLS):
@@ -99,7 +99,7 @@ def ensure_binaries(
         )
     root = locations.cache_root(env)
     root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root / f".{versions.KUBERNETES}.lock"):
+    with build_lock(root / f".{versions.KUBERNETES}.lock"):
         if not force:
             found = find_binaries(env=env)
             if found is not None:  # someone else built it while we waited
@@ -111,7 +111,7 @@ def ensure_binaries(
 
 
 @contextmanager
-def _build_lock(path: Path) -> Iterator[None]:
+def build_lock(path: Path) -> Iterator[None]:
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,7 +124,7 @@ def _build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _read_manifest(directory: Path) -> dict[str, object] | None:
+def read_manifest(directory: Path) -> dict[str, object] | None:
     try:
         value = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -174,7 +174,7 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
             extras=extras,
         )
         if (out / "kwok").is_file():
-            problem = _collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
+            problem = collect_kwok_stages(go=go, modules=modules, out=out, env=go_env)
             if problem is not None:
                 failed["kwok"] = problem
                 (out / "kwok").unlink()
@@ -214,14 +214,12 @@ def _compile(
     failed: dict[str, str] = {}
     for tool in versions.EXTRA_TOOLS if extras else ():
         if not build([tool]):
-            failed[tool.name] = _last_error(compiling.log_tail(log, 6))
+            failed[tool.name] = last_error(compiling.log_tail(log, 6))
             logger.warning("optional %s did not build: %s", tool.name, failed[tool.name])
     return failed
 
 
-def _collect_kwok_stages(
-    *, go: str, modules: Path, out: Path, env: Mapping[str, str]
-) -> str | None:
+def collect_kwok_stages(*, go: str, modules: Path, out: Path, env: Mapping[str, str]) -> str | None:
     """Copy kwok's own stage definitions next to the binaries; returns a problem or None."""
     kwok = versions.tool_named("kwok")
     module, _ = versions.EXTRA_MODULES[kwok.module_dir]
@@ -272,6 +270,6 @@ def _check_disk(root: Path) -> None:
         )
 
 
-def _last_error(tail: str) -> str:
+def last_error(tail: str) -> str:
     lines = [line for line in tail.splitlines() if line and not line.startswith("exit status")]
     return lines[-1].strip() if lines else "unknown error"

@@ -64,6 +64,20 @@ EXTRA_TOOLS: tuple[Tool, ...] = (
         "main.version",
     ),
     Tool("kwok", "kwok", "sigs.k8s.io/kwok/cmd/kwok", "v0.8.0"),
+    # Peers dorgu is measured against or checks its output with (benchmarks, CI-file tests).
+    Tool(
+        "kompose",
+        "kompose",
+        "github.com/kubernetes/kompose",
+        "v1.38.0",  # its pkg/version.VERSION is already the release number
+    ),
+    Tool(
+        "actionlint",
+        "actionlint",
+        "github.com/rhysd/actionlint/cmd/actionlint",
+        "v1.7.12",
+        "github.com/rhysd/actionlint.version",
+    ),
 )
 
 # Wrapper modules of the extras: directory under testbed/ -> (required module, version).
@@ -72,6 +86,8 @@ EXTRA_MODULES: dict[str, tuple[str, str]] = {
     "kubeconform": ("github.com/yannh/kubeconform", "v0.8.0"),
     "kube-score": ("github.com/zegl/kube-score", "v1.20.0"),
     "kwok": ("sigs.k8s.io/kwok", "v0.8.0"),
+    "kompose": ("github.com/kubernetes/kompose", "v1.38.0"),
+    "actionlint": ("github.com/rhysd/actionlint", "v1.7.12"),
 }
 
 REQUIRED = frozenset({"etcd", "kube-apiserver"})

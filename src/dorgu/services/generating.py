@@ -50,6 +50,7 @@ from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
 from dorgu.services.configuring import detect_repository, find_git_root, load_settings
 from dorgu.services.pruning import StaleFile, find_stale
+from dorgu.services.secretfiles import env_file_secrets, holds_secret
 from dorgu.services.validating import check_generated
 from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
@@ -340,8 +341,10 @@ def _file_looks_secret(name: str, text: str) -> bool:
 
 def read_mounted_files(component: Component, *, root: Path) -> tuple[MountedFile, ...]:
     """The bind-mounted regular files of ``component`` inside ``root``, with their text when
-    it is small, UTF-8 and not secret-looking.  Directories and missing paths are left out."""
+    it is small, UTF-8 and not secret-looking (nor holding a secret value of its env files).
+    Directories and missing paths are left out."""
     files: list[MountedFile] = []
+    secret_values = env_file_secrets(component, root=root) if component.volumes else ()
     real_root = root.resolve()
     for volume in component.volumes:
         if volume.kind is not VolumeKind.BIND or not volume.source:
@@ -365,7 +368,9 @@ def read_mounted_files(component: Component, *, root: Path) -> tuple[MountedFile
             logger.debug("cannot copy %s: %s", source, e)
             files.append(MountedFile(source=source, text=None))
             continue
-        if _file_looks_secret(posixpath.basename(source), text):
+        if _file_looks_secret(posixpath.basename(source), text) or holds_secret(
+            text, secret_values
+        ):
             files.append(MountedFile(source=source, text=None, secret=True))
         else:
             files.append(MountedFile(source=source, text=text))

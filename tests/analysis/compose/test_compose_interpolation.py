@@ -160,9 +160,11 @@ services:
         texts={".env": "REDIS_PASSWORD=hunter2\nDB_URL=postgres://u:pw@db/x\nLEVEL=info\n"},
     )
     cache = project.service("cache")
-    assert cache.command == ("redis-server", "--requirepass", "${REDIS_PASSWORD}")
+    # exec form: Kubernetes expands $(VAR) from the container's env, which now has the Secret's
+    assert cache.command == ("redis-server", "--requirepass", "$(REDIS_PASSWORD)")
     assert cache.healthcheck is not None
     assert cache.healthcheck.test == ("/bin/sh", "-c", "redis-cli -a ${REDIS_PASSWORD} ping")
-    assert project.service("app").command == ("app", "--db", "${DB_URL}", "--level", "info")
+    assert {(v.name, v.secret, v.value) for v in cache.env} == {("REDIS_PASSWORD", True, None)}
+    assert project.service("app").command == ("app", "--db", "$(DB_URL)", "--level", "info")
     assert "hunter2" not in repr(project)
     assert "u:pw" not in repr(project)

@@ -25,7 +25,13 @@ from dorgu.analysis.compose.merging import merge_layers
 from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import directory_of, is_outside, join, normalize
 from dorgu.analysis.compose.projects import ComposeProject, ComposeResource, ComposeService
-from dorgu.analysis.compose.services import finish_service
+from dorgu.analysis.compose.secretrefs import (
+    ProjectSecrets,
+    project_secrets,
+    shared_secrets,
+    with_secret_files,
+)
+from dorgu.analysis.compose.services import finish_service, service_environment
 from dorgu.errors import ParseError, UnsafePathError, UsageError
 from dorgu.models.app import VolumeKind
 from dorgu.models.evidence import Location, Severity
@@ -53,7 +59,7 @@ def parse_compose(
     project_dir = directory_of(paths[0])
     others = {normalize(k): v for k, v in (texts or {}).items()}
     given = dict(zip(paths, (text for _path, text in files), strict=True))
-    lookup = _variables(dict(environment or {}), others, join(project_dir, ".env"), notes)
+    lookup, secrets = _variables(dict(environment or {}), others, join(project_dir, ".env"), notes)
     loaded: dict[str, ComposeFile] = {}
 
     def load(path: str, location: Location) -> ComposeFile:
@@ -97,7 +103,8 @@ def parse_compose(
             found = read_definitions(source, section, notes)
             definitions[section] = merge_definitions(definitions[section], found)
     active = _active(layers, set(profiles))
-    services = _finish(active, others, lookup, notes)
+    secrets = with_secret_files(secrets, definitions["secrets"].values(), others)
+    services = _finish(active, others, lookup, notes, secrets)
     _check_dependencies(services, set(layers), notes)
     _check_references(services, definitions, notes)
     return ComposeProject(
@@ -135,13 +142,15 @@ def _safe_path(path: str) -> str:
 
 def _variables(
     environment: dict[str, str], texts: Mapping[str, str], dotenv: str, notes: Notes
-) -> Lookup:
+) -> tuple[Lookup, ProjectSecrets]:
     text = texts.get(dotenv)
     if text is None:
-        return lookup_in(environment)
+        return lookup_in(environment), ProjectSecrets(project_secrets(environment), {})
     entries = parse_dotenv(text, file=dotenv, notes=notes, lookup=lookup_in(environment))
     values = {entry.name: entry.value for entry in entries if entry.value is not None}
-    return lookup_in(environment, values)
+    where = {entry.name: Location(file=dotenv, line=entry.line) for entry in entries}
+    secrets = ProjectSecrets(project_secrets({**values, **environment}), where)
+    return lookup_in(environment, values), secrets
 
 
 def _check_top_level(source: ComposeFile, notes: Notes) -> str | None:
@@ -170,7 +179,11 @@ def _check_top_level(source: ComposeFile, notes: Notes) -> str | None:
 
 
 def _finish(
-    layers: dict[str, Layer], texts: Mapping[str, str], lookup: Lookup, notes: Notes
+    layers: dict[str, Layer],
+    texts: Mapping[str, str],
+    lookup: Lookup,
+    notes: Notes,
+    secrets: ProjectSecrets,
 ) -> tuple[ComposeService, ...]:
     hosts: dict[str, str] = {}
     for key, layer in layers.items():
@@ -178,9 +191,22 @@ def _finish(
             if alias in layer.texts:
                 hosts.setdefault(layer.texts[alias].value.lower(), key)
     hosts.update({key.lower(): key for key in layers})
+    environments = {
+        key: service_environment(layer, texts=texts, lookup=lookup, notes=notes)
+        for key, layer in layers.items()
+    }
+    shared = shared_secrets(environments.values(), project=secrets, lookup=lookup)
     return tuple(
-        finish_service(layer, texts=texts, lookup=lookup, hosts=hosts, notes=notes)
-        for layer in layers.values()
+        finish_service(
+            layer,
+            texts=texts,
+            lookup=lookup,
+            hosts=hosts,
+            notes=notes,
+            raw_env=environments[key],
+            secrets=shared,
+        )
+        for key, layer in layers.items()
     )
 
 

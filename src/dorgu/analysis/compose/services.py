@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from dorgu.analysis.compose.deploying import finish_resources
-from dorgu.analysis.compose.environment import finish_environment
+from dorgu.analysis.compose.environment import RawEnv, finish_environment
 from dorgu.analysis.compose.healthchecks import finish_healthcheck
 from dorgu.analysis.compose.layers import BuildLayer, Layer
 from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.compose.paths import resolve_inside
 from dorgu.analysis.compose.projects import ComposeService, ServiceDependency, ServiceReference
 from dorgu.analysis.compose.references import referenced_hosts
+from dorgu.analysis.compose.secretrefs import protect_service
 from dorgu.analysis.connections import may_name_address, resolved, setting_addresses
+from dorgu.analysis.scrubbing import SecretValues
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import Build
 from dorgu.models.evidence import Location, Severity
@@ -32,11 +34,14 @@ def finish_service(
     lookup: Lookup,
     hosts: Mapping[str, str],
     notes: Notes,
+    raw_env: list[RawEnv] | None = None,
+    secrets: SecretValues | None = None,
 ) -> ComposeService:
-    """``hosts`` maps lower-cased hostnames (service, container and host names) to services."""
-    raw_env = finish_environment(
-        layer.environment, layer.env_files, texts=texts, lookup=lookup, notes=notes
-    )
+    """``hosts`` maps lower-cased hostnames (service, container and host names) to services;
+    ``raw_env`` is the service's finished environment when the caller already has it;
+    ``secrets`` the project's secret values, replaced by references wherever they appear."""
+    if raw_env is None:
+        raw_env = service_environment(layer, texts=texts, lookup=lookup, notes=notes)
     references: dict[tuple[str, str], ServiceReference] = {}
     for item in raw_env:
         if item.raw_value is None or not may_name_address(item.var.name, item.raw_value):
@@ -66,7 +71,7 @@ def finish_service(
     flags = {key: located.value for key, located in layer.flags.items()}
     sequences = {key: tuple(i.value for i in items) for key, items in layer.sequences.items()}
     replicas = layer.numbers.get("replicas") or layer.numbers.get("scale")
-    return ComposeService(
+    finished = ComposeService(
         name=layer.name,
         location=layer.location,
         image=layer.image.value if layer.image else None,
@@ -105,6 +110,18 @@ def finish_service(
         networks=sequences.get("networks", ()),
         locations=_locations(layer),
         addresses=tuple(addresses),
+    )
+    if secrets is None:
+        return finished
+    return protect_service(finished, secrets, notes=notes)
+
+
+def service_environment(
+    layer: Layer, *, texts: Mapping[str, str], lookup: Lookup, notes: Notes
+) -> list[RawEnv]:
+    """The service's variables, env_file then ``environment``, with their real values."""
+    return finish_environment(
+        layer.environment, layer.env_files, texts=texts, lookup=lookup, notes=notes
     )
 
 

@@ -3,7 +3,8 @@
 Exec form is a JSON array of strings; anything else (including invalid JSON) is shell form,
 stored as the stage's SHELL plus the command text.  Commands are not variable-expanded (Docker
 leaves that to the shell at run time).  Must not: store arguments that look like secret values
-(see ``redacting``).
+(see ``redacting``) or repeat the value of a secret ENV/ARG declared before (it becomes a
+reference to the variable, see ``dorgu.analysis.scrubbing``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dorgu.analysis.dockerfile.redacting import redact_text
 from dorgu.analysis.dockerfile.scoping import Build, shown
 from dorgu.analysis.dockerfile.splitting import NotStringArrayError, parse_json_array, split_words
 from dorgu.analysis.dockerfile.stages import Command, HealthcheckEntry, StageState
+from dorgu.analysis.scrubbing import SecretValues, scrub_command, scrub_healthcheck, scrub_script
 from dorgu.models.app import HealthCheck
 from dorgu.models.evidence import Location
 
@@ -37,8 +39,16 @@ def parse_command(
             "invalid-exec-form", f"{keyword} JSON array must contain only strings", line
         )
         return None
+    secrets = SecretValues.of(build.secret_values)
     if argv is not None:
-        return Command(tuple(redact_text(a) for a in argv), shell_form=False, line=line)
+        words = tuple(argv)
+        if keyword == "HEALTHCHECK":
+            check, _used = scrub_healthcheck(HealthCheck(test=words), secrets)
+            shell_form = check.test != words  # now a /bin/sh -c script with references
+            test = tuple(redact_text(a) for a in check.test)
+            return Command(test, shell_form=shell_form, line=line)
+        scrubbed = scrub_command(words, secrets).words
+        return Command(tuple(redact_text(a) for a in scrubbed), shell_form=False, line=line)
     if text.lstrip().startswith("["):
         build.diagnostics.info(
             "invalid-json", f"{keyword} argument is not valid JSON; using the shell form", line
@@ -46,7 +56,8 @@ def parse_command(
     if not text.strip():
         build.diagnostics.add("syntax", f"{keyword} requires a command", line)
         return None
-    return Command((*stage.shell, redact_text(text.strip())), shell_form=True, line=line)
+    script = redact_text(scrub_script(text.strip(), secrets))
+    return Command((*stage.shell, script), shell_form=True, line=line)
 
 
 def _note_repeat(instruction: Instruction, build: Build, stage: StageState) -> None:

@@ -86,6 +86,8 @@ def dispatch_env(instruction: Instruction, build: Build, stage: StageState) -> N
                 "image, use a build secret or runtime configuration instead",
                 line,
             )
+        if secret and value.text and not value.tainted:
+            build.secret_values[name] = value.text
         entry = EnvEntry(
             value=None if secret else value.text,
             secret=secret,
@@ -145,6 +147,8 @@ def dispatch_arg(instruction: Instruction, build: Build, stage: StageState | Non
             )
         if secret:
             var = Var(VarKind.SECRET)
+            if default and not tainted:
+                build.secret_values.setdefault(name, default)
         build.arg_records.append(
             BuildArg(
                 name=name,

@@ -72,6 +72,9 @@ class Build:
     stages: list[StageState] = field(default_factory=list)
     stage_names: dict[str, int] = field(default_factory=dict)  # first stage with each name
     expanded: int = 0
+    # Values of secret ENVs/ARGs seen so far: only to replace repeats of them in later commands
+    # by references (``dorgu.analysis.scrubbing``); never stored in results.
+    secret_values: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in AUTOMATIC_ARGS:
@@ -84,6 +87,7 @@ class Build:
         self.used_build_args.add(name)
         value = self.build_args[name]
         if looks_secret(name, value):
+            self.secret_values.setdefault(name, value)
             return Var(VarKind.SECRET)
         return Var(VarKind.VALUE, value)
 

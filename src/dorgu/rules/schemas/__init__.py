@@ -10,6 +10,8 @@ or validates, dorgu's own CRDs and a hand-written subset of Argo CD's ``Applicat
   the object and the field path (the same ``ObjectFinding`` the rule engine returns); the ids
   are registered rules, so the ``RulePolicy`` disables them or changes their severity;
 - ``any_enabled(policy)``: whether any schema rule is left on;
+- ``export_schemas(bundle)`` / ``KUBECONFORM_PATH``: the bundle as standalone JSON Schemas for
+  kubeconform ``-strict`` (the tests and benchmarks run it on generated output);
 - ``BUNDLED_VERSIONS`` / ``bundle_file_name(version)``: what ships with dorgu.
 
 Layer 1, pure: must not do I/O (``dorgu.services.schemas`` reads the bundle file).
@@ -22,6 +24,12 @@ from dorgu.rules.schemas.bundles import (
     normalize_version,
     parse_bundle,
 )
+from dorgu.rules.schemas.exporting import (
+    KUBECONFORM_PATH,
+    export_crd,
+    export_schemas,
+    kubeconform_file_name,
+)
 from dorgu.rules.schemas.validating import (
     SCHEMA_RULE_IDS,
     any_enabled,
@@ -31,10 +39,14 @@ from dorgu.rules.schemas.validating import (
 
 __all__ = [
     "BUNDLED_VERSIONS",
+    "KUBECONFORM_PATH",
     "SCHEMA_RULE_IDS",
     "SchemaBundle",
     "any_enabled",
     "bundle_file_name",
+    "export_crd",
+    "export_schemas",
+    "kubeconform_file_name",
     "normalize_version",
     "parse_bundle",
     "validate_object",

@@ -1,0 +1,2 @@
+CREATE ROLE reporting LOGIN PASSWORD 'Pg-Str0ng-Secret-77';
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporting;

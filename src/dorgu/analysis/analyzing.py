@@ -18,6 +18,7 @@ from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
+from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
@@ -41,7 +42,7 @@ def wants(path: str) -> bool:
         return True
     if base.endswith((".yml", ".yaml")) and ("compose" in base or is_openapi_candidate(path)):
         return True
-    if base in ("package.json",) or is_openapi_candidate(path):
+    if base in ("package.json",) or is_openapi_candidate(path) or is_server_config(path):
         return True
     return any(analyzer.wants(path) for analyzer in ANALYZERS)
 
@@ -171,7 +172,7 @@ def analyze_tree(
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    return link_components(model)
+    return link_components(apply_servers(model, tree))
 
 
 def _unique(name: str, used: set[str]) -> str:

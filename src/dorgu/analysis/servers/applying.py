@@ -1,0 +1,304 @@
+"""Making web servers and proxies first-class components.
+
+For every component that runs a stock server (its compose image, or its Dockerfile's base
+image: nginx, httpd, php-apache, caddy, traefik, haproxy, envoy, tomcat, ...) this pass reads
+the configuration the repository provides (bind mounts, COPYs, nginx templates rendered with
+the service's environment) and records, with evidence: the server as framework, the listen
+ports (the image's default when nothing configures one), health locations as endpoints, and
+each upstream that names another component as a dependency on it with the port, which that
+component then serves.
+
+Must not: open files, print, or put configuration text or environment values in evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Upstream
+from dorgu.analysis.servers.images import ServerImage, server_for_image
+from dorgu.analysis.servers.mounting import component_mounts, with_templates
+from dorgu.analysis.servers.reading import read_server
+from dorgu.analysis.servers.traefik import label_route, traefik_flags
+from dorgu.analysis.sources import SourceTree
+from dorgu.models.app import (
+    AppModel,
+    AppType,
+    Component,
+    ComponentKind,
+    Dependency,
+    DependencyType,
+    Endpoint,
+    EndpointKind,
+    Port,
+    Protocol,
+)
+from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def server_image_of(component: Component) -> ServerImage | None:
+    """The stock server ``component`` runs: its image when image-only, else its base image."""
+    image = component.image if component.kind is not ComponentKind.APP else component.base_image
+    return server_for_image(image)
+
+
+def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
+    """Read every server component's configuration into the model (see the module doc)."""
+    evidence, diagnostics = list(model.evidence), list(model.diagnostics)
+    components = list(model.components)
+    names = {c.name.lower(): c.name for c in components}
+    for index, component in enumerate(components):
+        image = server_image_of(component)
+        if image is None:
+            continue
+        anchor = _anchor(model.evidence, component)
+        env = {v.name: v.value for v in component.env if v.value is not None and not v.secret}
+        mounts = with_templates(component_mounts(component, tree), image, tree)
+        config = read_server(image, mounts, tree, env)
+        if image.server == "traefik":
+            config = _traefik(component, components, config, anchor)
+        applier = _Applier(component, image, config, anchor, evidence, diagnostics)
+        updated = applier.run(names)
+        components[index] = updated
+    components = _serve_upstream_ports(components, evidence)
+    return model.model_copy(
+        update={"components": components, "evidence": evidence, "diagnostics": diagnostics}
+    )
+
+
+def _anchor(evidence: Sequence[Evidence], component: Component) -> Location | None:
+    """Where the component's image is named: the compose ``image`` or the Dockerfile FROM."""
+    for field in ("image", "base_image", "kind"):
+        for item in evidence:
+            if item.field == f"components.{component.name}.{field}" and item.location:
+                return item.location
+    return None
+
+
+def _traefik(
+    component: Component,
+    components: Sequence[Component],
+    config: ServerConfig | None,
+    anchor: Location | None,
+) -> ServerConfig:
+    merged = ServerConfig(server="traefik")
+    if config is not None:
+        merged.extend(config)
+    flags = traefik_flags(component.command or (), where=anchor)
+    if any(word.startswith("--entrypoints.") for word in component.command or ()):
+        merged.listens = [*flags.listens, *merged.listens]
+        merged.health.extend(flags.health)
+    elif config is None:
+        merged.extend(flags)
+    for other in components:
+        if other is component:
+            continue
+        route = label_route(other.labels)
+        if not route.declared and route.enabled is not True:
+            continue
+        if route.enabled is False:
+            continue
+        port = route.port
+        if port is None and len({p.number for p in other.ports}) == 1:
+            port = other.ports[0].number
+        where = anchor if anchor is not None else Location(file="compose")
+        merged.upstreams.append(Upstream(other.name.lower(), port, where, route.path, "http"))
+    return merged
+
+
+class _Applier:
+    def __init__(
+        self,
+        component: Component,
+        image: ServerImage,
+        config: ServerConfig | None,
+        anchor: Location | None,
+        evidence: list[Evidence],
+        diagnostics: list[Diagnostic],
+    ) -> None:
+        self.c = component
+        self.image = image
+        self.config = config
+        self.anchor = anchor
+        self.evidence = evidence
+        self.diagnostics = diagnostics
+        self.prefix = f"components.{component.name}"
+
+    def note(self, field: str, value: str, rule: str, where: Location | None, conf: float) -> None:
+        self.evidence.append(
+            Evidence(
+                field=f"{self.prefix}.{field}",
+                value=value,
+                rule=rule,
+                location=where,
+                confidence=conf,
+            )
+        )
+
+    def run(self, names: dict[str, str]) -> Component:
+        c, config = self.c, self.config
+        update: dict[str, object] = {}
+        if c.framework is None:
+            update["framework"] = self.image.server
+            self.note("framework", self.image.server, "servers.image", self.anchor, 0.9)
+        if c.language is None and (c.type is None or c.kind is ComponentKind.APP):
+            update["type"] = AppType.WEB
+            self.note("type", AppType.WEB.value, "servers.type", self.anchor, 0.8)
+        if config is not None:
+            self.diagnostics.extend(_dedupe(config.diagnostics, self.diagnostics))
+            for root in config.roots[:8]:
+                self.note("static_root", root.path, "servers.static-root", root.location, 0.9)
+        update["ports"] = self.ports()
+        update["endpoints"] = self.endpoints(config.health if config else [])
+        update["dependencies"] = self.dependencies(config.upstreams if config else [], names)
+        return c.model_copy(update=update)
+
+    def ports(self) -> tuple[Port, ...]:
+        c, config = self.c, self.config
+        listens: list[Listen] = list(config.listens) if config else []
+        if not listens and self.image.port is not None and not c.ports:
+            listens = [Listen(self.image.port, self.anchor or Location(file="."))]
+            rule, conf = "servers.default-port", 0.7
+        else:
+            rule, conf = "servers.listen", 0.9
+        ports = list(c.ports)
+        known = {(p.number, p.protocol.value) for p in ports}
+        for listen in listens:
+            if (listen.port, listen.protocol) in known:
+                continue
+            known.add((listen.port, listen.protocol))
+            purpose = self.image.purpose if listen.protocol == "TCP" else None
+            ports.append(
+                Port(
+                    number=listen.port,
+                    protocol=Protocol(listen.protocol),
+                    purpose="https" if listen.tls else purpose,
+                    location=listen.location,
+                )
+            )
+            shown = f"{listen.port}/{listen.protocol}"
+            self.note("ports", shown, rule, listen.location, conf)
+        if config is not None and listens and rule == "servers.listen":
+            heard = {listen.port for listen in listens}
+            unresolved = any(d.code == "servers.unresolved" for d in config.diagnostics)
+            for port in c.ports:
+                if port.number not in heard and not unresolved and port.published:
+                    self.diagnostics.append(
+                        Diagnostic(
+                            code="servers.port-not-listened",
+                            severity=Severity.WARNING,
+                            message=(
+                                f"{c.name}: port {port.number} is published, but the "
+                                f"{self.image.server} configuration listens on "
+                                f"{', '.join(str(p) for p in sorted(heard))}"
+                            ),
+                            location=port.location,
+                        )
+                    )
+        return tuple(ports)
+
+    def endpoints(self, health: Sequence[HealthPath]) -> tuple[Endpoint, ...]:
+        endpoints = list(self.c.endpoints)
+        have = {(e.kind, e.path) for e in endpoints}
+        for item in health:
+            if (EndpointKind.HEALTH, item.path) in have:
+                continue
+            have.add((EndpointKind.HEALTH, item.path))
+            endpoints.append(
+                Endpoint(
+                    kind=EndpointKind.HEALTH, path=item.path, port=item.port, location=item.location
+                )
+            )
+            self.note("endpoints.health", item.path, "servers.health-location", item.location, 0.9)
+        return tuple(sorted(endpoints, key=lambda e: (e.kind.value, e.path)))
+
+    def dependencies(
+        self, upstreams: Sequence[Upstream], names: dict[str, str]
+    ) -> tuple[Dependency, ...]:
+        deps = {d.component or d.name: d for d in self.c.dependencies}
+        for upstream in upstreams:
+            target = names.get(upstream.host)
+            if target is None or target == self.c.name:
+                if upstream.host not in _LOOPBACK and target is None and "." not in upstream.host:
+                    self.diagnostics.append(
+                        Diagnostic(
+                            code="servers.unknown-upstream",
+                            severity=Severity.INFO,
+                            message=(
+                                f"{self.c.name}: forwards to {upstream.host}, which is not a "
+                                "component of this app"
+                            ),
+                            location=upstream.location,
+                        )
+                    )
+                continue
+            current = deps.get(target)
+            route = f" for {upstream.path}" if upstream.path else ""
+            shown = f"{target}:{upstream.port}{route}" if upstream.port else f"{target}{route}"
+            if current is not None:
+                if current.port is None and upstream.port is not None:
+                    deps[target] = current.model_copy(update={"port": upstream.port})
+                    self.note(
+                        f"dependencies.{current.name}",
+                        shown,
+                        "servers.upstream",
+                        upstream.location,
+                        0.9,
+                    )
+                continue
+            deps[target] = Dependency(
+                name=target,
+                type=DependencyType.SERVICE,
+                component=target,
+                via="proxy",
+                location=upstream.location,
+                port=upstream.port,
+            )
+            self.note(f"dependencies.{target}", shown, "servers.upstream", upstream.location, 0.9)
+        return tuple(sorted(deps.values(), key=lambda d: (d.type.value, d.name)))
+
+
+def _dedupe(new: Sequence[Diagnostic], existing: Sequence[Diagnostic]) -> list[Diagnostic]:
+    seen = {(d.code, d.message, d.location) for d in existing}
+    out = []
+    for item in new:
+        key = (item.code, item.message, item.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _serve_upstream_ports(components: list[Component], evidence: list[Evidence]) -> list[Component]:
+    """A component a proxy forwards to serves the port the proxy uses."""
+    wanted: dict[str, list[Dependency]] = {}
+    for component in components:
+        for dep in component.dependencies:
+            if dep.component and dep.port:
+                wanted.setdefault(dep.component, []).append(dep)
+    out = []
+    for component in components:
+        ports = list(component.ports)
+        for dep in wanted.get(component.name, []):
+            assert dep.port is not None
+            if any(p.number == dep.port and p.protocol is Protocol.TCP for p in ports):
+                continue
+            ports.append(Port(number=dep.port, location=dep.location))
+            evidence.append(
+                Evidence(
+                    field=f"components.{component.name}.ports",
+                    value=f"{dep.port}/TCP",
+                    rule="servers.upstream-port",
+                    location=dep.location,
+                    confidence=0.8,
+                    detail="a proxy forwards to this port",
+                )
+            )
+        out.append(
+            component.model_copy(update={"ports": tuple(ports)})
+            if len(ports) != len(component.ports)
+            else component
+        )
+    return out

@@ -277,10 +277,14 @@ def build_generation_request(
 
 
 def _backing_kind(component: Component) -> str | None:
-    if component.kind is ComponentKind.APP or not component.image:
+    """The catalog kind of an image-only service, or of a service built on one (FROM mysql)."""
+    image = component.image if component.kind is not ComponentKind.APP else component.base_image
+    if not image:
         return None
-    backing = backing_for_image(component.image)
-    return backing.kind if backing else None
+    backing = backing_for_image(image)
+    if backing is None or (component.kind is ComponentKind.APP and component.language):
+        return None
+    return backing.kind
 
 
 def secret_names(component: Component, settings: EffectiveSettings) -> frozenset[str]:

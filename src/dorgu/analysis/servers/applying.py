@@ -146,6 +146,11 @@ class _Applier:
         if c.language is None and (c.type is None or c.kind is ComponentKind.APP):
             update["type"] = AppType.WEB
             self.note("type", AppType.WEB.value, "servers.type", self.anchor, 0.8)
+        if self.image.uid is not None and c.security.user is None and c.security.uid is None:
+            update["security"] = c.security.model_copy(
+                update={"uid": self.image.uid, "gid": self.image.uid, "runs_as_root": False}
+            )
+            self.note("security.uid", str(self.image.uid), "servers.image-uid", self.anchor, 0.7)
         if config is not None:
             self.diagnostics.extend(_dedupe(config.diagnostics, self.diagnostics))
             for root in config.roots[:8]:

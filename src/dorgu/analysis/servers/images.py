@@ -34,6 +34,7 @@ _NGINX = ServerImage(
     main=("/etc/nginx/nginx.conf",),
     extra=_NGINX_EXTRA,
     templates=("/etc/nginx/templates/*.template",),
+    uid=101,
 )
 _APACHE_DEBIAN = ServerImage(
     "apache",
@@ -91,6 +92,7 @@ _BY_NAME: dict[str, ServerImage] = {
     "traefik": ServerImage(
         "traefik",
         80,
+        uid=65532,
         main=(
             "/etc/traefik/traefik.yml",
             "/etc/traefik/traefik.yaml",

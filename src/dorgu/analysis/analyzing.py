@@ -18,8 +18,10 @@ from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
+from dorgu.analysis.producing import match_produced, produced_images
 from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
+from dorgu.analysis.stocking import apply_catalog
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
@@ -172,7 +174,7 @@ def analyze_tree(
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    return link_components(apply_servers(model, tree))
+    return link_components(apply_servers(apply_catalog(model), tree))
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -194,8 +196,33 @@ def _analyze_compose(
     base_components, base_evidence = compose_parsing.compose_components(project)
     components: list[Component] = []
     evidence: list[Evidence] = []
+    produced = produced_images(tree)
     for base in base_components:
         own_evidence = [e for e in base_evidence if e.field.startswith(f"components.{base.name}.")]
+        link = (
+            match_produced(base.image, produced, tree)
+            if base.image and base.build is None and base.kind is not ComponentKind.BACKING
+            else None
+        )
+        if link is not None:
+            base = base.model_copy(update={"kind": ComponentKind.APP, "path": link.directory})
+            own_evidence = [e for e in own_evidence if e.field != f"components.{base.name}.kind"]
+            own_evidence.append(
+                Evidence(
+                    field=f"components.{base.name}.kind",
+                    value=f"app (image built by {link.plugin} from {link.directory})",
+                    rule="build.plugin-image",
+                    location=link.location,
+                    confidence=0.9,
+                )
+            )
+            component, ev, diags = _analyze_dir(
+                tree, link.directory, base.name, options, diagnostics, base=base
+            )
+            components.append(component)
+            evidence.extend([*own_evidence, *ev])
+            diagnostics.extend(diags)
+            continue
         if base.kind is not ComponentKind.APP or base.build is None:
             components.append(base)
             evidence.extend(own_evidence)

@@ -92,7 +92,6 @@ _BY_NAME: dict[str, ServerImage] = {
     "traefik": ServerImage(
         "traefik",
         80,
-        uid=65532,
         main=(
             "/etc/traefik/traefik.yml",
             "/etc/traefik/traefik.yaml",

@@ -68,6 +68,8 @@ def read_server(
     reader = ConfigReader(mounts=mounts, tree=tree, env=env)
     entries = _entries(image, reader)
     if not entries:
+        if reader.diagnostics:  # files were there but could not be read
+            return ServerConfig(server=image.server, diagnostics=list(reader.diagnostics))
         return None
     result = ServerConfig(server=image.server)
     for text in entries:

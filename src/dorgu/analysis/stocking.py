@@ -103,7 +103,9 @@ def _apply(
         if number is None or number in numbers:
             continue
         numbers.add(number)
-        purpose = "http" if number == (facts.health_port or facts.port) and facts.http_health else None
+        purpose = (
+            "http" if number == (facts.health_port or facts.port) and facts.http_health else None
+        )
         ports.append(Port(number=number, purpose=purpose or facts.kind, location=anchor))
         note("ports", f"{number}/TCP", "catalog.default-port")
     if len(ports) != len(component.ports):

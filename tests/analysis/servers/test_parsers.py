@@ -64,7 +64,7 @@ def _reader(files, mounts, env=None):
 
 def test_nginx_include_that_includes_itself_gives_a_diagnostic():
     files = {"conf/nginx.conf": "include /etc/nginx/nginx.conf;\nserver { listen 8081; }"}
-    tree, reader = _reader(files, [Mount("/etc/nginx", "conf", directory=True)])
+    _tree, reader = _reader(files, [Mount("/etc/nginx", "conf", directory=True)])
     config = parse_server_config(
         "nginx",
         files["conf/nginx.conf"],

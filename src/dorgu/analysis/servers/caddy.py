@@ -167,7 +167,7 @@ class _Caddy:
             return None
         scheme = scheme_of(address)
         rest = address.split("://", 1)[-1].split("/", 1)[0]
-        host, sep, tail = rest.rpartition(":")
+        _host, sep, tail = rest.rpartition(":")
         port = port_number(tail) if sep else None
         if port is None:
             if scheme == "http":

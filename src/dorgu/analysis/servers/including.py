@@ -16,9 +16,9 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dorgu.analysis.sources import SourceTree
 from dorgu.analysis.servers.configs import MAX_CONFIG_BYTES, MAX_FILES, MAX_INCLUDE_DEPTH
 from dorgu.analysis.servers.templating import substitute
+from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Diagnostic, Location, Severity
 
 

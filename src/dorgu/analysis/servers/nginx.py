@@ -191,9 +191,8 @@ class _Interpreter:
             elif name == "return" and directive.args and path and is_health_path(path):
                 if directive.args[0] in ("200", "204"):
                     self.config.health.append(HealthPath(path, directive.location, self.port))
-            elif name in ("stub_status", "access_log") and path and is_health_path(path):
-                if name == "stub_status":
-                    self.config.health.append(HealthPath(path, directive.location, self.port))
+            elif name == "stub_status" and path and is_health_path(path):
+                self.config.health.append(HealthPath(path, directive.location, self.port))
 
     def _location(self, directive: Directive, *, stream: bool, depth: int) -> None:
         args = [a for a in directive.args if a not in _LOCATION_MODIFIERS]

@@ -84,7 +84,6 @@ BACKINGS: tuple[Backing, ...] = (
         9042,
         ("cassandra", "scylla"),
         data_path="/var/lib/cassandra",
-        health=("nodetool", "status"),
         uid=999,
     ),
     Backing(
@@ -194,7 +193,7 @@ BACKINGS: tuple[Backing, ...] = (
         "consul", _E, 8500, ("consul",), data_path="/consul/data", http_health="/v1/status/leader"
     ),
     Backing("vault", _E, 8200, ("vault",), http_health="/v1/sys/health", uid=100),
-    Backing("keycloak", _E, 8080, ("keycloak",), uid=1000),
+    Backing("keycloak", _E, 8080, ("keycloak",), http_health="/realms/master", uid=1000),
     Backing(
         "mailhog", _E, 1025, ("mailhog",), http_health="/", health_port=8025, extra_ports=(8025,)
     ),
@@ -258,6 +257,17 @@ BACKINGS: tuple[Backing, ...] = (
 
 # Images published under one namespace run differently from the official ones.
 _NAMESPACE_UID = {"bitnami": 1001, "bitnamilegacy": 1001}
+# Images that serve an engine under another name but run it differently.
+_VARIANTS: dict[str, dict[str, object]] = {
+    "timescaledb": {"uid": 70},  # alpine based
+    "timescaledb-ha": {"uid": 1000, "data_path": "/home/postgres/pgdata/data"},
+    "redpanda": {"uid": 101, "data_path": "/var/lib/redpanda/data"},
+    "dragonfly": {"uid": None},
+    "valkey": {"health": ("valkey-cli", "ping")},
+    "keydb": {"health": ("keydb-cli", "ping")},
+    "jaeger": {"health_port": 13133},  # Jaeger v2 (jaegertracing/jaeger)
+    "percona-server-mongodb": {"uid": 1001},
+}
 _BY_KIND = {b.kind: b for b in BACKINGS}
 _BY_IMAGE = {image: b for b in BACKINGS for image in b.images}
 
@@ -294,6 +304,9 @@ def image_facts(image: str) -> Backing | None:
             uid=_NAMESPACE_UID[namespace],
             data_path=f"/bitnami/{parts[-1]}" if backing.data_path else None,
         )
+    variant = _VARIANTS.get(parts[-1])
+    if variant is not None:
+        backing = replace(backing, **variant)  # type: ignore[arg-type]
     if backing.kind == "postgres" and "alpine" in tag:
         return replace(backing, uid=70)
     return backing

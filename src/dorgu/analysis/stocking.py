@@ -52,7 +52,7 @@ def apply_catalog(model: AppModel) -> AppModel:
             continue
         if component.kind is ComponentKind.APP:
             built[component.name] = facts
-        anchor = _anchor(model.evidence, component)
+        anchor = image_anchor(model.evidence, component)
         components.append(_apply(component, facts, anchor, evidence, diagnostics))
     components = [_retype(c, built, evidence) for c in components]
     return model.model_copy(
@@ -60,7 +60,8 @@ def apply_catalog(model: AppModel) -> AppModel:
     )
 
 
-def _anchor(evidence: Sequence[Evidence], component: Component) -> Location | None:
+def image_anchor(evidence: Sequence[Evidence], component: Component) -> Location | None:
+    """Where the component's image is named: the compose ``image`` or the Dockerfile FROM."""
     for field in ("image", "base_image", "kind"):
         for item in evidence:
             if item.field == f"components.{component.name}.{field}" and item.location:

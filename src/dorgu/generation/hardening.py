@@ -43,7 +43,7 @@ def resolve_identity(plan: ComponentPlan) -> Identity:
     component = plan.component
     hints = component.security
     runtime = BACKING_RUNTIMES.get(plan.input.backing_kind or "")
-    if runtime is not None and hints.user is None:
+    if runtime is not None and hints.user is None and hints.uid is None:
         uid = runtime.uid_for(component.image or "")
         return Identity(uid, uid)
     if hints.uid is not None and hints.uid != 0:

@@ -150,6 +150,8 @@ def _component(
         )
     if service.volumes:
         note("volumes", ", ".join(v.target for v in service.volumes), "compose.volumes")
+    if service.labels:
+        note("labels", ", ".join(key for key, _value in service.labels), "compose.labels")
     if service.working_dir:
         note("workdir", service.working_dir, "compose.working_dir", "working_dir")
     component = Component(

@@ -19,8 +19,9 @@ from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Ups
 from dorgu.analysis.servers.images import ServerImage, server_for_image
 from dorgu.analysis.servers.mounting import component_mounts, with_templates
 from dorgu.analysis.servers.reading import read_server
-from dorgu.analysis.servers.traefik import label_route, traefik_flags
+from dorgu.analysis.servers.routing import serve_upstream_ports, traefik_config
 from dorgu.analysis.sources import SourceTree
+from dorgu.analysis.stocking import image_anchor
 from dorgu.models.app import (
     AppModel,
     AppType,
@@ -53,59 +54,19 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
         image = server_image_of(component)
         if image is None:
             continue
-        anchor = _anchor(model.evidence, component)
+        anchor = image_anchor(model.evidence, component)
         env = {v.name: v.value for v in component.env if v.value is not None and not v.secret}
         mounts = with_templates(component_mounts(component, tree), image, tree)
         config = read_server(image, mounts, tree, env)
         if image.server == "traefik":
-            config = _traefik(component, components, config, anchor)
+            config = traefik_config(component, components, config, anchor, model.evidence)
         applier = _Applier(component, image, config, anchor, evidence, diagnostics)
         updated = applier.run(names)
         components[index] = updated
-    components = _serve_upstream_ports(components, evidence)
+    components = serve_upstream_ports(components, evidence)
     return model.model_copy(
         update={"components": components, "evidence": evidence, "diagnostics": diagnostics}
     )
-
-
-def _anchor(evidence: Sequence[Evidence], component: Component) -> Location | None:
-    """Where the component's image is named: the compose ``image`` or the Dockerfile FROM."""
-    for field in ("image", "base_image", "kind"):
-        for item in evidence:
-            if item.field == f"components.{component.name}.{field}" and item.location:
-                return item.location
-    return None
-
-
-def _traefik(
-    component: Component,
-    components: Sequence[Component],
-    config: ServerConfig | None,
-    anchor: Location | None,
-) -> ServerConfig:
-    merged = ServerConfig(server="traefik")
-    if config is not None:
-        merged.extend(config)
-    flags = traefik_flags(component.command or (), where=anchor)
-    if any(word.startswith("--entrypoints.") for word in component.command or ()):
-        merged.listens = [*flags.listens, *merged.listens]
-        merged.health.extend(flags.health)
-    elif config is None:
-        merged.extend(flags)
-    for other in components:
-        if other is component:
-            continue
-        route = label_route(other.labels)
-        if not route.declared and route.enabled is not True:
-            continue
-        if route.enabled is False:
-            continue
-        port = route.port
-        if port is None and len({p.number for p in other.ports}) == 1:
-            port = other.ports[0].number
-        where = anchor if anchor is not None else Location(file="compose")
-        merged.upstreams.append(Upstream(other.name.lower(), port, where, route.path, "http"))
-    return merged
 
 
 class _Applier:
@@ -143,7 +104,7 @@ class _Applier:
         if c.framework is None:
             update["framework"] = self.image.server
             self.note("framework", self.image.server, "servers.image", self.anchor, 0.9)
-        if c.language is None and (c.type is None or c.kind is ComponentKind.APP):
+        if self.image.purpose == "http" and self._serves_pages():
             update["type"] = AppType.WEB
             self.note("type", AppType.WEB.value, "servers.type", self.anchor, 0.8)
         if self.image.uid is not None and c.security.user is None and c.security.uid is None:
@@ -163,12 +124,14 @@ class _Applier:
     def ports(self) -> tuple[Port, ...]:
         c, config = self.c, self.config
         listens: list[Listen] = list(config.listens) if config else []
-        if not listens and self.image.port is not None and not c.ports:
+        # In an image whose final stage is a server, ports the code names are not what runs.
+        stated = [p for p in c.ports if c.kind is not ComponentKind.APP or self._stated(p)]
+        if not listens and self.image.port is not None and not stated:
             listens = [Listen(self.image.port, self.anchor or Location(file="."))]
             rule, conf = "servers.default-port", 0.7
         else:
             rule, conf = "servers.listen", 0.9
-        ports = list(c.ports)
+        ports = stated if listens else list(c.ports)
         known = {(p.number, p.protocol.value) for p in ports}
         for listen in listens:
             if (listen.port, listen.protocol) in known:
@@ -203,6 +166,25 @@ class _Applier:
                         )
                     )
         return tuple(ports)
+
+    def _serves_pages(self) -> bool:
+        """An HTTP server's component is web unless the code or the user said otherwise: only
+        an unknown type, or a worker guessed for want of routes, is replaced."""
+        c = self.c
+        if c.type is None:
+            return True
+        if c.type is not AppType.WORKER and c.language is not None:
+            return False
+        rules = {e.rule for e in self.evidence if e.field == f"{self.prefix}.type"}
+        return rules <= {"analysis.type"}
+
+    def _stated(self, port: Port) -> bool:
+        """A port compose or the Dockerfile states (not one found in the code)."""
+        if port.published is not None or port.location is None:
+            return True
+        file = port.location.file
+        dockerfile = self.c.build.dockerfile if self.c.build else None
+        return file == dockerfile or "compose" in file.rsplit("/", 1)[-1]
 
     def endpoints(self, health: Sequence[HealthPath]) -> tuple[Endpoint, ...]:
         endpoints = list(self.c.endpoints)
@@ -273,37 +255,4 @@ def _dedupe(new: Sequence[Diagnostic], existing: Sequence[Diagnostic]) -> list[D
         if key not in seen:
             seen.add(key)
             out.append(item)
-    return out
-
-
-def _serve_upstream_ports(components: list[Component], evidence: list[Evidence]) -> list[Component]:
-    """A component a proxy forwards to serves the port the proxy uses."""
-    wanted: dict[str, list[Dependency]] = {}
-    for component in components:
-        for dep in component.dependencies:
-            if dep.component and dep.port:
-                wanted.setdefault(dep.component, []).append(dep)
-    out = []
-    for component in components:
-        ports = list(component.ports)
-        for dep in wanted.get(component.name, []):
-            assert dep.port is not None
-            if any(p.number == dep.port and p.protocol is Protocol.TCP for p in ports):
-                continue
-            ports.append(Port(number=dep.port, location=dep.location))
-            evidence.append(
-                Evidence(
-                    field=f"components.{component.name}.ports",
-                    value=f"{dep.port}/TCP",
-                    rule="servers.upstream-port",
-                    location=dep.location,
-                    confidence=0.8,
-                    detail="a proxy forwards to this port",
-                )
-            )
-        out.append(
-            component.model_copy(update={"ports": tuple(ports)})
-            if len(ports) != len(component.ports)
-            else component
-        )
     return out

@@ -188,7 +188,7 @@ BACKINGS: tuple[Backing, ...] = (
         http_health="/minio/health/live",
     ),
     Backing("s3", _E, None, ()),
-    Backing("etcd", _D, 2379, ("etcd",), http_health="/health"),
+    Backing("etcd", _D, 2379, ("etcd",), data_path="/default.etcd", http_health="/health"),
     Backing(
         "consul", _E, 8500, ("consul",), data_path="/consul/data", http_health="/v1/status/leader"
     ),

@@ -230,3 +230,8 @@ def test_server_images_are_identified_by_name_and_tag():
         assert found is not None and (found.server, found.port) == (server, port), image
     assert server_for_image("php:8.3-cli") is None
     assert server_for_image("acme/nginx-config-tool-not-a-server:1") is None
+
+
+def test_apache_alias_to_a_health_script_is_a_health_path():
+    config = parse_server_config("apache", "Alias /healthz /srv/health.php\n", file="a.conf")
+    assert [h.path for h in config.health] == ["/healthz"]

@@ -113,6 +113,8 @@ class _Apache:
             self._listen(args, where)
         elif key in ("include", "includeoptional"):
             self._include(args[0], where, optional=key == "includeoptional")
+        elif key in ("alias", "scriptalias") and len(args) >= 2 and is_health_path(args[0]):
+            self.config.health.append(HealthPath(args[0], where))
         elif key == "documentroot" and not has_variable(args[0]):
             self.config.roots.append(StaticRoot(args[0], where))
         elif key == "balancermember" and balancer:

@@ -161,3 +161,20 @@ def test_a_config_that_includes_itself_is_a_diagnostic_in_the_model():
     model = _analyze(files)
     assert any(d.code == "servers.include-cycle" for d in model.diagnostics)
     assert [p.number for p in model.component("web").ports] == [81]
+
+
+def test_a_config_file_named_on_the_command_line_is_the_main_one():
+    files = {
+        "compose.yaml": (
+            "services:\n  mesh:\n    image: envoyproxy/envoy:v1.31-latest\n"
+            "    command: ['-c', '/config/front.yaml']\n"
+            "    volumes: ['./envoy:/config']\n"
+        ),
+        "envoy/front.yaml": (
+            "static_resources:\n  listeners:\n  - address:\n      socket_address:\n"
+            "        address: 0.0.0.0\n        port_value: 8443\n"
+        ),
+    }
+    mesh = _analyze(files).component("mesh")
+    assert mesh.framework == "envoy"
+    assert [p.number for p in mesh.ports] == [8443]

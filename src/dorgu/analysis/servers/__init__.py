@@ -25,16 +25,21 @@ from dorgu.analysis.servers.images import ServerImage, server_for_image
 from dorgu.analysis.servers.reading import parse_server_config
 
 _CONFIG_NAMES = re.compile(
-    r"^(nginx\.conf|httpd\.conf|apache2\.conf|ports\.conf|caddyfile(\..*)?|haproxy\.cfg|"
-    r"envoy\.(ya?ml|json)|traefik\.(ya?ml|toml)|.*\.conf|.*\.template|.*\.conf\.tmpl|"
-    r"default|.*\.vhost)$",
+    r"^(caddyfile(\..*)?|.*\.(conf|cfg|template|tmpl|vhost)|default|"
+    r".*(nginx|httpd|apache|caddy|haproxy|envoy|traefik|proxy).*\.(ya?ml|json|toml))$",
     re.IGNORECASE,
 )
 
 
+_CONFIG_DIRS = re.compile(r"(^|/)(nginx|httpd|apache2?|caddy|haproxy|envoy|traefik|proxy)[^/]*/")
+
+
 def is_server_config(path: str) -> bool:
-    """Files worth loading because a server may read them (nginx.conf, Caddyfile, ...)."""
-    return bool(_CONFIG_NAMES.match(posixpath.basename(path)))
+    """Files worth loading because a server may read them: nginx.conf, Caddyfile, haproxy.cfg,
+    ``*.conf``/``*.template``, and YAML/TOML named for a server or in a server's folder."""
+    if _CONFIG_NAMES.match(posixpath.basename(path)):
+        return True
+    return bool(_CONFIG_DIRS.search(path)) and path.endswith((".yaml", ".yml", ".toml", ".json"))
 
 
 __all__ = [

@@ -57,7 +57,8 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
         anchor = image_anchor(model.evidence, component)
         env = {v.name: v.value for v in component.env if v.value is not None and not v.secret}
         mounts = with_templates(component_mounts(component, tree), image, tree)
-        config = read_server(image, mounts, tree, env)
+        command = (*(component.entrypoint or ()), *(component.command or ()))
+        config = read_server(image, mounts, tree, env, command)
         if image.server == "traefik":
             config = traefik_config(component, components, config, anchor, model.evidence)
         applier = _Applier(component, image, config, anchor, evidence, diagnostics)

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from dorgu.models.evidence import Diagnostic, Location
+from dorgu.models.evidence import Diagnostic, Location, Severity
 
 MAX_CONFIG_BYTES = 512 * 1024  # one configuration file
 MAX_FILES = 64  # files read for one server, includes included
 MAX_INCLUDE_DEPTH = 8
+MAX_DIAGNOSTICS = 20  # per server: the rest are counted in one last diagnostic
+MAX_FINDINGS = 256  # listens / upstreams / roots / health paths kept per server
 _SCHEME_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "h2c": 80}
 
 
@@ -77,6 +79,25 @@ class ServerConfig:
     def listen_ports(self) -> list[int]:
         """The distinct listening port numbers, in the order they were found."""
         return list(dict.fromkeys(listen.port for listen in self.listens))
+
+    def bounded(self) -> ServerConfig:
+        """This config with at most ``MAX_FINDINGS`` of each finding and ``MAX_DIAGNOSTICS``
+        diagnostics (plus one that says how many more there were)."""
+        for name in ("listens", "upstreams", "roots", "health"):
+            del getattr(self, name)[MAX_FINDINGS:]
+        extra = len(self.diagnostics) - MAX_DIAGNOSTICS
+        if extra > 0:
+            first = self.diagnostics[0]
+            del self.diagnostics[MAX_DIAGNOSTICS:]
+            self.diagnostics.append(
+                Diagnostic(
+                    code="servers.more-diagnostics",
+                    severity=Severity.INFO,
+                    message=f"{extra} more problems in the {self.server} configuration not shown",
+                    location=Location(file=first.location.file) if first.location else None,
+                )
+            )
+        return self
 
     def extend(self, other: ServerConfig) -> None:
         self.listens.extend(other.listens)

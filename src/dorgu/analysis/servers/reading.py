@@ -8,6 +8,7 @@ Must not: open files; decide what the findings mean for the component (``applyin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from dorgu.analysis.servers.apache import HTTPD_ROOT, parse_apache
 from dorgu.analysis.servers.caddy import parse_caddyfile
@@ -37,8 +38,20 @@ def parse_server_config(
     Without a ``reader`` includes are not followed (an info diagnostic says so).  This is the
     entry point for other analysers, e.g. the port of an nginx serving a built frontend.
     """
-    env = env or {}
-    path = container_path or file
+    return _parse(
+        server, text, file, container_path or file, env or {}, reader, server_root
+    ).bounded()
+
+
+def _parse(
+    server: str,
+    text: str,
+    file: str,
+    path: str,
+    env: Mapping[str, str],
+    reader: ConfigReader | None,
+    server_root: str | None,
+) -> ServerConfig:
     if server == "nginx":
         return parse_nginx(text, file=file, container_path=path, reader=reader)
     if server == "apache":
@@ -61,15 +74,45 @@ def parse_server_config(
     return ServerConfig(server=server, files=[file])
 
 
+_CONFIG_FLAGS = {
+    "nginx": ("-c",),
+    "apache": ("-f",),
+    "caddy": ("--config", "-config"),
+    "haproxy": ("-f",),
+    "envoy": ("-c", "--config-path"),
+    "traefik": ("--configfile", "--configFile"),
+}
+
+
+def config_from_command(server: str, words: Sequence[str]) -> str | None:
+    """The configuration file a command line names (``envoy -c /etc/envoy/custom.yaml``)."""
+    flags = _CONFIG_FLAGS.get(server, ())
+    for index, word in enumerate(words):
+        name, sep, value = word.partition("=")
+        if name in flags and sep and value.startswith("/"):
+            return value
+        if word in flags and index + 1 < len(words) and words[index + 1].startswith("/"):
+            return words[index + 1]
+    return None
+
+
 def read_server(
-    image: ServerImage, mounts: Sequence[Mount], tree: SourceTree, env: Mapping[str, str]
+    image: ServerImage,
+    mounts: Sequence[Mount],
+    tree: SourceTree,
+    env: Mapping[str, str],
+    command: Sequence[str] = (),
 ) -> ServerConfig | None:
-    """What the repository's files configure for ``image`` (None: it provides none)."""
+    """What the repository's files configure for ``image`` (None: it provides none).
+    ``command`` is the container's entrypoint and command, which may name the main file."""
+    named = config_from_command(image.server, command)
+    if named is not None:
+        image = replace(image, main=(named, *image.main))
     reader = ConfigReader(mounts=mounts, tree=tree, env=env)
     entries = _entries(image, reader)
     if not entries:
         if reader.diagnostics:  # files were there but could not be read
-            return ServerConfig(server=image.server, diagnostics=list(reader.diagnostics))
+            return ServerConfig(server=image.server, diagnostics=list(reader.diagnostics)).bounded()
         return None
     result = ServerConfig(server=image.server)
     for text in entries:
@@ -85,7 +128,7 @@ def read_server(
         result.extend(parsed)
     result.files = list(dict.fromkeys([*reader.files, *result.files]))
     result.diagnostics[:0] = reader.diagnostics
-    return result
+    return result.bounded()
 
 
 def _entries(image: ServerImage, reader: ConfigReader) -> list[ConfigText]:

@@ -178,3 +178,26 @@ def test_a_config_file_named_on_the_command_line_is_the_main_one():
     mesh = _analyze(files).component("mesh")
     assert mesh.framework == "envoy"
     assert [p.number for p in mesh.ports] == [8443]
+
+
+def test_a_tcp_proxy_in_front_of_a_database_gives_a_typed_dependency():
+    files = {
+        "compose.yaml": (
+            "services:\n  lb:\n    image: nginx\n    volumes: ['./n.conf:/etc/nginx/nginx.conf']\n"
+            "  db:\n    image: postgres:16\n"
+        ),
+        "n.conf": "stream { server { listen 5432; proxy_pass db:5432; } }\n",
+    }
+    lb = _analyze(files).component("lb")
+    assert [(d.component, d.type, d.kind, d.port) for d in lb.dependencies] == [
+        ("db", DependencyType.DATABASE, "postgres", 5432)
+    ]
+
+
+def test_a_pure_tcp_proxy_is_not_a_web_component():
+    files = {
+        "compose.yaml": "services:\n  lb:\n    image: haproxy:2.9\n    volumes: ['./h.cfg:/usr/local/etc/haproxy/haproxy.cfg']\n",
+        "h.cfg": "defaults\n  mode tcp\nfrontend f\n  bind :5432\n",
+    }
+    lb = _analyze(files).component("lb")
+    assert lb.type is None and [(p.number, p.purpose) for p in lb.ports] == [(5432, None)]

@@ -235,3 +235,20 @@ def test_server_images_are_identified_by_name_and_tag():
 def test_apache_alias_to_a_health_script_is_a_health_path():
     config = parse_server_config("apache", "Alias /healthz /srv/health.php\n", file="a.conf")
     assert [h.path for h in config.health] == ["/healthz"]
+
+
+def test_apache_virtualhost_port_counts_when_no_listen_is_read():
+    text = "<VirtualHost *:8080>\n  DocumentRoot /srv\n</VirtualHost>\n"
+    assert parse_server_config("apache", text, file="a.conf").listen_ports() == [8080]
+    both = "Listen 9090\n" + text
+    assert parse_server_config("apache", both, file="a.conf").listen_ports() == [9090]
+
+
+def test_tcp_proxying_listens_are_not_http():
+    nginx = parse_server_config("nginx", "stream { server { listen 5432; } }", file="n.conf")
+    assert [(x.port, x.http) for x in nginx.listens] == [(5432, False)]
+    text = (
+        "defaults\n  mode tcp\nfrontend db\n  bind :5432\nfrontend web\n  mode http\n  bind :80\n"
+    )
+    haproxy = parse_server_config("haproxy", text, file="h.cfg")
+    assert [(x.port, x.http) for x in haproxy.listens] == [(5432, False), (80, True)]

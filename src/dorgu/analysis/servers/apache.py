@@ -49,6 +49,7 @@ class _Apache:
         self.pending: list[tuple[str, str | None, Location]] = []  # balancer uses
         self.server_root = HTTPD_ROOT
         self.lines = 0
+        self.vhost_ports: list[Listen] = []
 
     def read(self, source: ConfigText, cause: Location | None) -> None:
         if self.reader is not None and not self.reader.enter(source, cause=cause):
@@ -89,6 +90,8 @@ class _Apache:
                         )
                 elif len(sections) < 32:
                     sections.append((name.lower(), arg.strip().strip("\"'")))
+                    if name.lower() == "virtualhost":
+                        self._vhost(arg, where)
                 continue
             self._directive(line, where, sections)
         if sections:
@@ -169,7 +172,17 @@ class _Apache:
         for text in self.reader.include(pattern, relative_to=self.server_root, cause=where):
             self.read(text, where)
 
+    def _vhost(self, arg: str, where: Location) -> None:
+        """``<VirtualHost *:8080>``: the port, used when no ``Listen`` is read (it is then in a
+        file the image provides, typically changed by a ``sed`` in the Dockerfile)."""
+        for address in substitute(arg, self.defines, syntax="braces").split():
+            port = port_number(address.strip("\"'").rpartition(":")[2])
+            if port is not None:
+                self.vhost_ports.append(Listen(port, where))
+
     def finish(self) -> None:
+        if not self.config.listens:
+            self.config.listens.extend(self.vhost_ports)
         for name, path, where in self.pending:
             members = self.balancers.get(name, [])
             if not members:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dorgu.analysis.catalog import Backing, backing_for_image
 from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Upstream
 from dorgu.analysis.servers.images import ServerImage, server_for_image
 from dorgu.analysis.servers.mounting import component_mounts, with_templates
@@ -62,6 +63,7 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
         if image.server == "traefik":
             config = traefik_config(component, components, config, anchor, model.evidence)
         applier = _Applier(component, image, config, anchor, evidence, diagnostics)
+        applier.components = components
         updated = applier.run(names)
         components[index] = updated
     components = serve_upstream_ports(components, evidence)
@@ -87,6 +89,7 @@ class _Applier:
         self.evidence = evidence
         self.diagnostics = diagnostics
         self.prefix = f"components.{component.name}"
+        self.components: Sequence[Component] = ()
 
     def note(self, field: str, value: str, rule: str, where: Location | None, conf: float) -> None:
         self.evidence.append(
@@ -105,7 +108,8 @@ class _Applier:
         if c.framework is None:
             update["framework"] = self.image.server
             self.note("framework", self.image.server, "servers.image", self.anchor, 0.9)
-        if self.image.purpose == "http" and self._serves_pages():
+        serves_http = config is None or not config.listens or any(x.http for x in config.listens)
+        if self.image.purpose == "http" and serves_http and self._serves_pages():
             update["type"] = AppType.WEB
             self.note("type", AppType.WEB.value, "servers.type", self.anchor, 0.8)
         if self.image.uid is not None and c.security.user is None and c.security.uid is None:
@@ -138,7 +142,7 @@ class _Applier:
             if (listen.port, listen.protocol) in known:
                 continue
             known.add((listen.port, listen.protocol))
-            purpose = self.image.purpose if listen.protocol == "TCP" else None
+            purpose = self.image.purpose if listen.http and listen.protocol == "TCP" else None
             ports.append(
                 Port(
                     number=listen.port,
@@ -206,6 +210,7 @@ class _Applier:
         self, upstreams: Sequence[Upstream], names: dict[str, str]
     ) -> tuple[Dependency, ...]:
         deps = {d.component or d.name: d for d in self.c.dependencies}
+        kinds = _backings(self.components)
         for upstream in upstreams:
             target = names.get(upstream.host)
             if target is None or target == self.c.name:
@@ -236,9 +241,11 @@ class _Applier:
                         0.9,
                     )
                 continue
+            backing = kinds.get(target)
             deps[target] = Dependency(
                 name=target,
-                type=DependencyType.SERVICE,
+                type=backing.type if backing else DependencyType.SERVICE,
+                kind=backing.kind if backing else None,
                 component=target,
                 via="proxy",
                 location=upstream.location,
@@ -246,6 +253,17 @@ class _Applier:
             )
             self.note(f"dependencies.{target}", shown, "servers.upstream", upstream.location, 0.9)
         return tuple(sorted(deps.values(), key=lambda d: (d.type.value, d.name)))
+
+
+def _backings(components: Sequence[Component]) -> dict[str, Backing]:
+    """Image-only catalogued components by name (a proxy in front of a database)."""
+    found: dict[str, Backing] = {}
+    for component in components:
+        if component.kind is ComponentKind.BACKING and component.image:
+            backing = backing_for_image(component.image)
+            if backing is not None:
+                found[component.name] = backing
+    return found
 
 
 def _dedupe(new: Sequence[Diagnostic], existing: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -30,6 +30,7 @@ class Listen:
     location: Location
     tls: bool = False
     protocol: str = "TCP"
+    http: bool = True  # False for plain TCP/UDP proxying (nginx ``stream``, HAProxy ``mode tcp``)
 
 
 @dataclass(frozen=True)

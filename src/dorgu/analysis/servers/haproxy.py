@@ -77,9 +77,13 @@ def parse_haproxy(text: str, *, file: str, env: Mapping[str, str] | None = None)
         if sections:
             sections[-1].lines.append((words, where))
     routes = _routes(sections)
+    mode = "http"
     for section in sections:
+        own = next((w[1] for w, _ in section.lines if w[0] == "mode" and len(w) > 1), None)
+        if section.kind == "defaults" and own:
+            mode = own
         if section.kind in ("frontend", "listen"):
-            _frontend(section, config)
+            _frontend(section, config, http=(own or mode) == "http")
         if section.kind in ("backend", "listen"):
             _backend(section, routes.get(section.name), config)
     return config
@@ -100,7 +104,7 @@ def _routes(sections: list[_Section]) -> dict[str, str]:
     return routes
 
 
-def _frontend(section: _Section, config: ServerConfig) -> None:
+def _frontend(section: _Section, config: ServerConfig, *, http: bool) -> None:
     first: int | None = None
     for words, where in section.lines:
         if words[0] == "bind" and len(words) > 1:
@@ -108,7 +112,7 @@ def _frontend(section: _Section, config: ServerConfig) -> None:
                 port = _bind_port(address, where, config)
                 if port is not None:
                     first = first or port
-                    config.listens.append(Listen(port, where, tls="ssl" in words[2:]))
+                    config.listens.append(Listen(port, where, tls="ssl" in words[2:], http=http))
         elif words[0] == "monitor-uri" and len(words) > 1:
             config.health.append(HealthPath(words[1], where, first))
         elif words[0] == "http-request" and words[1:3] == ["return", "status"] and len(words) > 3:

@@ -170,7 +170,7 @@ class _Interpreter:
         flags = set(directive.args[1:])
         protocol = "UDP" if "udp" in flags or "quic" in flags else "TCP"
         self.config.listens.append(
-            Listen(port, directive.location, tls="ssl" in flags, protocol=protocol)
+            Listen(port, directive.location, tls="ssl" in flags, protocol=protocol, http=not stream)
         )
 
     def _directives(

@@ -84,3 +84,19 @@ def test_compose_service_running_a_jib_image_is_analysed_as_its_module():
     link = next(e for e in model.evidence if e.rule == "build.plugin-image")
     assert link.location is not None and link.location.file == "orders/pom.xml"
     assert model.component("other").kind is ComponentKind.IMAGE
+
+
+def test_buildpacks_projects_match_on_the_directory_name_only_when_unambiguous():
+    tree = _tree(
+        {"svc/orders/project.toml": "[_]\nschema-version = '0.2'\n", "svc/orders/main.go": ""}
+    )
+    produced = produced_images(tree)
+    found = match_produced("registry.acme.io/team/orders:3", produced, tree)
+    assert found is not None and found.directory == "svc/orders" and found.confidence < 0.9
+    two = _tree({"a/orders/project.toml": "", "b/orders/project.toml": ""})
+    assert match_produced("orders", produced_images(two), two) is None
+
+
+def test_gradle_jib_short_form():
+    tree = _tree({"api/build.gradle.kts": 'jib {\n  to.image = "acme/api"\n}\n'})
+    assert [p.repository for p in produced_images(tree)] == ["acme/api"]

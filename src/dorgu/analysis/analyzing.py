@@ -213,7 +213,7 @@ def _analyze_compose(
                     value=f"app (image built by {link.plugin} from {link.directory})",
                     rule="build.plugin-image",
                     location=link.location,
-                    confidence=0.9,
+                    confidence=link.confidence,
                 )
             )
             component, ev, diags = _analyze_dir(

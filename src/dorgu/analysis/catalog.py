@@ -140,8 +140,24 @@ BACKINGS: tuple[Backing, ...] = (
         uid=999,
     ),
     Backing("kafka", _Q, 9092, _KAFKA, data_path="/var/lib/kafka/data", uid=1000),
-    Backing("zookeeper", _Q, 2181, ("zookeeper", "cp-zookeeper"), data_path="/data", uid=1000),
-    Backing("nats", _Q, 4222, ("nats", "nats-streaming"), extra_ports=(8222,)),
+    Backing(
+        "zookeeper",
+        _Q,
+        2181,
+        ("zookeeper", "cp-zookeeper"),
+        data_path="/data",
+        health=("zkServer.sh", "status"),
+        uid=1000,
+    ),
+    Backing(
+        "nats",
+        _Q,
+        4222,
+        ("nats", "nats-streaming"),
+        http_health="/healthz",
+        health_port=8222,
+        extra_ports=(8222,),
+    ),
     Backing(
         "activemq",
         _Q,
@@ -267,6 +283,8 @@ _VARIANTS: dict[str, dict[str, object]] = {
     "keydb": {"health": ("keydb-cli", "ping")},
     "jaeger": {"health_port": 13133},  # Jaeger v2 (jaegertracing/jaeger)
     "percona-server-mongodb": {"uid": 1001},
+    "cp-zookeeper": {"health": ()},  # no zkServer.sh in Confluent's image
+    "nats-streaming": {"http_health": None, "health_port": None, "extra_ports": ()},
 }
 _BY_KIND = {b.kind: b for b in BACKINGS}
 _BY_IMAGE = {image: b for b in BACKINGS for image in b.images}

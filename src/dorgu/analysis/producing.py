@@ -3,7 +3,8 @@
 Build plugins name their images in the build file: Maven/Gradle Jib (``to.image``), Spring
 Boot's ``build-image``/``bootBuildImage`` (``image.name``/``imageName``, else the artifact
 name), Spotify/fabric8 Docker plugins (``repository``, ``images/image/name``), the
-``docker.image.prefix`` + artifactId convention, and ko (``ko://<import path>``).  A compose
+``docker.image.prefix`` + artifactId convention, ko (``ko://<import path>``) and buildpacks
+(``project.toml``: ``pack build`` names the image, so the directory name is matched).  A compose
 service that runs such an image is the module: ``match_produced`` links them.
 
 Must not: open files; a POM with a DOCTYPE/ENTITY is refused (no entity expansion).
@@ -23,7 +24,7 @@ _UNSAFE_XML = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _PROPERTY = re.compile(r"\$\{([^}]+)\}")
 _GRADLE_IMAGE = (
     re.compile(r"""\bto\s*\{[^{}]*?\bimage\s*(?:=|\.set\()\s*["']([^"']+)["']""", re.S),
-    re.compile(r"""\bjib\.to\.image\s*=\s*["']([^"']+)["']"""),
+    re.compile(r"""\b(?:jib\.)?to\.image\s*=\s*["']([^"']+)["']"""),
     re.compile(r"""\bimageName\s*(?:=|\.set\()\s*["']([^"']+)["']"""),
 )
 _GRADLE_BOOT = re.compile(r"\bbootBuildImage\b|org\.springframework\.boot")
@@ -33,12 +34,21 @@ MAX_BUILD_FILES = 500
 
 @dataclass(frozen=True)
 class Produced:
-    """``repository`` (lower-case, no registry host, no tag) is built from ``directory``."""
+    """``repository`` (lower-case, no registry host, no tag) is built from ``directory``.
+
+    ``name_only``: the build names no image (buildpacks: ``pack build NAME``), so only the last
+    path segment of an image is matched against the directory name, with less confidence.
+    """
 
     repository: str
     directory: str
     plugin: str
     location: Location
+    name_only: bool = False
+
+    @property
+    def confidence(self) -> float:
+        return 0.6 if self.name_only else 0.9
 
 
 def repository_of(image: str) -> str:
@@ -145,6 +155,12 @@ def produced_images(tree: SourceTree) -> list[Produced]:
         if text is None:
             continue
         found.extend(_maven(path, text) if path.endswith("pom.xml") else _gradle(path, text))
+    for path in list(tree.named("project.toml"))[:MAX_BUILD_FILES]:
+        directory = posixpath.dirname(path) or "."
+        if directory != ".":  # the Cloud Native Buildpacks project descriptor
+            name = posixpath.basename(directory).lower()
+            where = Location(file=path, line=1)
+            found.append(Produced(name, directory, "buildpacks", where, name_only=True))
     return found
 
 
@@ -154,9 +170,11 @@ def match_produced(image: str, produced: list[Produced], tree: SourceTree) -> Pr
         return _ko(image[len("ko://") :], tree)
     repository = repository_of(image)
     for item in produced:
-        if item.repository == repository:
+        if not item.name_only and item.repository == repository:
             return item
-    return None
+    last = repository.rsplit("/", 1)[-1]
+    matches = [item for item in produced if item.name_only and item.repository == last]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _ko(import_path: str, tree: SourceTree) -> Produced | None:

@@ -26,7 +26,8 @@ class ServerImage:
     server_root: str | None = None  # Apache ServerRoot
 
 
-_NGINX_EXTRA = ("/etc/nginx/conf.d/*.conf", "/etc/nginx/sites-enabled/*")
+# The image's own nginx.conf includes conf.d/*.conf only (not sites-enabled, a Debian habit).
+_NGINX_EXTRA = ("/etc/nginx/conf.d/*.conf",)
 _NGINX = ServerImage(
     "nginx",
     80,

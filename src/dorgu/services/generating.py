@@ -48,6 +48,7 @@ from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
 from dorgu.services.configuring import detect_repository, find_git_root, load_settings
+from dorgu.services.mounted_dirs import read_mounted_directory
 from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.validating import check_generated
 from dorgu.services.writing import diff_files, target_of, write_files
@@ -321,6 +322,9 @@ def read_mounted_files(component: Component, *, root: Path) -> tuple[MountedFile
         except ValueError:
             logger.debug("bind mount %s leaves the project; not copied", source)
             files.append(MountedFile(source=source, text=None))
+            continue
+        if candidate.is_dir() and not (root / source).is_symlink():
+            files.extend(read_mounted_directory(source, candidate, looks_secret=_file_looks_secret))
             continue
         if not candidate.is_file():
             continue

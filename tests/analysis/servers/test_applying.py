@@ -138,6 +138,7 @@ def test_traefik_routes_come_from_other_services_labels():
     assert [(d.component, d.port) for d in proxy.dependencies] == [("api", 9000)]
     route = next(e for e in model.evidence if e.rule == "servers.upstream")
     assert route.location is not None and route.location.line == 8
+    assert not any(d.code == "servers.traefik-docker-provider" for d in model.diagnostics)
 
 
 def test_a_published_port_the_server_does_not_listen_on_is_a_warning():

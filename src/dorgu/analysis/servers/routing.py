@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dorgu.analysis.servers.configs import ServerConfig, Upstream
 from dorgu.analysis.servers.traefik import label_route, traefik_flags
 from dorgu.models.app import Component, Dependency, Port, Protocol
-from dorgu.models.evidence import Evidence, Location
+from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
 
 
 def _labels_location(evidence: Sequence[Evidence], name: str) -> Location | None:
@@ -32,6 +32,19 @@ def traefik_config(
     merged = ServerConfig(server="traefik")
     if config is not None:
         merged.extend(config)
+    if any(word.startswith("--providers.docker") for word in component.command or ()):
+        merged.diagnostics.append(
+            Diagnostic(
+                code="servers.traefik-docker-provider",
+                severity=Severity.INFO,
+                message=(
+                    f"{component.name}: Traefik's Docker provider does not exist in Kubernetes; "
+                    "the routes other services declare in labels become dependencies here "
+                    "(use the generated Ingress, or Traefik's Kubernetes providers)"
+                ),
+                location=anchor,
+            )
+        )
     flags = traefik_flags(component.command or (), where=anchor)
     if any(word.startswith("--entrypoints.") for word in component.command or ()):
         merged.listens = [*flags.listens, *merged.listens]

@@ -164,17 +164,18 @@ def analyze_tree(
             components.append(component)
             evidence.extend(ev)
             diagnostics.extend(diags)
-    diagnostics.sort(
+    model = AppModel(
+        name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
+    )
+    model = apply_servers(apply_catalog(model), tree)
+    model.diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",
             d.location.line or 0 if d.location else 0,
             d.code,
         )
     )
-    model = AppModel(
-        name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
-    )
-    return link_components(apply_servers(apply_catalog(model), tree))
+    return link_components(model)
 
 
 def _unique(name: str, used: set[str]) -> str:

@@ -202,3 +202,29 @@ def test_a_pure_tcp_proxy_is_not_a_web_component():
     }
     lb = _analyze(files).component("lb")
     assert lb.type is None and [(p.number, p.purpose) for p in lb.ports] == [(5432, None)]
+
+
+def test_the_image_default_site_still_listens_when_only_another_site_is_mounted():
+    files = {
+        "compose.yaml": (
+            "services:\n  web:\n    image: nginx:1.27\n    ports: ['9000:9000']\n"
+            "    volumes: ['./api.conf:/etc/nginx/conf.d/api.conf']\n"
+        ),
+        "api.conf": "server { listen 9000; }\n",
+    }
+    model = _analyze(files)
+    assert {p.number for p in model.component("web").ports} == {80, 9000}
+    assert not any(d.code == "servers.port-not-listened" for d in model.diagnostics)
+    site = next(e for e in model.evidence if e.rule == "servers.image-site")
+    assert site.location is not None and site.location.file == "compose.yaml"
+
+
+def test_an_expose_the_copied_config_does_not_listen_on_is_a_warning():
+    files = {
+        "Dockerfile": "FROM nginx:1.27\nCOPY site.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n",
+        "site.conf": "server { listen 8080; }\n",
+    }
+    model = _analyze(files)
+    assert {p.number for p in model.components[0].ports} == {80, 8080}
+    warning = next(d for d in model.diagnostics if d.code == "servers.port-not-listened")
+    assert "port 80 is declared" in warning.message

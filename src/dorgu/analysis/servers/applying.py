@@ -131,46 +131,59 @@ class _Applier:
         listens: list[Listen] = list(config.listens) if config else []
         # In an image whose final stage is a server, ports the code names are not what runs.
         stated = [p for p in c.ports if c.kind is not ComponentKind.APP or self._stated(p)]
-        if not listens and self.image.port is not None and not stated:
+        default = not listens and self.image.port is not None and not stated
+        if default:
+            assert self.image.port is not None
             listens = [Listen(self.image.port, self.anchor or Location(file="."))]
-            rule, conf = "servers.default-port", 0.7
-        else:
-            rule, conf = "servers.listen", 0.9
         ports = stated if listens else list(c.ports)
         known = {(p.number, p.protocol.value) for p in ports}
         for listen in listens:
             if (listen.port, listen.protocol) in known:
                 continue
             known.add((listen.port, listen.protocol))
+            image_site = listen.location.file == self.image.own_site
+            where = self.anchor if image_site or default else listen.location
             purpose = self.image.purpose if listen.http and listen.protocol == "TCP" else None
             ports.append(
                 Port(
                     number=listen.port,
                     protocol=Protocol(listen.protocol),
                     purpose="https" if listen.tls else purpose,
-                    location=listen.location,
+                    location=where,
                 )
             )
-            shown = f"{listen.port}/{listen.protocol}"
-            self.note("ports", shown, rule, listen.location, conf)
-        if config is not None and listens and rule == "servers.listen":
-            heard = {listen.port for listen in listens}
-            unresolved = any(d.code == "servers.unresolved" for d in config.diagnostics)
-            for port in c.ports:
-                if port.number not in heard and not unresolved and port.published:
-                    self.diagnostics.append(
-                        Diagnostic(
-                            code="servers.port-not-listened",
-                            severity=Severity.WARNING,
-                            message=(
-                                f"{c.name}: port {port.number} is published, but the "
-                                f"{self.image.server} configuration listens on "
-                                f"{', '.join(str(p) for p in sorted(heard))}"
-                            ),
-                            location=port.location,
-                        )
-                    )
+            if default:
+                rule, conf = "servers.default-port", 0.7
+            elif image_site:
+                rule, conf = "servers.image-site", 0.7
+            else:
+                rule, conf = "servers.listen", 0.9
+            self.note("ports", f"{listen.port}/{listen.protocol}", rule, where, conf)
+        if config is not None and listens and not default:
+            self._unheard(stated, {listen.port for listen in listens}, config)
         return tuple(ports)
+
+    def _unheard(self, stated: Sequence[Port], heard: set[int], config: ServerConfig) -> None:
+        """Warn about ports compose or the Dockerfile state that the server does not listen on
+        (unless some listen could not be resolved: then the configuration is not fully known)."""
+        if any(d.code == "servers.unresolved" for d in config.diagnostics):
+            return
+        for port in stated:
+            if port.number in heard:
+                continue
+            how = "published" if port.published else "declared"
+            self.diagnostics.append(
+                Diagnostic(
+                    code="servers.port-not-listened",
+                    severity=Severity.WARNING,
+                    message=(
+                        f"{self.c.name}: port {port.number} is {how}, but the "
+                        f"{self.image.server} configuration listens on "
+                        f"{', '.join(str(p) for p in sorted(heard))}"
+                    ),
+                    location=port.location,
+                )
+            )
 
     def _serves_pages(self) -> bool:
         """An HTTP server's component is web unless the code or the user said otherwise: only

@@ -6,7 +6,7 @@ Must not: parse configurations or look at anything but the image reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class ServerImage:
     uid: int | None = None  # the non-root uid the image runs as (or supports)
     purpose: str = "http"
     server_root: str | None = None  # Apache ServerRoot
+    own_site: str | None = None  # the image's own site file, listening on ``port``
 
 
 # The image's own nginx.conf includes conf.d/*.conf only (not sites-enabled, a Debian habit).
@@ -36,6 +37,7 @@ _NGINX = ServerImage(
     extra=_NGINX_EXTRA,
     templates=("/etc/nginx/templates/*.template",),
     uid=101,
+    own_site="/etc/nginx/conf.d/default.conf",
 )
 _APACHE_DEBIAN = ServerImage(
     "apache",
@@ -60,9 +62,7 @@ _BY_NAME: dict[str, ServerImage] = {
         main=("/usr/local/openresty/nginx/conf/nginx.conf",),
         extra=_NGINX_EXTRA,
     ),
-    "nginx-unprivileged": ServerImage(
-        "nginx", 8080, _NGINX.root, _NGINX.main, _NGINX.extra, _NGINX.templates, uid=101
-    ),
+    "nginx-unprivileged": replace(_NGINX, port=8080),
     "bitnami/nginx": ServerImage(
         "nginx",
         8080,

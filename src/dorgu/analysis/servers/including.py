@@ -51,6 +51,7 @@ class ConfigReader:
     tree: SourceTree
     env: Mapping[str, str] = field(default_factory=dict)  # known, non-secret values only
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    included: list[str] = field(default_factory=list)  # container globs includes asked for
     _stack: list[str] = field(default_factory=list)
     _read: list[str] = field(default_factory=list)
 
@@ -143,6 +144,18 @@ class ConfigReader:
     def leave(self) -> None:
         self._stack.pop()
 
+    def provides(self, container_path: str) -> bool:
+        """True when a mount replaces ``container_path`` (the file, or a directory above it)."""
+        path = _norm(container_path)
+        for mount in self.mounts:
+            target = _norm(mount.target).rstrip("/")
+            if target == path or (mount.directory and path.startswith(target + "/")):
+                return True
+        return False
+
+    def includes_path(self, container_path: str) -> bool:
+        return any(_matches(_norm(container_path), pattern) for pattern in self.included)
+
     @property
     def files(self) -> list[str]:
         return list(dict.fromkeys(self._read))
@@ -154,6 +167,7 @@ class ConfigReader:
         cannot see it); a glob matching nothing is normal (``conf.d/*.conf`` on a bare image).
         """
         target = pattern if pattern.startswith("/") else posixpath.join(relative_to, pattern)
+        self.included.append(_norm(target))
         matches = self.tree_files(target)
         if not matches and not any(ch in pattern for ch in "*?["):
             self._diag(

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from dorgu.analysis.servers.apache import HTTPD_ROOT, parse_apache
 from dorgu.analysis.servers.caddy import parse_caddyfile
-from dorgu.analysis.servers.configs import ServerConfig
+from dorgu.analysis.servers.configs import Listen, ServerConfig
 from dorgu.analysis.servers.envoy import parse_envoy
 from dorgu.analysis.servers.haproxy import parse_haproxy
 from dorgu.analysis.servers.images import ServerImage
@@ -20,6 +20,7 @@ from dorgu.analysis.servers.including import ConfigReader, ConfigText, Mount
 from dorgu.analysis.servers.nginx import parse_nginx
 from dorgu.analysis.servers.traefik import parse_traefik
 from dorgu.analysis.sources import SourceTree
+from dorgu.models.evidence import Location
 
 
 def parse_server_config(
@@ -115,6 +116,7 @@ def read_server(
             return ServerConfig(server=image.server, diagnostics=list(reader.diagnostics)).bounded()
         return None
     result = ServerConfig(server=image.server)
+    main_read = any(text.path in image.main for text in entries)
     for text in entries:
         parsed = parse_server_config(
             image.server,
@@ -128,6 +130,12 @@ def read_server(
         result.extend(parsed)
     result.files = list(dict.fromkeys([*reader.files, *result.files]))
     result.diagnostics[:0] = reader.diagnostics
+    own = image.own_site
+    # The image's own site is still there and still read: its port counts too.
+    active = own and (not main_read or reader.includes_path(own))
+    if own and active and image.port and not reader.provides(own):
+        # Located at the image's own file: ``applying`` cites the image line instead.
+        result.listens.append(Listen(image.port, Location(file=own), http=True))
     return result.bounded()
 
 

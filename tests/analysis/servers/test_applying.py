@@ -228,3 +228,17 @@ def test_an_expose_the_copied_config_does_not_listen_on_is_a_warning():
     assert {p.number for p in model.components[0].ports} == {80, 8080}
     warning = next(d for d in model.diagnostics if d.code == "servers.port-not-listened")
     assert "port 80 is declared" in warning.message
+
+
+def test_caddy_configured_on_the_command_line():
+    files = {
+        "compose.yaml": (
+            "services:\n  web:\n    image: caddy:2\n"
+            "    command: caddy reverse-proxy --from :8080 --to api:9000\n"
+            "  api:\n    build: ./api\n"
+        ),
+        **API,
+    }
+    web = _analyze(files).component("web")
+    assert [p.number for p in web.ports] == [8080]
+    assert [(d.component, d.port) for d in web.dependencies] == [("api", 9000)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dorgu.analysis.catalog import Backing, backing_for_image
+from dorgu.analysis.servers.caddy import caddy_command
 from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Upstream
 from dorgu.analysis.servers.images import ServerImage, server_for_image
 from dorgu.analysis.servers.mounting import component_mounts, with_templates
@@ -60,6 +61,8 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
         mounts = with_templates(component_mounts(component, tree), image, tree)
         command = (*(component.entrypoint or ()), *(component.command or ()))
         config = read_server(image, mounts, tree, env, command)
+        if image.server == "caddy" and config is None:
+            config = caddy_command(command, where=anchor or Location(file="."))
         if image.server == "traefik":
             config = traefik_config(component, components, config, anchor, model.evidence)
         applier = _Applier(component, image, config, anchor, evidence, diagnostics)

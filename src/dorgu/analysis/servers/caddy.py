@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dorgu.analysis.servers.configs import (
@@ -237,4 +237,31 @@ def parse_caddyfile(
     caddy.run(blocks)
     if reader is not None:
         config.files = reader.files or config.files
+    return config
+
+
+def caddy_command(words: Sequence[str], *, where: Location) -> ServerConfig | None:
+    """``caddy reverse-proxy --from :80 --to api:8000`` / ``caddy file-server --listen :8080
+    --root /srv``: what the command line configures (None for other commands)."""
+    if "reverse-proxy" not in words and "file-server" not in words:
+        return None
+    config = ServerConfig(server="caddy")
+    options: dict[str, list[str]] = {}
+    for index, word in enumerate(words):
+        name, sep, value = word.partition("=")
+        if name.startswith("--") and (sep or index + 1 < len(words)):
+            options.setdefault(name, []).append(value if sep else words[index + 1])
+    if "reverse-proxy" in words:
+        source = (options.get("--from") or [":80"])[0]
+        port = port_number(source.rpartition(":")[2]) if ":" in source else None
+        config.listens.append(Listen(port or (443 if not source.startswith(":") else 80), where))
+        for target in options.get("--to", []):
+            address = split_address(target, default_port=80)
+            if address is not None:
+                config.upstreams.append(Upstream(address[0], address[1], where, None, "http"))
+    else:
+        listen = (options.get("--listen") or [":80"])[0]
+        config.listens.append(Listen(port_number(listen.rpartition(":")[2]) or 80, where))
+        for root in options.get("--root", []):
+            config.roots.append(StaticRoot(root, where))
     return config

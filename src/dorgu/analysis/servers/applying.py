@@ -51,7 +51,6 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
     """Read every server component's configuration into the model (see the module doc)."""
     evidence, diagnostics = list(model.evidence), list(model.diagnostics)
     components = list(model.components)
-    names = {c.name.lower(): c.name for c in components}
     for index, component in enumerate(components):
         image = server_image_of(component)
         if image is None:
@@ -66,9 +65,7 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
         if image.server == "traefik":
             config = traefik_config(component, components, config, anchor, model.evidence)
         applier = _Applier(component, image, config, anchor, evidence, diagnostics)
-        applier.components = components
-        updated = applier.run(names)
-        components[index] = updated
+        components[index] = applier.run(components)
     components = serve_upstream_ports(components, evidence)
     return model.model_copy(
         update={"components": components, "evidence": evidence, "diagnostics": diagnostics}
@@ -92,7 +89,6 @@ class _Applier:
         self.evidence = evidence
         self.diagnostics = diagnostics
         self.prefix = f"components.{component.name}"
-        self.components: Sequence[Component] = ()
 
     def note(self, field: str, value: str, rule: str, where: Location | None, conf: float) -> None:
         self.evidence.append(
@@ -105,7 +101,9 @@ class _Applier:
             )
         )
 
-    def run(self, names: dict[str, str]) -> Component:
+    def run(self, components: Sequence[Component]) -> Component:
+        """The component with what its server configuration says (``components``: the app's
+        components, which upstream hosts are matched against)."""
         c, config = self.c, self.config
         update: dict[str, object] = {}
         if c.framework is None:
@@ -126,7 +124,7 @@ class _Applier:
                 self.note("static_root", root.path, "servers.static-root", root.location, 0.9)
         update["ports"] = self.ports()
         update["endpoints"] = self.endpoints(config.health if config else [])
-        update["dependencies"] = self.dependencies(config.upstreams if config else [], names)
+        update["dependencies"] = self.dependencies(config.upstreams if config else [], components)
         return c.model_copy(update=update)
 
     def ports(self) -> tuple[Port, ...]:
@@ -223,10 +221,11 @@ class _Applier:
         return tuple(sorted(endpoints, key=lambda e: (e.kind.value, e.path)))
 
     def dependencies(
-        self, upstreams: Sequence[Upstream], names: dict[str, str]
+        self, upstreams: Sequence[Upstream], components: Sequence[Component]
     ) -> tuple[Dependency, ...]:
         deps = {d.component or d.name: d for d in self.c.dependencies}
-        kinds = _backings(self.components)
+        names = {c.name.lower(): c.name for c in components}
+        kinds = _backings(components)
         for upstream in upstreams:
             target = names.get(upstream.host)
             if target is None or target == self.c.name:

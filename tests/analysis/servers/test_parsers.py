@@ -252,3 +252,44 @@ def test_tcp_proxying_listens_are_not_http():
     )
     haproxy = parse_server_config("haproxy", text, file="h.cfg")
     assert [(x.port, x.http) for x in haproxy.listens] == [(5432, False), (80, True)]
+
+
+def test_include_chains_are_bounded_in_depth_and_in_files():
+    chain = {f"c/{i}.conf": f"include /etc/nginx/{i + 1}.conf;\n" for i in range(20)}
+    chain["c/20.conf"] = "server { listen 8080; }\n"
+    _tree, reader = _reader(chain, [Mount("/etc/nginx", "c", directory=True)])
+    config = parse_server_config(
+        "nginx",
+        chain["c/0.conf"],
+        file="c/0.conf",
+        container_path="/etc/nginx/0.conf",
+        reader=reader,
+    )
+    assert config.listen_ports() == []  # the listen sits past the depth bound
+    assert any(d.code == "servers.include-depth" for d in reader.diagnostics)
+
+    many = {f"d/{i:03}.conf": "server { listen 80; }\n" for i in range(100)}
+    many["d/main.conf"] = "include /etc/nginx/*.conf;\n"
+    _tree, reader = _reader(many, [Mount("/etc/nginx", "d", directory=True)])
+    parse_server_config(
+        "nginx",
+        many["d/main.conf"],
+        file="d/main.conf",
+        container_path="/etc/nginx/main.conf",
+        reader=reader,
+    )
+    assert any(d.code == "servers.too-many-files" for d in reader.diagnostics)
+    assert len(reader.files) <= 64
+
+
+def test_includes_never_leave_the_mounted_files():
+    files = {"n/nginx.conf": "include ../../etc/passwd;\ninclude /etc/shadow;\n", "secret.txt": "x"}
+    _tree, reader = _reader(files, [Mount("/etc/nginx/nginx.conf", "n/nginx.conf")])
+    parse_server_config(
+        "nginx",
+        files["n/nginx.conf"],
+        file="n/nginx.conf",
+        container_path="/etc/nginx/nginx.conf",
+        reader=reader,
+    )
+    assert reader.files == ["n/nginx.conf"]

@@ -242,3 +242,18 @@ def test_caddy_configured_on_the_command_line():
     web = _analyze(files).component("web")
     assert [p.number for p in web.ports] == [8080]
     assert [(d.component, d.port) for d in web.dependencies] == [("api", 9000)]
+
+
+def test_compose_configs_are_read_like_mounted_files():
+    files = {
+        "compose.yaml": (
+            "services:\n  web:\n    image: haproxy:2.9\n"
+            "    configs:\n      - source: lb\n        target: /usr/local/etc/haproxy/haproxy.cfg\n"
+            "configs:\n  lb:\n    file: ./lb.cfg\n"
+        ),
+        "lb.cfg": "frontend f\n  bind :8443\n",
+    }
+    model = _analyze(files)
+    web = model.component("web")
+    assert [p.number for p in web.ports] == [8443]
+    assert any(v.source == "lb.cfg" and v.read_only for v in web.volumes)

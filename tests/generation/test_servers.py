@@ -62,3 +62,38 @@ def test_a_database_built_on_a_stock_image_is_not_scaled_like_an_app():
     deployment = find(result, "Deployment", "shop-db")
     assert dig(deployment, "spec", "replicas") == 1
     assert dig(deployment, "spec", "template", "spec", "securityContext", "runAsUser") == 999
+
+
+def test_the_persona_names_a_product_dependency_with_its_health_endpoint_never_a_command():
+    from dorgu.generation.personas import build_persona
+    from dorgu.models.app import AppModel, Endpoint, EndpointKind, HealthCheck
+
+    zipkin = Component(
+        name="tracing",
+        kind=ComponentKind.BACKING,
+        image="openzipkin/zipkin:3",
+        framework="zipkin",
+        ports=(Port(number=9411),),
+        endpoints=(Endpoint(kind=EndpointKind.HEALTH, path="/health", port=9411),),
+    )
+    db = Component(
+        name="db",
+        kind=ComponentKind.BACKING,
+        image="mysql:8",
+        ports=(Port(number=3306),),
+        healthcheck=HealthCheck(test=("mysqladmin", "ping", "-psecret-value")),
+    )
+    app = API.model_copy(
+        update={
+            "dependencies": (
+                Dependency(
+                    name="tracing", type=DependencyType.EXTERNAL, kind="zipkin", component="tracing"
+                ),
+                Dependency(name="db", type=DependencyType.DATABASE, kind="mysql", component="db"),
+            )
+        }
+    )
+    model = AppModel(name="shop", root=".", components=[app, zipkin, db])
+    persona = build_persona(model, app, settings=settings())
+    checks = {d.name: (d.kind, d.health_check) for d in persona.spec.dependencies}
+    assert checks == {"tracing": ("zipkin", "GET /health on port 9411"), "db": ("mysql", None)}

@@ -67,8 +67,19 @@ class ConfigReader:
                     found.setdefault(target, (mount.source, mount.render))
                 continue
             base = "" if mount.source in ("", ".") else mount.source.rstrip("/") + "/"
-            for path in self.tree.under(base):
-                inside = target.rstrip("/") + "/" + path[len(base) :]
+            prefix = target.rstrip("/") + "/"
+            literal = _literal_dir(pattern)
+            if not (literal + "/").startswith(prefix) and not prefix.startswith(literal + "/"):
+                continue  # the pattern is about another directory
+            if not any(ch in pattern for ch in "*?[") and pattern.startswith(prefix):
+                path = base + pattern[len(prefix) :]
+                if self.tree.has(path):
+                    found.setdefault(pattern, (path, mount.render))
+                continue
+            # Only look under the pattern's literal directory: cheap even for a mounted root.
+            deeper = literal[len(prefix) :] + "/" if len(literal) >= len(prefix) else ""
+            for path in self.tree.under(base + deeper):
+                inside = prefix + path[len(base) :]
                 if _matches(inside, pattern):
                     found.setdefault(inside, (path, mount.render))
         return sorted((inside, file, render) for inside, (file, render) in found.items())
@@ -194,6 +205,16 @@ class ConfigReader:
         self.diagnostics.append(
             Diagnostic(code=code, severity=severity, message=message, location=location)
         )
+
+
+def _literal_dir(pattern: str) -> str:
+    """The directories of ``pattern`` before its first glob segment (``/etc/nginx/conf.d``)."""
+    parts = pattern.split("/")[:-1]
+    for index, part in enumerate(parts):
+        if any(ch in part for ch in "*?["):
+            parts = parts[:index]
+            break
+    return "/".join(parts)
 
 
 def _matches(path: str, pattern: str) -> bool:

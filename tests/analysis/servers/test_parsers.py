@@ -293,3 +293,12 @@ def test_includes_never_leave_the_mounted_files():
         reader=reader,
     )
     assert reader.files == ["n/nginx.conf"]
+
+
+def test_a_mounted_repository_root_is_searched_only_where_the_pattern_points():
+    files = {"nginx.conf": "", "conf.d/a.conf": "", "conf.d/sub/b.conf": "", "src/x.conf": ""}
+    _tree, reader = _reader(files, [Mount("/etc/nginx", ".", directory=True)])
+    assert [f for _p, f, _r in reader.tree_files("/etc/nginx/conf.d/*.conf")] == ["conf.d/a.conf"]
+    assert [f for _p, f, _r in reader.tree_files("/etc/nginx/nginx.conf")] == ["nginx.conf"]
+    assert [f for _p, f, _r in reader.tree_files("/etc/*/conf.d/*/*.conf")] == ["conf.d/sub/b.conf"]
+    assert reader.tree_files("/usr/share/nginx/html/*") == []

@@ -22,7 +22,9 @@ def test_example_apps_are_fully_understood(example):
     assert apps
     buildpacks = (example / "Procfile").is_file()  # built by buildpacks (Heroku), no Dockerfile
     for app in apps:
-        assert app.language, app.name
+        # A small Dockerfile on a stock server (FROM mysql, FROM nginx) adds no code.
+        on_stock_image = app.language is None and app.base_image is not None
+        assert app.language or on_stock_image, app.name
         assert app.framework or app.type is not None, app.name
         if app.type in (AppType.API, AppType.WEB):  # serving: workers and Jobs need neither
             assert app.ports, f"{app.name}: no port"
@@ -33,7 +35,11 @@ def test_example_apps_are_fully_understood(example):
             e.field == f"components.{app.name}.path" and e.rule == "discovery.build-file"
             for e in model.evidence
         )  # a service with a runnable build file and no Dockerfile (monorepo discovery)
-        if not buildpacks and not from_build_file:
+        built_by_plugin = any(
+            e.field == f"components.{app.name}.kind" and e.rule == "build.plugin-image"
+            for e in model.evidence
+        )
+        if not buildpacks and not from_build_file and not built_by_plugin:
             assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
 
 

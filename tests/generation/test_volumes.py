@@ -49,3 +49,34 @@ def test_bind_mounted_files_become_config_maps_or_secret_placeholders():
     codes = {d.code for d in result.diagnostics}
     assert {"generate.file-placeholder", "generate.bind-mount-skipped"} <= codes
     assert sanitize_name("init.sql") == "init-sql"
+
+
+NGINX = Component(
+    name="web",
+    kind=ComponentKind.IMAGE,
+    image="nginx:1.27",
+    volumes=(
+        Volume(target="/etc/nginx/templates", kind=VolumeKind.BIND, source="conf/templates"),
+        Volume(target="/srv", kind=VolumeKind.BIND, source="mixed"),
+    ),
+)
+
+
+def test_a_copied_config_directory_becomes_one_config_map_and_templates_get_their_output_dir():
+    files = (
+        MountedFile(source="conf/templates/a.conf.template", text="server { listen 80; }\n"),
+        MountedFile(source="conf/templates/b.conf.template", text="server { listen 81; }\n"),
+        MountedFile(source="mixed/ok.txt", text="ok\n"),
+        MountedFile(source="mixed/key.pem", text=None, secret=True),
+    )
+    inputs = [ComponentInput(component=NGINX, name="shop-web", service_name="web", files=files)]
+    result = generate(Component(name="api"), inputs=inputs)
+    config = find(result, "ConfigMap", "shop-web-templates")
+    assert sorted(config["data"]) == ["a.conf.template", "b.conf.template"]
+    mounts = {
+        m["mountPath"]: m for m in container(find(result, "Deployment", "shop-web"))["volumeMounts"]
+    }
+    assert "subPath" not in mounts["/etc/nginx/templates"]
+    assert "/srv" not in mounts  # a directory with a secret-looking file is never copied
+    for writable in ("/etc/nginx/conf.d", "/var/cache/nginx", "/var/run"):
+        assert writable in mounts

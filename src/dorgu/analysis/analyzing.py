@@ -33,8 +33,11 @@ from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
+from dorgu.analysis.producing import match_produced, produced_images
 from dorgu.analysis.secrets import is_secret_file_candidate
+from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
+from dorgu.analysis.stocking import apply_catalog
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
 from dorgu.models.config import DescriptorsMode
@@ -72,6 +75,7 @@ def wants(path: str) -> bool:
         or is_openapi_candidate(path)
         or is_proto(path)
         or wants_descriptor(path)
+        or is_server_config(path)
     ):
         return True
     if is_secret_file_candidate(path):  # compose secret files: their content is a secret value
@@ -223,20 +227,21 @@ def analyze_tree(
             split_processes=not files,
         )
         diagnostics.extend(found)
-    diagnostics.sort(
+    model = AppModel(
+        name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
+    )
+    model = apply_servers(apply_catalog(model), tree)
+    model.diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",
             d.location.line or 0 if d.location else 0,
             d.code,
         )
     )
-    for component in components:
+    for component in model.components:
         if component.kind is ComponentKind.APP:
-            found = config_addresses(tree, component, components)
+            found = config_addresses(tree, component, model.components)
             addresses.setdefault(component.name, []).extend(found)
-    model = AppModel(
-        name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
-    )
     return connect_components(link_components(model), addresses)
 
 
@@ -267,8 +272,33 @@ def _analyze_compose(
         addresses[service.name] = list(service.addresses)
     components: list[Component] = []
     evidence: list[Evidence] = []
+    produced = produced_images(tree)
     for base in base_components:
         own_evidence = [e for e in base_evidence if e.field.startswith(f"components.{base.name}.")]
+        link = (
+            match_produced(base.image, produced, tree)
+            if base.image and base.build is None and base.kind is not ComponentKind.BACKING
+            else None
+        )
+        if link is not None:
+            base = base.model_copy(update={"kind": ComponentKind.APP, "path": link.directory})
+            own_evidence = [e for e in own_evidence if e.field != f"components.{base.name}.kind"]
+            own_evidence.append(
+                Evidence(
+                    field=f"components.{base.name}.kind",
+                    value=f"app (image built by {link.plugin} from {link.directory})",
+                    rule="build.plugin-image",
+                    location=link.location,
+                    confidence=link.confidence,
+                )
+            )
+            component, ev, diags = _analyze_dir(
+                tree, link.directory, base.name, options, diagnostics, base=base
+            )
+            components.append(component)
+            evidence.extend([*own_evidence, *ev])
+            diagnostics.extend(diags)
+            continue
         if base.kind is not ComponentKind.APP or base.build is None:
             components.append(base)
             evidence.extend(own_evidence)

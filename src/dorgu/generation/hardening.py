@@ -23,6 +23,7 @@ from dorgu.generation.runtimes import (
     BASE_IMAGE_WRITABLE,
     FRAMEWORK_WRITABLE,
     KNOWN_USERS,
+    TEMPLATE_OUTPUTS,
 )
 from dorgu.models.app import VolumeKind
 from dorgu.models.evidence import Diagnostic
@@ -43,7 +44,7 @@ def resolve_identity(plan: ComponentPlan) -> Identity:
     component = plan.component
     hints = component.security
     runtime = BACKING_RUNTIMES.get(plan.input.backing_kind or "")
-    if runtime is not None and hints.user is None:
+    if runtime is not None and hints.user is None and hints.uid is None:
         uid = runtime.uid_for(component.image or "")
         return Identity(uid, uid)
     if hints.uid is not None and hints.uid != 0:
@@ -122,7 +123,7 @@ def writable_paths(plan: ComponentPlan) -> tuple[str, ...]:
     paths = {"/tmp"}
     for template in FRAMEWORK_WRITABLE.get((component.framework or "").lower(), ()):
         paths.add(template.format(workdir=workdir))
-    base = (component.base_image or "").lower()
+    base = (component.base_image or component.image or "").lower()
     for marker, dirs in BASE_IMAGE_WRITABLE.items():
         if marker in base:
             paths.update(dirs)
@@ -132,5 +133,7 @@ def writable_paths(plan: ComponentPlan) -> tuple[str, ...]:
     for volume in component.volumes:
         if volume.kind is VolumeKind.ANONYMOUS and plan.app_settings:
             paths.add(volume.target)
+        if volume.target.rstrip("/") in TEMPLATE_OUTPUTS:
+            paths.add(TEMPLATE_OUTPUTS[volume.target.rstrip("/")])
     persistent = {v.target for v in component.volumes if v.kind is not VolumeKind.ANONYMOUS}
     return tuple(sorted(p for p in paths if p not in persistent))

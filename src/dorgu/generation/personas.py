@@ -244,9 +244,25 @@ def _dependency(dependency: Dependency, app: AppPlan) -> PersonaDependency:
         name=dependency.name,
         type=dependency.type,
         required=dependency.required,
+        health_check=_health_check(dependency, app),
         kind=dependency.kind,
         external=True if external else None,
     )
+
+
+def _health_check(dependency: Dependency, app: AppPlan) -> str | None:
+    """How the provider says it is healthy: its HTTP health endpoint (never an exec command,
+    which may carry a credential)."""
+    provider = app.find(dependency.component) if dependency.component else None
+    if provider is None:
+        return None
+    wanted = (EndpointKind.READINESS, EndpointKind.HEALTH, EndpointKind.LIVENESS)
+    for kind in wanted:
+        for endpoint in provider.component.endpoints:
+            if endpoint.kind is kind:
+                port = endpoint.port or (provider.http_port.number if provider.http_port else None)
+                return f"GET {endpoint.path}" + (f" on port {port}" if port else "")
+    return None
 
 
 def _networking(plan: ComponentPlan, app: AppPlan) -> Networking | None:

@@ -177,8 +177,13 @@ def _plan_component(
     item: ComponentInput, *, request: GenerationRequest, own_settings: bool, compose_like: bool
 ) -> ComponentPlan:
     component, settings = item.component, request.settings
-    app_settings = component.kind is ComponentKind.APP
-    app_type = component.type if app_settings or component.run_once else None
+    app_settings = component.kind is ComponentKind.APP and item.backing_kind is None
+    # Image-only web servers and proxies (nginx, traefik) carry the type analysis gave them.
+    app_type = (
+        component.type
+        if app_settings or component.run_once or component.kind is ComponentKind.IMAGE
+        else None
+    )
     if own_settings and settings.app.type is not None:
         app_type = settings.app.type
     workload = _workload_kind(component, app_type)
@@ -197,7 +202,7 @@ def _plan_component(
         item.name, settings=settings, part_of=request.app_name, role=role, version=image.tag
     )
     public = (
-        app_settings
+        (app_settings or component.kind is ComponentKind.IMAGE)
         and app_type in HTTP_TYPES
         and any(p.http for p in ports)
         and (not compose_like or any(p.published for p in component.ports))

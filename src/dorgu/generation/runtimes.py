@@ -63,3 +63,5 @@ BASE_IMAGE_WRITABLE: dict[str, tuple[str, ...]] = {
     "apache": ("/var/run/apache2", "/var/lock/apache2", "/var/log/apache2"),
     "nginx": ("/var/cache/nginx", "/var/run"),
 }
+# Directories an image's entrypoint renders mounted templates into (mounted dir -> output dir).
+TEMPLATE_OUTPUTS: dict[str, str] = {"/etc/nginx/templates": "/etc/nginx/conf.d"}

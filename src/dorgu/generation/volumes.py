@@ -4,7 +4,9 @@
   the StatefulSet (one claim per replica), or a PersistentVolumeClaim for other workloads;
 - bind-mounted files -> a ConfigMap with the file's text, mounted with ``subPath``; a file that
   looks secret (or could not be read) -> a Secret *template* with a placeholder instead;
-- bind-mounted directories -> nothing (a development convenience: the image must hold them);
+- bind-mounted directories -> one ConfigMap (a key per file) mounted as the directory, when
+  the service layer could copy every file (a small flat directory of text files, none secret,
+  e.g. nginx templates); otherwise nothing (the image must hold them);
 - tmpfs -> an in-memory emptyDir; writable paths of a read-only root -> emptyDirs.
 
 Must not read the mounted files: their texts arrive in ``ComponentInput.files``.
@@ -13,11 +15,12 @@ Must not read the mounted files: their texts arrive in ``ComponentInput.files``.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dorgu.generation.diagnosing import info, warning
 from dorgu.generation.hardening import writable_paths
-from dorgu.generation.inputs import NameSanitizer
+from dorgu.generation.inputs import MountedFile, NameSanitizer
 from dorgu.generation.manifests import GeneratedResource, Manifest
 from dorgu.generation.planning import ComponentPlan, WorkloadKind
 from dorgu.models.app import ComponentKind, VolumeKind
@@ -90,6 +93,25 @@ def plan_volumes(plan: ComponentPlan, *, sanitize: NameSanitizer, storage_size: 
             result.mounts.append({"name": name, "mountPath": target})
         elif volume.kind is VolumeKind.BIND:
             mounted = files.get(volume.source or "")
+            inside = _directory_files(plan.input.files, volume.source or "")
+            if mounted is None and inside:
+                name = volume_name(posixpath.basename(volume.source or "") or "config")
+                object_name = f"{plan.name}-{name}"
+                data = {posixpath.basename(f.source): f.text or "" for f in inside}
+                result.volumes.append({"name": name, "configMap": {"name": object_name}})
+                result.resources.append(
+                    GeneratedResource(
+                        {
+                            "apiVersion": "v1",
+                            "kind": "ConfigMap",
+                            "metadata": plan.metadata(object_name),
+                            "data": data,
+                        },
+                        component=component.name,
+                    )
+                )
+                result.mounts.append({"name": name, "mountPath": target, "readOnly": True})
+                continue
             if mounted is None:
                 result.diagnostics.append(
                     info(
@@ -155,6 +177,14 @@ def plan_volumes(plan: ComponentPlan, *, sanitize: NameSanitizer, storage_size: 
     result.volumes.sort(key=lambda v: str(v["name"]))
     result.mounts.sort(key=lambda m: (str(m["mountPath"]), str(m["name"])))
     return result
+
+
+def _directory_files(files: Sequence[MountedFile], directory: str) -> list[MountedFile]:
+    """The copied files of a bind-mounted directory (all readable, none secret), else []."""
+    inside = [f for f in files if directory and posixpath.dirname(f.source) == directory]
+    if any(f.text is None or f.secret for f in inside):
+        return []
+    return sorted(inside, key=lambda f: f.source)
 
 
 def _claim_spec(size: str) -> Manifest:

@@ -124,6 +124,7 @@ class Dependency(_Frozen):
     component: str | None = None  # the compose service that provides it, if any
     via: str | None = None  # driver / env / compose / config
     location: Location | None = None
+    port: int | None = None  # the port it is reached on, when known (a proxy upstream)
 
 
 class Connection(_Frozen):

@@ -49,6 +49,7 @@ from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.services.analyzing import analyze_path
 from dorgu.services.configuring import detect_repository, find_git_root, load_settings
+from dorgu.services.mounted_dirs import read_mounted_directory
 from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.secretfiles import env_file_secrets, holds_secret
 from dorgu.services.validating import check_generated
@@ -314,10 +315,14 @@ def build_generation_request(
 
 
 def _backing_kind(component: Component) -> str | None:
-    if component.kind is ComponentKind.APP or not component.image:
+    """The catalog kind of an image-only service, or of a service built on one (FROM mysql)."""
+    image = component.image if component.kind is not ComponentKind.APP else component.base_image
+    if not image:
         return None
-    backing = backing_for_image(component.image)
-    return backing.kind if backing else None
+    backing = backing_for_image(image)
+    if backing is None or (component.kind is ComponentKind.APP and component.language):
+        return None
+    return backing.kind
 
 
 def secret_names(component: Component, settings: EffectiveSettings) -> frozenset[str]:
@@ -356,6 +361,9 @@ def read_mounted_files(component: Component, *, root: Path) -> tuple[MountedFile
         except ValueError:
             logger.debug("bind mount %s leaves the project; not copied", source)
             files.append(MountedFile(source=source, text=None))
+            continue
+        if candidate.is_dir() and not (root / source).is_symlink():
+            files.extend(read_mounted_directory(source, candidate, looks_secret=_file_looks_secret))
             continue
         if not candidate.is_file():
             continue

@@ -23,6 +23,8 @@ from dorgu.models.app import (
     Port,
     Protocol,
     SecurityHints,
+    Volume,
+    VolumeKind,
 )
 from dorgu.models.evidence import Evidence, Location
 
@@ -150,6 +152,12 @@ def _component(
         )
     if service.volumes:
         note("volumes", ", ".join(v.target for v in service.volumes), "compose.volumes")
+    config_files = _config_files(service, project)
+    if config_files:
+        shown = ", ".join(f"{v.source} -> {v.target}" for v in config_files)
+        note("configs", shown, "compose.configs")
+    if service.labels:
+        note("labels", ", ".join(key for key, _value in service.labels), "compose.labels")
     if service.working_dir:
         note("workdir", service.working_dir, "compose.working_dir", "working_dir")
     component = Component(
@@ -166,7 +174,7 @@ def _component(
         healthcheck=service.healthcheck,
         dependencies=dependencies,
         depends_on=tuple(d.name for d in service.depends_on),
-        volumes=service.volumes,
+        volumes=(*service.volumes, *config_files),
         labels=service.labels,
         security=security,
         resources=resources,
@@ -223,6 +231,17 @@ def _dependencies(service: ComposeService, project: ComposeProject) -> tuple[Dep
             )
         )
     return tuple(result)
+
+
+def _config_files(service: ComposeService, project: ComposeProject) -> tuple[Volume, ...]:
+    """File-backed ``configs`` a service uses, as the read-only file mounts they are."""
+    files = {c.name: c.file for c in project.configs if c.file and not c.external}
+    targets = {v.target for v in service.volumes}
+    return tuple(
+        Volume(target=ref.target, kind=VolumeKind.BIND, source=files[ref.source], read_only=True)
+        for ref in service.configs
+        if ref.source in files and ref.target not in targets
+    )
 
 
 def _security(service: ComposeService) -> SecurityHints:

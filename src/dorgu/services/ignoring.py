@@ -8,10 +8,11 @@ its parent directories matches, and the last matching pattern wins (``!`` re-inc
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 
 import pathspec
+
+from dorgu.analysis.dockerignore import Matcher, parse_dockerignore
 
 # Build-describing files are never hidden: Docker itself always sends them.
 _ALWAYS_KEPT = frozenset({"Dockerfile", "Containerfile", ".dockerignore"})
@@ -36,73 +37,21 @@ class GitIgnores:
         return False
 
 
-def _translate(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            i += 2
-            if i < len(pattern) and pattern[i] == "/":
-                i += 1
-                out.append("(?:.*/)?")
-            else:
-                out.append(".*")
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(char))
-            else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("^"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        elif char == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
 @dataclass
 class DockerIgnore:
-    rules: list[tuple[bool, re.Pattern[str]]] = field(default_factory=list)
+    """The root ``.dockerignore``, with Docker's rules (``dorgu.analysis.dockerignore``)."""
+
+    matcher: Matcher | None = None
+    negates: bool = False  # some rule re-includes (``!``), so no directory can be pruned whole
 
     @classmethod
     def from_lines(cls, lines: list[str]) -> DockerIgnore:
-        rules: list[tuple[bool, re.Pattern[str]]] = []
-        for raw in lines:
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            negate = line.startswith("!")
-            if negate:
-                line = line[1:].strip()
-            line = posixpath.normpath(line.lstrip("/")) if line.strip("/") else ""
-            if not line or line == ".":
-                continue
-            rules.append((negate, _translate(line)))
-        return cls(rules=rules)
+        negates = any(line.strip().startswith("!") for line in lines)
+        return cls(matcher=parse_dockerignore("\n".join(lines)), negates=negates)
 
     def ignored(self, rel: str) -> bool:
+        if self.matcher is None:
+            return False
         if posixpath.basename(rel) in _ALWAYS_KEPT and "/" not in rel:
             return False
-        parts = rel.split("/")
-        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        excluded = False
-        for negate, pattern in self.rules:
-            if negate:
-                # A re-include applies to the path itself (or a directory containing it).
-                if any(pattern.match(p) for p in prefixes):
-                    excluded = False
-            elif any(pattern.match(p) for p in prefixes):
-                excluded = True
-        return excluded
+        return self.matcher(rel)

@@ -255,9 +255,9 @@ def scan_tree(
 
 def _docker_prunes(docker: DockerIgnore, rel: str) -> bool:
     """Prune a directory only when nothing below it can be re-included by a later ``!`` rule."""
-    if not docker.rules or not docker.ignored(rel):
+    if docker.matcher is None or not docker.ignored(rel):
         return False
-    return not any(negate for negate, _ in docker.rules)
+    return not docker.negates
 
 
 def _inside(path: str, root: str) -> bool:

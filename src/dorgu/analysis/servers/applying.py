@@ -140,6 +140,10 @@ class _Applier:
         known = {(p.number, p.protocol.value) for p in ports}
         for listen in listens:
             if (listen.port, listen.protocol) in known:
+                if not default and listen.location.file != self.image.own_site:
+                    # the configuration confirms a stated port: show where it listens
+                    shown = f"{listen.port}/{listen.protocol}"
+                    self.note("ports", shown, "servers.listen", listen.location, 0.9)
                 continue
             known.add((listen.port, listen.protocol))
             image_site = listen.location.file == self.image.own_site

@@ -190,6 +190,8 @@ def _finish(
         for alias in ("container_name", "hostname"):
             if alias in layer.texts:
                 hosts.setdefault(layer.texts[alias].value.lower(), key)
+        for located in layer.sequences.get("network_aliases", ()):
+            hosts.setdefault(located.value.lower(), key)
     hosts.update({key.lower(): key for key in layers})
     environments = {
         key: service_environment(layer, texts=texts, lookup=lookup, notes=notes)

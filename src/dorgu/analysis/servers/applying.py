@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dorgu.analysis.catalog import Backing, backing_for_image
+from dorgu.analysis.hostnames import component_for_host
 from dorgu.analysis.servers.caddy import caddy_command
 from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Upstream
 from dorgu.analysis.servers.images import ServerImage, server_for_image
@@ -231,7 +232,7 @@ class _Applier:
         names = {c.name.lower(): c.name for c in components}
         kinds = _backings(components)
         for upstream in upstreams:
-            target = names.get(upstream.host)
+            target = component_for_host(upstream.host, names)
             if target is None or target == self.c.name:
                 if upstream.host not in _LOOPBACK and target is None and "." not in upstream.host:
                     self.diagnostics.append(

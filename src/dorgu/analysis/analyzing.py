@@ -327,6 +327,8 @@ def _analyze_compose(
 
     components, evidence, notes = mark_run_once(components, evidence, project)
     diagnostics.extend(notes)
+    # a port whose value compose interpolated from .env is credited to the .env line too
+    evidence.extend(compose_parsing.credit_interpolations(evidence, project.interpolations))
     if not components:
         diagnostics.append(
             Diagnostic(

@@ -37,7 +37,8 @@ from dorgu.analysis.producing import match_produced, produced_images
 from dorgu.analysis.secrets import is_secret_file_candidate
 from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
-from dorgu.analysis.stocking import apply_catalog
+from dorgu.analysis.stocking import apply_catalog, image_anchor
+from dorgu.analysis.tooling import apply_tools, mounted_source
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
 from dorgu.models.config import DescriptorsMode
@@ -230,7 +231,7 @@ def analyze_tree(
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    model = apply_servers(apply_catalog(model), tree)
+    model = apply_tools(apply_servers(apply_catalog(model), tree))
     model.diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",
@@ -297,6 +298,18 @@ def _analyze_compose(
             )
             components.append(component)
             evidence.extend([*own_evidence, *ev])
+            diagnostics.extend(diags)
+            continue
+        mounted, notes = mounted_source(base, tree, image_anchor(own_evidence, base))
+        diagnostics.extend(notes)
+        if mounted is not None:  # a stock runtime running bind-mounted code: analyse that code
+            base = base.model_copy(update={"kind": ComponentKind.APP, "path": mounted.directory})
+            own_evidence = [e for e in own_evidence if e.field != f"components.{base.name}.kind"]
+            component, ev, diags = _analyze_dir(
+                tree, mounted.directory, base.name, options, diagnostics, base=base
+            )
+            components.append(component)
+            evidence.extend([*own_evidence, mounted.evidence, *ev])
             diagnostics.extend(diags)
             continue
         if base.kind is not ComponentKind.APP or base.build is None:

@@ -303,13 +303,13 @@ def _analyze_compose(
         mounted, notes = mounted_source(base, tree, image_anchor(own_evidence, base))
         diagnostics.extend(notes)
         if mounted is not None:  # a stock runtime running bind-mounted code: analyse that code
-            base = base.model_copy(update={"kind": ComponentKind.APP, "path": mounted.directory})
-            own_evidence = [e for e in own_evidence if e.field != f"components.{base.name}.kind"]
+            base = mounted.built(base)
+            own_evidence = mounted.restated(own_evidence, base.name)
             component, ev, diags = _analyze_dir(
                 tree, mounted.directory, base.name, options, diagnostics, base=base
             )
             components.append(component)
-            evidence.extend([*own_evidence, mounted.evidence, *ev])
+            evidence.extend([*own_evidence, *ev])
             diagnostics.extend(diags)
             continue
         if base.kind is not ComponentKind.APP or base.build is None:

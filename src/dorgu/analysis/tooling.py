@@ -66,10 +66,42 @@ _DEV_SERVERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 @dataclass(frozen=True)
 class MountedSource:
-    """The folder (tree-relative) bind-mounted as the component's code, and why."""
+    """The folder (tree-relative) bind-mounted on ``target`` as the component's code, and why."""
 
     directory: str
+    target: str
     evidence: Evidence
+
+    def built(self, component: Component) -> Component:
+        """``component`` as the app it stands for: built from the mounted code on top of the
+        stock image (which becomes its base image), without the source mount and the volumes
+        nested in it (``/app/node_modules``), which the built image holds."""
+        prefix = self.target.rstrip("/") + "/"
+        volumes = tuple(
+            v
+            for v in component.volumes
+            if posixpath.normpath(v.target) != self.target and not v.target.startswith(prefix)
+        )
+        update = {
+            "kind": ComponentKind.APP,
+            "path": self.directory,
+            "image": None,
+            "base_image": component.image,
+            "volumes": volumes,
+        }
+        return component.model_copy(update=update)
+
+    def restated(self, evidence: Sequence[Evidence], name: str) -> list[Evidence]:
+        """The service's own evidence with ``kind`` replaced and ``image`` as ``base_image``."""
+        kind, image = f"components.{name}.kind", f"components.{name}.image"
+        out = [e for e in evidence if e.field != kind]
+        out = [
+            e.model_copy(update={"field": f"components.{name}.base_image"})
+            if e.field == image
+            else e
+            for e in out
+        ]
+        return [*out, self.evidence]
 
 
 def command_words(component: Component) -> list[str]:
@@ -155,7 +187,7 @@ def mounted_source(
         confidence=0.8 if rule.endswith("workdir") else 0.7,
         detail=f"{source} is bind-mounted on {target} of the stock {tool.tool} image",
     )
-    return MountedSource(source, evidence), []
+    return MountedSource(source, target, evidence), []
 
 
 def apply_tools(model: AppModel) -> AppModel:

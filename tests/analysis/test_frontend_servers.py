@@ -24,7 +24,11 @@ BUILD = "FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run bu
 
 
 def analyze(files: dict[str, str]):
-    files = {"web/package.json": PACKAGE, "web/src/main.tsx": "import React from 'react'\n", **files}
+    files = {
+        "web/package.json": PACKAGE,
+        "web/src/main.tsx": "import React from 'react'\n",
+        **files,
+    }
     tree = SourceTree(paths=tuple(sorted(files)), texts=files)
     model = analyze_tree(tree, name="shop", root=".")
     return model, model.component("web")
@@ -73,14 +77,21 @@ def test_the_copied_config_decides_the_port_and_probes_stay_on_root(server):
 
 
 def test_an_unprivileged_image_without_config_listens_on_its_own_port():
-    model, web = analyze({"web/Dockerfile": BUILD + "FROM nginxinc/nginx-unprivileged:1.27\nCOPY --from=build /app/dist /usr/share/nginx/html\n"})
+    model, web = analyze(
+        {
+            "web/Dockerfile": BUILD
+            + "FROM nginxinc/nginx-unprivileged:1.27\nCOPY --from=build /app/dist /usr/share/nginx/html\n"
+        }
+    )
     assert [p.number for p in web.ports] == [8080]
-    assert "servers.default-port" in {e.rule for e in model.evidence if e.field == "components.web.ports"}
+    assert "servers.default-port" in {
+        e.rule for e in model.evidence if e.field == "components.web.ports"
+    }
 
 
 def test_a_declared_port_the_config_does_not_listen_on_is_warned_about():
     stage, name, config = SERVED["nginx"]
-    model, web = analyze({"web/Dockerfile": BUILD + stage + "EXPOSE 80\n", f"web/{name}": config})
+    model, _ = analyze({"web/Dockerfile": BUILD + stage + "EXPOSE 80\n", f"web/{name}": config})
     assert "servers.port-not-listened" in {d.code for d in model.diagnostics}
 
 

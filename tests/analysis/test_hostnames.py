@@ -98,7 +98,9 @@ def test_a_bare_service_name_in_identity_settings_is_no_reference():
 
 
 def test_a_bare_service_name_in_address_settings_is_a_reference():
-    compose = COMPOSE_IDENTITIES.replace("      MYSQL_PASSWORD: orders\n", "      ORDERS_SERVICE: orders\n")
+    compose = COMPOSE_IDENTITIES.replace(
+        "      MYSQL_PASSWORD: orders\n", "      ORDERS_SERVICE: orders\n"
+    )
     model = _analyze({"compose.yaml": compose})
     assert _deps(model, "db") == {"orders"}
 

@@ -74,9 +74,12 @@ API = {
 }
 WEB = {
     "web/package.json": json.dumps(
-        {"scripts": {"dev": "vite"}, "dependencies": {"react-dom": "18"},
-         "devDependencies": {"vite": "5"}}
-    ),  # fmt: skip
+        {
+            "scripts": {"dev": "vite"},
+            "dependencies": {"react-dom": "18"},
+            "devDependencies": {"vite": "5"},
+        }
+    ),
     "web/src/main.jsx": "import React from 'react'\n",
 }
 STACK = """\
@@ -107,7 +110,9 @@ volumes:
 
 
 def test_a_stock_runtime_with_mounted_code_is_analysed_as_that_code():
-    model = _analyze({"compose.yaml": STACK, **API, **WEB, "loadtest/locustfile.py": "import locust\n"})
+    model = _analyze(
+        {"compose.yaml": STACK, **API, **WEB, "loadtest/locustfile.py": "import locust\n"}
+    )
     api = model.component("api")
     assert api.kind is ComponentKind.APP and api.path == "api"
     assert (api.language, api.framework) == ("python", "flask")
@@ -134,8 +139,10 @@ def test_load_generators_from_stock_images_are_workers():
 
 
 def test_a_headless_locust_has_no_ui_probe():
-    compose = "services:\n  locust:\n    image: locustio/locust\n    ports: ['8089:8089']\n" \
-        "    command: --headless -u 10 -f /l.py\n"  # fmt: skip
+    compose = (
+        "services:\n  locust:\n    image: locustio/locust\n    ports: ['8089:8089']\n"
+        "    command: --headless -u 10 -f /l.py\n"
+    )
     assert _analyze({"compose.yaml": compose}).component("locust").endpoints == ()
 
 
@@ -174,6 +181,8 @@ def test_hostile_mounts_never_crash(case):
 
 def test_many_mounts_are_bounded():
     volumes = ", ".join(f"'./api:/m{i}'" for i in range(500))
-    compose = f"services:\n  dev:\n    image: node:20\n    volumes: [{volumes}]\n    command: node x.js\n"
+    compose = (
+        f"services:\n  dev:\n    image: node:20\n    volumes: [{volumes}]\n    command: node x.js\n"
+    )
     model = _analyze({"compose.yaml": compose, **API})
     assert model.component("dev") is not None

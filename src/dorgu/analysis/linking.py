@@ -16,7 +16,6 @@ from dorgu.models.app import AppModel, Component, Dependency, DependencyType
 from dorgu.models.evidence import Evidence
 
 
-
 def _hosts(value: str) -> set[str]:
     hosts: set[str] = set()
     for part in re.split(r"[\s,;]+", value.strip()):

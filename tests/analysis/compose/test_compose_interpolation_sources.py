@@ -50,7 +50,9 @@ def test_a_listen_port_from_dotenv_is_credited_to_the_dotenv_line():
 
 
 def test_a_published_port_from_dotenv_is_credited_too():
-    compose = "services:\n  api:\n    build: ./api\n    ports:\n      - '${HOST_PORT}:${API_PORT}'\n"
+    compose = (
+        "services:\n  api:\n    build: ./api\n    ports:\n      - '${HOST_PORT}:${API_PORT}'\n"
+    )
     model = _analyze({"compose.yaml": compose, ".env": "HOST_PORT=9000\nAPI_PORT=5000\n"})
     credited = {(f, v, line) for f, v, _, line in _credits(model)}
     assert {line for _, _, line in credited} == {1, 2}
@@ -78,9 +80,7 @@ def test_defaults_unset_and_cyclic_variables_are_not_credited_and_do_not_crash()
 
 def test_secret_variables_are_recorded_by_name_only():
     compose = "services:\n  api:\n    image: acme/api\n    environment:\n      DB_PASSWORD: ${PW}\n"
-    project = parse_compose(
-        [("compose.yaml", compose)], texts={".env": "PW=hunter2-very-secret\n"}
-    )
+    project = parse_compose([("compose.yaml", compose)], texts={".env": "PW=hunter2-very-secret\n"})
     (used,) = project.interpolations
     assert used.variable == "PW" and used.set_at.file == ".env" and used.set_at.line == 1
     assert "hunter2" not in repr(project.interpolations)

@@ -61,8 +61,9 @@ def credit_interpolations(
 ) -> list[Evidence]:
     """One evidence item at the ``.env`` line for every ports item at a line that used it."""
     by_line: dict[tuple[str, int | None], list[Interpolated]] = {}
-    for item in interpolations:
-        by_line.setdefault((item.used_at.file, item.used_at.line), []).append(item)
+    for interpolation in interpolations:
+        line = (interpolation.used_at.file, interpolation.used_at.line)
+        by_line.setdefault(line, []).append(interpolation)
     if not by_line:
         return []
     credited: list[Evidence] = []

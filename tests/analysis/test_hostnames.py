@@ -162,6 +162,20 @@ def test_kubernetes_dns_names_link_monorepo_components():
     assert "web" not in _deps(model, "orders")
 
 
+def test_the_evidence_says_when_a_kubernetes_dns_name_was_matched():
+    files = {
+        "web/Dockerfile": "FROM node:20\nENV CART_ADDR=cart.shop.svc.cluster.local:7070\nCMD node x.js\n",
+        "web/x.js": "console.log(1)\n",
+        "cart/Dockerfile": "FROM python:3.12\nCMD python x.py\n",
+        "cart/x.py": "print(1)\n",
+    }
+    model = _analyze(files)
+    (edge,) = model.component("web").connections
+    assert (edge.component, edge.port) == ("cart", 7070)
+    why = next(e for e in model.evidence if e.field == "components.web.connections.cart")
+    assert why.detail is not None and "cart.shop.svc.cluster.local" in why.detail
+
+
 def test_a_proxy_upstream_written_as_a_service_dns_name_is_a_dependency():
     files = {
         "compose.yaml": (

@@ -116,6 +116,8 @@ def _edge(
         if backing is not None and backing.port is not None:
             port, confidence = backing.port, 0.7
             why = f" (the {backing.kind} default port)"
+    if address.host != target.name.lower() and "." in address.host and not item.component:
+        why += f" (written as the Kubernetes DNS name {address.host[:120]})"
     shown = f"{target.name}:{port}" if port is not None else target.name
     connection = Connection(
         component=target.name,

@@ -191,3 +191,19 @@ def test_a_proxy_upstream_written_as_a_service_dns_name_is_a_dependency():
     model = _analyze(files)
     dep = next(d for d in model.component("proxy").dependencies if d.component == "api")
     assert dep.port == 9000
+
+
+def test_a_proxy_upstream_naming_a_network_alias_is_a_dependency():
+    files = {
+        "compose.yaml": (
+            "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n"
+            "      - ./nginx.conf:/etc/nginx/conf.d/default.conf:ro\n"
+            "  api:\n    image: acme/api:1\n    networks:\n      back:\n        aliases: [backend]\n"
+            "networks:\n  back: {}\n"
+        ),
+        "nginx.conf": "server { listen 80;\n  location / { proxy_pass http://backend:9000; }\n}\n",
+    }
+    model = _analyze(files)
+    dep = next(d for d in model.component("proxy").dependencies if d.component == "api")
+    assert dep.port == 9000
+    assert 9000 in {p.number for p in model.component("api").ports}

@@ -190,9 +190,12 @@ def analyze_tree(
     evidence: list[Evidence] = []
     components: list[Component] = []
     addresses: dict[str, list[NamedAddress]] = {}
+    hosts: dict[str, str] = {}  # compose names and aliases -> component
     files = compose_files(tree)
     if files:
-        components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses)
+        components, evidence = _analyze_compose(
+            tree, files, options, diagnostics, addresses, hosts
+        )
     else:
         apps = find_apps(tree)
         if not apps:
@@ -231,7 +234,7 @@ def analyze_tree(
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    model = apply_tools(apply_servers(apply_catalog(model), tree))
+    model = apply_tools(apply_servers(apply_catalog(model), tree, hosts=hosts))
     model.diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",
@@ -260,6 +263,7 @@ def _analyze_compose(
     options: AnalysisOptions,
     diagnostics: list[Diagnostic],
     addresses: dict[str, list[NamedAddress]],
+    hosts: dict[str, str],
 ) -> tuple[list[Component], list[Evidence]]:
     from dorgu.analysis import compose as compose_parsing  # lazy: only trees with compose files
 
@@ -271,6 +275,7 @@ def _analyze_compose(
     base_components, base_evidence = compose_parsing.compose_components(project)
     for service in project.services:
         addresses[service.name] = list(service.addresses)
+    hosts.update(project.hosts)
     components: list[Component] = []
     evidence: list[Evidence] = []
     produced = produced_images(tree)

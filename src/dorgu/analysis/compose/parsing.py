@@ -121,6 +121,7 @@ def parse_compose(
         secrets=tuple(definitions["secrets"].values()),
         diagnostics=notes.items(),
         interpolations=dotenv_interpolations(recorder.uses, dotenv, dict(environment or {})),
+        hosts=service_hosts(active),
     )
 
 
@@ -182,13 +183,9 @@ def _check_top_level(source: ComposeFile, notes: Notes) -> str | None:
     return None
 
 
-def _finish(
-    layers: dict[str, Layer],
-    texts: Mapping[str, str],
-    lookup: Lookup,
-    notes: Notes,
-    secrets: ProjectSecrets,
-) -> tuple[ComposeService, ...]:
+def service_hosts(layers: Mapping[str, Layer]) -> dict[str, str]:
+    """Lower-cased names other services reach each service by: its name, ``container_name``,
+    ``hostname`` and network ``aliases``."""
     hosts: dict[str, str] = {}
     for key, layer in layers.items():
         for alias in ("container_name", "hostname"):
@@ -197,6 +194,17 @@ def _finish(
         for located in layer.sequences.get("network_aliases", ()):
             hosts.setdefault(located.value.lower(), key)
     hosts.update({key.lower(): key for key in layers})
+    return hosts
+
+
+def _finish(
+    layers: dict[str, Layer],
+    texts: Mapping[str, str],
+    lookup: Lookup,
+    notes: Notes,
+    secrets: ProjectSecrets,
+) -> tuple[ComposeService, ...]:
+    hosts = service_hosts(layers)
     environments = {
         key: service_environment(layer, texts=texts, lookup=lookup, notes=notes)
         for key, layer in layers.items()

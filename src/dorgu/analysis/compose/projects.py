@@ -104,6 +104,7 @@ class ComposeProject:
     secrets: tuple[ComposeResource, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     interpolations: tuple[Interpolated, ...] = ()  # variables .env supplied, and where used
+    hosts: Mapping[str, str] = field(default_factory=dict)  # name or alias -> service
 
     def service(self, name: str) -> ComposeService:
         for service in self.services:

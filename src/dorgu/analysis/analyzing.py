@@ -193,9 +193,7 @@ def analyze_tree(
     hosts: dict[str, str] = {}  # compose names and aliases -> component
     files = compose_files(tree)
     if files:
-        components, evidence = _analyze_compose(
-            tree, files, options, diagnostics, addresses, hosts
-        )
+        components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses, hosts)
     else:
         apps = find_apps(tree)
         if not apps:

@@ -39,7 +39,11 @@ def test_example_apps_are_fully_understood(example):
             e.field == f"components.{app.name}.kind" and e.rule == "build.plugin-image"
             for e in model.evidence
         )
-        if not buildpacks and not from_build_file and not built_by_plugin:
+        mounted_on_stock_runtime = any(
+            e.field == f"components.{app.name}.kind" and e.rule.startswith("compose.bind-source")
+            for e in model.evidence
+        )  # a dev stack: stock node/python image running bind-mounted code, nothing built
+        if not (buildpacks or from_build_file or built_by_plugin or mounted_on_stock_runtime):
             assert app.build is not None and app.build.dockerfile, f"{app.name}: no Dockerfile"
 
 

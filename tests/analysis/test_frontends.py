@@ -156,7 +156,9 @@ def test_multi_stage_build_served_by_nginx_is_static_on_80_with_probe_on_root():
     assert web.type is AppType.WEB
     assert [(e.kind, e.path) for e in web.endpoints] == [(EndpointKind.HEALTH, "/")]
     rules = {e.rule for e in model.evidence if e.field.startswith("components.web.")}
-    assert {"frontend.static-image", "frontend.nginx.default-port", "frontend.index"} <= rules
+    # the servers pass owns the port (the image's default here: nothing configures one)
+    assert {"frontend.static-image", "servers.default-port", "frontend.index"} <= rules
+    assert "frontend.nginx.default-port" not in rules
 
 
 def test_expose_beats_the_server_default():

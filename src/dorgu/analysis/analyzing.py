@@ -37,7 +37,8 @@ from dorgu.analysis.producing import match_produced, produced_images
 from dorgu.analysis.secrets import is_secret_file_candidate
 from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
-from dorgu.analysis.stocking import apply_catalog
+from dorgu.analysis.stocking import apply_catalog, image_anchor
+from dorgu.analysis.tooling import apply_tools, mounted_source
 from dorgu.errors import DorguError, InputError
 from dorgu.models.app import AppModel, Component, ComponentKind, Route
 from dorgu.models.config import DescriptorsMode
@@ -189,9 +190,10 @@ def analyze_tree(
     evidence: list[Evidence] = []
     components: list[Component] = []
     addresses: dict[str, list[NamedAddress]] = {}
+    hosts: dict[str, str] = {}  # compose names and aliases -> component
     files = compose_files(tree)
     if files:
-        components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses)
+        components, evidence = _analyze_compose(tree, files, options, diagnostics, addresses, hosts)
     else:
         apps = find_apps(tree)
         if not apps:
@@ -230,7 +232,7 @@ def analyze_tree(
     model = AppModel(
         name=name, root=root, components=components, evidence=evidence, diagnostics=diagnostics
     )
-    model = apply_servers(apply_catalog(model), tree)
+    model = apply_tools(apply_servers(apply_catalog(model), tree, hosts=hosts))
     model.diagnostics.sort(
         key=lambda d: (
             d.location.file if d.location else "",
@@ -240,8 +242,8 @@ def analyze_tree(
     )
     for component in model.components:
         if component.kind is ComponentKind.APP:
-            found = config_addresses(tree, component, model.components)
-            addresses.setdefault(component.name, []).extend(found)
+            named = config_addresses(tree, component, model.components)
+            addresses.setdefault(component.name, []).extend(named)
     return connect_components(link_components(model), addresses)
 
 
@@ -259,6 +261,7 @@ def _analyze_compose(
     options: AnalysisOptions,
     diagnostics: list[Diagnostic],
     addresses: dict[str, list[NamedAddress]],
+    hosts: dict[str, str],
 ) -> tuple[list[Component], list[Evidence]]:
     from dorgu.analysis import compose as compose_parsing  # lazy: only trees with compose files
 
@@ -270,6 +273,7 @@ def _analyze_compose(
     base_components, base_evidence = compose_parsing.compose_components(project)
     for service in project.services:
         addresses[service.name] = list(service.addresses)
+    hosts.update(project.hosts)
     components: list[Component] = []
     evidence: list[Evidence] = []
     produced = produced_images(tree)
@@ -294,6 +298,18 @@ def _analyze_compose(
             )
             component, ev, diags = _analyze_dir(
                 tree, link.directory, base.name, options, diagnostics, base=base
+            )
+            components.append(component)
+            evidence.extend([*own_evidence, *ev])
+            diagnostics.extend(diags)
+            continue
+        mounted, notes = mounted_source(base, tree, image_anchor(own_evidence, base))
+        diagnostics.extend(notes)
+        if mounted is not None:  # a stock runtime running bind-mounted code: analyse that code
+            base = mounted.built(base)
+            own_evidence = mounted.restated(own_evidence, base.name)
+            component, ev, diags = _analyze_dir(
+                tree, mounted.directory, base.name, options, diagnostics, base=base
             )
             components.append(component)
             evidence.extend([*own_evidence, *ev])
@@ -327,6 +343,8 @@ def _analyze_compose(
 
     components, evidence, notes = mark_run_once(components, evidence, project)
     diagnostics.extend(notes)
+    # a port whose value compose interpolated from .env is credited to the .env line too
+    evidence.extend(compose_parsing.credit_interpolations(evidence, project.interpolations))
     if not components:
         diagnostics.append(
             Diagnostic(

@@ -328,3 +328,43 @@ def image_facts(image: str) -> Backing | None:
     if backing.kind == "postgres" and "alpine" in tag:
         return replace(backing, uid=70)
     return backing
+
+
+@dataclass(frozen=True)
+class ToolImage:
+    """A stock image that runs a tool rather than a service: a load generator (``role``
+    ``load-generator``: a worker, never exposed) or a language runtime (``runtime``: runs the
+    code compose bind-mounts into it).  ``language`` is the language of the scripts or code it
+    runs; ``port`` the port of its own web UI, if any."""
+
+    tool: str
+    role: str  # load-generator | runtime
+    images: tuple[str, ...]  # repository basenames that identify it
+    language: str | None = None
+    port: int | None = None
+
+
+TOOLS: tuple[ToolImage, ...] = (
+    ToolImage("locust", "load-generator", ("locust",), "python", 8089),
+    ToolImage("k6", "load-generator", ("k6",), "javascript"),
+    ToolImage("jmeter", "load-generator", ("jmeter",), None),
+    ToolImage("vegeta", "load-generator", ("vegeta",), None),
+    ToolImage("node", "runtime", ("node", "bun", "deno"), "javascript"),
+    ToolImage("python", "runtime", ("python", "pypy"), "python"),
+    ToolImage("ruby", "runtime", ("ruby",), "ruby"),
+    ToolImage("go", "runtime", ("golang",), "go"),
+    ToolImage("php", "runtime", ("php",), "php"),
+    ToolImage("jvm", "runtime", ("eclipse-temurin", "openjdk", "maven", "gradle"), "java"),
+    ToolImage("dotnet", "runtime", ("sdk",), "csharp"),  # mcr.microsoft.com/dotnet/sdk
+)
+_TOOL_BY_IMAGE = {image: t for t in TOOLS for image in t.images}
+
+
+def tool_for_image(image: str | None) -> ToolImage | None:
+    """The tool a stock image runs (``locustio/locust`` -> locust, ``node:20`` -> node)."""
+    if not image:
+        return None
+    tool = _TOOL_BY_IMAGE.get(image_repository(image))
+    if tool is not None and tool.tool == "dotnet" and "dotnet/" not in image.lower():
+        return None  # "sdk" names a .NET image only under dotnet/
+    return tool

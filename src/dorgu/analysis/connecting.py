@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from dorgu.analysis.catalog import backing_for_image
 from dorgu.analysis.connections import NamedAddress, setting_addresses
+from dorgu.analysis.hostnames import component_for_host
 from dorgu.models.app import (
     AppModel,
     AppType,
@@ -53,7 +54,7 @@ def connect_components(
     for component in model.components:
         own: dict[tuple[str, int | None], Connection] = {}
         for item in [*(found or {}).get(component.name, ()), *env_addresses(component)]:
-            target = item.component or names.get(item.address.host)
+            target = item.component or component_for_host(item.address.host, names)
             if target is None or target == component.name or target not in by_name:
                 continue
             edge, why = _edge(component.name, item, by_name[target], diagnostics)
@@ -115,6 +116,8 @@ def _edge(
         if backing is not None and backing.port is not None:
             port, confidence = backing.port, 0.7
             why = f" (the {backing.kind} default port)"
+    if address.host != target.name.lower() and "." in address.host and not item.component:
+        why += f" (written as the Kubernetes DNS name {address.host[:120]})"
     shown = f"{target.name}:{port}" if port is not None else target.name
     connection = Connection(
         component=target.name,

@@ -19,19 +19,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from dorgu.analysis.hostnames import (
+    component_for_host,
+    is_address_setting,
+    is_identity_setting,
+)
 from dorgu.models.evidence import Location
 
 MAX_VALUE = 4096
 MAX_ADDRESSES = 32
 MAX_PORT = 65535
 
-# Settings whose value is an address even without a scheme (``cart:7070``, ``db``, ``a:1,b:2``).
-_ADDRESS_NAME = re.compile(
-    r"(^|[_.:-])(ADDR|ADDRESS|ADDRESSES|HOST|HOSTS|HOSTNAME|SERVER|SERVERS|BROKER|BROKERS|"
-    r"BOOTSTRAP[_.-]?SERVERS|ENDPOINT|ENDPOINTS|URL|URLS|URI|URIS|DSN|NODES|SEEDS|"
-    r"CONTACT[_.-]?POINTS|SERVICE|SVC)$",
-    re.IGNORECASE,
-)
 _PORT_NAME = re.compile(r"^(?P<prefix>.*?)(?P<sep>[_.:-]{1,2})PORT$", re.IGNORECASE)
 _HOST_NAME = re.compile(r"^(?P<prefix>.*?)(?P<sep>[_.:-]{1,2})(HOST|HOSTNAME|SERVER)$", re.I)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,30})://")
@@ -120,7 +118,7 @@ def resolved(found: Sequence[NamedAddress], hosts: Mapping[str, str]) -> list[Na
     component filled in."""
     kept: list[NamedAddress] = []
     for item in found:
-        target = hosts.get(item.address.host)
+        target = component_for_host(item.address.host, hosts)
         if target is not None:
             kept.append(replace(item, component=target))
     return kept
@@ -132,19 +130,18 @@ _HOST_PORTS = re.compile(r"[A-Za-z0-9_.-]+:[0-9]{1,5}(\s*,\s*[A-Za-z0-9_.-]+:[0-
 def may_name_address(name: str, value: str) -> bool:
     """True when ``value`` can name a host: a URL, a connection string, ``host:port`` list, or
     any value of an address setting (``*_HOST``, ``*_ADDR``, ``*_URL`` ...).  A bare word in
-    another setting (``POSTGRES_USER=checkout``) is not a host even if a service has that name."""
+    another setting (``POSTGRES_USER=checkout``) is not a host even if a service has that name,
+    and an identity setting (``*_USER``, ``*_DATABASE``, ``*_NAME``...) names one only in a URL."""
     text = value.strip()[:MAX_VALUE]
+    if "://" in text:
+        return True
+    if is_identity_setting(name) and "=" not in text:  # ``ConnectionStrings:Db`` still counts
+        return False
     return (
-        "://" in text
-        or is_address_setting(name)
+        is_address_setting(name)
         or _looks_like_connection_string(text)
         or bool(_HOST_PORTS.fullmatch(text))
     )
-
-
-def is_address_setting(name: str) -> bool:
-    """True for names whose values are addresses even without ``://``."""
-    return bool(_ADDRESS_NAME.search(name))
 
 
 def addresses_in(name: str, value: str) -> tuple[Address, ...]:
@@ -153,6 +150,8 @@ def addresses_in(name: str, value: str) -> tuple[Address, ...]:
     found: list[Address] = []
     if "://" in text:
         found.extend(_urls(text))
+    elif is_identity_setting(name) and "=" not in text:
+        return ()
     elif _looks_like_connection_string(text):
         found.extend(_connection_string(text))
     elif is_address_setting(name):

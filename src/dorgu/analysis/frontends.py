@@ -3,9 +3,11 @@
 - **static**: the image's final stage is a static web server (nginx, Caddy, httpd, ... the
   common multi-stage build: a node stage runs the build, the last stage serves ``dist/`` or
   ``build/``), or the command runs a static file server (``serve``, ``http-server``).  The port
-  is the one the Dockerfile or compose declares, else the server's configured listen port
-  (``configured_listen_port``, the hook for the web-server config parsers), else the image's
-  default.  Probes use ``/`` (the server answers it with ``index.html``).
+  is the one the Dockerfile or compose declares; for a server the servers pass understands
+  (``dorgu.analysis.servers``: nginx, Caddy, httpd, ...) the port is left to that pass, which
+  reads the copied or mounted configuration (``listen 8080;``) and falls back to the image's
+  default; other static server images get their default port here.  Probes use ``/`` (the
+  server answers it with ``index.html``).
 - **dev**: the command runs a bundler's development server (``vite``, ``ng serve``,
   ``react-scripts start``, ``npm run dev``...).  It works, but is not a production build:
   a warning says so, and the dev server's port is used when nothing else names one.
@@ -27,6 +29,7 @@ from dorgu.analysis.languages.node_facts import read_packages
 from dorgu.analysis.languages.node_frontends import DEV_PORTS, dev_server
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.rebasing import rebase_location
+from dorgu.analysis.servers.images import server_for_image
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import (
     AppType,
@@ -76,19 +79,6 @@ def static_server_image(image: str | None) -> tuple[str, int] | None:
     return None
 
 
-def configured_listen_port(
-    server: str, tree: SourceTree, directory: str
-) -> tuple[int, Location] | None:
-    """INTEGRATION HOOK: the listen port that ``server``'s own configuration (nginx.conf,
-    Caddyfile, httpd.conf copied by the Dockerfile under ``directory``) declares.
-
-    Returns None until it is connected to the web-server config parsers; callers then fall
-    back to the image's default port.
-    """
-    del server, tree, directory
-    return None
-
-
 def _words(component: Component) -> list[str]:
     words = [*(component.entrypoint or ()), *(component.command or ())]
     if len(words) >= 3 and words[0].endswith("sh") and words[1] == "-c":
@@ -135,15 +125,12 @@ def apply_frontend(
         server, default = image_server
         frontend = frontend.model_copy(update={"mode": FrontendMode.STATIC, "server": server})
         evidence.append(_fact(field + "frontend.server", server, "frontend.static-image", where))
-        if not ports:
-            configured = configured_listen_port(server, tree, directory)
-            number, rule, at = (
-                (configured[0], f"frontend.{server}.config", configured[1])
-                if configured
-                else (default, f"frontend.{server}.default-port", where)
-            )
-            ports = (Port(number=number, name="http", purpose="http", location=at),)
-            evidence.append(_fact(field + "port", str(number), rule, at, 0.7))
+        # A server the servers pass reads (its config's listen, else the image's default) gets
+        # its port there: one mechanism, so a guessed default never competes with the config.
+        if not ports and server_for_image(component.base_image) is None:
+            ports = (Port(number=default, name="http", purpose="http", location=where),)
+            rule = f"frontend.{server}.default-port"
+            evidence.append(_fact(field + "port", str(default), rule, where, 0.7))
     elif tool in STATIC_SERVER_COMMANDS:
         frontend = frontend.model_copy(update={"mode": FrontendMode.STATIC, "server": tool})
         evidence.append(_fact(field + "frontend.server", tool, "frontend.static-command", where))

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from dorgu.analysis.hostnames import component_for_host, is_address_setting
 from dorgu.models.app import AppModel, Component, Dependency, DependencyType
 from dorgu.models.evidence import Evidence
-
-_HOST_VAR = re.compile(r"(_HOST|_ADDR|_ADDRESS|_SERVICE|_SVC)$")
 
 
 def _hosts(value: str) -> set[str]:
@@ -45,10 +44,10 @@ def link_components(model: AppModel) -> AppModel:
         for var in component.env:
             if var.value is None or var.secret:
                 continue
-            if "://" not in var.value and not _HOST_VAR.search(var.name):
-                continue
+            if "://" not in var.value and not is_address_setting(var.name):
+                continue  # a bare word is a host only in a *_HOST/_ADDR/_URL... setting
             for host in sorted(_hosts(var.value)):
-                target = names.get(host)
+                target = component_for_host(host, names)
                 if target is None or target == component.name or target in known:
                     continue
                 known.add(target)

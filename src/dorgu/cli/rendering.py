@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from dorgu.models.app import AppModel, Component
+from dorgu.models.app import AppModel, Component, Dependency
 from dorgu.models.evidence import Evidence
 
 
 def _where(item: Evidence) -> str:
     return f"  ({item.location})" if item.location else ""
+
+
+def _dependency(component: Component, dependency: Dependency) -> str:
+    """``api:3000 (service)``: the port the dependency is reached on (its own, set by a proxy
+    upstream, else the ports the component's connections to it name)."""
+    target = dependency.component or dependency.name
+    ports = (
+        [dependency.port]
+        if dependency.port
+        else sorted({c.port for c in component.connections if c.component == target and c.port})
+    )
+    shown = dependency.name + (":" + "/".join(map(str, ports)) if ports else "")
+    kind = "/" + dependency.kind if dependency.kind and dependency.kind != dependency.name else ""
+    return f"{shown} ({dependency.type.value}{kind})"
 
 
 def _fmt_component(component: Component, evidence: list[Evidence]) -> list[str]:
@@ -50,18 +64,12 @@ def _fmt_component(component: Component, evidence: list[Evidence]) -> list[str]:
         hc = component.healthcheck
         target = f"http {hc.http_path}" if hc.http_path else " ".join(hc.test)[:60]
         row("healthcheck", target)
-    row(
-        "dependencies",
-        ", ".join(
-            f"{d.name} ({d.type.value}{'/' + d.kind if d.kind and d.kind != d.name else ''})"
-            for d in component.dependencies
-        ),
-    )
+    row("dependencies", ", ".join(_dependency(component, d) for d in component.dependencies))
     row("depends on", ", ".join(component.depends_on))
     row(
         "connects to",
         ", ".join(
-            f"{c.component}" + (f":{c.port}" if c.port else "") + f" ({c.via})"
+            f"{c.component}" + (f":{c.port}" if c.port else " (port unknown)") + f" ({c.via})"
             for c in component.connections
         ),
     )

@@ -155,6 +155,15 @@ def plan_app(request: GenerationRequest) -> AppPlan:
                     "files and serve them with nginx or caddy)",
                 )
             )
+        elif item.component.dev_server:
+            diagnostics.append(
+                warning(
+                    "dev-server",
+                    f"{item.component.name}: runs a development server "
+                    f"({item.component.dev_server}); production needs a built image that runs "
+                    "the app without reloading or debugging",
+                )
+            )
     if not request.settings.image.registry and any(
         p.app_settings and not _has_registry(p.image.image) for p in plans
     ):

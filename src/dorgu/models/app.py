@@ -277,6 +277,7 @@ class Component(_Frozen):
     frontend: Frontend | None = None
     connections: tuple[Connection, ...] = ()  # other components this one connects to
     run_once: bool | None = None  # True: runs to completion (migration, seeder): a Job
+    dev_server: str | None = None  # the development server it runs (flask run, nodemon, ...)
 
 
 class AppModel(BaseModel):

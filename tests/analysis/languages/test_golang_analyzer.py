@@ -199,6 +199,8 @@ def test_echo_fiber_and_gorilla_styles() -> None:
 
 
 def test_kafka_rabbitmq_and_grpc_ports() -> None:
+    # The server is created (grpc.NewServer): only server code makes the framework grpc.  This
+    # test used to pass with the grpc import and net.Listen alone, which a client has too.
     report = _analyze(
         {
             "go.mod": (
@@ -208,6 +210,7 @@ def test_kafka_rabbitmq_and_grpc_ports() -> None:
             "main.go": (
                 'import "google.golang.org/grpc"\n'
                 'lis, _ := net.Listen("tcp", ":50051")\n'
+                "s := grpc.NewServer()\n"
                 'go http.ListenAndServe(":9102", promhttp.Handler())\n'
             ),
         }
@@ -261,3 +264,59 @@ _TOKENS = st.sampled_from(
 def test_analyze_never_raises_on_arbitrary_text(files: dict[str, str]) -> None:
     report = _analyze(files)
     assert 0.0 <= report.confidence <= 1.0
+
+
+GRPC_MOD = "module m\nrequire google.golang.org/grpc v1.60.0\n"
+
+
+def test_a_grpc_client_is_not_a_grpc_server() -> None:
+    """go.mod lists grpc-go for clients too: dialling another service is not serving gRPC."""
+    report = _analyze(
+        {
+            "go.mod": GRPC_MOD,
+            "main.go": (
+                'import "google.golang.org/grpc"\n'
+                'conn, _ := grpc.Dial("cart:7070", grpc.WithInsecure())\n'
+                "client := pb.NewCartServiceClient(conn)\n"
+                'http.HandleFunc("/", handler)\n'
+                'http.ListenAndServe(":8080", nil)\n'
+            ),
+        }
+    )
+    assert report.framework == "net/http"
+    assert [p.number for p in report.ports] == [8080]
+
+
+def test_a_grpc_client_with_a_listener_for_something_else_is_not_grpc() -> None:
+    report = _analyze(
+        {
+            "go.mod": GRPC_MOD,
+            "main.go": (
+                'import "google.golang.org/grpc"\n'
+                'conn, _ := grpc.NewClient("cart:7070")\n'
+                'lis, _ := net.Listen("tcp", ":9000")\n'
+            ),
+        }
+    )
+    assert report.framework != "grpc"
+    assert all(p.purpose != "grpc" for p in report.ports)
+
+
+def test_a_registered_service_makes_a_grpc_server() -> None:
+    report = _analyze(
+        {
+            "go.mod": GRPC_MOD,
+            "main.go": 'import "google.golang.org/grpc"\npb.RegisterCartServiceServer(s, &server{})\n',
+        }
+    )
+    assert report.framework == "grpc"
+
+
+def test_server_code_only_in_comments_does_not_count() -> None:
+    report = _analyze(
+        {
+            "go.mod": GRPC_MOD,
+            "main.go": 'import "google.golang.org/grpc"\n// s := grpc.NewServer()\nfunc main() {}\n',
+        }
+    )
+    assert report.framework != "grpc"

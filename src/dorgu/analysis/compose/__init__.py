@@ -11,6 +11,7 @@ Must not: open files, read the process environment, print, or raise anything but
 from __future__ import annotations
 
 from dorgu.analysis.compose.components import compose_components
+from dorgu.analysis.compose.interpolations import Interpolated, credit_interpolations
 from dorgu.analysis.compose.parsing import parse_compose
 from dorgu.analysis.compose.ports import PortMapping, format_port, parse_port
 from dorgu.analysis.compose.projects import (
@@ -26,11 +27,13 @@ __all__ = [
     "ComposeProject",
     "ComposeResource",
     "ComposeService",
+    "Interpolated",
     "PortMapping",
     "ServiceDependency",
     "ServiceRef",
     "ServiceReference",
     "compose_components",
+    "credit_interpolations",
     "format_port",
     "parse_compose",
     "parse_port",

@@ -40,7 +40,13 @@ class ComposeFile:
 
 
 def load_compose_file(
-    text: str, *, file: str, base_dir: str, lookup: Lookup, notes: Notes
+    text: str,
+    *,
+    file: str,
+    base_dir: str,
+    lookup: Lookup,
+    notes: Notes,
+    on_used: Callable[[str, Location], None] | None = None,
 ) -> ComposeFile:
     """Parse and interpolate; raise ParseError if the top level is not a mapping."""
     document = load_yaml(text, file=file)
@@ -68,7 +74,13 @@ def load_compose_file(
         str(key): value
         if str(key).startswith("x-")
         else interpolate_tree(
-            value, lookup, locate, on_unset, path=(str(key),), protect=looks_secret
+            value,
+            lookup,
+            locate,
+            on_unset,
+            path=(str(key),),
+            protect=looks_secret,
+            on_used=on_used,
         )
         for key, value in document.data.items()
     }

@@ -22,6 +22,7 @@ Path = tuple[str | int, ...]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 _MAX_NESTING = 16
+_MAX_USED = 64
 
 
 class _Interpolator:
@@ -30,6 +31,7 @@ class _Interpolator:
         self.location = location
         self.protect = protect
         self.unset: list[str] = []
+        self.used: list[str] = []  # variables whose value went into the result
 
     def fail(self, message: str, hint: str | None = None) -> ParseError:
         return ParseError(message, file=self.location.file, line=self.location.line, hint=hint)
@@ -120,20 +122,31 @@ class _Interpolator:
 
     def _shown(self, name: str, value: str) -> str:
         """The value, or the reference itself when the value must not be copied around."""
+        if len(self.used) < _MAX_USED:
+            self.used.append(name)
         return f"${{{name}}}" if self.protect and self.protect(name, value) else value
 
 
 def interpolate(
-    text: str, lookup: Lookup, location: Location, *, protect: Protect | None = None
+    text: str,
+    lookup: Lookup,
+    location: Location,
+    *,
+    protect: Protect | None = None,
+    used: list[str] | None = None,
 ) -> tuple[str, list[str]]:
     """The expanded text and the names of unset variables that became empty strings.
 
-    A variable for which ``protect(name, value)`` is true is left as ``${NAME}``.
+    A variable for which ``protect(name, value)`` is true is left as ``${NAME}``.  ``used``,
+    when given, receives the names of the variables whose values were used.
     """
     if "$" not in text:
         return text, []
     interpolator = _Interpolator(lookup, location, protect)
-    return interpolator.expand(text), interpolator.unset
+    expanded = interpolator.expand(text)
+    if used is not None:
+        used.extend(interpolator.used)
+    return expanded, interpolator.unset
 
 
 def interpolate_tree(
@@ -144,25 +157,33 @@ def interpolate_tree(
     *,
     path: Path = (),
     protect: Protect | None = None,
+    on_used: Callable[[str, Location], None] | None = None,
 ) -> object:
-    """A copy of ``data`` with every string value interpolated; keys are left alone."""
+    """A copy of ``data`` with every string value interpolated; keys are left alone.
+    ``on_used(name, location)`` hears of every variable whose value was used, and where."""
     if isinstance(data, str):
         if "$" not in data:
             return data
         location = locate(path)
-        value, unset = interpolate(data, lookup, location, protect=protect)
+        used: list[str] = []
+        value, unset = interpolate(data, lookup, location, protect=protect, used=used)
         for name in unset:
             on_unset(name, location)
+        if on_used is not None:
+            for name in used:
+                on_used(name, location)
         return value
     if isinstance(data, list):
         return [
-            interpolate_tree(item, lookup, locate, on_unset, path=(*path, i), protect=protect)
+            interpolate_tree(
+                item, lookup, locate, on_unset, path=(*path, i), protect=protect, on_used=on_used
+            )
             for i, item in enumerate(data)
         ]
     if isinstance(data, dict):
         return {
             key: interpolate_tree(
-                item, lookup, locate, on_unset, path=(*path, key), protect=protect
+                item, lookup, locate, on_unset, path=(*path, key), protect=protect, on_used=on_used
             )
             for key, item in data.items()
         }

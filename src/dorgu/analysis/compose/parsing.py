@@ -19,6 +19,7 @@ from dorgu.analysis.compose.dotenv import parse_dotenv
 from dorgu.analysis.compose.extending import Extender
 from dorgu.analysis.compose.files import ComposeFile, load_compose_file, service_mappings
 from dorgu.analysis.compose.interpolating import Lookup, lookup_in
+from dorgu.analysis.compose.interpolations import UseRecorder, dotenv_interpolations
 from dorgu.analysis.compose.keys import TOP_LEVEL_KEYS, check_keys
 from dorgu.analysis.compose.layers import Layer
 from dorgu.analysis.compose.merging import merge_layers
@@ -60,6 +61,8 @@ def parse_compose(
     others = {normalize(k): v for k, v in (texts or {}).items()}
     given = dict(zip(paths, (text for _path, text in files), strict=True))
     lookup, secrets = _variables(dict(environment or {}), others, join(project_dir, ".env"), notes)
+    dotenv = dict(secrets.locations)  # where .env sets each variable
+    recorder = UseRecorder()
     loaded: dict[str, ComposeFile] = {}
 
     def load(path: str, location: Location) -> ComposeFile:
@@ -74,7 +77,7 @@ def parse_compose(
                 )
             base = directory_of(path)
             loaded[path] = load_compose_file(
-                text, file=path, base_dir=base, lookup=lookup, notes=notes
+                text, file=path, base_dir=base, lookup=lookup, notes=notes, on_used=recorder
             )
         return loaded[path]
 
@@ -84,7 +87,7 @@ def parse_compose(
     name: str | None = None
     for path, (_original, text) in zip(paths, files, strict=True):
         source = load_compose_file(
-            text, file=path, base_dir=project_dir, lookup=lookup, notes=notes
+            text, file=path, base_dir=project_dir, lookup=lookup, notes=notes, on_used=recorder
         )
         name = _check_top_level(source, notes) or name
         for service in service_mappings(source):
@@ -117,6 +120,8 @@ def parse_compose(
         configs=tuple(definitions["configs"].values()),
         secrets=tuple(definitions["secrets"].values()),
         diagnostics=notes.items(),
+        interpolations=dotenv_interpolations(recorder.uses, dotenv, dict(environment or {})),
+        hosts=service_hosts(active),
     )
 
 
@@ -178,6 +183,20 @@ def _check_top_level(source: ComposeFile, notes: Notes) -> str | None:
     return None
 
 
+def service_hosts(layers: Mapping[str, Layer]) -> dict[str, str]:
+    """Lower-cased names other services reach each service by: its name, ``container_name``,
+    ``hostname`` and network ``aliases``."""
+    hosts: dict[str, str] = {}
+    for key, layer in layers.items():
+        for alias in ("container_name", "hostname"):
+            if alias in layer.texts:
+                hosts.setdefault(layer.texts[alias].value.lower(), key)
+        for located in layer.sequences.get("network_aliases", ()):
+            hosts.setdefault(located.value.lower(), key)
+    hosts.update({key.lower(): key for key in layers})
+    return hosts
+
+
 def _finish(
     layers: dict[str, Layer],
     texts: Mapping[str, str],
@@ -185,12 +204,7 @@ def _finish(
     notes: Notes,
     secrets: ProjectSecrets,
 ) -> tuple[ComposeService, ...]:
-    hosts: dict[str, str] = {}
-    for key, layer in layers.items():
-        for alias in ("container_name", "hostname"):
-            if alias in layer.texts:
-                hosts.setdefault(layer.texts[alias].value.lower(), key)
-    hosts.update({key.lower(): key for key in layers})
+    hosts = service_hosts(layers)
     environments = {
         key: service_environment(layer, texts=texts, lookup=lookup, notes=notes)
         for key, layer in layers.items()

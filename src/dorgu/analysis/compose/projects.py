@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from dorgu.analysis.compose.interpolations import Interpolated
 from dorgu.analysis.compose.ports import PortMapping
 from dorgu.analysis.compose.volumes import ServiceRef
 from dorgu.analysis.connections import NamedAddress
@@ -102,6 +103,8 @@ class ComposeProject:
     configs: tuple[ComposeResource, ...] = ()
     secrets: tuple[ComposeResource, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    interpolations: tuple[Interpolated, ...] = ()  # variables .env supplied, and where used
+    hosts: Mapping[str, str] = field(default_factory=dict)  # name or alias -> service
 
     def service(self, name: str) -> ComposeService:
         for service in self.services:

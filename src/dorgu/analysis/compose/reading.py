@@ -167,6 +167,10 @@ class _Reader:
                 words = text_list(value, key)
             items = tuple(Located(word, self.at(key)) for word in words)
             self.set(sequences=layer.sequences | {key: items})
+            if key == "networks" and isinstance(value, dict):
+                aliases = network_aliases(value, self.at(key))
+                if aliases:  # other services reach this one under these names too
+                    self.set(sequences=self.layer.sequences | {"network_aliases": aliases})
         elif key == "extends":
             self.set(extends=self.read_extends(value))
 
@@ -273,3 +277,19 @@ def read_layer(source: ComposeFile, name: str, data: dict[str, object], notes: N
     locate = source.locator("services", name)
     check_keys(data, SERVICE_KEYS, what=f"service {name!r}", locate=locate, notes=notes)
     return _Reader(source, name, notes).read(data)
+
+
+MAX_ALIASES = 64
+
+
+def network_aliases(networks: dict[object, object], where: Location) -> tuple[Located[str], ...]:
+    """The ``aliases`` a service has on its networks (bounded; non-strings skipped)."""
+    found: list[Located[str]] = []
+    for settings in networks.values():
+        aliases = settings.get("aliases") if isinstance(settings, dict) else None
+        if not isinstance(aliases, list):
+            continue
+        for alias in aliases:
+            if isinstance(alias, str) and alias.strip() and len(found) < MAX_ALIASES:
+                found.append(Located(alias.strip(), where))
+    return tuple(found)

@@ -19,6 +19,7 @@ from dorgu.analysis.compose.projects import ComposeService, ServiceDependency, S
 from dorgu.analysis.compose.references import referenced_hosts
 from dorgu.analysis.compose.secretrefs import protect_service
 from dorgu.analysis.connections import may_name_address, resolved, setting_addresses
+from dorgu.analysis.hostnames import component_for_host
 from dorgu.analysis.scrubbing import SecretValues
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import Build
@@ -47,7 +48,7 @@ def finish_service(
         if item.raw_value is None or not may_name_address(item.var.name, item.raw_value):
             continue
         for host in sorted(referenced_hosts(item.raw_value)):
-            service = hosts.get(host)
+            service = component_for_host(host, hosts)
             if service is not None and service != layer.name:
                 reference = ServiceReference(
                     service, "environment", item.var.name, item.var.location

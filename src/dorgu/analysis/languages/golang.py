@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from dorgu.analysis.grpc.servers import scan_server_code
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.golang_routes import scan_routes
 from dorgu.analysis.languages.listen_exprs import argument_expr
@@ -200,10 +201,11 @@ class GoAnalyzer:
             if found is not None and found != "grpc":
                 findings.fact("framework", found, "go.mod.require", loc, 0.9)
                 return found
-        for module, loc in requires.items():
-            if _kind(module, _FRAMEWORKS) == "grpc":
-                findings.fact("framework", "grpc", "go.mod.require", loc, 0.8)
-                return "grpc"
+        # grpc-go is in every client's go.mod too: only server code makes the framework grpc
+        grpc = [loc for module, loc in requires.items() if _kind(module, _FRAMEWORKS) == "grpc"]
+        if grpc and scan_server_code([(t.path, t.raw) for t in texts]).found:
+            findings.fact("framework", "grpc", "go.mod.require", grpc[0], 0.8)
+            return "grpc"
         for text in texts:
             match = _NET_HTTP.search(text.code)
             if match:
@@ -226,7 +228,7 @@ class GoAnalyzer:
             for match in pattern.finditer(code):
                 findings.port(match.group(1), text.loc(match.start()), "go.listen", 0.85)
         if "net.Listen" in code:
-            kind = "grpc" if "google.golang.org/grpc" in code else "http"
+            kind = "grpc" if "grpc.NewServer" in code else "http"
             for match in _NET_LISTEN.finditer(code):
                 findings.port(match.group(1), text.loc(match.start()), "go.net_listen", 0.8, kind)
         if framework == "gin" and ".Run(" in code:

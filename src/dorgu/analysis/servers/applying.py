@@ -13,9 +13,10 @@ Must not: open files, print, or put configuration text or environment values in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from dorgu.analysis.catalog import Backing, backing_for_image
+from dorgu.analysis.hostnames import component_for_host
 from dorgu.analysis.servers.caddy import caddy_command
 from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Upstream
 from dorgu.analysis.servers.images import ServerImage, server_for_image
@@ -47,8 +48,11 @@ def server_image_of(component: Component) -> ServerImage | None:
     return server_for_image(image)
 
 
-def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
-    """Read every server component's configuration into the model (see the module doc)."""
+def apply_servers(
+    model: AppModel, tree: SourceTree, *, hosts: Mapping[str, str] | None = None
+) -> AppModel:
+    """Read every server component's configuration into the model (see the module doc).
+    ``hosts``: other names components are reached by (compose aliases), lower-cased."""
     evidence, diagnostics = list(model.evidence), list(model.diagnostics)
     components = list(model.components)
     for index, component in enumerate(components):
@@ -64,7 +68,7 @@ def apply_servers(model: AppModel, tree: SourceTree) -> AppModel:
             config = caddy_command(command, where=anchor or Location(file="."))
         if image.server == "traefik":
             config = traefik_config(component, components, config, anchor, model.evidence)
-        applier = _Applier(component, image, config, anchor, evidence, diagnostics)
+        applier = _Applier(component, image, config, anchor, evidence, diagnostics, hosts)
         components[index] = applier.run(components)
     components = serve_upstream_ports(components, evidence)
     return model.model_copy(
@@ -81,7 +85,9 @@ class _Applier:
         anchor: Location | None,
         evidence: list[Evidence],
         diagnostics: list[Diagnostic],
+        hosts: Mapping[str, str] | None = None,
     ) -> None:
+        self.hosts = hosts or {}
         self.c = component
         self.image = image
         self.config = config
@@ -140,6 +146,10 @@ class _Applier:
         known = {(p.number, p.protocol.value) for p in ports}
         for listen in listens:
             if (listen.port, listen.protocol) in known:
+                if not default and listen.location.file != self.image.own_site:
+                    # the configuration confirms a stated port: show where it listens
+                    shown = f"{listen.port}/{listen.protocol}"
+                    self.note("ports", shown, "servers.listen", listen.location, 0.9)
                 continue
             known.add((listen.port, listen.protocol))
             image_site = listen.location.file == self.image.own_site
@@ -224,10 +234,10 @@ class _Applier:
         self, upstreams: Sequence[Upstream], components: Sequence[Component]
     ) -> tuple[Dependency, ...]:
         deps = {d.component or d.name: d for d in self.c.dependencies}
-        names = {c.name.lower(): c.name for c in components}
+        names = {**self.hosts, **{c.name.lower(): c.name for c in components}}
         kinds = _backings(components)
         for upstream in upstreams:
-            target = names.get(upstream.host)
+            target = component_for_host(upstream.host, names)
             if target is None or target == self.c.name:
                 if upstream.host not in _LOOPBACK and target is None and "." not in upstream.host:
                     self.diagnostics.append(

@@ -33,7 +33,6 @@ from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
-from dorgu.analysis.producing import match_produced, produced_images
 from dorgu.analysis.secrets import is_secret_file_candidate
 from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
@@ -261,6 +260,7 @@ def _analyze_compose(
     addresses: dict[str, list[NamedAddress]],
 ) -> tuple[list[Component], list[Evidence]]:
     from dorgu.analysis import compose as compose_parsing  # lazy: only trees with compose files
+    from dorgu.analysis.producing import match_produced, produced_images
 
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(

@@ -10,8 +10,10 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 # Build-describing files are never hidden: Docker itself always sends them.
 _ALWAYS_KEPT = frozenset({"Dockerfile", "Containerfile", ".dockerignore"})
@@ -24,6 +26,8 @@ class GitIgnores:
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = field(default_factory=list)
 
     def push(self, prefix: str, lines: list[str]) -> None:
+        import pathspec  # lazy: only trees with a .gitignore pay for it (startup time)
+
         self.specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, rel: str, *, is_dir: bool) -> bool:

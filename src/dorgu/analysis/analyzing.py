@@ -239,8 +239,8 @@ def analyze_tree(
     )
     for component in model.components:
         if component.kind is ComponentKind.APP:
-            found = config_addresses(tree, component, model.components)
-            addresses.setdefault(component.name, []).extend(found)
+            configured = config_addresses(tree, component, model.components)
+            addresses.setdefault(component.name, []).extend(configured)
     return connect_components(link_components(model), addresses)
 
 

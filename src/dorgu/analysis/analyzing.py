@@ -33,7 +33,6 @@ from dorgu.analysis.languages.registry import ANALYZERS
 from dorgu.analysis.linking import link_components
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.analysis.openapi import is_openapi_candidate, parse_openapi
-from dorgu.analysis.producing import match_produced, produced_images
 from dorgu.analysis.secrets import is_secret_file_candidate
 from dorgu.analysis.servers import apply_servers, is_server_config
 from dorgu.analysis.sources import SourceTree
@@ -242,8 +241,8 @@ def analyze_tree(
     )
     for component in model.components:
         if component.kind is ComponentKind.APP:
-            named = config_addresses(tree, component, model.components)
-            addresses.setdefault(component.name, []).extend(named)
+            configured = config_addresses(tree, component, model.components)
+            addresses.setdefault(component.name, []).extend(configured)
     return connect_components(link_components(model), addresses)
 
 
@@ -264,6 +263,7 @@ def _analyze_compose(
     hosts: dict[str, str],
 ) -> tuple[list[Component], list[Evidence]]:
     from dorgu.analysis import compose as compose_parsing  # lazy: only trees with compose files
+    from dorgu.analysis.producing import match_produced, produced_images
 
     pairs = [(path, tree.text(path) or "") for path in files]
     project = compose_parsing.parse_compose(

@@ -16,8 +16,6 @@ import posixpath
 from collections.abc import Iterator, Sequence
 
 from dorgu.analysis.connections import NamedAddress, Setting, setting_addresses
-from dorgu.analysis.languages.dotnet_settings import SETTINGS_NAME
-from dorgu.analysis.languages.jvm_config import CONFIG_NAME, read_config
 from dorgu.analysis.languages.scanning import is_skipped, is_test, line_of_token
 from dorgu.analysis.rebasing import rebase_location
 from dorgu.analysis.sources import SourceTree
@@ -27,11 +25,17 @@ from dorgu.models.evidence import Location
 MAX_SETTINGS = 5000
 MAX_DEPTH = 16
 MAX_TEXT = 1024 * 1024
+_NAME_STARTS = ("application", "appsettings")  # a superset of both readers' file names
 
 
 def config_settings(tree: SourceTree) -> list[Setting]:
     """(key, value, location) of every string setting in the tree's config files; locations
     are relative to the tree."""
+    if not any(posixpath.basename(p).lower().startswith(_NAME_STARTS) for p in tree.texts):
+        return []  # no config file: the readers are not even imported (startup time)
+    from dorgu.analysis.languages.dotnet_settings import SETTINGS_NAME
+    from dorgu.analysis.languages.jvm_config import CONFIG_NAME, read_config
+
     jvm = [
         (path, text)
         for path, text in sorted(tree.texts.items())

@@ -25,8 +25,6 @@ from collections.abc import Sequence
 
 from dorgu.analysis.dockerfile import DockerfileInfo
 from dorgu.analysis.languages.base import LanguageReport
-from dorgu.analysis.languages.node_facts import read_packages
-from dorgu.analysis.languages.node_frontends import DEV_PORTS, dev_server
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.rebasing import rebase_location
 from dorgu.analysis.servers.images import server_for_image
@@ -108,6 +106,10 @@ def apply_frontend(
         or component.framework != frontend.framework  # e.g. a Django app bundling its assets
     ):
         return component, [], []
+    # lazy: only node front ends need the package reader (startup time)
+    from dorgu.analysis.languages.node_facts import read_packages
+    from dorgu.analysis.languages.node_frontends import DEV_PORTS, dev_server
+
     frontend = frontend.model_copy(
         update={"location": rebase_location(frontend.location, directory)}
     )

@@ -9,7 +9,6 @@ Must not: open files, fetch URLs or read the environment.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from urllib.parse import unquote, urlsplit
@@ -27,14 +26,9 @@ _CANDIDATE_NAMES = frozenset(
     for stem in ("openapi", "swagger", "api-docs", "api-spec", "openapi3", "swagger2")
     for ext in ("yaml", "yml", "json")
 )
-_CANDIDATE_GLOBS = (
-    "*openapi*.yaml",
-    "*openapi*.yml",
-    "*openapi*.json",
-    "*swagger*.yaml",
-    "*swagger*.yml",
-    "*swagger*.json",
-)
+# ``*openapi*.yaml`` and the like, as plain string tests (fnmatch compiles a regex per glob)
+_CANDIDATE_WORDS = ("openapi", "swagger")
+_CANDIDATE_EXTENSIONS = frozenset({"yaml", "yml", "json"})
 _SKIP_DIRS = frozenset({"node_modules", "vendor", ".git", "dist", "target", "build"})
 _SERVER_VAR = re.compile(r"\{([^{}]+)\}")
 _LOCATIONS = {
@@ -53,7 +47,14 @@ def is_openapi_candidate(path: str) -> bool:
     if any(p in _SKIP_DIRS for p in parts[:-1]):
         return False
     name = parts[-1].lower()
-    return name in _CANDIDATE_NAMES or any(fnmatch.fnmatchcase(name, g) for g in _CANDIDATE_GLOBS)
+    if name in _CANDIDATE_NAMES:
+        return True
+    stem, dot, extension = name.rpartition(".")
+    return (
+        bool(dot)
+        and extension in _CANDIDATE_EXTENSIONS
+        and any(w in stem for w in _CANDIDATE_WORDS)
+    )
 
 
 def _diag(

@@ -14,7 +14,7 @@ from dorgu.models.evidence import Diagnostic, Evidence, Location
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class AppType(StrEnum):
@@ -283,7 +283,7 @@ class Component(_Frozen):
 class AppModel(BaseModel):
     """Everything dorgu knows about the app(s) under one path."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     name: str
     root: str  # as given by the user, for display only

@@ -84,7 +84,7 @@ class LlmProvider(StrEnum):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class AppSection(_Section):
@@ -318,7 +318,7 @@ def _environment() -> Any:
 class AppConfig(_Section):
     """The app file, ``.dorgu.yaml`` in the app directory (committed with the code)."""
 
-    model_config = ConfigDict(title="dorgu app configuration (.dorgu.yaml)")
+    model_config = ConfigDict(defer_build=True, title="dorgu app configuration (.dorgu.yaml)")
 
     version: Literal[1] = Field(1, description="File format version; always 1.")
     app: AppSection = Field(default_factory=AppSection, description="App identity and ownership.")
@@ -356,7 +356,9 @@ class AppConfig(_Section):
 class WorkspaceConfig(_Section):
     """The workspace file, ``dorgu-workspace.yaml``, found upward from the app: org defaults."""
 
-    model_config = ConfigDict(title="dorgu workspace configuration (dorgu-workspace.yaml)")
+    model_config = ConfigDict(
+        defer_build=True, title="dorgu workspace configuration (dorgu-workspace.yaml)"
+    )
 
     version: Literal[1] = Field(1, description="File format version; always 1.")
     registry: str | None = Field(
@@ -380,7 +382,9 @@ class WorkspaceConfig(_Section):
 class GlobalConfig(_Section):
     """The global file, ``$XDG_CONFIG_HOME/dorgu/config.yaml``: LLM provider, keys, defaults."""
 
-    model_config = ConfigDict(title="dorgu global configuration (~/.config/dorgu/config.yaml)")
+    model_config = ConfigDict(
+        defer_build=True, title="dorgu global configuration (~/.config/dorgu/config.yaml)"
+    )
 
     version: Literal[1] = Field(1, description="File format version; always 1.")
     llm: LlmSection = Field(

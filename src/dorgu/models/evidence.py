@@ -19,7 +19,7 @@ class Source(StrEnum):
 class Location(BaseModel):
     """A place in the analysed tree: a path relative to the app root and an optional 1-based line."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     file: str
     line: int | None = None
@@ -35,7 +35,7 @@ class Evidence(BaseModel):
     detection rule (``dockerfile.expose``, ``python.fastapi.route``); ``confidence`` is 0..1.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     field: str
     value: str
@@ -55,7 +55,7 @@ class Severity(StrEnum):
 class Diagnostic(BaseModel):
     """A problem found in user input that did not stop analysis (errors stop it: see errors.py)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     severity: Severity = Severity.WARNING
     code: str

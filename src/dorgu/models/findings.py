@@ -18,7 +18,7 @@ from dorgu.models.evidence import Location, Severity
 class ResourceRef(BaseModel):
     """The Kubernetes object a finding is about."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     kind: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=253)
@@ -33,7 +33,7 @@ class Finding(BaseModel):
     """One validation problem.  ``field`` is a path into the resource
     (``spec.template.spec.containers[0].securityContext.runAsNonRoot``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", populate_by_name=True)
 
     rule_id: str | None = Field(
         None,

@@ -60,6 +60,7 @@ class WireModel(BaseModel):
     """Base of every persona model (see the module docstring for the conventions)."""
 
     model_config = ConfigDict(
+        defer_build=True,
         alias_generator=wire_name,
         populate_by_name=True,
         frozen=True,
@@ -192,7 +193,9 @@ class ObjectMeta(BaseModel):
     """Object metadata.  Fields the API server sets (``uid``, ``managedFields``, ...) are kept
     as they are read, so writing an object back never loses them."""
 
-    model_config = ConfigDict(alias_generator=wire_name, populate_by_name=True, extra="allow")
+    model_config = ConfigDict(
+        defer_build=True, alias_generator=wire_name, populate_by_name=True, extra="allow"
+    )
 
     name: str | None = None
     generate_name: str | None = None

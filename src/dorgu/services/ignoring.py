@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 from dorgu.analysis.dockerignore import Matcher, parse_dockerignore
 
@@ -25,6 +27,8 @@ class GitIgnores:
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = field(default_factory=list)
 
     def push(self, prefix: str, lines: list[str]) -> None:
+        import pathspec  # lazy: only trees with a .gitignore pay for it (startup time)
+
         self.specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, rel: str, *, is_dir: bool) -> bool:

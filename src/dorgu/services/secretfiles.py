@@ -19,13 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from dorgu.analysis.compose.dotenv import parse_dotenv
-from dorgu.analysis.compose.notes import Notes
 from dorgu.analysis.scrubbing import protectable
 from dorgu.analysis.secrets import looks_secret
 from dorgu.errors import InputError
 from dorgu.formats.text import decode_text
-from dorgu.llm.redacting import Redactor
 from dorgu.models.app import Component
 
 logger = logging.getLogger(__name__)
@@ -42,7 +39,12 @@ def env_file_secrets(component: Component, *, root: Path) -> tuple[str, ...]:
     dotenv: dict[str, str] = {}
     for name in sorted(names):
         text = _read(root, name)
-        for entry in parse_dotenv(text or "", file=name, notes=Notes(), lookup=lambda _n: None):
+        if not text:
+            continue  # nothing to parse: the compose parser is not even imported
+        from dorgu.analysis.compose.dotenv import parse_dotenv  # lazy: startup time
+        from dorgu.analysis.compose.notes import Notes
+
+        for entry in parse_dotenv(text, file=name, notes=Notes(), lookup=lambda _n: None):
             if entry.value is None:
                 continue
             if name == ".env":
@@ -92,6 +94,8 @@ def holds_secret(text: str, values: Sequence[str]) -> bool:
     """True when ``text`` contains one of ``values`` or a secret-looking assignment."""
     if any(value in text for value in values):
         return True
+    from dorgu.llm.redacting import Redactor  # lazy: startup time
+
     redactor = Redactor()
     redactor(text)
     return any(redactor.counts[kind] for kind in _KEYED_KINDS)

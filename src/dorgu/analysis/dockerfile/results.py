@@ -15,7 +15,7 @@ REDACTED = "<redacted>"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class Stage(_Frozen):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import TYPE_CHECKING
 
 from dorgu.analysis.servers.applying import apply_servers, server_image_of
 from dorgu.analysis.servers.configs import (
@@ -22,7 +23,9 @@ from dorgu.analysis.servers.configs import (
     Upstream,
 )
 from dorgu.analysis.servers.images import ServerImage, server_for_image
-from dorgu.analysis.servers.reading import parse_server_config
+
+if TYPE_CHECKING:
+    from dorgu.analysis.servers.reading import parse_server_config
 
 _CONFIG_NAMES = re.compile(
     r"^(caddyfile(\..*)?|.*\.(conf|cfg|template|tmpl|vhost)|default|"
@@ -40,6 +43,15 @@ def is_server_config(path: str) -> bool:
     if _CONFIG_NAMES.match(posixpath.basename(path)):
         return True
     return bool(_CONFIG_DIRS.search(path)) and path.endswith((".yaml", ".yml", ".toml", ".json"))
+
+
+def __getattr__(name: str) -> object:
+    """``parse_server_config`` imports every parser, so it loads on first use (startup time)."""
+    if name == "parse_server_config":
+        from dorgu.analysis.servers.reading import parse_server_config
+
+        return parse_server_config
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -17,11 +17,8 @@ from collections.abc import Mapping, Sequence
 
 from dorgu.analysis.catalog import Backing, backing_for_image
 from dorgu.analysis.hostnames import component_for_host
-from dorgu.analysis.servers.caddy import caddy_command
 from dorgu.analysis.servers.configs import HealthPath, Listen, ServerConfig, Upstream
 from dorgu.analysis.servers.images import ServerImage, server_for_image
-from dorgu.analysis.servers.mounting import component_mounts, with_templates
-from dorgu.analysis.servers.reading import read_server
 from dorgu.analysis.servers.routing import serve_upstream_ports, traefik_config
 from dorgu.analysis.sources import SourceTree
 from dorgu.analysis.stocking import image_anchor
@@ -59,6 +56,11 @@ def apply_servers(
         image = server_image_of(component)
         if image is None:
             continue
+        # lazy: the config parsers load only for apps that run a stock server (startup time)
+        from dorgu.analysis.servers.caddy import caddy_command
+        from dorgu.analysis.servers.mounting import component_mounts, with_templates
+        from dorgu.analysis.servers.reading import read_server
+
         anchor = image_anchor(model.evidence, component)
         env = {v.name: v.value for v in component.env if v.value is not None and not v.secret}
         mounts = with_templates(component_mounts(component, tree), image, tree)

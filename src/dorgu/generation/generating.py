@@ -12,6 +12,7 @@ from dorgu.generation.documents import build_documents
 from dorgu.generation.inputs import GenerationRequest
 from dorgu.generation.manifests import GeneratedResource, GenerationResult
 from dorgu.generation.planning import plan_app
+from dorgu.generation.unpinning import unpinned_images
 from dorgu.generation.registry import (
     APP_GENERATORS,
     COMPONENT_GENERATORS,
@@ -53,6 +54,7 @@ def generate_manifests(
         diagnostics=tuple(dict.fromkeys(diagnostics)),
         components=tuple(c.component.name for c in request.components),
         documents=tuple(documents),
+        unpinned_images=unpinned_images(app.components),
     )
 
 

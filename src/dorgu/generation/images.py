@@ -3,7 +3,9 @@
 Built components never get ``:latest`` by default: the tag is the ``image.tag`` setting (flag
 ``--image-tag``), else the git tag at HEAD, else the short commit sha, else ``0.1.0`` with a
 warning.  ``image.registry`` prefixes the repository; repositories are lower-cased.  Image-only
-services keep the reference the user wrote; a missing or ``latest`` tag gives a warning.
+services keep the reference the user wrote, byte for byte: dorgu never adds, changes or guesses
+a tag there.  A missing or ``latest`` tag is marked ``unpinned`` (``unpinning.py`` warns once
+per image, and the generate self-check does not refuse the output for it).
 
 Must not run git or read files: git facts arrive in ``GitInfo``.
 """
@@ -47,6 +49,7 @@ class ImageChoice:
     image: str
     tag: str | None
     diagnostics: tuple[Diagnostic, ...] = ()
+    unpinned: bool = False  # the user stated it without a version tag or digest
 
 
 def parse_image(reference: str) -> ImageRef:
@@ -122,18 +125,9 @@ def choose_image(
 
 
 def _pinned(component: Component) -> ImageChoice:
+    """The image exactly as the user stated it (never rewritten; see ``unpinning.py``)."""
     assert component.image is not None
-    ref = parse_image(component.image)
-    ref = ImageRef(
-        ref.repository.lower(), ref.registry and ref.registry.lower(), ref.tag, ref.digest
-    )
-    diagnostics: tuple[Diagnostic, ...] = ()
-    if ref.digest is None and ref.tag in (None, "latest"):
-        diagnostics = (
-            warning(
-                "image-unpinned",
-                f"{component.name}: image {component.image} has no version tag; "
-                "pin one (e.g. postgres:16) so every rollout runs the same image",
-            ),
-        )
-    return ImageChoice(str(ref), ref.tag, diagnostics)
+    stated = component.image.strip()
+    ref = parse_image(stated)
+    unpinned = ref.digest is None and ref.tag in (None, "latest")
+    return ImageChoice(stated, ref.tag, unpinned=unpinned)

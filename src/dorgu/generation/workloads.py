@@ -13,6 +13,7 @@ from __future__ import annotations
 from dorgu.errors import ConfigError
 from dorgu.generation.configuration import plan_env
 from dorgu.generation.containers import build_container
+from dorgu.generation.privileged_ports import root_needs
 from dorgu.generation.hardening import (
     container_security_context,
     pod_security_context,
@@ -46,6 +47,7 @@ def build_workload(
     diagnostics.extend(volumes.diagnostics)
     identity = resolve_identity(plan)
     diagnostics.extend(identity.diagnostics)
+    diagnostics.extend(root_needs(plan, identity.uid))
     env = plan_env(plan)
     probes: Manifest = {}
     if plan.workload not in BATCH_WORKLOADS:

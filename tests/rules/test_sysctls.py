@@ -9,8 +9,8 @@ from typing import Any
 
 from dorgu.models.personas_policies import ValidationMode
 from dorgu.rules.admission import decide_admission
-from dorgu.services.schemas import load_schema_bundle
 from dorgu.rules.schemas import validate_objects
+from dorgu.services.schemas import load_schema_bundle
 from tests.rules.builders import app, clone, first, pod, run
 
 SYSCTL = {"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}

@@ -12,13 +12,13 @@ from dorgu.generation.documents import build_documents
 from dorgu.generation.inputs import GenerationRequest
 from dorgu.generation.manifests import GeneratedResource, GenerationResult
 from dorgu.generation.planning import plan_app
-from dorgu.generation.unpinning import unpinned_images
 from dorgu.generation.registry import (
     APP_GENERATORS,
     COMPONENT_GENERATORS,
     AppGenerator,
     ComponentGenerator,
 )
+from dorgu.generation.unpinning import unpinned_images
 from dorgu.models.evidence import Diagnostic
 
 

@@ -5,10 +5,10 @@ default), so nginx or Apache listening on 80 as uid 101 or 33 would crash-loop w
 The pod gets the sysctl set to 0, as Docker (since 20.10) and Podman set it for every
 container, so the server binds in Kubernetes whatever it bound under compose (also ports its
 configuration names that no one connects to, such as a redirect on 80 next to 443).  The
-sysctl is namespaced to the pod's network namespace, in the kubelet's safe set since Kubernetes 1.22 (so no node needs to allow it) and
-allowed by the baseline and restricted Pod Security Standards.  ``NET_BIND_SERVICE`` is never
-added for this: a capability in ``capabilities.add`` does not reach a non-root process without
-file capabilities on the binary.
+sysctl is namespaced to the pod's network namespace, in the kubelet's safe set since
+Kubernetes 1.22 (so no node needs to allow it) and allowed by the baseline and restricted Pod
+Security Standards.  ``NET_BIND_SERVICE`` is never added for this: a capability in
+``capabilities.add`` does not reach a non-root process without file capabilities on the binary.
 
 Some images need root for more than a port (an init system that switches users itself, a
 daemon that manages the node's container runtime): ``root_needs`` warns when the pod runs one
@@ -51,8 +51,7 @@ def privileged_port_sysctls(plan: ComponentPlan, uid: int | None) -> list[Manife
     listens below 1024 (then every port is unprivileged in its network namespace)."""
     if not runs_as_non_root(plan, uid):
         return []
-    low = [p.number for p in plan.ports if 0 < p.number < FIRST_UNPRIVILEGED_PORT]
-    if not low:
+    if not any(0 < p.number < FIRST_UNPRIVILEGED_PORT for p in plan.ports):
         return []
     return [{"name": UNPRIVILEGED_PORT_SYSCTL, "value": "0"}]
 
@@ -64,7 +63,11 @@ def root_needs(plan: ComponentPlan, uid: int | None) -> tuple[Diagnostic, ...]:
     ref = parse_image(plan.component.image)
     repository = ref.repository.lower().removeprefix("library/")
     reason = ROOT_NEEDS.get(repository) or next(
-        (why for key, why in ROOT_NEEDS.items() if key.endswith("/") and repository.startswith(key)),
+        (
+            why
+            for key, why in ROOT_NEEDS.items()
+            if key.endswith("/") and repository.startswith(key)
+        ),
         None,
     )
     if reason is None and repository == "docker" and _DIND_TAG in (ref.tag or ""):

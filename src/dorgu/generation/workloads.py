@@ -13,7 +13,6 @@ from __future__ import annotations
 from dorgu.errors import ConfigError
 from dorgu.generation.configuration import plan_env
 from dorgu.generation.containers import build_container
-from dorgu.generation.privileged_ports import root_needs
 from dorgu.generation.hardening import (
     container_security_context,
     pod_security_context,
@@ -23,6 +22,7 @@ from dorgu.generation.jobs import BATCH_WORKLOADS, job_annotations, job_spec
 from dorgu.generation.labels import topology_spread
 from dorgu.generation.manifests import GeneratedResource, Manifest
 from dorgu.generation.planning import AppPlan, ComponentPlan, WorkloadKind
+from dorgu.generation.privileged_ports import root_needs
 from dorgu.generation.probes import build_probes
 from dorgu.generation.volumes import plan_volumes
 from dorgu.models.evidence import Diagnostic

@@ -36,8 +36,8 @@ from dorgu.formats.yamldocs import DEFAULT_MAX_BYTES, YamlDocument, load_yaml_do
 from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.models.findings import Finding
 from dorgu.models.personas import ApplicationPersona, ApplicationPersonaSpec
-from dorgu.rules.evaluating import ObjectFinding
 from dorgu.rules import DEFAULT_POLICY, PersonaBinding, RulePolicy, as_workload, evaluate
+from dorgu.rules.evaluating import ObjectFinding
 from dorgu.rules.paths import FieldPath
 from dorgu.rules.schemas import BUNDLED_VERSIONS, any_enabled, validate_objects
 from dorgu.services.schemas import load_schema_bundle

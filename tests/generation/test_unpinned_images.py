@@ -1,3 +1,8 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dorgu.generation.references import reference_problem
 from dorgu.models.app import Component, ComponentKind
 
 from .builders import container, generate
@@ -49,3 +54,45 @@ def test_built_images_are_never_unpinned_images():
     assert result.unpinned_images == ()
     assert _images(result)["api"] != "acme/api"
     assert not [d for d in result.diagnostics if d.code == "generate.image-unpinned"]
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        ("nginx:", "the tag is empty"),
+        (":latest", "names no repository"),
+        ("Acme/App:1.0", "upper-case"),
+        ("redis@sha256:", "digest"),
+        ("redis:bad tag!", "characters a tag cannot"),
+        ("bad_host.io:port/x", "not a host name"),
+        ("a/" * 200 + "b", "longer than 255"),
+        ("x//y", "is not lower-case letters"),
+    ],
+)
+def test_unpullable_references_are_written_as_stated_with_one_warning_saying_why(image, problem):
+    result = generate(
+        Component(name="a", kind=ComponentKind.IMAGE, image=image),
+        Component(name="b", kind=ComponentKind.IMAGE, image=image),
+    )
+    assert set(_images(result).values()) == {image.strip()}
+    (found,) = [d for d in result.diagnostics if d.code.startswith("generate.image-")]
+    assert found.code == "generate.image-invalid" and problem in found.message
+    assert "(a, b)" in found.message
+
+
+@given(st.text(max_size=300))
+def test_reference_checking_never_crashes_on_junk(text):
+    problem = reference_problem(text)
+    assert problem is None or isinstance(problem, str)
+
+
+def test_well_formed_references_have_no_problem():
+    for image in (
+        "nginx",
+        "nginx:1.27-alpine",
+        "Registry.Example.com:5000/team/app:v1.2_3",
+        "localhost/app",
+        "ghcr.io/a/b/c@sha256:" + "ab" * 32,
+        "redis:7@sha256:" + "0" * 64,
+    ):
+        assert reference_problem(image) is None, image

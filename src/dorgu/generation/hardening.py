@@ -28,7 +28,7 @@ from dorgu.generation.runtimes import (
     KNOWN_USERS,
     TEMPLATE_OUTPUTS,
 )
-from dorgu.models.app import VolumeKind
+from dorgu.models.app import ComponentKind, VolumeKind
 from dorgu.models.evidence import Diagnostic
 
 FALLBACK_UID = 10001
@@ -62,10 +62,15 @@ def resolve_identity(plan: ComponentPlan) -> Identity:
     name = component.name
     if hints.runs_as_root or hints.uid == 0 or (not user and hints.runs_as_root is None):
         reason = "runs as root" if hints.runs_as_root or hints.uid == 0 else "declares no USER"
-        message = (
-            f"{name}: the image {reason}; the pod runs it as uid {FALLBACK_UID} "
-            f"(add 'USER {FALLBACK_UID}' to the Dockerfile and make its files readable)"
-        )
+        if component.build is not None or component.base_image is not None:  # a Dockerfile
+            fix = f"add 'USER {FALLBACK_UID}' to the Dockerfile and make its files readable"
+        elif component.kind is ComponentKind.APP:  # built by a plugin, buildpack, Procfile
+            fix = "make the image build set a numeric non-root user"
+        else:  # a stock image the user named
+            fix = (
+                "check that the image works as that user, or use a variant built to run as non-root"
+            )
+        message = f"{name}: the image {reason}; the pod runs it as uid {FALLBACK_UID} ({fix})"
         return Identity(FALLBACK_UID, FALLBACK_UID, (warning("runs-as-root", message),))
     message = (
         f"{name}: the image's USER {user!r} is a name, which Kubernetes cannot verify as "

@@ -5,7 +5,8 @@ Built components never get ``:latest`` by default: the tag is the ``image.tag`` 
 warning.  ``image.registry`` prefixes the repository; repositories are lower-cased.  Image-only
 services keep the reference the user wrote, byte for byte: dorgu never adds, changes or guesses
 a tag there.  A missing or ``latest`` tag is marked ``unpinned`` (``unpinning.py`` warns once
-per image, and the generate self-check does not refuse the output for it).
+per image, and the generate self-check does not refuse the output for it); a reference no
+runtime can pull (``references.py``) is written as stated too, with a warning saying why.
 
 Must not run git or read files: git facts arrive in ``GitInfo``.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from dorgu.generation.diagnosing import warning
 from dorgu.generation.inputs import GitInfo
+from dorgu.generation.references import reference_problem
 from dorgu.models.app import Component, ComponentKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
@@ -50,6 +52,7 @@ class ImageChoice:
     tag: str | None
     diagnostics: tuple[Diagnostic, ...] = ()
     unpinned: bool = False  # the user stated it without a version tag or digest
+    problem: str | None = None  # why a stated reference cannot be pulled (references.py)
 
 
 def parse_image(reference: str) -> ImageRef:
@@ -130,4 +133,4 @@ def _pinned(component: Component) -> ImageChoice:
     stated = component.image.strip()
     ref = parse_image(stated)
     unpinned = ref.digest is None and ref.tag in (None, "latest")
-    return ImageChoice(stated, ref.tag, unpinned=unpinned)
+    return ImageChoice(stated, ref.tag, unpinned=unpinned, problem=reference_problem(stated))

@@ -29,12 +29,27 @@ def unpinned_images(plans: Sequence[ComponentPlan]) -> tuple[str, ...]:
 
 
 def unpinned_warnings(plans: Sequence[ComponentPlan]) -> tuple[Diagnostic, ...]:
-    """One warning per unpinned stated image, naming every component that runs it."""
+    """One warning per unpinned or unpullable stated image, naming every component that runs
+    it (an unpullable one is warned about for that, not for its tag)."""
     users: dict[str, list[str]] = {}
+    problems: dict[str, str] = {}
     for plan in plans:
-        if plan.image.unpinned:
+        if plan.image.unpinned or plan.image.problem:
             users.setdefault(plan.image.image, []).append(plan.component.name)
-    return tuple(_warning(image, names) for image, names in users.items())
+        if plan.image.problem:
+            problems[plan.image.image] = plan.image.problem
+    return tuple(
+        _invalid(image, names, problems[image]) if image in problems else _warning(image, names)
+        for image, names in users.items()
+    )
+
+
+def _invalid(image: str, components: Sequence[str], problem: str) -> Diagnostic:
+    return warning(
+        "image-invalid",
+        f"image {image!r} ({', '.join(components)}) is not a valid image reference: {problem}; "
+        "it is written as stated, and no node can pull it: fix it where you state it",
+    )
 
 
 def _warning(image: str, components: Sequence[str]) -> Diagnostic:

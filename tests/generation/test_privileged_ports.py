@@ -78,3 +78,13 @@ def test_the_sysctl_follows_the_run_as_non_root_setting_and_uid():
     # the pod still gets a non-root uid (10001), so it still needs the sysctl
     assert pod["securityContext"]["runAsUser"] != 0
     assert pod["securityContext"]["sysctls"] == [SYSCTL]
+
+
+def test_the_official_httpd_image_gets_its_pid_directory_writable():
+    httpd = Component(
+        name="site", kind=ComponentKind.IMAGE, image="httpd:2.4", ports=(Port(number=80),)
+    )
+    workload = _workload(httpd)
+    mounts = {m["mountPath"] for m in container(workload)["volumeMounts"]}
+    assert "/usr/local/apache2/logs" in mounts
+    assert pod_spec(workload)["securityContext"]["sysctls"] == [SYSCTL]

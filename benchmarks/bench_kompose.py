@@ -21,6 +21,10 @@ Per tool, over all inputs:
   the output, as written or base64-encoded;
 - wall time (process start included).
 
+Both tools write into a directory inside the project (``kompose convert -o``, ``dorgu generate
+-o``), and everything written there is judged: for dorgu that includes the Secret templates,
+the persona and PERSONA.md (CI files go to the project root, outside it).
+
 Ratios are dorgu / Kompose.  A row is OK when dorgu is never behind: at least as many workloads
 and right ports, at least the same fraction of valid objects, no leaked secret, and no more
 failed inputs.  Kompose and kubeconform come from the testbed cache (``dorgu dev build``), else
@@ -245,7 +249,6 @@ def _run_tool(tool: str, argv: list[str], cwd: Path, tally: Tally, name: str, ou
         tally.problems.append(f"{tool} failed on {name}: {last}")
         return False
     if tool == "dorgu":
-        (output / "stream.yaml").write_text(done.stdout)
         errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
         for line in errors:
             rule = line.rsplit("[", 1)[-1].rstrip("]")
@@ -368,9 +371,9 @@ def run(*, quick: bool = False) -> list[dict[str, object]]:
                 output.mkdir()
                 if tool == "kompose":
                     argv = [str(kompose), "convert", "-f", "compose.yaml", "-o", str(output)]
-                else:  # the stream: what `kubectl apply` gets, written even when flagged
-                    argv = [sys.executable, "-m", "dorgu.cli.main", "generate", ".", "--stdout",
-                            "--no-llm"]  # fmt: skip
+                else:  # written to a directory, like Kompose: every file a user gets
+                    argv = [sys.executable, "-m", "dorgu.cli.main", "generate", ".",
+                            "-o", output.name, "--no-llm"]  # fmt: skip
                 if _run_tool(tool, argv, project.directory, tally, project.name, output):
                     _judge(project, output, tally, kubeconform=kubeconform, schemas=location)
     return _rows(tallies["dorgu"], tallies["kompose"], quick=quick)
@@ -423,9 +426,9 @@ def _rows(d: Tally, k: Tally, *, quick: bool) -> list[dict[str, object]]:
             "ok": d.failed <= k.failed,
         },
         {
-            # What dorgu's self-check calls an error in the same input (e.g. an untagged image:
-            # each node may run another version); Kompose emits it silently.  dorgu prints the
-            # manifests with --stdout but refuses to write them until the input is fixed.
+            # What dorgu's self-check calls an error in the same input; Kompose emits it
+            # silently.  (Untagged stock images are written as stated with a warning, not
+            # counted here; a real error makes dorgu refuse to write: a failed input above.)
             "name": "kompose_dorgu_flagged_errors",
             "rules": dict(sorted(d.flagged.items())),
             "ok": True,

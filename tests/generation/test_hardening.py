@@ -75,6 +75,10 @@ def test_compose_privileged_and_extra_capabilities_are_refused_with_warnings():
     )
     result, manifest = deployment(Component(name="shop", security=hints))
     caps = container(manifest)["securityContext"]["capabilities"]
-    assert caps == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    assert caps == {"drop": ["ALL"]}
     codes = {d.code for d in result.diagnostics}
-    assert {"generate.privileged-dropped", "generate.capabilities-dropped"} <= codes
+    assert {
+        "generate.privileged-dropped",
+        "generate.capabilities-dropped",
+        "generate.bind-capability-replaced",
+    } <= codes

@@ -1,6 +1,8 @@
 """kube-score as an external judge: nothing in any example's golden output is CRITICAL,
 except the kube-score checks listed in ``ALLOWED`` (each conflicts with a documented dorgu
-choice and says why).
+choice and says why), and kube-score's latest-tag check on workloads whose image the user
+stated without a version: dorgu writes those as stated and warns (``generate.image-unpinned``
+in the example's golden diagnostics), so the check must fire there and nowhere else.
 
 kube-score comes from the testbed cache (``dorgu.devcluster``), else from PATH.  When it is
 missing, the tests fail in CI (``CI=true``) and are skipped elsewhere.
@@ -10,17 +12,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = sorted(p for p in GOLDEN.iterdir() if p.is_dir())
 NOT_APPLIED = {"kustomization.yaml", "applicationpersona.yaml", "argocd-application.yaml"}
 CRITICAL = 1  # kube-score's grade for CRITICAL (WARNING is 5, OK 10)
+STATED_LATEST = ("container-image-tag", "Image with latest tag")
+_UNPINNED = re.compile(r"^warning: image (\S+) \(.*\[generate\.image-unpinned\]$", re.MULTILINE)
 
 ALLOWED: dict[tuple[str, str], str] = {
     # (kube-score check id, comment summary): why dorgu deliberately differs.
@@ -90,6 +96,20 @@ def _criticals(report: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return found
 
 
+def _stated_untagged(example: Path) -> set[str]:
+    """Names of the workloads that run an image the golden diagnostics call unpinned."""
+    diagnostics = example / "diagnostics.txt"
+    text = diagnostics.read_text(encoding="utf-8") if diagnostics.is_file() else ""
+    images = set(_UNPINNED.findall(text))
+    names: set[str] = set()
+    for path in _applied_files(example):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            spec = ((doc or {}).get("spec") or {}).get("template", {}).get("spec", {})
+            if any(c.get("image") in images for c in spec.get("containers", [])):
+                names.add(doc["metadata"]["name"])
+    return names
+
+
 @pytest.fixture(scope="module")
 def kube_score() -> Path:
     if _KUBE_SCORE is None:
@@ -114,7 +134,11 @@ def test_kube_score_finds_nothing_critical(example, kube_score):
     assert run.returncode in (0, 1), run.stderr  # 1: findings (judged below), else a crash
     report = json.loads(run.stdout)
     assert report, f"kube-score judged no object in {example.name}"
-    critical = [c for c in _criticals(report) if (c[1], c[2]) not in ALLOWED]
+    stated = _stated_untagged(example)
+    found = _criticals(report)
+    latest = {c[0].rsplit("/", 1)[-1] for c in found if (c[1], c[2]) == STATED_LATEST}
+    assert latest == stated, "the latest-tag check fires exactly on stated untagged images"
+    critical = [c for c in found if (c[1], c[2]) not in ALLOWED and (c[1], c[2]) != STATED_LATEST]
     assert critical == [], critical
 
 

@@ -18,6 +18,7 @@ from dorgu.generation.registry import (
     AppGenerator,
     ComponentGenerator,
 )
+from dorgu.generation.unpinning import unpinned_images
 from dorgu.models.evidence import Diagnostic
 
 
@@ -53,6 +54,7 @@ def generate_manifests(
         diagnostics=tuple(dict.fromkeys(diagnostics)),
         components=tuple(c.component.name for c in request.components),
         documents=tuple(documents),
+        unpinned_images=unpinned_images(app.components),
     )
 
 

@@ -2,22 +2,25 @@
 
 Pod: ``runAsNonRoot`` (setting ``security.run_as_non_root``), ``runAsUser``/``runAsGroup`` when
 the image USER is numeric or known (``nonroot`` -> 65532, postgres -> 999, ...), ``fsGroup``
-when there are volumes, ``seccompProfile`` (setting, default RuntimeDefault).  An image that
+when there are volumes, ``seccompProfile`` (setting, default RuntimeDefault), and the sysctl that lets a non-root pod
+bind its ports below 1024 (``privileged_ports.py``).  An image that
 runs as root, or as a user name Kubernetes cannot verify, runs as uid 10001 with a warning.
 Container: ``allowPrivilegeEscalation: false``, ``privileged: false``, ``capabilities.drop:
 [ALL]``, ``readOnlyRootFilesystem`` (setting) with an emptyDir for every path the app writes
 to: ``/tmp`` always, the framework's directories and the image's declared VOLUMEs.
 
-Must not weaken anything silently: compose ``privileged`` or ``cap_add`` give warnings.
+Must not weaken anything silently: compose ``privileged`` or ``cap_add`` give warnings (compose
+``NET_BIND_SERVICE`` an info: the sysctl replaces it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dorgu.generation.diagnosing import warning
+from dorgu.generation.diagnosing import info, warning
 from dorgu.generation.manifests import Manifest
 from dorgu.generation.planning import ComponentPlan
+from dorgu.generation.privileged_ports import privileged_port_sysctls
 from dorgu.generation.runtimes import (
     BACKING_RUNTIMES,
     BASE_IMAGE_WRITABLE,
@@ -25,11 +28,14 @@ from dorgu.generation.runtimes import (
     KNOWN_USERS,
     TEMPLATE_OUTPUTS,
 )
-from dorgu.models.app import VolumeKind
+from dorgu.models.app import ComponentKind, VolumeKind
 from dorgu.models.evidence import Diagnostic
 
 FALLBACK_UID = 10001
-ALLOWED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
+ALLOWED_CAPABILITIES: frozenset[str] = frozenset()
+# Compose adds it to bind ports below 1024; a non-root process never gets it without file
+# capabilities, so the pod gets the unprivileged-port sysctl instead (privileged_ports.py).
+BIND_CAPABILITY = "NET_BIND_SERVICE"
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,15 @@ def resolve_identity(plan: ComponentPlan) -> Identity:
     name = component.name
     if hints.runs_as_root or hints.uid == 0 or (not user and hints.runs_as_root is None):
         reason = "runs as root" if hints.runs_as_root or hints.uid == 0 else "declares no USER"
-        message = (
-            f"{name}: the image {reason}; the pod runs it as uid {FALLBACK_UID} "
-            f"(add 'USER {FALLBACK_UID}' to the Dockerfile and make its files readable)"
-        )
+        if component.build is not None or component.base_image is not None:  # a Dockerfile
+            fix = f"add 'USER {FALLBACK_UID}' to the Dockerfile and make its files readable"
+        elif component.kind is ComponentKind.APP:  # built by a plugin, buildpack, Procfile
+            fix = "make the image build set a numeric non-root user"
+        else:  # a stock image the user named
+            fix = (
+                "check that the image works as that user, or use a variant built to run as non-root"
+            )
+        message = f"{name}: the image {reason}; the pod runs it as uid {FALLBACK_UID} ({fix})"
         return Identity(FALLBACK_UID, FALLBACK_UID, (warning("runs-as-root", message),))
     message = (
         f"{name}: the image's USER {user!r} is a name, which Kubernetes cannot verify as "
@@ -79,6 +90,9 @@ def pod_security_context(plan: ComponentPlan, identity: Identity, *, volumes: bo
         if volumes:
             context["fsGroup"] = context["runAsGroup"]
     context["seccompProfile"] = {"type": security.seccomp_profile.value}
+    sysctls = privileged_port_sysctls(plan, identity.uid)
+    if sysctls:
+        context["sysctls"] = sysctls
     return context
 
 
@@ -94,8 +108,18 @@ def container_security_context(plan: ComponentPlan) -> tuple[Manifest, tuple[Dia
                 "container is not privileged (grant it explicitly if really needed)",
             )
         )
-    added = sorted({c.upper().removeprefix("CAP_") for c in hints.cap_add} & ALLOWED_CAPABILITIES)
-    refused = sorted({c.upper().removeprefix("CAP_") for c in hints.cap_add} - ALLOWED_CAPABILITIES)
+    asked = {c.upper().removeprefix("CAP_") for c in hints.cap_add}
+    added = sorted(asked & ALLOWED_CAPABILITIES)
+    refused = sorted(asked - ALLOWED_CAPABILITIES - {BIND_CAPABILITY})
+    if BIND_CAPABILITY in asked:
+        diagnostics.append(
+            info(
+                "bind-capability-replaced",
+                f"{name}: compose cap_add {BIND_CAPABILITY} is not granted (a non-root process "
+                "does not get it); ports below 1024 are opened by the pod's "
+                "net.ipv4.ip_unprivileged_port_start sysctl instead",
+            )
+        )
     if refused:
         diagnostics.append(
             warning(

@@ -3,7 +3,10 @@
 Built components never get ``:latest`` by default: the tag is the ``image.tag`` setting (flag
 ``--image-tag``), else the git tag at HEAD, else the short commit sha, else ``0.1.0`` with a
 warning.  ``image.registry`` prefixes the repository; repositories are lower-cased.  Image-only
-services keep the reference the user wrote; a missing or ``latest`` tag gives a warning.
+services keep the reference the user wrote, byte for byte: dorgu never adds, changes or guesses
+a tag there.  A missing or ``latest`` tag is marked ``unpinned`` (``unpinning.py`` warns once
+per image, and the generate self-check does not refuse the output for it); a reference no
+runtime can pull (``references.py``) is written as stated too, with a warning saying why.
 
 Must not run git or read files: git facts arrive in ``GitInfo``.
 """
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from dorgu.generation.diagnosing import warning
 from dorgu.generation.inputs import GitInfo
+from dorgu.generation.references import reference_problem
 from dorgu.models.app import Component, ComponentKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
@@ -47,6 +51,8 @@ class ImageChoice:
     image: str
     tag: str | None
     diagnostics: tuple[Diagnostic, ...] = ()
+    unpinned: bool = False  # the user stated it without a version tag or digest
+    problem: str | None = None  # why a stated reference cannot be pulled (references.py)
 
 
 def parse_image(reference: str) -> ImageRef:
@@ -122,18 +128,9 @@ def choose_image(
 
 
 def _pinned(component: Component) -> ImageChoice:
+    """The image exactly as the user stated it (never rewritten; see ``unpinning.py``)."""
     assert component.image is not None
-    ref = parse_image(component.image)
-    ref = ImageRef(
-        ref.repository.lower(), ref.registry and ref.registry.lower(), ref.tag, ref.digest
-    )
-    diagnostics: tuple[Diagnostic, ...] = ()
-    if ref.digest is None and ref.tag in (None, "latest"):
-        diagnostics = (
-            warning(
-                "image-unpinned",
-                f"{component.name}: image {component.image} has no version tag; "
-                "pin one (e.g. postgres:16) so every rollout runs the same image",
-            ),
-        )
-    return ImageChoice(str(ref), ref.tag, diagnostics)
+    stated = component.image.strip()
+    ref = parse_image(stated)
+    unpinned = ref.digest is None and ref.tag in (None, "latest")
+    return ImageChoice(stated, ref.tag, unpinned=unpinned, problem=reference_problem(stated))

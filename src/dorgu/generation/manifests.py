@@ -74,3 +74,4 @@ class GenerationResult:
     diagnostics: tuple[Diagnostic, ...] = ()
     components: tuple[str, ...] = field(default=())  # component names, in model order
     documents: tuple[GeneratedDocument, ...] = ()
+    unpinned_images: tuple[str, ...] = ()  # user-stated images without a version (unpinning.py)

@@ -27,6 +27,7 @@ from dorgu.generation.labels import (
     standard_labels,
 )
 from dorgu.generation.manifests import Manifest
+from dorgu.generation.unpinning import unpinned_warnings
 from dorgu.models.app import (
     AppType,
     Component,
@@ -164,6 +165,7 @@ def plan_app(request: GenerationRequest) -> AppPlan:
                     "the app without reloading or debugging",
                 )
             )
+    diagnostics.extend(unpinned_warnings(plans))
     if not request.settings.image.registry and any(
         p.app_settings and not _has_registry(p.image.image) for p in plans
     ):

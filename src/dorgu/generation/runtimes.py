@@ -62,6 +62,7 @@ FRAMEWORK_WRITABLE: dict[str, tuple[str, ...]] = {
 BASE_IMAGE_WRITABLE: dict[str, tuple[str, ...]] = {
     "apache": ("/var/run/apache2", "/var/lock/apache2", "/var/log/apache2"),
     "nginx": ("/var/cache/nginx", "/var/run"),
+    "httpd": ("/usr/local/apache2/logs",),  # the official image's ServerRoot: httpd.pid
 }
 # Directories an image's entrypoint renders mounted templates into (mounted dir -> output dir).
 TEMPLATE_OUTPUTS: dict[str, str] = {"/etc/nginx/templates": "/etc/nginx/conf.d"}

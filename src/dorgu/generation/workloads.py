@@ -22,6 +22,7 @@ from dorgu.generation.jobs import BATCH_WORKLOADS, job_annotations, job_spec
 from dorgu.generation.labels import topology_spread
 from dorgu.generation.manifests import GeneratedResource, Manifest
 from dorgu.generation.planning import AppPlan, ComponentPlan, WorkloadKind
+from dorgu.generation.privileged_ports import root_needs
 from dorgu.generation.probes import build_probes
 from dorgu.generation.volumes import plan_volumes
 from dorgu.models.evidence import Diagnostic
@@ -46,6 +47,7 @@ def build_workload(
     diagnostics.extend(volumes.diagnostics)
     identity = resolve_identity(plan)
     diagnostics.extend(identity.diagnostics)
+    diagnostics.extend(root_needs(plan, identity.uid))
     env = plan_env(plan)
     probes: Manifest = {}
     if plan.workload not in BATCH_WORKLOADS:

@@ -147,8 +147,8 @@ def check_drop_capabilities(target: Target) -> Iterator[Violation]:
             yield Violation(
                 container.at("securityContext", "capabilities", "drop"),
                 "capabilities are not dropped: the runtime's default set stays granted",
-                'set securityContext.capabilities.drop: ["ALL"] (add back only what is needed, '
-                "e.g. NET_BIND_SERVICE)",
+                'set securityContext.capabilities.drop: ["ALL"] (a non-root process binds '
+                "ports below 1024 through the pod sysctl net.ipv4.ip_unprivileged_port_start)",
                 container=container.name,
             )
 

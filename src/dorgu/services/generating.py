@@ -163,7 +163,7 @@ def generate(
     result = generate_manifests(generation)
     # -- rule engine self-check: the checks of `dorgu validate`, reported as warnings ---------
     applied = [r.manifest for r in result.resources if not r.template]
-    checks = check_generated(applied, now=datetime.now(UTC))
+    checks = check_generated(applied, now=datetime.now(UTC), stated_images=result.unpinned_images)
     result = replace(result, diagnostics=result.diagnostics + checks)
     # -- end of the rule engine self-check -----------------------------------------------------
     kustomize = options.output_format is OutputFormat.KUSTOMIZE

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ from dorgu.models.evidence import Diagnostic, Location, Severity
 from dorgu.models.findings import Finding
 from dorgu.models.personas import ApplicationPersona, ApplicationPersonaSpec
 from dorgu.rules import DEFAULT_POLICY, PersonaBinding, RulePolicy, as_workload, evaluate
+from dorgu.rules.evaluating import ObjectFinding
 from dorgu.rules.paths import FieldPath
 from dorgu.rules.schemas import BUNDLED_VERSIONS, any_enabled, validate_objects
 from dorgu.services.schemas import load_schema_bundle
@@ -47,6 +48,7 @@ MAX_FILE_BYTES = DEFAULT_MAX_BYTES
 MAX_FILES = 10_000
 SUFFIXES = (".yaml", ".yml", ".json")
 PERSONA_KIND = "ApplicationPersona"
+IMAGE_TAG_RULE = "reliability.image-tag"
 DEFAULT_KUBERNETES_VERSION = BUNDLED_VERSIONS[-1]
 
 
@@ -246,11 +248,16 @@ def _unused_note(binding: PersonaBinding) -> str:
 
 
 def check_generated(
-    manifests: Sequence[Mapping[str, object]], *, now: datetime
+    manifests: Sequence[Mapping[str, object]],
+    *,
+    now: datetime,
+    stated_images: Collection[str] = (),
 ) -> tuple[Diagnostic, ...]:
     """The rule engine and the bundled Kubernetes schemas over generated manifests: error
     findings as errors, the rest as warnings (info findings left out).
-    ApplicationPersona objects among them are used as personas."""
+    ApplicationPersona objects among them are used as personas.  ``stated_images``: images the
+    user stated without a version, already warned about by generate (never rewritten), so
+    their ``reliability.image-tag`` findings are left out here; ``dorgu validate`` keeps them."""
     personas: list[PersonaBinding] = []
     diagnostics: list[Diagnostic] = []
     for manifest in manifests:
@@ -274,7 +281,7 @@ def check_generated(
     ]
     for item in checks:
         finding = item.finding
-        if finding.severity is Severity.INFO:
+        if finding.severity is Severity.INFO or _stated_image(item, manifests, stated_images):
             continue
         diagnostics.append(
             Diagnostic(
@@ -284,3 +291,20 @@ def check_generated(
             )
         )
     return tuple(diagnostics)
+
+
+def _stated_image(
+    item: ObjectFinding, manifests: Sequence[Mapping[str, object]], stated: Collection[str]
+) -> bool:
+    """Whether ``item`` is the image-tag finding about an image the user stated as it is."""
+    if item.finding.rule_id != IMAGE_TAG_RULE or not stated:
+        return False
+    value: object = manifests[item.index]
+    for step in item.path:
+        if isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, Mapping):
+            value = value.get(step)
+        else:
+            return False
+    return isinstance(value, str) and value in stated

@@ -10,7 +10,8 @@ repository's compose examples, the compose projects of the secret-leak corpus
 Per tool, over all inputs:
 - workloads: compose services that got a workload (Deployment, StatefulSet, DaemonSet, Job,
   CronJob, Pod) named after them (or the only workload of a one-service project);
-- ports right: services with container ports in compose (``ports`` targets, ``expose``) whose
+- ports right: services with container ports in compose (``ports`` targets, ``expose``) or,
+  when the project ships its own Kubernetes manifests, the ports those state, whose
   workload declares every one of them;
 - strict-valid objects: objects kubeconform ``-strict`` accepts against the schemas of the
   testbed's Kubernetes (dorgu's bundle, generated offline from the testbed's OpenAPI, exported
@@ -80,6 +81,9 @@ class Project:
     name: str
     directory: Path  # the scratch copy
     services: dict[str, set[int]] = field(default_factory=dict)  # service -> container ports
+    # service -> container ports the repository's own Kubernetes manifests state for it (a
+    # project that ships manifests says which port runs in Kubernetes; either answer is right)
+    stated: dict[str, set[int]] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
     public: set[str] = field(default_factory=set)  # values of plain variables
 
@@ -196,12 +200,37 @@ def _expect(project: Project, source: Path) -> None:
         path = project.directory / str(file) if file else None
         if path is not None and path.is_file():
             project.secrets.add(path.read_text(errors="replace").strip())
+    _stated_ports(project)
     listed = source / "secrets.txt"
     if listed.is_file():
         project.secrets = {line for line in listed.read_text().splitlines() if line}
     # A password that a plain variable also states (MYSQL_PASSWORD=wordpress next to
     # MYSQL_DATABASE=wordpress) is public already: it cannot leak.
     project.secrets = {s for s in project.secrets if len(s) >= 6 and s not in project.public}
+
+
+def _stated_ports(project: Project) -> None:
+    """Container ports of the project's own workload manifests, by container name."""
+    for path in sorted(project.directory.rglob("*.y*ml")):
+        if _COMPOSE.match(path.name):
+            continue
+        try:
+            docs = list(yaml.safe_load_all(path.read_text(errors="replace")))
+        except yaml.YAMLError:
+            continue
+        for doc in docs:
+            if not isinstance(doc, dict) or doc.get("kind") not in WORKLOADS:
+                continue
+            spec = doc.get("spec") or {}
+            pod = (spec.get("template") or {}).get("spec") or {} if isinstance(spec, dict) else {}
+            for container in pod.get("containers") or [] if isinstance(pod, dict) else []:
+                name = container.get("name") if isinstance(container, dict) else None
+                if name in project.services:
+                    project.stated.setdefault(name, set()).update(
+                        port["containerPort"]
+                        for port in container.get("ports") or []
+                        if isinstance(port, dict) and isinstance(port.get("containerPort"), int)
+                    )
 
 
 def _add_secret(project: Project, key: str, value: str) -> None:
@@ -294,8 +323,10 @@ def _judge(
             tally.missing.append(f"{project.name}:{service}")
         if expected:
             tally.port_services += 1
-            tally.ports_right += match is not None and expected <= match
-            if match is not None and not expected <= match:
+            stated = project.stated.get(service)
+            right = match is not None and (expected <= match or bool(stated and stated <= match))
+            tally.ports_right += right
+            if match is not None and not right:
                 tally.wrong_ports.append(f"{project.name}:{service}")
     text = "\n".join(p.read_text(errors="replace") for p in output.rglob("*") if p.is_file())
     leaks = sum(

@@ -9,8 +9,8 @@ import pytest
 
 from dorgu.analysis.analyzing import analyze_tree
 from dorgu.analysis.catalog import tool_for_image
-from dorgu.analysis.sources import SourceTree
 from dorgu.analysis.load_runs import finite_run
+from dorgu.analysis.sources import SourceTree
 from dorgu.analysis.tooling import dev_server_of
 from dorgu.models.app import AppType, ComponentKind, FrontendMode
 

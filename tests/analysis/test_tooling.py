@@ -9,6 +9,7 @@ import pytest
 
 from dorgu.analysis.analyzing import analyze_tree
 from dorgu.analysis.catalog import tool_for_image
+from dorgu.analysis.load_runs import finite_run
 from dorgu.analysis.sources import SourceTree
 from dorgu.analysis.tooling import dev_server_of
 from dorgu.models.app import AppType, ComponentKind, FrontendMode
@@ -186,3 +187,57 @@ def test_many_mounts_are_bounded():
     )
     model = _analyze({"compose.yaml": compose, **API})
     assert model.component("dev") is not None
+
+
+@pytest.mark.parametrize(
+    ("tool", "command", "finite"),
+    [
+        ("k6", "run --vus 10 /scripts/load.js", True),
+        ("k6", "k6 run /s.js", True),
+        ("k6", "/usr/bin/k6 run /s.js", True),
+        ("k6", "", False),  # k6 alone prints help
+        ("k6", "version", False),
+        ("locust", "--headless -u 10 -t 5m -f /l.py", True),
+        ("locust", "--headless --run-time=30s -f /l.py", True),
+        ("locust", "--headless -f /l.py", False),  # runs until stopped
+        ("locust", "-f /l.py -t 5m", False),  # web UI: serves until stopped
+        ("locust", "--headless -t", False),  # a flag without a value
+        ("jmeter", "-n -t plan.jmx -l out.jtl", True),
+        ("jmeter", "-t plan.jmx", False),
+        ("vegeta", "attack -duration=30s -rate=50", True),
+        ("vegeta", "attack -duration 1m", True),
+        ("vegeta", "attack -duration=0", False),  # attacks forever
+        ("vegeta", "attack -duration=0s", False),
+        ("vegeta", "report", False),
+        ("vegeta", "-duration=30s", False),  # not an attack
+    ],
+)
+def test_a_load_generator_that_runs_to_completion_is_told_apart(tool, command, finite):
+    assert (finite_run(tool, command.split()) is not None) is finite
+
+
+def test_finite_run_is_bounded_on_hostile_commands():
+    words = ["--headless"] * 100_000 + ["-t", "5m"]
+    assert finite_run("locust", words) is None  # the run time is past the bound: not read
+    assert finite_run("k6", ["\x00run", "\udcff"]) is None
+
+
+def test_a_finishing_load_generator_runs_once_and_is_never_exposed():
+    compose = (
+        "services:\n"
+        "  k6:\n    image: grafana/k6\n    command: run /scripts/load.js\n"
+        "  soak:\n    image: locustio/locust\n    ports: ['8089:8089']\n"
+        "    command: --headless -t 10m -f /l.py\n"
+        "  ui:\n    image: locustio/locust\n    ports: ['8089:8089']\n    command: -f /l.py\n"
+        "  attack:\n    image: peterevans/vegeta\n"
+        "    entrypoint: ['sh', '-c', 'vegeta attack -duration=30s < t.txt | vegeta report']\n"
+    )
+    model = _analyze({"compose.yaml": compose})
+    for name in ("k6", "soak", "attack"):
+        component = model.component(name)
+        assert component.run_once is True and component.type is AppType.WORKER, name
+        assert component.endpoints == ()
+        why = next(e for e in model.evidence if e.field == f"components.{name}.run_once")
+        assert why.rule == "catalog.load-generator.finite" and why.location is not None
+    ui = model.component("ui")
+    assert not ui.run_once and [e.path for e in ui.endpoints] == ["/"]

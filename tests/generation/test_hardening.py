@@ -1,4 +1,12 @@
-from dorgu.models.app import AppType, Component, Port, SecurityHints, Volume
+from dorgu.models.app import (
+    AppType,
+    Build,
+    Component,
+    ComponentKind,
+    Port,
+    SecurityHints,
+    Volume,
+)
 
 from .builders import container, find, generate, pod_spec, settings
 
@@ -82,3 +90,22 @@ def test_compose_privileged_and_extra_capabilities_are_refused_with_warnings():
         "generate.capabilities-dropped",
         "generate.bind-capability-replaced",
     } <= codes
+
+
+def _root_fix(component: Component) -> str:
+    result, _ = deployment(component)
+    warning = next(d for d in result.diagnostics if d.code == "generate.runs-as-root")
+    return warning.message
+
+
+def test_the_runs_as_root_fix_names_a_dockerfile_only_when_there_is_one():
+    root = SecurityHints(user="root", uid=0, runs_as_root=True)
+    built = Component(name="shop", security=root, build=Build(dockerfile="Dockerfile"))
+    assert "to the Dockerfile" in _root_fix(built)
+    mounted = Component(name="shop", base_image="python:3.12-slim")  # code on a stock runtime
+    assert "Dockerfile you write for it on python:3.12-slim" in _root_fix(mounted)
+    plugin = Component(name="shop", build_tool="maven")  # Jib, buildpacks, a Procfile
+    assert "Dockerfile" not in _root_fix(plugin)
+    assert "build set a numeric non-root user" in _root_fix(plugin)
+    stock = Component(name="shop", kind=ComponentKind.IMAGE, image="example/tool:1")
+    assert "Dockerfile" not in _root_fix(stock)

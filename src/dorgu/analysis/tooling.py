@@ -2,7 +2,9 @@
 
 - **Load generators** (``locustio/locust``, ``grafana/k6``, ... from the catalogue's
   ``TOOLS``): the tool is the framework, the component is a worker (never given an Ingress),
-  the scripts' language is the tool's.
+  the scripts' language is the tool's.  One whose command runs to completion (``k6 run``,
+  ``locust --headless -t``, ``jmeter -n``, ``vegeta attack -duration``: ``load_runs``) runs
+  once (``Component.run_once``: a Job).
 - **Development servers on a stock runtime** (``image: node`` + ``./web:/app`` +
   ``npm run dev``; ``image: python`` + ``flask run --debug``): ``mounted_source`` finds the
   bind-mounted folder that holds the code (the mount on ``working_dir``, else the only mounted
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 from dorgu.analysis.catalog import ToolImage, tool_for_image
 from dorgu.analysis.languages.registry import ANALYZERS
+from dorgu.analysis.load_runs import finite_run
 from dorgu.analysis.servers.images import server_for_image
 from dorgu.analysis.sources import SourceTree
 from dorgu.analysis.stocking import image_anchor
@@ -238,7 +241,21 @@ def _load_generator(
         update["language"] = tool.language
         _note(evidence, component, "language", tool.language, "catalog.load-generator", anchor, 0.6)
     words = command_words(component)
-    ui = tool.port is not None and "--headless" not in words
+    finite = finite_run(tool.tool, words)
+    if finite is not None and not component.run_once:
+        update["run_once"] = True
+        where = _command_location(evidence, component) or anchor
+        evidence.append(
+            Evidence(
+                field=f"components.{component.name}.run_once",
+                value="true",
+                rule="catalog.load-generator.finite",
+                location=where,
+                confidence=0.85,
+                detail=f"runs to completion (a Job): {finite}",
+            )
+        )
+    ui = tool.port is not None and "--headless" not in words and finite is None
     if ui and any(p.number == tool.port for p in component.ports) and not component.endpoints:
         update["endpoints"] = (
             Endpoint(kind=EndpointKind.HEALTH, path="/", port=tool.port, location=anchor),

@@ -4,7 +4,8 @@ Pod: ``runAsNonRoot`` (setting ``security.run_as_non_root``), ``runAsUser``/``ru
 the image USER is numeric or known (``nonroot`` -> 65532, postgres -> 999, ...), ``fsGroup``
 when there are volumes, ``seccompProfile`` (setting, default RuntimeDefault), and the sysctl that lets a non-root pod
 bind its ports below 1024 (``privileged_ports.py``).  An image that
-runs as root, or as a user name Kubernetes cannot verify, runs as uid 10001 with a warning.
+runs as root, or as a user name Kubernetes cannot verify, runs as uid 10001 with a warning whose
+fix fits how the image is built (Dockerfile, code from a stock runtime, build plugin, stock image).
 Container: ``allowPrivilegeEscalation: false``, ``privileged: false``, ``capabilities.drop:
 [ALL]``, ``readOnlyRootFilesystem`` (setting) with an emptyDir for every path the app writes
 to: ``/tmp`` always, the framework's directories and the image's declared VOLUMEs.
@@ -62,8 +63,14 @@ def resolve_identity(plan: ComponentPlan) -> Identity:
     name = component.name
     if hints.runs_as_root or hints.uid == 0 or (not user and hints.runs_as_root is None):
         reason = "runs as root" if hints.runs_as_root or hints.uid == 0 else "declares no USER"
-        if component.build is not None or component.base_image is not None:  # a Dockerfile
+        if component.build is not None:  # built from a Dockerfile
             fix = f"add 'USER {FALLBACK_UID}' to the Dockerfile and make its files readable"
+        elif component.kind is ComponentKind.APP and component.base_image is not None:
+            # code that ran mounted on a stock runtime image: no Dockerfile yet
+            fix = (
+                f"the Dockerfile you write for it on {component.base_image} should end with "
+                f"'USER {FALLBACK_UID}' and make its files readable"
+            )
         elif component.kind is ComponentKind.APP:  # built by a plugin, buildpack, Procfile
             fix = "make the image build set a numeric non-root user"
         else:  # a stock image the user named

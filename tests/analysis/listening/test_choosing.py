@@ -2,7 +2,7 @@
 
 from dorgu.analysis.dockerfile import parse_dockerfile
 from dorgu.analysis.languages.base import LanguageReport
-from dorgu.analysis.listening.expressions import env, literal, make_expr, prop
+from dorgu.analysis.listening.expressions import ListenExpr, env, literal, make_expr, prop
 from dorgu.analysis.merging import ComponentSources, merge_component
 from dorgu.models.app import Component, EnvVar, Port
 from dorgu.models.evidence import Evidence, Location, Severity
@@ -258,31 +258,29 @@ def test_an_active_profile_beats_the_default_profile_even_when_its_variable_is_s
     assert [p.number for p in merge(rep, base=compose(PORT="8181")).component.ports] == [8181]
 
 
+def _express_on_3000(expr: ListenExpr, port_rule: str) -> LanguageReport:
+    """An Express report whose code listens on 3000 (``port_rule`` says how it knows)."""
+    return LanguageReport(
+        language="javascript",
+        framework="express",
+        confidence=0.9,
+        listen=(expr,),
+        ports=(Port(number=3000, name="http", purpose="http"),),
+        evidence=(Evidence(field="port", value="3000", rule=port_rule),),
+    )
+
+
 def test_a_loose_port_variable_does_not_move_a_port_the_code_fixes():
     loose = make_expr(
         "process.env.API_PORT || 8080", [env("API_PORT"), literal(8080)], "node.env.port_expr", CODE
     )
-    rep = LanguageReport(
-        language="javascript",
-        framework="express",
-        confidence=0.9,
-        listen=(loose,),
-        ports=(Port(number=3000, name="http", purpose="http"),),
-        evidence=(Evidence(field="port", value="3000", rule="node.listen"),),
-    )
+    rep = _express_on_3000(loose, "node.listen")
     merged = merge(rep, base=compose(API_PORT="9999"))
     assert [p.number for p in merged.component.ports] == [3000]
     bound = make_expr(
         "process.env.API_PORT || 3000", [env("API_PORT"), literal(3000)], "node.env.port_expr", CODE
     )
-    rep = LanguageReport(
-        language="javascript",
-        framework="express",
-        confidence=0.9,
-        listen=(bound,),
-        ports=(Port(number=3000, name="http", purpose="http"),),
-        evidence=(Evidence(field="port", value="3000", rule="node.env.port_default"),),
-    )
+    rep = _express_on_3000(bound, "node.env.port_default")
     assert [p.number for p in merge(rep, base=compose(API_PORT="9999")).component.ports] == [9999]
 
 
@@ -290,14 +288,7 @@ def test_a_loose_port_variable_set_nowhere_is_no_warning_when_the_code_fixes_the
     loose = make_expr(
         "process.env.API_PORT || 8080", [env("API_PORT"), literal(8080)], "node.env.port_expr", CODE
     )
-    rep = LanguageReport(
-        language="javascript",
-        framework="express",
-        confidence=0.9,
-        listen=(loose,),
-        ports=(Port(number=3000, name="http", purpose="http"),),
-        evidence=(Evidence(field="port", value="3000", rule="node.listen"),),
-    )
+    rep = _express_on_3000(loose, "node.listen")
     merged = merge(rep)
     assert [p.number for p in merged.component.ports] == [3000]
     assert not warnings(merged, "analysis.port-unresolved")

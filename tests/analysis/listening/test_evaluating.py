@@ -40,7 +40,7 @@ def test_read_port_understands_numbers_host_ports_urls_and_lists():
 
 
 def test_read_port_rejects_values_that_hold_no_port():
-    for value in ("", "abc", "0", "65536", "99999999", "-1", "8080abc", "x" * 100_000):
+    for value in ("", "abc", "0", "65536", "99999999", "-1", "8080abc", "x" * 100_000, "²", "8²"):
         assert read_port(value, Shape.NUMBER) is None
     assert read_port("ftp://host:21", Shape.URLS) is None
     assert read_port("http://+:70000", Shape.URLS) is None

@@ -226,7 +226,7 @@ def _ports(
     if known and known != stated and from_config:
         numbers = {number for number, _ in stated}
         explained = any(
-            v.name in PORT_VARIABLES and (v.value or "").isdigit() and int(v.value or 0) in numbers
+            v.name in PORT_VARIABLES and (v.value or "").isdecimal() and int(v.value or 0) in numbers
             for v in item.env
         )
         notes.diagnostics.append(
@@ -258,7 +258,7 @@ def _env_port(component: Component, item: Described) -> Port | None:
     """The port a ``PORT``-style variable of the description sets, when the app reads it."""
     words = " ".join((*(component.command or ()), *(component.entrypoint or ())))
     for var in item.env:
-        if var.name not in PORT_VARIABLES or not var.value or not var.value.isdigit():
+        if var.name not in PORT_VARIABLES or not var.value or not var.value.isdecimal():
             continue
         number = int(var.value)
         reads = var.name in component.config_keys or f"${var.name}" in words

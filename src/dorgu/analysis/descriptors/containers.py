@@ -123,7 +123,7 @@ def _words(value: object) -> tuple[str, ...] | None:
 def _number(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
         return value
-    if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= 65535:
+    if isinstance(value, str) and value.isdecimal() and 1 <= int(value) <= 65535:
         return int(value)
     return None
 

@@ -152,7 +152,7 @@ def read_procfile(
 def _port(
     default: str | None, declared: EnvVar | None, where: Location
 ) -> tuple[int | None, Location, Diagnostic | None]:
-    if declared is not None and declared.value and declared.value.isdigit():
+    if declared is not None and declared.value and declared.value.isdecimal():
         number = int(declared.value)
         if 0 < number < 65536:
             return number, declared.location or where, None

@@ -111,7 +111,7 @@ def scan_light(
     if framework not in dict(LIGHT_FRAMEWORKS):
         return facts
     configured = config.get("server.port") if framework == "helidon" else None
-    if configured is not None and configured.value.isdigit():
+    if configured is not None and configured.value.isdecimal():
         _port(facts, int(configured.value), configured.location, "jvm.helidon.server-port", 0.9)
     _code_ports(framework, sources, facts)
     if not facts.ports and framework in DEFAULT_PORTS:

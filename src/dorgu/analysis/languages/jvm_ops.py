@@ -78,7 +78,7 @@ def int_port(config: JvmConfig, *keys: str) -> tuple[int, ConfigValue] | None:
     if hit is None:
         return None
     value, item = hit
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not value.isdecimal() or not 1 <= int(value) <= 65535:
         return None
     return int(value), item
 

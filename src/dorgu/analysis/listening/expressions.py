@@ -144,7 +144,7 @@ _TAIL_PORT = re.compile(r":(\d{1,6})\s*$")
 
 def _number(text: str) -> int | None:
     text = text.strip().strip("\"'")
-    if not text.isdigit() or len(text) > 6:
+    if not text.isdecimal() or len(text) > 6:
         return None
     number = int(text)
     return number if 1 <= number <= 65535 else None

@@ -1,0 +1,138 @@
+"""What every strategy shares, applied to its raw ``Proposal`` in this order:
+
+1. data sufficiency: fewer points than the strategy needs -> no recommendation, and why;
+2. floors (10m CPU, 100 MiB memory by default) on requests;
+3. OOM-awareness: a container last OOMKilled at limit L gets at least max(L × 1.2, L + 100 MiB)
+   as memory request and limit;
+4. limits never below requests; rounding up to 1m and 1 MiB;
+5. HPA-awareness: when an HPA scales on a resource's utilisation and the request changes, say
+   which target keeps the HPA's behaviour (target × old request / new request);
+6. confidence: average days of samples per pod / 7, capped at 1, halved when data is partial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dorgu.learning.rightsizing.histograms import DAY
+from dorgu.learning.rightsizing.quantities import (
+    MIB,
+    cpu_quantity,
+    memory_quantity,
+    round_cpu,
+    round_memory,
+)
+from dorgu.learning.rightsizing.strategies import Strategy
+from dorgu.learning.rightsizing.usage import ContainerHistory, Recommendation, Resources
+
+FULL_CONFIDENCE_DAYS = 7.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    min_cpu: float = 0.010
+    min_memory: float = 100 * MIB
+    oom_ratio: float = 1.2
+    oom_min_bump: float = 100 * MIB
+
+
+def confidence_of(history: ContainerHistory) -> float:
+    pods = sum(1 for p in history.pods if p.points > 0)
+    if not pods:
+        return 0.0
+    days = history.points * history.step_seconds / DAY / pods
+    value = min(1.0, days / FULL_CONFIDENCE_DAYS)
+    if history.partial:
+        value /= 2
+    return round(value, 2)
+
+
+def finish(
+    strategy: Strategy, history: ContainerHistory, *, limits: Limits | None = None
+) -> Recommendation:
+    """The finished recommendation for one container (see the module docstring)."""
+    bounds_of = limits or Limits()
+    current = history.current
+    points = history.points
+    if points < strategy.min_points:
+        why = (
+            f"not enough data: {points} point(s) in the window, {strategy.name} needs "
+            f"{strategy.min_points}; current values kept"
+        )
+        return Recommendation(current, (why,), confidence_of(history), points, frozenset())
+    proposal = strategy.propose(history)
+    reasons: list[str] = list(proposal.notes)
+    defined = {"cpu", "memory"} - set(proposal.undefined)
+    for resource, why in sorted(proposal.undefined.items()):
+        reasons.append(f"{resource}: {why}; current values kept")
+    cpu_request, cpu_limit = current.cpu_request, current.cpu_limit
+    memory_request, memory_limit = current.memory_request, current.memory_limit
+    if "cpu" in defined and proposal.cpu_request is not None:
+        cpu_request = max(proposal.cpu_request, bounds_of.min_cpu)
+        if cpu_request > proposal.cpu_request:
+            reasons.append(f"cpu: raised to the floor of {cpu_quantity(bounds_of.min_cpu)}")
+        cpu_limit = proposal.cpu_limit
+        if cpu_limit is not None:
+            cpu_limit = round_cpu(max(cpu_limit, cpu_request))
+        cpu_request = round_cpu(cpu_request)
+    if "memory" in defined and proposal.memory_request is not None:
+        memory_request = max(proposal.memory_request, bounds_of.min_memory)
+        if memory_request > proposal.memory_request:
+            reasons.append(
+                f"memory: raised to the floor of {memory_quantity(bounds_of.min_memory)}"
+            )
+        memory_limit = proposal.memory_limit
+        killed_at = history.oom_killed_limit
+        if killed_at is not None:
+            needed = max(killed_at * bounds_of.oom_ratio, killed_at + bounds_of.oom_min_bump)
+            if memory_request < needed or (memory_limit is not None and memory_limit < needed):
+                reasons.append(
+                    f"memory: OOMKilled at {memory_quantity(killed_at)}: at least "
+                    f"{memory_quantity(needed)} (× {bounds_of.oom_ratio} or + "
+                    f"{memory_quantity(bounds_of.oom_min_bump)})"
+                )
+            memory_request = max(memory_request, needed)
+            memory_limit = max(memory_limit or needed, needed)
+        if memory_limit is not None:
+            memory_limit = round_memory(max(memory_limit, memory_request))
+        memory_request = round_memory(memory_request)
+    recommended = Resources(cpu_request, cpu_limit, memory_request, memory_limit)
+    reasons.extend(_hpa_reasons(history, recommended))
+    if history.partial:
+        reasons.append("partial data: some Prometheus queries failed; confidence lowered")
+    return Recommendation(
+        recommended,
+        tuple(reasons),
+        confidence_of(history),
+        points,
+        frozenset(defined),
+        bounds=dict(proposal.bounds),
+    )
+
+
+def _hpa_reasons(history: ContainerHistory, recommended: Resources) -> list[str]:
+    reasons: list[str] = []
+    current = history.current
+    for hpa in history.hpas:
+        if hpa.resource == "cpu":
+            old, new, show = current.cpu_request, recommended.cpu_request, cpu_quantity
+        elif hpa.resource == "memory":
+            old, new, show = current.memory_request, recommended.memory_request, memory_quantity
+        else:
+            continue
+        if new is None or old == new:
+            continue
+        if not old:
+            reasons.append(
+                f"HPA {hpa.name} scales on {hpa.resource} utilisation ({hpa.utilization} %), "
+                f"which needs a request: with {show(new)} its target means "
+                f"{show(new * hpa.utilization / 100)} per pod"
+            )
+            continue
+        equivalent = max(1, round(hpa.utilization * old / new))
+        reasons.append(
+            f"HPA {hpa.name} scales on {hpa.resource} at {hpa.utilization} % of the request: "
+            f"moving the request from {show(old)} to {show(new)} changes when it scales; set "
+            f"its target to {equivalent} % to keep the same behaviour"
+        )
+    return reasons

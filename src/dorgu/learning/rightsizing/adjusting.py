@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dorgu.learning.rightsizing.histograms import DAY
@@ -113,6 +114,7 @@ def finish(
 def _hpa_reasons(history: ContainerHistory, recommended: Resources) -> list[str]:
     reasons: list[str] = []
     current = history.current
+    show: Callable[[float | None], str | None]
     for hpa in history.hpas:
         if hpa.resource == "cpu":
             old, new, show = current.cpu_request, recommended.cpu_request, cpu_quantity

@@ -70,14 +70,19 @@ def test_a_scalar_result_is_one_unlabelled_sample():
 
 
 def test_a_step_below_one_minute_is_refused():
-    with serve(lambda path, form: success("matrix", [])) as server, pytest.raises(ValueError):
+    with (
+        serve(lambda path, form: success("matrix", [])) as server,
+        pytest.raises(ValueError, match="below the 60s minimum"),
+    ):
         _run(server.url, lambda c: c.query_range("x", start=0, end=60, step=15))
 
 
 def test_bad_data_is_reported_once_without_retrying():
-    with serve(lambda path, form: failure(400, "bad_data", "parse error at char 3")) as server:
-        with pytest.raises(PrometheusError, match="bad_data, HTTP 400.*parse error"):
-            _run(server.url, lambda c: c.query("up{"))
+    with (
+        serve(lambda path, form: failure(400, "bad_data", "parse error at char 3")) as server,
+        pytest.raises(PrometheusError, match=r"bad_data, HTTP 400.*parse error"),
+    ):
+        _run(server.url, lambda c: c.query("up{"))
     assert len(server.requests) == 1
 
 
@@ -90,9 +95,11 @@ def test_unavailable_is_retried_with_backoff_then_succeeds():
 
 
 def test_a_slow_prometheus_times_out_after_its_retries():
-    with serve(lambda path, form: Reply(delay=1.0, body={"status": "success"})) as server:
-        with pytest.raises(PrometheusError, match=r"did not answer within 0\.2s") as caught:
-            _run(server.url, lambda c: c.query("up"), timeout_seconds=0.2, retries=1)
+    with (
+        serve(lambda path, form: Reply(delay=1.0, body={"status": "success"})) as server,
+        pytest.raises(PrometheusError, match=r"did not answer within 0\.2s") as caught,
+    ):
+        _run(server.url, lambda c: c.query("up"), timeout_seconds=0.2, retries=1)
     assert caught.value.exit_code == 6
     assert len(server.requests) == 2
 
@@ -106,23 +113,32 @@ def test_an_unreachable_prometheus_is_a_cluster_error():
 
 
 def test_a_url_that_is_not_prometheus_says_so():
-    with serve(lambda path, form: Reply(404, b"<html>nope</html>", content_type="text/html")) as s:
-        with pytest.raises(PrometheusError, match="has no /api/v1/query"):
-            _run(s.url, lambda c: c.query("up"))
-    with serve(
-        lambda path, form: Reply(200, b"<html>grafana</html>", content_type="text/html")
-    ) as s, pytest.raises(PrometheusError, match="not JSON"):
+    with (
+        serve(lambda path, form: Reply(404, b"<html>nope</html>", content_type="text/html")) as s,
+        pytest.raises(PrometheusError, match="has no /api/v1/query"),
+    ):
         _run(s.url, lambda c: c.query("up"))
-    with serve(lambda path, form: Reply(200, {"hello": "world"})) as s:
-        with pytest.raises(PrometheusError, match="without a Prometheus API envelope"):
-            _run(s.url, lambda c: c.query("up"))
+    with (
+        serve(
+            lambda path, form: Reply(200, b"<html>grafana</html>", content_type="text/html")
+        ) as s,
+        pytest.raises(PrometheusError, match="not JSON"),
+    ):
+        _run(s.url, lambda c: c.query("up"))
+    with (
+        serve(lambda path, form: Reply(200, {"hello": "world"})) as s,
+        pytest.raises(PrometheusError, match="without a Prometheus API envelope"),
+    ):
+        _run(s.url, lambda c: c.query("up"))
 
 
 def test_a_malformed_result_is_an_error_not_a_crash():
     bad = {"status": "success", "data": {"resultType": "vector", "result": [{"value": "x"}]}}
-    with serve(lambda path, form: Reply(200, bad)) as server:
-        with pytest.raises(PrometheusError, match="malformed reply"):
-            _run(server.url, lambda c: c.query("up"))
+    with (
+        serve(lambda path, form: Reply(200, bad)) as server,
+        pytest.raises(PrometheusError, match="malformed reply"),
+    ):
+        _run(server.url, lambda c: c.query("up"))
 
 
 def test_no_more_than_six_queries_are_in_flight():

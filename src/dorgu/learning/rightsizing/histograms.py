@@ -27,8 +27,8 @@ class BucketScheme:
 
     @property
     def size(self) -> int:
-        return int(math.ceil(math.log(self.max_value * (self.ratio - 1) / self.first + 1,
-                                      self.ratio))) + 1  # fmt: skip
+        growth = self.max_value * (self.ratio - 1) / self.first + 1
+        return math.ceil(math.log(growth, self.ratio)) + 1
 
     def bucket(self, value: float) -> int:
         if value < self.first:

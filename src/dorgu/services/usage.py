@@ -67,7 +67,7 @@ class Usage:
 
 def duration(seconds: float) -> str:
     """A PromQL duration: ``14d``, ``36h``, ``5m``, ``90s``."""
-    whole = max(int(round(seconds)), 1)
+    whole = max(round(seconds), 1)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if whole % size == 0:
             return f"{whole // size}{unit}"

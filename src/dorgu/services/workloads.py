@@ -143,7 +143,8 @@ def owner_of(pod: Mapping[str, object]) -> tuple[str, str] | None:
 
 def _oom_limits(pod: Mapping[str, object]) -> dict[str, float]:
     found: dict[str, float] = {}
-    specs = {str(c.get("name")): _resources(c) for c in _list(_pod_spec(pod).get("containers"))}
+    spec = _mapping(pod.get("spec"))
+    specs = {str(c.get("name")): _resources(c) for c in _list(spec.get("containers"))}
     for status in _list(_mapping(pod.get("status")).get("containerStatuses")):
         terminated = _mapping(_mapping(status.get("lastState")).get("terminated"))
         if terminated.get("reason") != "OOMKilled":

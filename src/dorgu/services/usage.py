@@ -11,7 +11,8 @@ and the kubelet's ``/metrics/resource`` use the same metric names) counts once.
   pod, p95 / max / mean / count of the CPU usage rate over ``[window:step]`` (a server-side
   subquery, not raw samples); one computes the exact peak and mean working set over the window;
 - strategies on series (vpa): two range queries at a step of at least 1 min and at most 5,000
-  points per series: CPU rate averaged over each step, working-set peak within each step.
+  points per series: the CPU rate over 2 min sampled at each step, the working-set peak within
+  each step.
 
 Must not decide sizes (``dorgu.learning``), read settings, or print.
 """
@@ -142,9 +143,12 @@ def range_step(options: UsageOptions) -> float:
     return max(options.step_seconds, 60.0 * minutes)
 
 
-def range_queries(sel: str, step_seconds: float) -> tuple[str, str]:
+def range_queries(sel: str, step_seconds: float, rate_window_seconds: float) -> tuple[str, str]:
+    """CPU: the short-window rate sampled at each step (an unbiased sample of the per-minute
+    rates, whose spread a step average would hide); memory: the peak within each step."""
     step = duration(step_seconds)
-    cpu = f"max by ({BY}) (rate({CPU_METRIC}{sel}[{step}]))"
+    rate = duration(rate_window_seconds)
+    cpu = f"max by ({BY}) (rate({CPU_METRIC}{sel}[{rate}]))"
     memory = f"max by ({BY}) (max_over_time({MEMORY_METRIC}{sel}[{step}]))"
     return cpu, memory
 
@@ -236,7 +240,7 @@ async def _fetch_batch(
     try:
         if options.series:
             step = usage.range_step
-            cpu_q, memory_q = range_queries(sel, step)
+            cpu_q, memory_q = range_queries(sel, step, options.rate_window_seconds)
             start = options.end - options.window_seconds
             cpu, memory = await asyncio.gather(
                 client.query_range(cpu_q, start=start, end=options.end, step=step),

@@ -16,12 +16,15 @@ def parse_quantity(text: object) -> float | None:
     """``"250m"`` -> 0.25, ``"1Gi"`` -> 1073741824.0; None for missing or unparsable values."""
     if text is None or isinstance(text, bool):
         return None
-    if isinstance(text, int | float):
-        return float(text)
     try:
-        return float(quantity_value(str(text).strip()))
-    except ValueError:
+        value = (
+            float(text)
+            if isinstance(text, int | float)
+            else float(quantity_value(str(text).strip()))
+        )
+    except (ValueError, OverflowError):
         return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def round_cpu(cores: float) -> float:

@@ -182,7 +182,7 @@ def propose_vpa(history: ContainerHistory) -> Proposal:
 def _keep_ratio(target: float | None, request: float | None, limit: float | None) -> float | None:
     if target is None or limit is None:
         return None
-    if not request:
+    if request is None or request < 1e-6 or limit < request:
         return max(limit, target)
     return target * (limit / request)
 

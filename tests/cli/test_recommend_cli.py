@@ -45,7 +45,11 @@ def test_the_url_comes_from_the_environment_and_verbose_reports_queries(kube, mo
     assert result.exit_code == 0, result.output
     assert "sent 3 Prometheus queries (0 retries, 0 failed) in 1 batch(es)" in caplog.text
     assert "total monthly savings: $" in result.output
-    assert "deployment/web" in result.output
+    header, row = result.output.splitlines()[:2]
+    assert "deployment/web" in row
+    for column, value in (("CPU REQ", "1 -> 300m"), ("MEM REQ", "1Gi -> 2458Mi"),
+                          ("CPU LIM", "2 -> -"), ("MEM LIM", "2Gi -> 2458Mi")):  # fmt: skip
+        assert row.index(value) == header.index(column), column
 
 
 def test_csv_output_is_one_row_per_container(kube):

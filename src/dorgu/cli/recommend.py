@@ -34,7 +34,7 @@ def _change(record: dict[str, object], part: str, resource: str) -> str:
 
 
 def _table(records: list[dict[str, object]], total: float) -> str:
-    rows = [["NAMESPACE", "WORKLOAD", "CONTAINER", "CPU REQ", "CPU LIM", "MEM REQ", "MEM LIM",
+    rows = [["NAMESPACE", "WORKLOAD", "CONTAINER", "CPU REQ", "MEM REQ", "CPU LIM", "MEM LIM",
              "CONF", "SAVES/MO"]]  # fmt: skip
     notes: list[str] = []
     for r in records:

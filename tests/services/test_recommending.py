@@ -253,3 +253,19 @@ def test_batches_hold_at_most_50_pods():
     workloads = list_workloads(client=kube, namespace="shop")
     batches = plan_batches(workloads)
     assert [len(b) for b in batches] == [50, 50, 20]
+
+
+def test_a_warning_of_a_partial_answer_lowers_confidence():
+    def answer(path, form):
+        reply = _answer(path, form)
+        if form["query"] != "vector(1)":
+            reply.body["warnings"] = ["partial response: store eu-1 unavailable"]
+        return reply
+
+    with serve(_answer) as server:
+        whole = _run(_kube(), _request(server.url)).records[0]
+    with serve(answer) as server:
+        warned = _run(_kube(), _request(server.url)).records[0]
+    assert warned["confidence"] == whole["confidence"] / 2
+    assert warned["recommended"] == whole["recommended"]
+    assert any("partial data" in r for r in warned["reasons"])

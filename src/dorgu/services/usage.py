@@ -233,6 +233,12 @@ def _absorb_series(
                                             entry.cpu_mean, peak, mean)  # fmt: skip
 
 
+def _mark_partial(usage: Usage, batch: Sequence[Workload]) -> None:
+    for workload in batch:
+        for container in workload.containers:
+            usage.partial.add((workload.namespace, workload.kind, workload.name, container.name))
+
+
 async def _fetch_batch(
     client: PrometheusClient, batch: list[Workload], options: UsageOptions, usage: Usage
 ) -> None:
@@ -261,14 +267,15 @@ async def _fetch_batch(
     for resource, outcome in pairs:
         if isinstance(outcome, PrometheusError):
             usage.errors.append(outcome)
-            for workload in batch:
-                for container in workload.containers:
-                    key = (workload.namespace, workload.kind, workload.name, container.name)
-                    usage.partial.add(key)
+            _mark_partial(usage, batch)
             logger.warning("a %s query failed: %s", resource, outcome)
-        elif isinstance(outcome, BaseException):
+            continue
+        if isinstance(outcome, BaseException):
             raise outcome
-        elif options.series:
+        if outcome.warnings:  # e.g. a partial response from Thanos or a federated store
+            _mark_partial(usage, batch)
+            logger.warning("Prometheus warned: %s", "; ".join(outcome.warnings))
+        if options.series:
             _absorb_series(usage, batch, resource, outcome, usage.range_step,
                            options.step_seconds)  # fmt: skip
         else:

@@ -51,6 +51,12 @@ def _history() -> str:
                        lambda i: 0.4 * STEP * i)  # fmt: skip
         memory += _series("container_memory_working_set_bytes", {**b, **extra,
                           "container": "app"}, lambda i: 200 * MI)  # fmt: skip
+    # another namespace, another app: a batch spans both, each keeps its own numbers
+    c = {"namespace": "pay", "pod": "api-6f7c9d8b4-k2l3m", "container": "server"}
+    cpu += _series("container_cpu_usage_seconds_total", {**c, "job": "kubelet"},
+                   lambda i: 0.05 * STEP * i)  # fmt: skip
+    memory += _series("container_memory_working_set_bytes", {**c, "job": "kubelet"},
+                      lambda i: 120 * MI)  # fmt: skip
     return "\n".join([*cpu, *memory, "# EOF", ""])
 
 
@@ -65,6 +71,12 @@ def prometheus_url(tmp_path_factory):
 def _kube() -> FakeKube:
     kube = FakeKube(namespace="shop")
     kube.add(_deployment("web"))
+    api = _deployment("api", ns="pay", replicas=1)
+    api["spec"]["template"]["spec"]["containers"][0]["name"] = "server"
+    kube.add(api)
+    pod = _pod("api-6f7c9d8b4-k2l3m", "api", "6f7c9d8b4")
+    pod["metadata"]["namespace"] = "pay"
+    kube.add(pod)
     kube.add(_pod("web-7d9f8c6b5-abcde", "web", "7d9f8c6b5"))
     kube.add(_pod("web-7d9f8c6b5-fghij", "web", "7d9f8c6b5"))
     return kube
@@ -97,3 +109,15 @@ def test_vpa_on_a_real_prometheus_reads_range_series(prometheus_url):
     assert 460 <= cpu <= 490
     assert record["bounds"]["memory"]["upper"] is not None
     assert report.queries_sent == 3
+
+
+def test_one_batch_spans_namespaces_on_a_real_prometheus(prometheus_url):
+    workloads = list_workloads(client=_kube(), all_namespaces=True)
+    request = RecommendRequest(strategy="krr-simple", window="2d", prometheus_url=prometheus_url,
+                               end=END)  # fmt: skip
+    report = asyncio.run(recommend(workloads=workloads, request=request))
+    by_name = {r["name"]: r for r in report.records}
+    assert by_name["api"]["recommended"]["requests"]["cpu"] == "50m"
+    assert by_name["api"]["recommended"]["requests"]["memory"] == "138Mi"  # 120 · 1.15
+    assert by_name["web"]["recommended"]["requests"]["cpu"] == "400m"
+    assert report.batches == 1 and report.queries_sent == 3

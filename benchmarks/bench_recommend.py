@@ -217,9 +217,104 @@ def scale() -> list[dict[str, object]]:
     }]  # fmt: skip
 
 
+def _fake_prometheus(pods: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+    """A local server answering the two statistics queries the way Prometheus would: the
+    series of every known pod whose namespace and name match the query's matchers."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    def matcher(query: str, label: str) -> re.Pattern[str]:
+        found = re.search(label + r'(=~?)("(?:[^"\\]|\\.)*")', query)
+        assert found, (label, query)
+        text = json.loads(found.group(2))
+        return re.compile(text if found.group(1) == "=~" else re.escape(text))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+            query = form["query"][0]
+            result: list[dict[str, object]] = []
+            if query == "vector(1)":
+                result = [{"metric": {}, "value": [START, "1"]}]
+            else:
+                namespaces, names = matcher(query, "namespace"), matcher(query, "pod")
+                stats = (("p95", 0.2), ("max", 0.4), ("avg", 0.1), ("points", 20160)) if (
+                    "cpu" in query) else (("max", 300 * MI), ("avg", 200 * MI))  # fmt: skip
+                for namespace, members in pods.items():
+                    if not namespaces.fullmatch(namespace):
+                        continue
+                    for pod in members:
+                        if names.fullmatch(pod):
+                            result.extend(
+                                {"metric": {"namespace": namespace, "pod": pod,
+                                            "container": "app", "stat": stat},
+                                 "value": [START, repr(value)]} for stat, value in stats)  # fmt: skip
+            body = json.dumps({"status": "success",
+                               "data": {"resultType": "vector", "result": result}}).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def scale_in_process(containers: int = 1000) -> list[dict[str, object]]:
+    """The client side of the scale run: 1,000 single-pod Deployments in 20 namespaces (the
+    Kubernetes side in memory), a local server speaking the Prometheus API (in this process,
+    so the time and memory include it): wall time, peak RSS and the query count."""
+    import asyncio
+
+    from dorgu.clients import FakeKube
+    from dorgu.services.recommending import RecommendRequest, recommend
+    from dorgu.services.workloads import list_workloads
+
+    kube = FakeKube()
+    pods: dict[str, list[str]] = {}
+    for index in range(containers):
+        namespace, name = f"team-{index % 20:02d}", f"svc-{index:04d}"
+        pod = f"{name}-7d9f8c6b5-abcde"
+        pods.setdefault(namespace, []).append(pod)
+        kube.add({"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": name, "namespace": namespace},
+                  "spec": {"replicas": 1, "template": {"spec": {"containers": [
+                      {"name": "app", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]}}}})  # fmt: skip
+        kube.add({"apiVersion": "v1", "kind": "Pod",
+                  "metadata": {"name": pod, "namespace": namespace,
+                               "labels": {"pod-template-hash": "7d9f8c6b5"},
+                               "ownerReferences": [{"kind": "ReplicaSet", "controller": True,
+                                                    "name": f"{name}-7d9f8c6b5"}]}})  # fmt: skip
+    server = _fake_prometheus(pods)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    start = time.perf_counter()
+    workloads = list_workloads(client=kube, all_namespaces=True)
+    request = RecommendRequest(strategy="krr-simple", window="14d", prometheus_url=url, end=START)
+    report = asyncio.run(recommend(workloads=workloads, request=request))
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    server.shutdown()
+    defined = sum(1 for r in report.records if r["recommended"] != r["current"])
+    return [{
+        "name": "recommend_scale_in_process", "ok": defined == containers
+        and report.queries_per_container <= 4, "containers": report.containers,
+        "queries": report.queries_sent, "queries_per_container": round(report.queries_per_container, 3),
+        "seconds": round(elapsed, 2), "process_max_rss_mib": round(peak, 1),
+    }]  # fmt: skip
+
+
 def run(quick: bool = False) -> list[dict[str, object]]:
     rows = backtest(days=7, test_days=3, pods=1) if quick else backtest()
-    return [*rows, *scale()]
+    return [*rows, *scale_in_process(200 if quick else 1000), *scale()]
 
 
 if __name__ == "__main__":

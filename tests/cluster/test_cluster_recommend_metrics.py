@@ -64,7 +64,7 @@ def test_recommend_sizes_from_14_days_of_backfilled_and_live_history(
             ),
             0.25,
             256 * MI,
-        )  # fmt: skip
+        )
         for p in pods
     ]
     bed.backfill(metrics.render_history(containers, end=metrics.history_end(), days=14))

@@ -169,3 +169,15 @@ def test_cost_uses_opencost_default_prices_and_max_of_request_and_usage():
     assert cost == pytest.approx((0.031611 + 0.004237) * 730)
     used = monthly_cost(cpu=0.1, memory=0, pods=2, prices=prices, cpu_usage=0.5)
     assert used == pytest.approx(0.5 * 0.031611 * 730 * 2)
+
+
+def test_vpa_confidence_counts_coarse_samples_for_the_minutes_they_cover():
+    start = 1_700_000_000.0
+    every_5 = tuple((start + 300 * i, 0.5) for i in range(7 * 288))
+    history = ContainerHistory(
+        pods=(PodUsage("a", points=7 * 1440),), cpu_series=(TimeSeries("a", every_5),)
+    )
+    _, high = finish(STRATEGIES["vpa"], history).bounds["cpu"]
+    end = 0.001 * (1.05**67 - 1) / 0.05
+    confidence = (7 * 288 - 1) * 300 / 86400  # span (7 days less one step) < samples · 5 / 1440
+    assert high == pytest.approx(end * 1.15 * (1 + 1 / confidence))

@@ -100,7 +100,9 @@ def finish(
     recommended = Resources(cpu_request, cpu_limit, memory_request, memory_limit)
     reasons.extend(_hpa_reasons(history, recommended))
     if history.partial:
-        reasons.append("partial data: a Prometheus query failed or warned of a partial answer; confidence lowered")
+        reasons.append(
+            "partial data: a Prometheus query failed or warned of a partial answer; confidence lowered"
+        )
     return Recommendation(
         recommended,
         tuple(reasons),

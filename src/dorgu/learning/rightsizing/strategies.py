@@ -24,7 +24,7 @@ from dorgu.learning.rightsizing.histograms import (
     MEMORY_BUCKETS,
     DecayingHistogram,
 )
-from dorgu.learning.rightsizing.usage import ContainerHistory, Proposal
+from dorgu.learning.rightsizing.usage import ContainerHistory, Proposal, TimeSeries
 
 KRR_CPU_PERCENTILE = 95
 KRR_MEMORY_BUFFER = 0.15
@@ -102,12 +102,22 @@ def propose_target_utilization(
 
 
 def _confidence(history: ContainerHistory) -> float:
-    stamps = [t for s in history.cpu_series for t, _ in s.samples]
-    if not stamps:
+    series = [s for s in history.cpu_series if len(s)]
+    if not series:
         return 0.0
-    span_days = (max(stamps) - min(stamps)) / DAY
-    minute_samples = len(stamps) * history.step_seconds / 60.0
+    first = min(min(s.times) for s in series)
+    last = max(max(s.times) for s in series)
+    span_days = (last - first) / DAY
+    # series coarser than a minute count for the minutes they stand for
+    minute_samples = sum(len(s) * max(_spacing(s), history.step_seconds) for s in series) / 60.0
     return min(span_days, minute_samples / (60 * 24))
+
+
+def _spacing(series: TimeSeries) -> float:
+    """The average seconds between samples (0 for a single sample)."""
+    if len(series) < 2:
+        return 0.0
+    return (series.times[-1] - series.times[0]) / (len(series) - 1)
 
 
 def _memory_peaks(history: ContainerHistory) -> DecayingHistogram:

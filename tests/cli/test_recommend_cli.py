@@ -123,3 +123,12 @@ def test_usage_errors_are_exit_2(kube, args, message):
     result = dorgu("recommend", "-n", "shop", *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_slow_prometheus_is_one_line_exit_6(kube, monkeypatch):
+    monkeypatch.setenv("DORGU_PROMETHEUS__TIMEOUT_SECONDS", "0.3")
+    with serve(lambda p, f: Reply(delay=2.0, body={"status": "success"})) as server:
+        result = dorgu("recommend", "-n", "shop", "--prometheus-url", server.url)
+    assert result.exit_code == 6
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "did not answer within 0.3s" in lines[0]

@@ -181,3 +181,24 @@ def test_vpa_confidence_counts_coarse_samples_for_the_minutes_they_cover():
     end = 0.001 * (1.05**67 - 1) / 0.05
     confidence = (7 * 288 - 1) * 300 / 86400  # span (7 days less one step) < samples · 5 / 1440
     assert high == pytest.approx(end * 1.15 * (1 + 1 / confidence))
+
+
+def test_a_steadily_growing_working_set_is_called_out():
+    day = 86400.0
+    growing = _history(
+        PodUsage("a", points=200, cpu_p95=0.1, memory_max=300 * MI, memory_slope=20 * MI / day)
+    )
+    reasons = finish(STRATEGIES["krr-simple"], growing).reasons
+    assert any("grows about 20Mi a day" in r for r in reasons)  # 140 MiB a week > 10 % of 300
+    flat = _history(
+        PodUsage("a", points=200, cpu_p95=0.1, memory_max=300 * MI, memory_slope=MI / day)
+    )
+    assert not any("grows" in r for r in finish(STRATEGIES["krr-simple"], flat).reasons)
+    start = 1_700_000_000.0
+    series = TimeSeries("a", [(start + 3600 * i, 100 * MI + 2 * MI * i) for i in range(48)])
+    from_series = ContainerHistory(
+        pods=(PodUsage("a", points=200, memory_max=194 * MI),), memory_series=(series,)
+    )
+    assert any(
+        "grows about 48Mi a day" in r for r in finish(STRATEGIES["vpa"], from_series).reasons
+    )

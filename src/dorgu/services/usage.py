@@ -133,7 +133,7 @@ def stats_queries(sel: str, options: UsageOptions) -> tuple[str, str]:
     )
     memory = " or ".join(
         _tag(f"max by ({BY}) ({fn}({MEMORY_METRIC}{sel}[{window}]))", stat)
-        for fn, stat in (("max_over_time", "max"), ("avg_over_time", "avg"))
+        for fn, stat in (("max_over_time", "max"), ("avg_over_time", "avg"), ("deriv", "slope"))
     )
     return cpu, memory
 
@@ -184,6 +184,7 @@ _STAT_FIELDS = {
     ("cpu", "avg"): "cpu_mean",
     ("memory", "max"): "memory_max",
     ("memory", "avg"): "memory_mean",
+    ("memory", "slope"): "memory_slope",
 }
 
 
@@ -197,7 +198,7 @@ def _absorb_stats(
         value = series.samples[-1][1]
         if not math.isfinite(value):
             continue
-        pod = series.labels["pod"]
+        pod = series.labels.get("pod", "")
         entry = usage.pods.setdefault(key, {}).setdefault(pod, PodUsage(pod))
         stat = series.labels.get("stat", "")
         if resource == "cpu" and stat == "points":
@@ -226,11 +227,9 @@ def _absorb_series(
         mean, peak = sum(values) / len(values), max(values)
         if resource == "cpu":
             points = int(len(values) * step / step_seconds)
-            usage.pods[key][pod] = PodUsage(pod, points, entry.cpu_p95, peak, mean,
-                                            entry.memory_max, entry.memory_mean)  # fmt: skip
+            usage.pods[key][pod] = replace(entry, points=points, cpu_max=peak, cpu_mean=mean)
         else:
-            usage.pods[key][pod] = PodUsage(pod, entry.points, entry.cpu_p95, entry.cpu_max,
-                                            entry.cpu_mean, peak, mean)  # fmt: skip
+            usage.pods[key][pod] = replace(entry, memory_max=peak, memory_mean=mean)
 
 
 def _mark_partial(usage: Usage, batch: Sequence[Workload]) -> None:

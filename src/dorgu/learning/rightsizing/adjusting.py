@@ -6,7 +6,8 @@
    as memory request and limit;
 4. limits never below requests; rounding up to 1m and 1 MiB;
 5. HPA-awareness: when an HPA scales on a resource's utilisation and the request changes, say
-   which target keeps the HPA's behaviour (target × old request / new request);
+   which target keeps the HPA's behaviour (target × old request / new request); and a working
+   set that grows by more than 10 % of its peak a week is called out (a leak?);
 6. confidence: average days of samples per pod / 7, capped at 1, halved when data is partial.
 """
 
@@ -24,7 +25,12 @@ from dorgu.learning.rightsizing.quantities import (
     round_memory,
 )
 from dorgu.learning.rightsizing.strategies import Strategy
-from dorgu.learning.rightsizing.usage import ContainerHistory, Recommendation, Resources
+from dorgu.learning.rightsizing.usage import (
+    ContainerHistory,
+    Recommendation,
+    Resources,
+    slope,
+)
 
 FULL_CONFIDENCE_DAYS = 7.0
 
@@ -99,6 +105,7 @@ def finish(
         memory_request = round_memory(memory_request)
     recommended = Resources(cpu_request, cpu_limit, memory_request, memory_limit)
     reasons.extend(_hpa_reasons(history, recommended))
+    reasons.extend(_trend_reasons(history))
     if history.partial:
         reasons.append(
             "partial data: a Prometheus query failed or warned of a partial answer; confidence lowered"
@@ -111,6 +118,28 @@ def finish(
         frozenset(defined),
         bounds=dict(proposal.bounds),
     )
+
+
+LEAK_WEEKLY_GROWTH = 0.10
+
+
+def _trend_reasons(history: ContainerHistory) -> list[str]:
+    """A working set that grows steadily: say so (the peak of the window will not last)."""
+    slopes = {p.pod: p.memory_slope for p in history.pods if p.memory_slope is not None}
+    for series in history.memory_series:
+        found = slope(series)
+        if found is not None and series.pod not in slopes:
+            slopes[series.pod] = found
+    peak = max((p.memory_max or 0.0 for p in history.pods), default=0.0)
+    if not slopes or peak <= 0:
+        return []
+    pod, fastest = max(sorted(slopes.items()), key=lambda item: item[1])
+    if fastest * 7 * DAY <= LEAK_WEEKLY_GROWTH * peak:
+        return []
+    return [
+        f"memory: the working set of {pod} grows about {memory_quantity(fastest * DAY)} a day "
+        "(a leak?): the recommendation covers the window's peak, not further growth"
+    ]
 
 
 def _hpa_reasons(history: ContainerHistory, recommended: Resources) -> list[str]:

@@ -38,6 +38,8 @@ class PodUsage:
     cpu_mean: float | None = None
     memory_max: float | None = None
     memory_mean: float | None = None
+    memory_slope: float | None = None
+    """Bytes per second, the least-squares trend of the working set (PromQL ``deriv``)."""
 
 
 class TimeSeries:
@@ -137,3 +139,17 @@ def quantile(values: Sequence[float], phi: float) -> float:
     high = min(low + 1, len(ordered) - 1)
     weight = rank - low
     return ordered[low] * (1 - weight) + ordered[high] * weight
+
+
+def slope(series: TimeSeries) -> float | None:
+    """The least-squares slope of ``series`` (value units per second), as PromQL's
+    ``deriv``; None for fewer than two samples or no time span."""
+    n = len(series)
+    if n < 2:
+        return None
+    mean_t = sum(series.times) / n
+    mean_v = sum(series.values) / n
+    spread = sum((t - mean_t) ** 2 for t in series.times)
+    if spread == 0:
+        return None
+    return sum((t - mean_t) * (v - mean_v) for t, v in series.samples) / spread

@@ -202,3 +202,9 @@ def test_a_steadily_growing_working_set_is_called_out():
     assert any(
         "grows about 48Mi a day" in r for r in finish(STRATEGIES["vpa"], from_series).reasons
     )
+
+
+def test_pods_replaced_by_rollouts_add_up_to_confidence():
+    daily = [PodUsage(f"web-{d}", points=1440, cpu_p95=0.1, memory_max=MI) for d in range(7)]
+    assert finish(STRATEGIES["krr-simple"], _history(*daily, copies=1)).confidence == 1.0
+    assert finish(STRATEGIES["krr-simple"], _history(*daily, copies=7)).confidence == 0.14

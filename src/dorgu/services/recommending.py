@@ -148,6 +148,7 @@ def _history(
         window_seconds=window_seconds,
         current=current,
         containers_per_pod=len(workload.containers),
+        copies=max(len(workload.pods), workload.replicas),
         oom_killed_limit=workload.oom_limits.get(key[3]),
         hpas=tuple(hpas),
         partial=key in usage.partial,

@@ -8,7 +8,7 @@
 5. HPA-awareness: when an HPA scales on a resource's utilisation and the request changes, say
    which target keeps the HPA's behaviour (target × old request / new request); and a working
    set that grows by more than 10 % of its peak a week is called out (a leak?);
-6. confidence: average days of samples per pod / 7, capped at 1, halved when data is partial.
+6. confidence: days of samples per running copy / 7, capped at 1, halved when data is partial.
 """
 
 from __future__ import annotations
@@ -44,10 +44,11 @@ class Limits:
 
 
 def confidence_of(history: ContainerHistory) -> float:
-    pods = sum(1 for p in history.pods if p.points > 0)
-    if not pods:
+    """Days of samples per running copy (pods replaced by rollouts add up), over 7."""
+    seen = sum(1 for p in history.pods if p.points > 0)
+    if not seen:
         return 0.0
-    days = history.points * history.step_seconds / DAY / pods
+    days = history.points * history.step_seconds / DAY / (history.copies or seen)
     value = min(1.0, days / FULL_CONFIDENCE_DAYS)
     if history.partial:
         value /= 2

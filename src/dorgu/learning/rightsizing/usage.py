@@ -87,6 +87,8 @@ class ContainerHistory:
     window_seconds: float = 14 * 86400.0
     current: Resources = field(default_factory=Resources)
     containers_per_pod: int = 1
+    copies: int = 0
+    """Pods the workload runs now (0: unknown, or none as between a CronJob's runs)."""
     oom_killed_limit: float | None = None
     """The memory limit (else request) the container had when it was last OOMKilled."""
     hpas: tuple[HpaTarget, ...] = ()

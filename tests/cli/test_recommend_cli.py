@@ -132,3 +132,11 @@ def test_a_slow_prometheus_is_one_line_exit_6(kube, monkeypatch):
     assert result.exit_code == 6
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "did not answer within 0.3s" in lines[0]
+
+
+def test_the_cli_offers_exactly_the_registered_strategies_and_patch_formats():
+    from dorgu.learning.rightsizing import STRATEGIES
+    from dorgu.services.patches import FORMATS
+
+    assert recommend_cli.STRATEGY_NAMES == tuple(STRATEGIES)
+    assert recommend_cli.PATCH_FORMATS == FORMATS

@@ -138,5 +138,5 @@ def test_the_cli_offers_exactly_the_registered_strategies_and_patch_formats():
     from dorgu.learning.rightsizing import STRATEGIES
     from dorgu.services.patches import FORMATS
 
-    assert recommend_cli.STRATEGY_NAMES == tuple(STRATEGIES)
+    assert tuple(STRATEGIES) == recommend_cli.STRATEGY_NAMES
     assert recommend_cli.PATCH_FORMATS == FORMATS

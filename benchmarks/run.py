@@ -1,6 +1,6 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose ...]
+Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose|recommend ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -20,6 +20,7 @@ from benchmarks import (
     bench_kompose,
     bench_llm_overhead,
     bench_operator_scale,
+    bench_recommend,
     bench_startup,
     bench_webhook,
 )
@@ -32,8 +33,12 @@ SUITES = {
     "webhook": bench_webhook.run,
     "operator": bench_operator_scale.run,
     "kompose": bench_kompose.run,
+    "recommend": bench_recommend.run,
 }
-QUICK = {"kompose": lambda: bench_kompose.run(quick=True)}
+QUICK = {
+    "kompose": lambda: bench_kompose.run(quick=True),
+    "recommend": lambda: bench_recommend.run(quick=True),
+}
 
 
 def main(argv: list[str]) -> int:

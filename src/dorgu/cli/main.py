@@ -46,6 +46,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "persona",
         "Apply, inspect and pull ApplicationPersonas in a cluster.",
     ),
+    "recommend": (
+        "dorgu.cli.recommend",
+        "recommend",
+        "Right-size running workloads' CPU and memory from Prometheus history.",
+    ),
     "cluster": (
         "dorgu.cli.cluster",
         "cluster",

@@ -285,6 +285,57 @@ class LlmSection(_Section):
     )
 
 
+class PrometheusSection(_Section):
+    """Where `dorgu recommend` reads usage history, and how gently."""
+
+    url: str | None = Field(
+        None,
+        description="Prometheus base URL, e.g. http://prometheus.monitoring:9090 "
+        "(env DORGU_PROMETHEUS_URL; flag --prometheus-url).",
+    )
+    timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="Timeout of each query; slow queries are retried twice."
+    )
+    cluster: str | None = Field(
+        None,
+        description="Select series whose cluster label has this value (a Prometheus shared "
+        "by several clusters); unset: no cluster matcher.",
+    )
+    cluster_label: str = Field(
+        "cluster", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", description="Name of the cluster label."
+    )
+    max_queries: int = Field(
+        10_000, ge=1, le=1_000_000, description="Most queries one scan may send (--max-queries)."
+    )
+
+
+class PricingSection(_Section):
+    """Prices for cost estimates (defaults: OpenCost's default price sheet, USD)."""
+
+    cpu_core_hour: float = Field(0.031611, ge=0, description="USD per vCPU-hour.")
+    memory_gib_hour: float = Field(0.004237, ge=0, description="USD per GiB-hour of memory.")
+
+
+class RecommendStrategy(StrEnum):
+    KRR_SIMPLE = "krr-simple"
+    VPA = "vpa"
+    TARGET_UTILIZATION = "target-utilization"
+
+
+class RecommendSection(_Section):
+    """Defaults of `dorgu recommend`."""
+
+    strategy: RecommendStrategy = Field(
+        RecommendStrategy.KRR_SIMPLE,
+        description="krr-simple, vpa or target-utilization (see docs/recommend.md).",
+    )
+    history: str = Field(
+        "14d", pattern=r"^[1-9][0-9]*[mhdw]$", description="History window, e.g. 14d or 36h."
+    )
+    min_cpu: Quantity = Field("10m", description="Lowest CPU request recommended.")
+    min_memory: Quantity = Field("100Mi", description="Lowest memory request recommended.")
+
+
 class GlobalDefaults(_Section):
     """Personal defaults, below workspace and app files."""
 
@@ -377,6 +428,13 @@ class WorkspaceConfig(_Section):
         default_factory=ResourcesSection, description="Default resources."
     )
     scaling: ScalingSection = Field(default_factory=ScalingSection, description="Default scaling.")
+    prometheus: PrometheusSection = Field(
+        default_factory=PrometheusSection, description="Prometheus for `dorgu recommend`."
+    )
+    pricing: PricingSection = Field(default_factory=PricingSection, description="Cost prices.")
+    recommend: RecommendSection = Field(
+        default_factory=RecommendSection, description="`dorgu recommend` defaults."
+    )
 
 
 class GlobalConfig(_Section):
@@ -392,6 +450,13 @@ class GlobalConfig(_Section):
     )
     defaults: GlobalDefaults = Field(
         default_factory=GlobalDefaults, description="Personal defaults."
+    )
+    prometheus: PrometheusSection = Field(
+        default_factory=PrometheusSection, description="Prometheus for `dorgu recommend`."
+    )
+    pricing: PricingSection = Field(default_factory=PricingSection, description="Cost prices.")
+    recommend: RecommendSection = Field(
+        default_factory=RecommendSection, description="`dorgu recommend` defaults."
     )
 
 
@@ -418,6 +483,13 @@ class EffectiveSettings(_Section):
     env: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Environment overrides.")
     security: SecuritySection = Field(default_factory=SecuritySection, description="Hardening.")
     llm: LlmSection = Field(default_factory=LlmSection, description="LLM enhancer.")
+    prometheus: PrometheusSection = Field(
+        default_factory=PrometheusSection, description="Prometheus for `dorgu recommend`."
+    )
+    pricing: PricingSection = Field(default_factory=PricingSection, description="Cost prices.")
+    recommend: RecommendSection = Field(
+        default_factory=RecommendSection, description="`dorgu recommend` defaults."
+    )
     descriptors: DescriptorsMode = Field(
         DescriptorsMode.KEEP,
         description="Deployment descriptions in the repository (Kubernetes manifests, kustomize, "

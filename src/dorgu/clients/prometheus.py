@@ -1,0 +1,288 @@
+"""``PrometheusClient``: the Prometheus HTTP API (``/api/v1/query``, ``/api/v1/query_range``)
+over httpx, gentle with the server.
+
+At most ``max_in_flight`` (6) requests at once; a per-request timeout; retries with
+exponential backoff for what may pass (connection failures, timeouts, 429, 502/503/504) but
+not for what will not (400 ``bad_data``, 422 ``execution``); a hard cap on the number of
+requests sent (``max_queries``, retries included); ``stats`` counts what was sent.  Queries
+go as form-encoded POSTs, so long pod regexes never hit a URL length limit.
+
+Every failure is a ``PrometheusError`` (a ``ClusterError``, exit 6) naming the URL and what to
+do.  Must not build PromQL from user input (``dorgu.services.recommending`` does, escaping),
+print, or read settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from dorgu.errors import ClusterError, UsageError
+
+if TYPE_CHECKING:
+    import httpx
+
+logger = logging.getLogger(__name__)
+MAX_IN_FLIGHT = 6
+MIN_STEP_SECONDS = 60.0
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+
+
+class PrometheusError(ClusterError):
+    """Prometheus is unreachable, too slow, not Prometheus, or refused a query."""
+
+    def __init__(self, message: str, *, hint: str | None = None, retryable: bool = False):
+        super().__init__(message, hint=hint)
+        self.retryable = retryable
+
+
+class QueryBudgetError(PrometheusError):
+    """Sending one more query would exceed ``--max-queries``."""
+
+
+@dataclass(frozen=True)
+class Series:
+    labels: dict[str, str]
+    samples: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    result_type: str
+    series: tuple[Series, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class QueryStats:
+    sent: int = 0
+    retries: int = 0
+    failed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_url(url: str) -> str:
+    """``url`` without a trailing slash; ``UsageError`` unless it is ``http(s)://host...``."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"Prometheus URL {url!r} is not an http(s) URL",
+            hint="for example --prometheus-url http://prometheus.monitoring:9090",
+        )
+    if parts.username or parts.password:
+        raise UsageError(
+            "the Prometheus URL must not carry credentials",
+            hint="reach Prometheus through a port-forward or an authenticating proxy",
+        )
+    return url.strip().rstrip("/")
+
+
+def _number(text: object) -> float:
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    if isinstance(text, str):
+        return float(text)  # Prometheus writes "NaN", "+Inf", "-Inf", "1e+06" as strings
+    raise ValueError(f"not a sample value: {text!r}")
+
+
+def _pair(item: object) -> tuple[float, float]:
+    if not isinstance(item, list) or len(item) != 2:
+        raise ValueError(f"not a [time, value] pair: {item!r}")
+    return _number(item[0]), _number(item[1])
+
+
+def _labels(item: dict[str, object]) -> dict[str, str]:
+    metric = item.get("metric") or {}
+    if not isinstance(metric, dict):
+        raise ValueError("metric is not an object")
+    return {str(k): str(v) for k, v in metric.items()}
+
+
+def parse_response(status: int, body: bytes, *, where: str) -> QueryResult:
+    """A ``QueryResult`` from an HTTP reply of the query APIs, or a ``PrometheusError``."""
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        raise PrometheusError(
+            f"{where} answered HTTP {status} with something that is not JSON",
+            hint="is this the Prometheus base URL (the one serving /api/v1/query)?",
+        ) from error
+    if not isinstance(document, dict) or "status" not in document:
+        raise PrometheusError(
+            f"{where} answered HTTP {status} without a Prometheus API envelope",
+            hint="is this the Prometheus base URL (the one serving /api/v1/query)?",
+        )
+    warnings = tuple(str(w) for w in document.get("warnings") or [])
+    if document.get("status") != "success":
+        kind = document.get("errorType") or "error"
+        message = str(document.get("error") or "no error message")
+        raise PrometheusError(
+            f"{where} refused the query ({kind}, HTTP {status}): {message}",
+            retryable=status in RETRY_STATUSES or kind in ("timeout", "unavailable"),
+        )
+    data = document.get("data")
+    if not isinstance(data, dict):
+        raise PrometheusError(f"{where}: the reply has no data")
+    kind = str(data.get("resultType"))
+    result = data.get("result")
+    try:
+        if kind == "vector":
+            series = tuple(
+                Series(_labels(item), (_pair(item["value"]),))
+                for item in _objects(result)
+                if "value" in item  # native-histogram samples carry "histogram" instead
+            )
+        elif kind == "matrix":
+            series = tuple(
+                Series(_labels(item), tuple(_pair(v) for v in _items(item.get("values"))))
+                for item in _objects(result)
+            )
+        elif kind == "scalar":
+            series = (Series({}, (_pair(result),)),)
+        elif kind == "string":
+            series = ()
+        else:
+            raise ValueError(f"unknown resultType {kind!r}")
+    except (ValueError, KeyError, TypeError) as error:
+        raise PrometheusError(f"{where}: malformed reply: {error}") from error
+    return QueryResult(kind, series, warnings)
+
+
+def _items(value: object) -> list[object]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError("values is not a list")
+    return value
+
+
+def _objects(value: object) -> list[dict[str, object]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("result is not a list of objects")
+    return value
+
+
+class PrometheusClient:
+    """Queries against one Prometheus (or a compatible API: Thanos, Mimir, VictoriaMetrics)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_seconds: float = 30.0,
+        retries: int = 2,
+        backoff_seconds: float = 0.5,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        max_queries: int | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        import httpx
+
+        self.url = check_url(url)
+        self.stats = QueryStats()
+        self._timeout = timeout_seconds
+        self._retries = retries
+        self._backoff = backoff_seconds
+        self._limit = asyncio.Semaphore(min(max(max_in_flight, 1), MAX_IN_FLIGHT))
+        self._max_queries = max_queries
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_seconds),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=urlsplit(self.url).hostname not in ("127.0.0.1", "localhost", "::1"),
+            headers={"accept": "application/json"},
+        )
+
+    async def query(self, promql: str, *, at: float | None = None) -> QueryResult:
+        form = {"query": promql, "timeout": f"{self._timeout:g}s"}
+        if at is not None:
+            form["time"] = f"{at:.3f}"
+        return await self._send("/api/v1/query", form)
+
+    async def query_range(
+        self, promql: str, *, start: float, end: float, step: float
+    ) -> QueryResult:
+        if step < MIN_STEP_SECONDS or not math.isfinite(step):
+            raise ValueError(f"step {step}s is below the {MIN_STEP_SECONDS:g}s minimum")
+        form = {
+            "query": promql,
+            "start": f"{start:.3f}",
+            "end": f"{end:.3f}",
+            "step": f"{step:g}s",
+            "timeout": f"{self._timeout:g}s",
+        }
+        return await self._send("/api/v1/query_range", form)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, path: str, form: dict[str, str]) -> QueryResult:
+        import httpx
+
+        where = f"Prometheus at {self.url}"
+        attempt = 0
+        while True:
+            if self._max_queries is not None and self.stats.sent >= self._max_queries:
+                raise QueryBudgetError(
+                    f"the query budget of {self._max_queries} is spent",
+                    hint="narrow the scope (-n, WORKLOAD) or raise --max-queries",
+                )
+            self.stats.sent += 1
+            try:
+                async with self._limit:
+                    reply = await self._http.post(self.url + path, data=form)
+                    body = reply.content[: MAX_REPLY_BYTES + 1]
+                if len(body) > MAX_REPLY_BYTES:
+                    raise PrometheusError(f"{where}: a reply larger than 64 MiB")
+                if reply.is_redirect:
+                    raise PrometheusError(
+                        f"{where} redirects to {reply.headers.get('location')!r}",
+                        hint="give the final URL",
+                    )
+                if reply.status_code == 404:
+                    raise PrometheusError(
+                        f"{where} has no {path} (HTTP 404)",
+                        hint="is this the Prometheus base URL (without /graph)?",
+                    )
+                if reply.status_code in (401, 403):
+                    raise PrometheusError(
+                        f"{where} refused access (HTTP {reply.status_code})",
+                        hint="dorgu sends no credentials: use a port-forward or a proxy",
+                    )
+                if reply.status_code in RETRY_STATUSES and not body.strip().startswith(b"{"):
+                    raise PrometheusError(
+                        f"{where} is unavailable (HTTP {reply.status_code})", retryable=True
+                    )
+                result = parse_response(reply.status_code, body, where=where)
+                self.stats.warnings.extend(result.warnings)
+                return result
+            except httpx.TimeoutException as error:
+                failure = PrometheusError(
+                    f"{where} did not answer within {self._timeout:g}s",
+                    hint="is it overloaded? raise prometheus.timeout_seconds or narrow the scope",
+                    retryable=True,
+                )
+                failure.__cause__ = error
+            except httpx.HTTPError as error:
+                failure = PrometheusError(
+                    f"cannot reach {where}: {error or type(error).__name__}",
+                    hint="check --prometheus-url (or DORGU_PROMETHEUS_URL) and that it is up",
+                    retryable=True,
+                )
+                failure.__cause__ = error
+            except PrometheusError as error:
+                failure = error
+            if not failure.retryable or attempt >= self._retries:
+                self.stats.failed += 1
+                raise failure
+            attempt += 1
+            self.stats.retries += 1
+            delay = self._backoff * 2 ** (attempt - 1)
+            logger.debug("%s; retry %d in %.1fs", failure, attempt, delay)
+            await asyncio.sleep(delay)

@@ -1,0 +1,179 @@
+"""``PrometheusClient`` against a local server speaking the Prometheus HTTP API wire format."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+
+import pytest
+
+from dorgu.clients.prometheus import (
+    PrometheusClient,
+    PrometheusError,
+    QueryBudgetError,
+    check_url,
+)
+from dorgu.errors import ClusterError, UsageError
+from tests.clients.prometheus_server import Reply, failure, serve, success
+
+
+def _run(url: str, call, **options):
+    async def go():
+        client = PrometheusClient(url, backoff_seconds=0.01, **options)
+        try:
+            return await call(client), client.stats
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def test_a_vector_with_warnings_and_special_values_is_parsed():
+    result = [
+        {"metric": {"pod": "a", "container": "app"}, "value": [1700000000.5, "0.25"]},
+        {"metric": {"pod": "b", "container": "app"}, "value": [1700000000.5, "NaN"]},
+        {"metric": {"pod": "c"}, "value": [1700000000.5, "+Inf"]},
+    ]
+    with serve(lambda path, form: success("vector", result, ["partial response"])) as server:
+        got, stats = _run(server.url, lambda c: c.query('up{job="x"}', at=1700000000.5))
+    assert got.result_type == "vector"
+    assert got.series[0].labels == {"pod": "a", "container": "app"}
+    assert got.series[0].samples == ((1700000000.5, 0.25),)
+    assert math.isnan(got.series[1].samples[0][1])
+    assert got.series[2].samples[0][1] == math.inf
+    assert got.warnings == ("partial response",)
+    assert stats.sent == 1 and stats.warnings == ["partial response"]
+    path, form = server.requests[0]
+    assert path == "/api/v1/query"
+    assert form["query"] == 'up{job="x"}' and form["time"] == "1700000000.500"
+
+
+def test_a_matrix_from_query_range_is_parsed_and_the_step_is_sent():
+    values = [[1700000000, "1"], [1700000060, "2.5"]]
+    with serve(
+        lambda path, form: success("matrix", [{"metric": {"pod": "a"}, "values": values}])
+    ) as server:
+        got, _ = _run(
+            server.url, lambda c: c.query_range("x", start=1700000000, end=1700000060, step=60)
+        )
+    assert got.series[0].samples == ((1700000000.0, 1.0), (1700000060.0, 2.5))
+    path, form = server.requests[0]
+    assert path == "/api/v1/query_range" and form["step"] == "60s"
+
+
+def test_a_scalar_result_is_one_unlabelled_sample():
+    with serve(lambda path, form: success("scalar", [1700000000, "1"])) as server:
+        got, _ = _run(server.url, lambda c: c.query("vector(1)"))
+    assert got.result_type == "scalar"
+    assert got.series[0].samples == ((1700000000.0, 1.0),)
+
+
+def test_a_step_below_one_minute_is_refused():
+    with (
+        serve(lambda path, form: success("matrix", [])) as server,
+        pytest.raises(ValueError, match="below the 60s minimum"),
+    ):
+        _run(server.url, lambda c: c.query_range("x", start=0, end=60, step=15))
+
+
+def test_bad_data_is_reported_once_without_retrying():
+    with (
+        serve(lambda path, form: failure(400, "bad_data", "parse error at char 3")) as server,
+        pytest.raises(PrometheusError, match=r"bad_data, HTTP 400.*parse error"),
+    ):
+        _run(server.url, lambda c: c.query("up{"))
+    assert len(server.requests) == 1
+
+
+def test_unavailable_is_retried_with_backoff_then_succeeds():
+    replies = iter([failure(503, "unavailable", "starting"), success("vector", [])])
+    with serve(lambda path, form: next(replies)) as server:
+        got, stats = _run(server.url, lambda c: c.query("up"))
+    assert got.series == ()
+    assert stats.sent == 2 and stats.retries == 1 and len(server.requests) == 2
+
+
+def test_a_slow_prometheus_times_out_after_its_retries():
+    with (
+        serve(lambda path, form: Reply(delay=1.0, body={"status": "success"})) as server,
+        pytest.raises(PrometheusError, match=r"did not answer within 0\.2s") as caught,
+    ):
+        _run(server.url, lambda c: c.query("up"), timeout_seconds=0.2, retries=1)
+    assert caught.value.exit_code == 6
+    assert len(server.requests) == 2
+
+
+def test_an_unreachable_prometheus_is_a_cluster_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ClusterError, match="cannot reach Prometheus at"):
+        _run(f"http://127.0.0.1:{port}", lambda c: c.query("up"), retries=0)
+
+
+def test_a_url_that_is_not_prometheus_says_so():
+    with (
+        serve(lambda path, form: Reply(404, b"<html>nope</html>", content_type="text/html")) as s,
+        pytest.raises(PrometheusError, match="has no /api/v1/query"),
+    ):
+        _run(s.url, lambda c: c.query("up"))
+    with (
+        serve(
+            lambda path, form: Reply(200, b"<html>grafana</html>", content_type="text/html")
+        ) as s,
+        pytest.raises(PrometheusError, match="not JSON"),
+    ):
+        _run(s.url, lambda c: c.query("up"))
+    with (
+        serve(lambda path, form: Reply(200, {"hello": "world"})) as s,
+        pytest.raises(PrometheusError, match="without a Prometheus API envelope"),
+    ):
+        _run(s.url, lambda c: c.query("up"))
+
+
+def test_a_malformed_result_is_an_error_not_a_crash():
+    bad = {"status": "success", "data": {"resultType": "vector", "result": [{"value": "x"}]}}
+    with (
+        serve(lambda path, form: Reply(200, bad)) as server,
+        pytest.raises(PrometheusError, match="malformed reply"),
+    ):
+        _run(server.url, lambda c: c.query("up"))
+
+
+def test_no_more_than_six_queries_are_in_flight():
+    with serve(lambda path, form: Reply(delay=0.05, body=success("vector", []).body)) as server:
+
+        async def many(client):
+            return await asyncio.gather(*(client.query(f"q{i}") for i in range(20)))
+
+        _, stats = _run(server.url, many)
+    assert stats.sent == 20
+    assert 1 < server.peak_in_flight <= 6
+
+
+def test_the_query_budget_is_a_hard_cap():
+    with serve(lambda path, form: success("vector", [])) as server:
+
+        async def three(client):
+            await client.query("a")
+            await client.query("b")
+            await client.query("c")
+
+        with pytest.raises(QueryBudgetError, match="budget of 2"):
+            _run(server.url, three, max_queries=2)
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("url", ["prometheus:9090", "ftp://x", "", "http://user:pw@host:9090"])
+def test_bad_urls_are_usage_errors(url):
+    with pytest.raises(UsageError):
+        check_url(url)
+
+
+def test_a_long_regex_travels_in_the_body_intact():
+    regex = "|".join(f"web-7d9f8c6b5-{i:05d}" for i in range(50))
+    promql = f'max by (pod) (rate(container_cpu_usage_seconds_total{{pod=~"{regex}"}}[2m]))'
+    with serve(lambda path, form: success("vector", [])) as server:
+        _run(server.url, lambda c: c.query(promql))
+    assert server.requests[0][1]["query"] == promql

@@ -226,7 +226,9 @@ def _ports(
     if known and known != stated and from_config:
         numbers = {number for number, _ in stated}
         explained = any(
-            v.name in PORT_VARIABLES and (v.value or "").isdecimal() and int(v.value or 0) in numbers
+            v.name in PORT_VARIABLES
+            and (v.value or "").isdecimal()
+            and int(v.value or 0) in numbers
             for v in item.env
         )
         notes.diagnostics.append(

@@ -252,7 +252,7 @@ def fetch_packages(
         problem = packages.fetch_package(package, out=out, env=env)
         if problem is not None:
             logger.warning("optional %s not installed: %s", package.name, problem)
-            failed.update({binary: problem for binary in package.binaries})
+            failed.update(dict.fromkeys(package.binaries, problem))
     return failed
 
 

@@ -68,8 +68,7 @@ def _stale_packages(found: building.Binaries) -> list[versions.DebianPackage]:
         for package in versions.PACKAGES
         if built.get(package.name) != package.version
         or any(
-            found.path(binary) is None and binary not in found.failed
-            for binary in package.binaries
+            found.path(binary) is None and binary not in found.failed for binary in package.binaries
         )
     ]
 

@@ -91,7 +91,6 @@ EXTRA_MODULES: dict[str, tuple[str, str]] = {
 }
 
 
-
 @dataclass(frozen=True)
 class DebianPackage:
     """Binaries taken from a Debian package (``apt-get download`` + ``dpkg-deb -x``, no root).

@@ -48,7 +48,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "({f} < 0.1 ? 4.0 : 1.0)",
     ),
     "leak": ("grows by one base per period since the Pod started (memory leak)", "(1.0 + {age})"),
-    "jitter": ("uniformly random between 0.5x and 1.5x the base at every scrape", "(0.5 + Rand())"),
+    "jitter": ("uniformly random between 0.5x and 1.5x the base at every sample", "(0.5 + Rand())"),
 }
 
 METRICS_RESOURCE_PATH = "/metrics/nodes/{nodeName}/metrics/resource"
@@ -60,6 +60,32 @@ _CONTAINER_LABELS = (
     ("namespace", "pod.metadata.namespace"),
     ("pod", "pod.metadata.name"),
 )
+
+
+def usage_annotations(
+    *,
+    cpu: str | None = None,
+    memory: str | None = None,
+    cpu_pattern: str | None = None,
+    memory_pattern: str | None = None,
+    period: float | None = None,
+) -> dict[str, str]:
+    """The Pod annotations that make kwok report this usage (quantities as strings)."""
+    annotations: dict[str, str] = {}
+    for resource, base, pattern in (("cpu", cpu, cpu_pattern), ("memory", memory, memory_pattern)):
+        if base is not None:
+            annotations[USAGE_ANNOTATIONS[resource]] = base
+        if pattern is not None:
+            if pattern not in PATTERNS:
+                raise ValueError(
+                    f"unknown usage pattern {pattern!r} (one of {', '.join(PATTERNS)})"
+                )
+            annotations[PATTERN_ANNOTATIONS[resource]] = pattern
+    if period is not None:
+        if period <= 0:
+            raise ValueError("the usage period must be positive")
+        annotations[PERIOD_ANNOTATION] = f"{period:g}"
+    return annotations
 
 
 def usage_expression(resource: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -48,7 +49,7 @@ def test_steady_cpu_counter_grows_by_usage_times_step() -> None:
     lines = list(render_history([_container("api")], end=END, days=1, step=60))
 
     cpu = _samples(lines, "container_cpu_usage_seconds_total")
-    rates = {round((b[1] - a[1]) / (b[0] - a[0]), 6) for a, b in zip(cpu, cpu[1:])}
+    rates = {round((b[1] - a[1]) / (b[0] - a[0]), 6) for a, b in itertools.pairwise(cpu)}
     assert rates == {0.5}
     memory = _samples(lines, "container_memory_working_set_bytes")
     assert {v for _, v in memory} == {100 * 2**20}
@@ -61,9 +62,13 @@ def test_labels_are_written_sorted_and_escaped() -> None:
         memory_bytes=1,
     )
 
-    line = next(l for l in render_history([container], end=END, days=1) if l.startswith("container_"))
+    line = next(
+        row for row in render_history([container], end=END, days=1) if row.startswith("container_")
+    )
 
-    assert line.startswith('container_cpu_usage_seconds_total{container="c",namespace="n",pod="we\\"ird"} ')
+    assert line.startswith(
+        'container_cpu_usage_seconds_total{container="c",namespace="n",pod="we\\"ird"} '
+    )
 
 
 def test_patterns_have_their_documented_shapes() -> None:
@@ -80,9 +85,9 @@ def test_patterns_have_their_documented_shapes() -> None:
     assert sum(1 for f in spiky if f == 4.0) / len(spiky) == pytest.approx(0.1, abs=0.01)
     leak = shape("leak")
     assert leak[0] == 1.0 and leak[-1] == pytest.approx(3.0, abs=0.01)
-    assert all(b > a for a, b in zip(leak, leak[1:]))
+    assert all(b > a for a, b in itertools.pairwise(leak))
     jitter = shape("jitter")
-    assert 0.5 <= min(jitter) and max(jitter) < 1.5 and len(set(jitter)) > 100
+    assert min(jitter) >= 0.5 and max(jitter) < 1.5 and len(set(jitter)) > 100
     bursty = shape("bursty")
     assert set(bursty) - {1.0} and all(f == 1.0 or 3.0 <= f <= 6.0 for f in bursty)
     assert shape("steady") == [1.0] * len(times)

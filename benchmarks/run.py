@@ -1,6 +1,6 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose ...]
+Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose|backfill ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_analyze,
+    bench_backfill,
     bench_generate,
     bench_kompose,
     bench_llm_overhead,
@@ -32,6 +33,7 @@ SUITES = {
     "webhook": bench_webhook.run,
     "operator": bench_operator_scale.run,
     "kompose": bench_kompose.run,
+    "backfill": bench_backfill.run,
 }
 QUICK = {"kompose": lambda: bench_kompose.run(quick=True)}
 

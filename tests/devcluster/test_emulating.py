@@ -128,3 +128,18 @@ def test_prometheus_keeps_history_for_years() -> None:
     )
     assert "--storage.tsdb.retention.time=3650d" in argv
     assert "--web.listen-address=127.0.0.1:9" in argv
+
+
+def test_backfill_blocks_span_the_input_up_to_31_days() -> None:
+    from dorgu.devcluster.backfilling import block_hours
+    from dorgu.formats.openmetrics import Summary
+
+    def hours(span: float) -> int:
+        return block_hours(
+            Summary(series=1, samples=2, start=1000.0, end=1000.0 + span, has_eof=True)
+        )
+
+    assert hours(0) == 2
+    assert hours(3 * 3600) == 4
+    assert hours(14 * 86400) == 14 * 24 + 2
+    assert hours(90 * 86400) == 31 * 24

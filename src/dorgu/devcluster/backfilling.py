@@ -25,8 +25,10 @@ from dorgu.formats import openmetrics
 
 logger = logging.getLogger(__name__)
 
-# promtool's default is 2h blocks: weeks of history would make hundreds of them.
-MAX_BLOCK_DURATION = "24h"
+# promtool reads the whole input once per block: its default 2h blocks make weeks of history
+# take minutes.  One block spanning the input (in 2h multiples, at most 31 days, Prometheus'
+# largest compaction range) reads it once or twice.
+MAX_BLOCK_HOURS = 31 * 24
 _TIMEOUT = 1800.0
 
 
@@ -72,7 +74,7 @@ def create_blocks(
             "tsdb",
             "create-blocks-from",
             "openmetrics",
-            f"--max-block-duration={MAX_BLOCK_DURATION}",
+            f"--max-block-duration={block_hours(summary)}h",
             str(text_file),
             str(out),
         ]
@@ -89,6 +91,14 @@ def create_blocks(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def block_hours(summary: openmetrics.Summary) -> int:
+    """The block length (hours, a multiple of 2) that covers the input in as few blocks as
+    Prometheus allows."""
+    span = (summary.end or 0.0) - (summary.start or 0.0)
+    hours = 2 * (int(span // 7200) + 1)
+    return min(hours, MAX_BLOCK_HOURS)
 
 
 def check_file(source: Path, *, now: float) -> openmetrics.Summary:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dorgu.devcluster import backfilling, building, locations, probing, processes, scraping
+from dorgu.devcluster import backfilling, building, extras, locations, probing, processes, scraping
 from dorgu.devcluster.components import LOOPBACK, Layout
 from dorgu.devcluster.launching import PROMETHEUS, STOP_ORDER, ControlPlane
 from dorgu.devcluster.states import ClusterState, ComponentState, read_state, write_state
@@ -71,7 +71,8 @@ def bring_up(
             f"({', '.join(existing.running())})",
             hint="run 'dorgu dev down' first",
         )
-    binaries = building.ensure_binaries(env=env)
+    # Metrics need Prometheus, which a cache from before it was pinned lacks: fetch it then.
+    binaries = extras.add_missing_extras(env=env) if metrics else building.ensure_binaries(env=env)
     if layout.root.exists():
         shutil.rmtree(layout.root)  # a stale cluster from an earlier `up` that died
     plane = ControlPlane(

@@ -42,6 +42,8 @@ _TYPES = {
     "unknown",
 }
 _MAX_LINE = 64 * 1024
+# series text, value, timestamp of a plain sample line (no exemplar)
+_SAMPLE = re.compile(r"(.+?) ([^ #]+)(?: ([^ #]+))?")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def check_backfill(
 ) -> Summary:
     """Check OpenMetrics ``lines`` for backfilling; ``ParseError`` at the first bad line."""
     last: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    # The same series text repeats on every sample: parse it once, then look it up.
+    known: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
     samples = 0
     start: float | None = None
     end: float | None = None
@@ -88,7 +92,15 @@ def check_backfill(
                 continue
             _check_comment(line, fail)
             continue
-        name, labels, value, timestamp = _parse_sample(line, fail)
+        fast = _SAMPLE.fullmatch(line)
+        if fast is not None and fast.group(1) in known:
+            name, labels = known[fast.group(1)]
+            value = _number(fast.group(2), "value", fail)
+            timestamp = _number(fast.group(3), "timestamp", fail) if fast.group(3) else None
+        else:
+            name, labels, value, timestamp, series_end = _parse_sample(line, fail)
+            if fast is not None and fast.group(1) == line[:series_end]:
+                known[line[:series_end]] = (name, labels)
         if timestamp is None:
             raise fail(
                 f"sample of {name} has no timestamp",
@@ -155,7 +167,8 @@ def _check_comment(line: str, fail: _Fail) -> None:
 
 def _parse_sample(
     line: str, fail: _Fail
-) -> tuple[str, tuple[tuple[str, str], ...], float, float | None]:
+) -> tuple[str, tuple[tuple[str, str], ...], float, float | None, int]:
+    """name, labels, value, timestamp and where the series text ends."""
     match = _NAME.match(line)
     if match is None:
         raise fail(f"expected a metric name at {line[:40]!r}")
@@ -164,6 +177,7 @@ def _parse_sample(
     labels: tuple[tuple[str, str], ...] = ()
     if position < len(line) and line[position] == "{":
         labels, position = _parse_labels(line, position + 1, fail)
+    series_end = position
     rest = line[position:]
     if not rest.startswith(" "):
         raise fail(f"expected a space and a value after {name}")
@@ -173,7 +187,7 @@ def _parse_sample(
         raise fail(f"expected 'value [timestamp]' after {name}, got {rest.strip()[:40]!r}")
     value = _number(fields[0], "value", fail)
     timestamp = _number(fields[1], "timestamp", fail) if len(fields) == 2 else None
-    return name, labels, value, timestamp
+    return name, labels, value, timestamp, series_end
 
 
 def _parse_labels(line: str, position: int, fail: _Fail) -> tuple[tuple[tuple[str, str], ...], int]:

@@ -62,8 +62,12 @@ def test_annotated_usage_appears_as_kubelet_and_cadvisor_series(
         pod = _run_pod(kube, metrics_namespace, "web-0", annotations, eventually)
     selector = f'namespace="{metrics_namespace}",pod="web-0",container="app"'
 
-    memory = eventually(
-        lambda: bed.query(f"container_memory_working_set_bytes{{{selector}}}"), timeout=60
+    memory = eventually(  # one series per endpoint, both scraped
+        lambda: (
+            len(found := bed.query(f"container_memory_working_set_bytes{{{selector}}}")) == 2
+            and found
+        ),
+        timeout=60,
     )
     by_path = {s["metric"]["metrics_path"]: s["metric"] for s in memory}
     assert set(by_path) == {"/metrics/cadvisor", "/metrics/resource"}
@@ -82,13 +86,16 @@ def test_annotated_usage_appears_as_kubelet_and_cadvisor_series(
     ) | {"__name__": "container_memory_working_set_bytes"}
 
     rate = f'rate(container_cpu_usage_seconds_total{{{selector},metrics_path="/metrics/resource"}}[10s])'
-    cpu = eventually(lambda: [s for s in bed.query(rate) if _value(s) > 0], timeout=60)
+    # The first samples of a new counter make a poor rate: wait for a full window of them.
+    cpu = eventually(lambda: [s for s in bed.query(rate) if 0.2 <= _value(s) <= 0.3], timeout=60)
     assert _value(cpu[0]) == pytest.approx(0.25, rel=0.2)
 
     cgroup = bed.query(
         f'container_memory_working_set_bytes{{namespace="{metrics_namespace}",pod="web-0",container=""}}'
     )
-    assert [s["metric"]["image"] for s in cgroup] == [""]
+    # The pod's own cgroup, as cAdvisor has it (Prometheus stores empty labels as absent).
+    assert [s["metric"]["metrics_path"] for s in cgroup] == ["/metrics/cadvisor"]
+    assert not {"container", "image", "name"} & set(cgroup[0]["metric"])
     assert _value(cgroup[0]) == 64 * MIB
     nodes = bed.query("node_memory_working_set_bytes")
     assert {s["metric"]["node"] for s in nodes} == {"kwok-node-0", "kwok-node-1"}

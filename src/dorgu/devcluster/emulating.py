@@ -60,6 +60,13 @@ _CONTAINER_LABELS = (
     ("namespace", "pod.metadata.namespace"),
     ("pod", "pod.metadata.name"),
 )
+# kwok keeps one metrics registry per Node for all its Metric paths, and a registry refuses a
+# metric name with other label names or help: the kubelet's container series therefore carry
+# cAdvisor's ``image`` and ``name`` labels too, empty (Prometheus drops empty labels, so they
+# are stored with the kubelet's labels).
+_EMPTY_CADVISOR_LABELS = (("image", '""'), ("name", '""'))
+_CPU_HELP = "Cumulative cpu time consumed by the container in core-seconds"
+_MEMORY_HELP = "Current working set of the container in bytes"
 
 
 def usage_annotations(
@@ -176,16 +183,16 @@ def resource_metric_document() -> dict[str, Any]:
             "container_cpu_usage_seconds_total",
             dimension="container",
             kind="counter",
-            help_="Cumulative cpu time consumed by the container in core-seconds",
-            labels=_CONTAINER_LABELS,
+            help_=_CPU_HELP,
+            labels=(*_CONTAINER_LABELS, *_EMPTY_CADVISOR_LABELS),
             value='pod.CumulativeUsage("cpu", container.name)',
         ),
         _metric(
             "container_memory_working_set_bytes",
             dimension="container",
             kind="gauge",
-            help_="Current working set of the container in bytes",
-            labels=_CONTAINER_LABELS,
+            help_=_MEMORY_HELP,
+            labels=(*_CONTAINER_LABELS, *_EMPTY_CADVISOR_LABELS),
             value='pod.Usage("memory", container.name)',
         ),
         _metric(
@@ -249,7 +256,7 @@ def cadvisor_metric_document() -> dict[str, Any]:
             "container_cpu_usage_seconds_total",
             dimension="container",
             kind="counter",
-            help_="Cumulative cpu time consumed in seconds.",
+            help_=_CPU_HELP,
             labels=container_labels,
             value='pod.CumulativeUsage("cpu", container.name)',
         ),
@@ -257,7 +264,7 @@ def cadvisor_metric_document() -> dict[str, Any]:
             "container_memory_working_set_bytes",
             dimension="container",
             kind="gauge",
-            help_="Current working set in bytes.",
+            help_=_MEMORY_HELP,
             labels=container_labels,
             value='pod.Usage("memory", container.name)',
         ),
@@ -265,7 +272,7 @@ def cadvisor_metric_document() -> dict[str, Any]:
             "container_cpu_usage_seconds_total",
             dimension="pod",
             kind="counter",
-            help_="Cumulative cpu time consumed in seconds.",
+            help_=_CPU_HELP,
             labels=cgroup_labels,
             value='pod.CumulativeUsage("cpu")',
         ),
@@ -273,7 +280,7 @@ def cadvisor_metric_document() -> dict[str, Any]:
             "container_memory_working_set_bytes",
             dimension="pod",
             kind="gauge",
-            help_="Current working set in bytes.",
+            help_=_MEMORY_HELP,
             labels=cgroup_labels,
             value='pod.Usage("memory")',
         ),

@@ -61,7 +61,8 @@ def kwok_argv(*, binary: Path, kubeconfig: Path, stages: Path, server_port: int 
         f"--node-ip={LOOPBACK}",
     ]
     if server_port:
-        argv.append(f"--server-address={LOOPBACK}:{server_port}")
+        # ERROR: at WARN kwok logs every scrape of a Node without Pods.
+        argv += [f"--server-address={LOOPBACK}:{server_port}", "--v=ERROR"]
     return argv
 
 

@@ -52,7 +52,10 @@ def test_dev_up_metrics_serves_prometheus_until_dev_down(
         status = _dorgu("status", env=env)
         assert status.returncode == 0, status.stderr
         assert f"prometheus: {url}" in status.stdout
-        nodes = eventually(lambda: _query(url, "node_memory_working_set_bytes"), timeout=60)
+        nodes = eventually(
+            lambda: len(found := _query(url, "node_memory_working_set_bytes")) == 2 and found,
+            timeout=60,
+        )
         assert {s["metric"]["node"] for s in nodes} == {"kwok-node-0", "kwok-node-1"}
 
         labels = live_labels(

@@ -97,7 +97,9 @@ def test_annotated_usage_appears_as_kubelet_and_cadvisor_series(
     assert [s["metric"]["metrics_path"] for s in cgroup] == ["/metrics/cadvisor"]
     assert not {"container", "image", "name"} & set(cgroup[0]["metric"])
     assert _value(cgroup[0]) == 64 * MIB
-    nodes = bed.query("node_memory_working_set_bytes")
+    nodes = eventually(
+        lambda: len(found := bed.query("node_memory_working_set_bytes")) == 2 and found
+    )
     assert {s["metric"]["node"] for s in nodes} == {"kwok-node-0", "kwok-node-1"}
 
 

@@ -11,6 +11,7 @@ backfilling.  The fixture ``testbed_with_metrics`` (in ``conftest.py``) hands ou
         eventually(lambda: bed.query('container_memory_working_set_bytes{pod="web-0"}'))
         labels = bed.live_labels(namespace=ns, pod="web-0", container="app", image="img:1")
         bed.backfill(render_history([SyntheticContainer(labels, 0.25, 2**26)], end=..., days=14))
+        bed.backfill_pods(ns, days=14, step=60)      # or: history matching the Pods' annotations
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dorgu.devcluster import backfilling, probing, scraping
+from lightkube.resources.core_v1 import Pod
+
+from dorgu.devcluster import backfilling, histories, probing, scraping
 from dorgu.devcluster.emulating import usage_annotations
 from dorgu.formats.usagehistories import SyntheticContainer, render_history
 from tests.cluster.conftest import Testbed
@@ -85,6 +88,20 @@ class MetricsTestbed(Testbed):
             return self.plane.backfill(Path(handle.name))
         finally:
             Path(handle.name).unlink(missing_ok=True)
+
+    def backfill_pods(
+        self, namespace: str, *, days: float = 14, step: float = 60, seed: int = 0
+    ) -> backfilling.Loaded:
+        """History for the Running Pods of ``namespace`` that continues their usage annotations
+        (base, pattern, period) under their live labels (both endpoints), ending 4h ago."""
+        with self.client() as kube:
+            pods = [pod.to_dict() for pod in kube.list(Pod, namespace=namespace)]
+        containers = histories.containers_of_pods(pods)
+        if not containers:
+            raise AssertionError(f"no Running Pods in {namespace} to backfill")
+        return self.backfill(
+            render_history(containers, end=history_end(), days=days, step=step, seed=seed)
+        )
 
     def query(self, promql: str, *, at: float | None = None) -> list[dict[str, Any]]:
         """An instant query's result vector (``[{"metric": {...}, "value": [t, "v"]}]``)."""

@@ -10,6 +10,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from lightkube import Client, KubeConfig
+from lightkube.models.core_v1 import Container, PodSpec
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.core_v1 import Pod
+
 from dorgu.devcluster import probing
 from dorgu.devcluster.processes import ProcessRef
 from dorgu.devcluster.scraping import live_labels
@@ -80,6 +85,32 @@ def test_dev_up_metrics_serves_prometheus_until_dev_down(
         prometheus = next(c for c in restarted["components"] if c["name"] == "prometheus")
         refs["prometheus"] = ProcessRef(prometheus["pid"], prometheus["start_ticks"])
         assert refs["prometheus"].is_running()
+
+        with Client(KubeConfig.from_file(tmp_path / "dev" / "kubeconfig"), trust_env=False) as kube:
+            kube.create(
+                Pod(
+                    metadata=ObjectMeta(name="web-0", annotations={"kwok.x-k8s.io/usage-cpu": "2"}),
+                    spec=PodSpec(containers=[Container(name="web", image="registry.invalid/w:1")]),
+                ),
+                namespace="default",
+            )
+            eventually(
+                lambda: kube.get(Pod, "web-0", namespace="default").status.phase == "Running",
+                timeout=60,
+            )
+        pods = _dorgu(
+            "backfill", "--pods", "-n", "default", "--days", "1", "--step", "300", env=env
+        )
+        assert pods.returncode == 0, pods.stderr
+        assert pods.stdout.startswith("backfilled 1152 samples of 4 series from ")
+        rates = _query(
+            url, 'max_over_time(rate(container_cpu_usage_seconds_total{pod="web-0"}[10m])[2d:5m])'
+        )
+        assert sorted(s["metric"]["metrics_path"] for s in rates) == [
+            "/metrics/cadvisor",
+            "/metrics/resource",
+        ]
+        assert {round(float(s["value"][1]), 3) for s in rates} == {2.0}
 
         bad = tmp_path / "bad.om"
         bad.write_text(f"x 1 {end}\nx 1 {end - 60}\n")

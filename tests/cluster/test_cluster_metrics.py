@@ -185,3 +185,34 @@ def test_a_malformed_backfill_names_the_line_and_loads_nothing(
         bed.backfill(bad)
 
     assert bed.query("count_over_time(x_bad[1d])") == []
+
+
+def test_pods_get_history_that_continues_their_annotated_usage(
+    testbed_with_metrics: MetricsTestbed, metrics_namespace: str, eventually
+) -> None:
+    bed = testbed_with_metrics
+    annotations = usage_annotations(cpu="500m", memory="200Mi", cpu_pattern="spiky")
+    with bed.client() as kube:
+        _run_pod(kube, metrics_namespace, "api-0", annotations, eventually)
+        _run_pod(kube, metrics_namespace, "api-1", annotations, eventually)
+
+    loaded = bed.backfill_pods(metrics_namespace, days=1, step=300)
+
+    assert (loaded.series, loaded.samples) == (2 * 2 * 2, 2 * 2 * 2 * 288)
+    memory = (
+        f'container_memory_working_set_bytes{{namespace="{metrics_namespace}",container="app"}}'
+    )
+
+    # one series per pod and endpoint, each with history and live samples
+    def joined() -> list[dict]:
+        found = bed.query(f"count_over_time({memory}[2d])")
+        assert len(found) == 4  # history did not make series of its own
+        return found if all(_value(s) > 288 for s in found) else []
+
+    eventually(joined, timeout=30)
+    cpu = (
+        f'container_cpu_usage_seconds_total{{namespace="{metrics_namespace}",container="app",'
+        'metrics_path="/metrics/cadvisor"}'
+    )
+    peaks = bed.query(f"max_over_time(rate({cpu}[10m])[2d:5m])")
+    assert [round(_value(s), 2) for s in peaks] == [2.0, 2.0]  # spiky: 4x 500m

@@ -171,3 +171,18 @@ def test_dev_backfill_of_a_bad_file_names_the_line_and_leaves_prometheus_alone(
     assert err.count("\n") == 1
     assert words in err
     assert fake_metrics_cluster.is_running()
+
+
+@pytest.mark.parametrize("argv", [["--pods", "h.om"], []])
+def test_dev_backfill_wants_a_file_or_pods(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DORGU_DEV_HOME", str(tmp_path))
+
+    code, _, err = _run(["dev", "backfill", *argv], capsys)
+
+    assert code == 2
+    assert "either FILE or --pods" in err

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shlex
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from dorgu.devcluster import building, extras, locations, scraping, sessions, versions
-from dorgu.errors import ClusterError
+from dorgu.errors import ClusterError, UsageError
 
 
 @click.group()
@@ -131,11 +132,42 @@ def env(with_path: bool) -> None:
 
 
 @dev.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-def backfill(file: Path) -> None:
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option(
+    "--pods",
+    is_flag=True,
+    help="Instead of FILE: synthetic history continuing the running Pods' usage annotations.",
+)
+@click.option("-n", "--namespace", default=None, help="With --pods: only this namespace.")
+@click.option(
+    "--days",
+    default=14.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01, max=400.0),
+    help="With --pods: days of history.",
+)
+@click.option(
+    "--step",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0, max=3600.0),
+    help="With --pods: seconds between samples.",
+)
+def backfill(
+    file: Path | None, pods: bool, namespace: str | None, days: float, step: float
+) -> None:
     """Load an OpenMetrics FILE (timestamps in seconds, ending 3h ago) into the dev cluster's
-    Prometheus (needs 'dorgu dev up --metrics')."""
-    loaded = sessions.backfill(env=locations.current_env(), source=file)
+    Prometheus, or with --pods history for the running Pods (needs 'dorgu dev up --metrics')."""
+    environment = locations.current_env()
+    if (file is None) == (not pods):
+        raise UsageError("give either FILE or --pods", hint="dorgu dev backfill --help")
+    if pods:
+        loaded = sessions.backfill_pods(
+            env=environment, namespace=namespace, days=days, step=step, now=time.time()
+        )
+    else:
+        assert file is not None
+        loaded = sessions.backfill(env=environment, source=file)
     span = ""
     if loaded.start is not None and loaded.end is not None:
         span = f" from {_utc(loaded.start)} to {_utc(loaded.end)}"

@@ -25,6 +25,7 @@ from dorgu.formats import openmetrics
 
 logger = logging.getLogger(__name__)
 
+HEAD_MARGIN_SECONDS = openmetrics.HEAD_MARGIN_SECONDS
 # promtool reads the whole input once per block: its default 2h blocks make weeks of history
 # take minutes.  One block spanning the input (in 2h multiples, at most 31 days, Prometheus'
 # largest compaction range) reads it once or twice.

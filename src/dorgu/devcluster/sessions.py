@@ -5,16 +5,27 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dorgu.devcluster import backfilling, building, extras, locations, probing, processes, scraping
+from dorgu.devcluster import (
+    backfilling,
+    building,
+    extras,
+    histories,
+    locations,
+    probing,
+    processes,
+    scraping,
+)
 from dorgu.devcluster.components import LOOPBACK, Layout
 from dorgu.devcluster.launching import PROMETHEUS, STOP_ORDER, ControlPlane
 from dorgu.devcluster.states import ClusterState, ComponentState, read_state, write_state
 from dorgu.errors import ClusterError
+from dorgu.formats import usagehistories
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +128,45 @@ def _ready(state: ClusterState) -> bool:
         ca_cert=pki / "ca.crt", client_cert=pki / "admin.crt", client_key=pki / "admin.key"
     )
     return probing.fetch(f"{state.server}/readyz", context=context)[0] == 200
+
+
+def backfill_pods(
+    *,
+    env: Mapping[str, str],
+    namespace: str | None,
+    days: float,
+    step: float,
+    now: float,
+) -> backfilling.Loaded:
+    """Backfill ``days`` of history for the running Pods (of ``namespace``, else all) that
+    continues their live usage annotations, ending 3h15m before ``now``."""
+    state = current_state(env=env)
+    if state is None or not state.running():
+        raise ClusterError("no dev cluster is running", hint="run 'dorgu dev up --metrics'")
+    pki = Path(state.root) / "pki"
+    context = probing.tls_context(
+        ca_cert=pki / "ca.crt", client_cert=pki / "admin.crt", client_key=pki / "admin.key"
+    )
+    where = f"/api/v1/namespaces/{namespace}/pods" if namespace else "/api/v1/pods"
+    listing = probing.fetch_json(f"{state.server}{where}", context=context)
+    if listing is None:
+        raise ClusterError(f"cannot list the Pods at {state.server}{where}")
+    containers = histories.containers_of_pods(listing.get("items") or [])
+    if not containers:
+        scope = f"namespace {namespace}" if namespace else "the cluster"
+        raise ClusterError(
+            f"no running Pods in {scope} to backfill", hint="create them first, or give a FILE"
+        )
+    layout = _layout(env)
+    layout.prometheus.mkdir(parents=True, exist_ok=True)
+    source = layout.prometheus / f".pods-history-{os.getpid()}.om"
+    try:
+        end = now - backfilling.HEAD_MARGIN_SECONDS - 15 * 60
+        with source.open("w", encoding="utf-8") as out:
+            out.writelines(usagehistories.render_history(containers, end=end, days=days, step=step))
+        return backfill(env=env, source=source)
+    finally:
+        source.unlink(missing_ok=True)
 
 
 def backfill(*, env: Mapping[str, str], source: Path, timeout: float = 60.0) -> backfilling.Loaded:

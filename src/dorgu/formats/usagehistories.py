@@ -41,6 +41,7 @@ class SyntheticContainer:
     memory_bytes: float
     cpu_pattern: str = "steady"
     memory_pattern: str = "steady"
+    period: float | None = None  # seconds; None: ``render_history``'s
 
     def __post_init__(self) -> None:
         for pattern in (self.cpu_pattern, self.memory_pattern):
@@ -50,6 +51,8 @@ class SyntheticContainer:
                 )
         if self.cpu_cores < 0 or self.memory_bytes < 0:
             raise ValueError("usage cannot be negative")
+        if self.period is not None and self.period <= 0:
+            raise ValueError("the period must be positive")
 
 
 def factors(
@@ -102,7 +105,13 @@ def render_history(
     yield "# TYPE container_cpu_usage_seconds counter\n"
     for index, container in enumerate(containers):
         rng = random.Random(f"{seed}:cpu:{index}")
-        usage = factors(container.cpu_pattern, times=times, start=start, period=period, rng=rng)
+        usage = factors(
+            container.cpu_pattern,
+            times=times,
+            start=start,
+            period=container.period or period,
+            rng=rng,
+        )
         selector = _selector(CPU_METRIC, container.labels)
         total = 0.0
         for t, factor in zip(times, usage, strict=True):

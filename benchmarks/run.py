@@ -35,7 +35,10 @@ SUITES = {
     "kompose": bench_kompose.run,
     "backfill": bench_backfill.run,
 }
-QUICK = {"kompose": lambda: bench_kompose.run(quick=True)}
+QUICK = {
+    "kompose": lambda: bench_kompose.run(quick=True),
+    "backfill": lambda: bench_backfill.run(containers=50),
+}
 
 
 def main(argv: list[str]) -> int:

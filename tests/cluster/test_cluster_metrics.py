@@ -97,6 +97,12 @@ def test_annotated_usage_appears_as_kubelet_and_cadvisor_series(
     assert [s["metric"]["metrics_path"] for s in cgroup] == ["/metrics/cadvisor"]
     assert not {"container", "image", "name"} & set(cgroup[0]["metric"])
     assert _value(cgroup[0]) == 64 * MIB
+    # kwok keeps one registry per Node for both endpoints: neither may serve the other's series
+    mixed = bed.query(
+        f'count_over_time(container_memory_working_set_bytes{{namespace="{metrics_namespace}",'
+        'metrics_path="/metrics/resource",image!=""}[5m])'
+    )
+    assert mixed == []
     nodes = eventually(
         lambda: len(found := bed.query("node_memory_working_set_bytes")) == 2 and found
     )

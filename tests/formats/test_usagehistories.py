@@ -6,6 +6,8 @@ import itertools
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dorgu.formats.openmetrics import check_backfill
 from dorgu.formats.usagehistories import (
@@ -108,3 +110,25 @@ def test_unknown_patterns_and_negative_usage_are_refused() -> None:
         _container("a", cpu_pattern="wavy")
     with pytest.raises(ValueError, match="negative"):
         SyntheticContainer(labels={}, cpu_cores=-1, memory_bytes=0)
+
+
+@given(
+    patterns=st.lists(st.sampled_from(sorted(PATTERNS)), min_size=1, max_size=4),
+    step=st.sampled_from([15.0, 60.0, 300.0, 3600.0]),
+    days=st.floats(min_value=0.05, max_value=2.0),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+@settings(max_examples=25, deadline=None)
+def test_every_history_is_backfillable(
+    patterns: list[str], step: float, days: float, seed: int
+) -> None:
+    containers = [
+        _container(f"c{index}", cpu_pattern=pattern, memory_pattern=pattern)
+        for index, pattern in enumerate(patterns)
+    ]
+
+    lines = list(render_history(containers, end=END, days=days, step=step, seed=seed))
+    summary = check_backfill(lines, file="h", now=END + 3 * 3600)
+
+    assert summary.series == 2 * len(containers)
+    assert summary.samples == 2 * len(containers) * int(days * DAY // step)

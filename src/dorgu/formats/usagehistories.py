@@ -98,6 +98,8 @@ def render_history(
     if step <= 0 or days <= 0 or period <= 0:
         raise ValueError("step, days and period must be positive")
     count = int(days * DAY // step)
+    if count == 0:
+        raise ValueError(f"{days:g} days hold no sample at a {step:g}s step")
     first = math.floor((end - (count - 1) * step) / step) * step
     times = [round(first + index * step, 3) for index in range(count)]
     start = times[0]

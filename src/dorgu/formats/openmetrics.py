@@ -42,8 +42,6 @@ _TYPES = {
     "unknown",
 }
 _MAX_LINE = 64 * 1024
-# series text, value, timestamp of a plain sample line (no exemplar)
-_SAMPLE = re.compile(r"(.+?) ([^ #]+)(?: ([^ #]+))?")
 
 
 @dataclass(frozen=True)
@@ -92,15 +90,16 @@ def check_backfill(
                 continue
             _check_comment(line, fail)
             continue
-        fast = _SAMPLE.fullmatch(line)
-        if fast is not None and fast.group(1) in known:
-            name, labels = known[fast.group(1)]
-            value = _number(fast.group(2), "value", fail)
-            timestamp = _number(fast.group(3), "timestamp", fail) if fast.group(3) else None
+        parts = line.rsplit(" ", 2)
+        seen = known.get(parts[0]) if len(parts) == 3 else None
+        if seen is not None:  # "<known series> <value> <timestamp>"
+            name, labels = seen
+            value = _number(parts[1], "value", fail)
+            timestamp = _number(parts[2], "timestamp", fail)
         else:
             name, labels, value, timestamp, series_end = _parse_sample(line, fail)
-            if fast is not None and fast.group(1) == line[:series_end]:
-                known[line[:series_end]] = (name, labels)
+            if len(parts) == 3 and parts[0] == line[:series_end]:
+                known[parts[0]] = (name, labels)
         if timestamp is None:
             raise fail(
                 f"sample of {name} has no timestamp",
@@ -130,8 +129,10 @@ def check_backfill(
             )
         last[key] = timestamp
         samples += 1
-        start = timestamp if start is None else min(start, timestamp)
-        end = timestamp if end is None else max(end, timestamp)
+        if start is None or timestamp < start:
+            start = timestamp
+        if end is None or timestamp > end:
+            end = timestamp
     if samples == 0:
         raise ParseError("no samples", file=file, hint="nothing to backfill")
     return Summary(

@@ -92,6 +92,7 @@ def check_backfill(
             continue
         parts = line.rsplit(" ", 2)
         seen = known.get(parts[0]) if len(parts) == 3 else None
+        timestamp: float | None
         if seen is not None:  # "<known series> <value> <timestamp>"
             name, labels = seen
             value = _number(parts[1], "value", fail)

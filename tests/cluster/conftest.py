@@ -160,6 +160,18 @@ def testbed_with_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
 
 
 @pytest.fixture
+def metrics_namespace(testbed_with_metrics: Any) -> Iterator[str]:
+    """A fresh namespace in ``testbed_with_metrics`` (``namespace`` is one in ``testbed``)."""
+    name = f"m-{uuid.uuid4().hex[:10]}"
+    with testbed_with_metrics.client() as kube:
+        kube.create(Namespace(metadata=ObjectMeta(name=name, labels={"dorgu.dev/test": name})))
+        try:
+            yield name
+        finally:
+            kube.delete(Namespace, name)
+
+
+@pytest.fixture
 def private_testbed(tmp_path: Path) -> Iterator[Testbed]:
     """A control plane of the test's own, for tests that disrupt it (restarts, outages)."""
     yield from _run(ControlPlane(binaries=_binaries(), root=tmp_path / "testbed"))

@@ -4,15 +4,13 @@ driven by Pod annotations, and backfilled history joining the live series."""
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lightkube import Client
 from lightkube.models.core_v1 import Container, PodSpec
 from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Namespace, Pod
+from lightkube.resources.core_v1 import Pod
 
 from dorgu.errors import ParseError
 from tests.cluster.metrics import (
@@ -24,15 +22,6 @@ from tests.cluster.metrics import (
 )
 
 MIB = 2**20
-
-
-@pytest.fixture
-def metrics_namespace(testbed_with_metrics: MetricsTestbed) -> Iterator[str]:
-    name = f"m-{uuid.uuid4().hex[:8]}"
-    with testbed_with_metrics.client() as kube:
-        kube.create(Namespace(metadata=ObjectMeta(name=name)))
-        yield name
-        kube.delete(Namespace, name)
 
 
 def _run_pod(

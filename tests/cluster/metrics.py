@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lightkube import Client
 from lightkube.resources.core_v1 import Pod
+from lightkube.types import PatchType
 
 from dorgu.devcluster import backfilling, histories, probing, scraping
 from dorgu.devcluster.emulating import usage_annotations
@@ -36,6 +38,7 @@ __all__ = [
     "MetricsTestbed",
     "SyntheticContainer",
     "history_end",
+    "mark_oom_killed",
     "render_history",
     "usage_annotations",
 ]
@@ -126,3 +129,37 @@ class MetricsTestbed(Testbed):
             raise AssertionError(f"Prometheus answered {status} to {parameters}: {body[:300]!r}")
         result: list[dict[str, Any]] = json.loads(body)["data"]["result"]
         return result
+
+
+def mark_oom_killed(
+    kube: Client, *, namespace: str, pod: str, container: str, at: float | None = None
+) -> None:
+    """Record that ``container`` of ``pod`` was OOMKilled and restarted, as a kubelet would:
+    ``restartCount`` + 1 and ``lastState.terminated`` (reason ``OOMKilled``, exit code 137).
+    kwok leaves the status of a Running Pod alone, so it stays."""
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if at is None else at))
+    current = kube.get(Pod, pod, namespace=namespace)
+    statuses = []
+    for status in (current.status.containerStatuses if current.status else None) or []:
+        entry = status.to_dict()
+        if status.name == container:
+            entry["restartCount"] = (status.restartCount or 0) + 1
+            entry["lastState"] = {
+                "terminated": {
+                    "exitCode": 137,
+                    "reason": "OOMKilled",
+                    "startedAt": entry.get("state", {}).get("running", {}).get("startedAt", when),
+                    "finishedAt": when,
+                }
+            }
+            entry["state"] = {"running": {"startedAt": when}}
+        statuses.append(entry)
+    if not any(s["name"] == container for s in statuses):
+        raise AssertionError(f"{namespace}/{pod} has no status for container {container}")
+    kube.patch(
+        Pod.Status,
+        pod,
+        {"status": {"containerStatuses": statuses}},
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+    )

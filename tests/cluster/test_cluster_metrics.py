@@ -17,6 +17,7 @@ from tests.cluster.metrics import (
     MetricsTestbed,
     SyntheticContainer,
     history_end,
+    mark_oom_killed,
     render_history,
     usage_annotations,
 )
@@ -211,3 +212,20 @@ def test_pods_get_history_that_continues_their_annotated_usage(
     )
     peaks = bed.query(f"max_over_time(rate({cpu}[10m])[2d:5m])")
     assert [round(_value(s), 2) for s in peaks] == [2.0, 2.0]  # spiky: 4x 500m
+
+
+def test_an_oom_kill_can_be_recorded_and_kwok_keeps_it(
+    testbed_with_metrics: MetricsTestbed, metrics_namespace: str, eventually
+) -> None:
+    with testbed_with_metrics.client() as kube:
+        _run_pod(kube, metrics_namespace, "hog-0", usage_annotations(memory="1Gi"), eventually)
+
+        mark_oom_killed(kube, namespace=metrics_namespace, pod="hog-0", container="app")
+        time.sleep(3)  # kwok had time to overwrite it, were it to
+
+        status = kube.get(Pod, "hog-0", namespace=metrics_namespace).status
+        (container,) = status.containerStatuses
+        assert container.restartCount == 1
+        assert container.lastState.terminated.reason == "OOMKilled"
+        assert container.lastState.terminated.exitCode == 137
+        assert status.phase == "Running" and container.state.running is not None

@@ -135,8 +135,10 @@ def test_dev_up_metrics_on_a_cluster_without_metrics_says_what_to_do(
     try:
         again = _dorgu("up", "--metrics", env=env)
         backfill = _dorgu("backfill", str(tmp_path / "none.om"), env=env)
+        pods = _dorgu("backfill", "--pods", env=env)
     finally:
         _dorgu("down", env=env)
 
     assert again.returncode == 6 and "dorgu dev up --metrics" in again.stderr
     assert backfill.returncode == 6 and "without Prometheus" in backfill.stderr
+    assert pods.returncode == 6 and "without Prometheus" in pods.stderr

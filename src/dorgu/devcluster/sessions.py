@@ -143,6 +143,11 @@ def backfill_pods(
     state = current_state(env=env)
     if state is None or not state.running():
         raise ClusterError("no dev cluster is running", hint="run 'dorgu dev up --metrics'")
+    if prometheus_url(state) is None:
+        raise ClusterError(
+            "the dev cluster runs without Prometheus",
+            hint="run 'dorgu dev down', then 'dorgu dev up --metrics'",
+        )
     pki = Path(state.root) / "pki"
     context = probing.tls_context(
         ca_cert=pki / "ca.crt", client_cert=pki / "admin.crt", client_key=pki / "admin.key"

@@ -162,9 +162,10 @@ class ControlPlane:
             env=dict(os.environ),
         )
         self._supervisor.stop([PROMETHEUS])
-        loaded = backfilling.install_blocks(blocks, data=self.layout.prometheus_data)
-        self._start_prometheus()
-        return loaded
+        try:
+            return backfilling.install_blocks(blocks, data=self.layout.prometheus_data)
+        finally:
+            self._start_prometheus()
 
     def state(self) -> ClusterState:
         return ClusterState(

@@ -197,14 +197,35 @@ def backfill(*, env: Mapping[str, str], source: Path, timeout: float = 60.0) -> 
         env=env,
     )
     processes.stop(component.ref)
-    loaded = backfilling.install_blocks(blocks, data=layout.prometheus_data)
+    try:
+        return backfilling.install_blocks(blocks, data=layout.prometheus_data)
+    finally:
+        _restart_prometheus(
+            state=state,
+            layout=layout,
+            binaries=binaries,
+            port=port,
+            log=Path(component.log),
+            timeout=timeout,
+        )
+
+
+def _restart_prometheus(
+    *,
+    state: ClusterState,
+    layout: Layout,
+    binaries: building.Binaries,
+    port: int,
+    log: Path,
+    timeout: float,
+) -> None:
+    """Start the dev cluster's Prometheus again (detached) and record its new process."""
     argv = scraping.prometheus_argv(
         binary=binaries.require(PROMETHEUS),
         config=layout.prometheus_config,
         data=layout.prometheus_data,
         port=port,
     )
-    log = Path(component.log)
     process = processes.spawn(argv=argv, log_path=log, tie_to_parent=False)
     ref = processes.ref_of(process)
     restarted = ComponentState(PROMETHEUS, ref.pid, ref.start_ticks, str(log))
@@ -227,4 +248,3 @@ def backfill(*, env: Mapping[str, str], source: Path, timeout: float = 60.0) -> 
         raise ClusterError(
             f"Prometheus did not come back after the backfill: {problem} (log: {log})"
         )
-    return loaded

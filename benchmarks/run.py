@@ -1,6 +1,7 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose|recommend ...]
+Usage: python -m benchmarks.run [--report-only]
+    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_analyze,
+    bench_backfill,
     bench_generate,
     bench_kompose,
     bench_llm_overhead,
@@ -34,10 +36,12 @@ SUITES = {
     "operator": bench_operator_scale.run,
     "kompose": bench_kompose.run,
     "recommend": bench_recommend.run,
+    "backfill": bench_backfill.run,
 }
 QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),
     "recommend": lambda: bench_recommend.run(quick=True),
+    "backfill": lambda: bench_backfill.run(containers=50),
 }
 
 

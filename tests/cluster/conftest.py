@@ -116,6 +116,61 @@ def testbed_with_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tes
     yield from _run(ControlPlane(binaries=binaries, root=root, simulated_nodes=2))
 
 
+@pytest.fixture(scope="session")
+def testbed_with_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A third control plane: two kwok Nodes with emulated kubelet and cAdvisor metrics, a real
+    Prometheus scraping them every second, and history backfilling (``tests/cluster/metrics.py``
+    documents the ``MetricsTestbed`` it yields).  Needs kwok and Prometheus from the build: when
+    they are missing the tests fail in CI and are skipped elsewhere (with the reason).
+    """
+    from tests.cluster.metrics import SCRAPE_INTERVAL, MetricsTestbed
+
+    binaries = _binaries()
+    missing = [
+        n for n in ("kube-scheduler", "kwok", "prometheus", "promtool") if binaries.path(n) is None
+    ]
+    if missing:
+        reasons = "; ".join(f"{n}: {binaries.failed.get(n, 'not built')}" for n in missing)
+        message = f"metrics testbed unavailable ({reasons})"
+        if _in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    root = tmp_path_factory.mktemp("testbed-metrics")
+    plane = ControlPlane(
+        binaries=binaries,
+        root=root,
+        simulated_nodes=2,
+        metrics=True,
+        scrape_interval=SCRAPE_INTERVAL,
+    )
+    plane.start()
+    try:
+        assert plane.pki is not None and plane.prometheus_url is not None
+        yield MetricsTestbed(
+            plane=plane,
+            kubeconfig=plane.layout.kubeconfig,
+            server=plane.server,
+            ca_pem=plane.ca_pem,
+            ca_file=plane.pki.ca_cert,
+            root=root,
+            prometheus_url=plane.prometheus_url,
+        )
+    finally:
+        plane.stop()
+
+
+@pytest.fixture
+def metrics_namespace(testbed_with_metrics: Any) -> Iterator[str]:
+    """A fresh namespace in ``testbed_with_metrics`` (``namespace`` is one in ``testbed``)."""
+    name = f"m-{uuid.uuid4().hex[:10]}"
+    with testbed_with_metrics.client() as kube:
+        kube.create(Namespace(metadata=ObjectMeta(name=name, labels={"dorgu.dev/test": name})))
+        try:
+            yield name
+        finally:
+            kube.delete(Namespace, name)
+
+
 @pytest.fixture
 def private_testbed(tmp_path: Path) -> Iterator[Testbed]:
     """A control plane of the test's own, for tests that disrupt it (restarts, outages)."""

@@ -100,6 +100,7 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
     ("operator", "run", "--no-webhook", "--metrics-port", "-1"),
     ("dev", "status"),
     ("dev", "env"),
+    ("dev", "backfill", "--pods"),
 )
 
 
@@ -130,7 +131,7 @@ def test_every_cluster_command_on_an_empty_cluster_succeeds_or_fails_in_one_line
     # What the user is told to do next, for the commands that cannot work yet.
     for args in (("persona", "list"), ("cluster", "status"), ("persona", "apply", "orders")):
         assert "dorgu cluster init" in outcomes[args].stderr, outcomes[args].stderr
-    operator = outcomes[COMMANDS[-3]]
+    operator = outcomes[("operator", "run", "--no-webhook", "--metrics-port", "-1")]
     assert operator.returncode == 6
     assert "namespace 'dorgu-system' does not exist" in operator.stderr
     assert "dorgu cluster init" in operator.stderr

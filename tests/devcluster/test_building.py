@@ -45,6 +45,17 @@ case "$1" in
 esac
 """
 CORE = [t.name for t in versions.CORE_TOOLS]
+# Stand-ins for apt-get download (FAKE_DEB_VERSION picks the version offered, FAKE_APT_FAIL makes
+# it fail) and dpkg-deb -x (unpacks the binaries the package lists); each download is counted.
+FAKE_APT = r"""#!/bin/sh
+echo download >> "$FAKE_APT_COUNT"
+if [ -n "$FAKE_APT_FAIL" ]; then echo "E: Unable to locate package $3" >&2; exit 100; fi
+echo "prometheus promtool" > "$3_${FAKE_DEB_VERSION:-2.42.0+ds-5+deb12u1}_amd64.deb"
+"""
+FAKE_DPKG_DEB = r"""#!/bin/sh
+mkdir -p "$3/usr/bin"
+for binary in $(cat "$2"); do echo "#!/bin/sh" > "$3/usr/bin/$binary"; done
+"""
 
 
 @pytest.fixture
@@ -54,6 +65,9 @@ def fake_env(tmp_path: Path) -> dict[str, str]:
     go = bin_dir / "go"
     go.write_text(FAKE_GO)
     go.chmod(go.stat().st_mode | stat.S_IXUSR)
+    for name, text in (("apt-get", FAKE_APT), ("dpkg-deb", FAKE_DPKG_DEB)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
     kwok_module = tmp_path / "kwok-module"
     for source in simulating.KWOK_STAGE_SOURCES:
         (kwok_module / source).parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +78,7 @@ def fake_env(tmp_path: Path) -> dict[str, str]:
         "HOME": str(tmp_path),
         "DORGU_TESTBED_CACHE": str(tmp_path / "cache"),
         "FAKE_GO_COUNT": str(tmp_path / "count"),
+        "FAKE_APT_COUNT": str(tmp_path / "apt-count"),
     }
 
 
@@ -217,3 +232,61 @@ def test_a_failed_extra_is_not_retried_until_forced(fake_env: dict[str, str]) ->
     extras.add_missing_extras(env=fake_env)
 
     assert _builds(fake_env) == before
+
+
+def _downloads(env: dict[str, str]) -> int:
+    path = Path(env["FAKE_APT_COUNT"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_prometheus_and_promtool_come_from_the_debian_package(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env=fake_env)
+
+    assert found.path("prometheus") is not None and found.path("promtool") is not None
+    assert {"prometheus", "promtool"} <= set(found.available())
+    manifest = json.loads((found.directory / "testbed.json").read_text())
+    assert manifest["extras"]["prometheus"] == "2.42.0"
+    assert not list(found.directory.glob(".deb-*"))  # the scratch directory is gone
+
+
+def test_a_cache_without_prometheus_gets_it_without_rebuilding(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env=fake_env)
+    (found.directory / "prometheus").unlink()
+    manifest_path = found.directory / "testbed.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["extras"]["prometheus"]
+    manifest_path.write_text(json.dumps(manifest))
+    builds, downloads = _builds(fake_env), _downloads(fake_env)
+
+    found = extras.add_missing_extras(env=fake_env)
+
+    assert found.path("prometheus") is not None
+    assert (_builds(fake_env), _downloads(fake_env)) == (builds, downloads + 1)
+    extras.add_missing_extras(env=fake_env)
+    assert _downloads(fake_env) == downloads + 1  # warm: nothing fetched again
+
+
+def test_another_upstream_prometheus_is_refused_and_recorded(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env={**fake_env, "FAKE_DEB_VERSION": "2.53.0+ds-1"})
+
+    assert found.path("prometheus") is None
+    assert "2.53.0+ds-1, not 2.42.0" in found.failed["promtool"]
+    assert found.path("kube-apiserver") is not None
+
+
+def test_an_unavailable_package_is_an_optional_failure(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env={**fake_env, "FAKE_APT_FAIL": "1"})
+
+    assert "Unable to locate package prometheus" in found.failed["prometheus"]
+    assert found.path("kube-apiserver") is not None
+
+
+def test_debian_versions_match_their_upstream_release() -> None:
+    from dorgu.devcluster import packages
+
+    assert packages.debian_version("prometheus_2.42.0+ds-5+deb12u1_amd64.deb") == (
+        "2.42.0+ds-5+deb12u1"
+    )
+    assert packages.upstream_matches("2.42.0+ds-5+deb12u1", "2.42.0")
+    assert not packages.upstream_matches("2.42.01-1", "2.42.0")
+    assert not packages.upstream_matches("2.53.0+ds-1", "2.42.0")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shlex
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
-from dorgu.devcluster import building, extras, locations, sessions, versions
-from dorgu.errors import ClusterError
+from dorgu.devcluster import building, extras, locations, scraping, sessions, versions
+from dorgu.errors import ClusterError, UsageError
 
 
 @click.group()
@@ -44,16 +47,40 @@ def build(force: bool, no_extras: bool) -> None:
     type=click.IntRange(0, 100),
     help="Simulated nodes (kube-scheduler + kwok) so Pods reach Running.",
 )
-def up(timeout: float, nodes: int) -> None:
+@click.option(
+    "--metrics",
+    is_flag=True,
+    help="Also emulate kubelet/cAdvisor metrics with kwok and scrape them with Prometheus "
+    "(implies at least 2 simulated nodes).",
+)
+@click.option(
+    "--scrape-interval",
+    default=scraping.DEFAULT_SCRAPE_INTERVAL,
+    show_default=True,
+    type=click.FloatRange(0.5, 300.0),
+    help="Prometheus scrape interval in seconds (with --metrics).",
+)
+def up(timeout: float, nodes: int, metrics: bool, scrape_interval: float) -> None:
     """Start the dev cluster (building the binaries first if needed)."""
     environment = locations.current_env()
     if building.find_binaries(env=environment) is None:
         _announce_build()
-    state, started = sessions.bring_up(env=environment, timeout=timeout, simulated_nodes=nodes)
+    state, started = sessions.bring_up(
+        env=environment,
+        timeout=timeout,
+        simulated_nodes=max(nodes, 2) if metrics else nodes,
+        metrics=metrics,
+        scrape_interval=scrape_interval,
+    )
     click.echo(f"{'started' if started else 'already running'}: {state.server}")
     click.echo(f"kubeconfig: {state.kubeconfig}")
+    prometheus = sessions.prometheus_url(state)
+    if prometheus is not None:
+        click.echo(f"prometheus: {prometheus}")
     click.echo(f"logs: {state.root}/logs")
     click.echo(f"export KUBECONFIG={shlex.quote(state.kubeconfig)}")
+    if prometheus is not None:
+        click.echo(f"export DORGU_PROMETHEUS_URL={shlex.quote(prometheus)}")
 
 
 @dev.command()
@@ -73,6 +100,9 @@ def status() -> None:
     if report.state is None:
         raise ClusterError("no dev cluster is recorded", hint="run 'dorgu dev up'")
     click.echo(f"server: {report.state.server} ({'ready' if report.ready else 'not ready'})")
+    prometheus = sessions.prometheus_url(report.state)
+    if prometheus is not None:
+        click.echo(f"prometheus: {prometheus}")
     for component in report.state.components:
         alive = "running" if component.name in report.running else "stopped"
         click.echo(f"  {component.name}: {alive} (pid {component.pid}, log {component.log})")
@@ -92,10 +122,63 @@ def env(with_path: bool) -> None:
     if state is None:
         raise ClusterError("no dev cluster is recorded", hint="run 'dorgu dev up' first")
     click.echo(f"export KUBECONFIG={shlex.quote(state.kubeconfig)}")
+    prometheus = sessions.prometheus_url(state)
+    if prometheus is not None:
+        click.echo(f"export DORGU_PROMETHEUS_URL={shlex.quote(prometheus)}")
     if with_path:
         binaries = building.find_binaries(env=environment)
         if binaries is not None:
             click.echo(f'export PATH={shlex.quote(str(binaries.directory))}:"$PATH"')
+
+
+@dev.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option(
+    "--pods",
+    is_flag=True,
+    help="Instead of FILE: synthetic history continuing the running Pods' usage annotations.",
+)
+@click.option("-n", "--namespace", default=None, help="With --pods: only this namespace.")
+@click.option(
+    "--days",
+    default=14.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01, max=400.0),
+    help="With --pods: days of history.",
+)
+@click.option(
+    "--step",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0, max=3600.0),
+    help="With --pods: seconds between samples.",
+)
+def backfill(
+    file: Path | None, pods: bool, namespace: str | None, days: float, step: float
+) -> None:
+    """Load an OpenMetrics FILE (timestamps in seconds, ending 3h ago) into the dev cluster's
+    Prometheus, or with --pods history for the running Pods (needs 'dorgu dev up --metrics')."""
+    environment = locations.current_env()
+    if (file is None) == (not pods):
+        raise UsageError("give either FILE or --pods", hint="dorgu dev backfill --help")
+    if pods:
+        loaded = sessions.backfill_pods(
+            env=environment, namespace=namespace, days=days, step=step, now=time.time()
+        )
+    else:
+        assert file is not None
+        loaded = sessions.backfill(env=environment, source=file)
+    span = ""
+    if loaded.start is not None and loaded.end is not None:
+        span = f" from {_utc(loaded.start)} to {_utc(loaded.end)}"
+    click.echo(
+        f"backfilled {loaded.samples} samples of {loaded.series} series{span} "
+        f"({loaded.blocks} blocks)"
+    )
+
+
+def _utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _announce_build() -> None:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dorgu.devcluster import compiling, locations, simulating, versions
+from dorgu.devcluster import compiling, locations, packages, simulating, versions
 from dorgu.devcluster.versions import Tool
 from dorgu.errors import ToolchainError
 
@@ -57,6 +57,7 @@ class Binaries:
 
     def available(self) -> list[str]:
         names = [t.name for t in (*versions.CORE_TOOLS, *versions.EXTRA_TOOLS)]
+        names += versions.package_binaries()
         return [n for n in names if self.path(n) is not None]
 
 
@@ -178,13 +179,18 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
             if problem is not None:
                 failed["kwok"] = problem
                 (out / "kwok").unlink()
+        if extras:
+            failed.update(fetch_packages(versions.PACKAGES, out=out, env=env))
         manifest = {
             "kubernetes": versions.KUBERNETES,
             "etcd": versions.ETCD,
             "go": go_version,
             "built": sorted(p.name for p in out.iterdir() if "." not in p.name),
             "failed": failed,
-            "extras": {t.name: t.version for t in versions.EXTRA_TOOLS},
+            "extras": {
+                **{t.name: t.version for t in versions.EXTRA_TOOLS},
+                **{p.name: p.version for p in versions.PACKAGES},
+            },
             "seconds": round(time.monotonic() - started, 1),
         }
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -232,6 +238,22 @@ def collect_kwok_stages(*, go: str, modules: Path, out: Path, env: Mapping[str, 
         return f"kwok stage definitions not found ({error})"
     (out / simulating.STAGES_FILE).write_text(text + "\n", encoding="utf-8")
     return None
+
+
+def fetch_packages(
+    wanted: tuple[versions.DebianPackage, ...] | list[versions.DebianPackage],
+    *,
+    out: Path,
+    env: Mapping[str, str],
+) -> dict[str, str]:
+    """Unpack each Debian package's binaries into ``out``; failures by binary name."""
+    failed: dict[str, str] = {}
+    for package in wanted:
+        problem = packages.fetch_package(package, out=out, env=env)
+        if problem is not None:
+            logger.warning("optional %s not installed: %s", package.name, problem)
+            failed.update(dict.fromkeys(package.binaries, problem))
+    return failed
 
 
 def _group(tools: tuple[Tool, ...]) -> list[list[Tool]]:

@@ -59,6 +59,8 @@ class Ports:
     apiserver: int
     controller_manager: int
     scheduler: int
+    kwok_server: int = 0  # kwok's metrics server (``--metrics``), 0 when not used
+    prometheus: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,24 @@ class Layout:
     @property
     def state(self) -> Path:
         return self.root / "state.json"
+
+    @property
+    def prometheus(self) -> Path:
+        """The testbed Prometheus' configuration and data (``--metrics``)."""
+        return self.root / "prometheus"
+
+    @property
+    def prometheus_config(self) -> Path:
+        return self.prometheus / "prometheus.yml"
+
+    @property
+    def prometheus_data(self) -> Path:
+        return self.prometheus / "data"
+
+    @property
+    def kwok_config(self) -> Path:
+        """kwok's stages plus the metrics emulation documents (``--metrics``)."""
+        return self.root / "kwok.yaml"
 
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"

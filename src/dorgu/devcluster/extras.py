@@ -27,7 +27,7 @@ def add_missing_extras(*, env: Mapping[str, str]) -> building.Binaries:
     the pinned one), built without rebuilding the rest; builds everything when nothing is
     cached.  A failure is recorded in the manifest, as in a full build."""
     found = building.ensure_binaries(env=env)
-    if found.from_assets or not _stale_extras(found):
+    if found.from_assets or not (_stale_extras(found) or _stale_packages(found)):
         return found
     root = locations.cache_root(env)
     with building.build_lock(root / f".{versions.KUBERNETES}.lock"):
@@ -36,6 +36,9 @@ def add_missing_extras(*, env: Mapping[str, str]) -> building.Binaries:
         stale = _stale_extras(cached)
         if stale:
             _build_extras(env=env, root=root, directory=cached.directory, tools=stale)
+        stale_packages = _stale_packages(cached)
+        if stale_packages:
+            _fetch_packages(env=env, root=root, directory=cached.directory, wanted=stale_packages)
     rebuilt = building.find_binaries(env=env)
     assert rebuilt is not None
     return rebuilt
@@ -53,6 +56,40 @@ def _stale_extras(found: building.Binaries) -> list[Tool]:
         if built.get(tool.name) != tool.version
         or (found.path(tool.name) is None and tool.name not in found.failed)
     ]
+
+
+def _stale_packages(found: building.Binaries) -> list[versions.DebianPackage]:
+    """Debian packages missing from the cache or recorded at another upstream version."""
+    manifest = building.read_manifest(found.directory) or {}
+    recorded = manifest.get("extras")
+    built = dict(recorded) if isinstance(recorded, dict) else {}
+    return [
+        package
+        for package in versions.PACKAGES
+        if built.get(package.name) != package.version
+        or any(
+            found.path(binary) is None and binary not in found.failed for binary in package.binaries
+        )
+    ]
+
+
+def _fetch_packages(
+    *, env: Mapping[str, str], root: Path, directory: Path, wanted: list[versions.DebianPackage]
+) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f".packages-{versions.KUBERNETES}-", dir=root))
+    try:
+        out = work / "out"
+        out.mkdir()
+        failed = building.fetch_packages(wanted, out=out, env=env)
+        _merge_extras(
+            out,
+            directory,
+            attempted={p.name: p.version for p in wanted},
+            cleared=[b for p in wanted for b in p.binaries],
+            failed=failed,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _build_extras(
@@ -104,27 +141,40 @@ def _build_extras(
             if problem is not None:
                 failed["kwok"] = problem
                 (out / "kwok").unlink()
-        _merge_extras(out, directory, tools=tools, failed=failed)
+        _merge_extras(
+            out,
+            directory,
+            attempted={t.name: t.version for t in tools},
+            cleared=[t.name for t in tools],
+            failed=failed,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _merge_extras(out: Path, directory: Path, *, tools: list[Tool], failed: dict[str, str]) -> None:
+def _merge_extras(
+    out: Path,
+    directory: Path,
+    *,
+    attempted: dict[str, str],
+    cleared: list[str],
+    failed: dict[str, str],
+) -> None:
     """Move what was built into the cached directory, then rewrite its manifest atomically."""
     for path in sorted(out.iterdir()):
-        if path.name != "build.log":
+        if path.name != "build.log" and not path.name.startswith("."):
             path.replace(directory / path.name)
     for name in failed:  # an older binary left behind would contradict the manifest
         (directory / name).unlink(missing_ok=True)
     manifest = building.read_manifest(directory) or {}
     before = manifest.get("failed")
     still_failed = dict(before) if isinstance(before, dict) else {}
-    for tool in tools:
-        still_failed.pop(tool.name, None)
+    for name in cleared:
+        still_failed.pop(name, None)
     still_failed.update(failed)
     recorded = manifest.get("extras")
     extras = dict(recorded) if isinstance(recorded, dict) else {}
-    extras.update({t.name: t.version for t in tools})  # attempted: failures are not retried
+    extras.update(attempted)  # failures are not retried
     manifest.update(
         {
             "built": sorted(p.name for p in directory.iterdir() if "." not in p.name),

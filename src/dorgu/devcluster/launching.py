@@ -4,24 +4,31 @@ Ports are free loopback ports reserved for this run; readiness is etcd ``/health
 server's ``/readyz``, the controller manager's ``/healthz`` and the ``default`` service account
 existing.  Processes are tied to the launching process unless ``detached`` (``dorgu dev up``),
 and an ``atexit`` hook stops a tied control plane even when the caller forgets.  Optionally
-(``simulated_nodes``) kube-scheduler and kwok add fake Nodes so Pods reach Running.
+(``simulated_nodes``) kube-scheduler and kwok add fake Nodes so Pods reach Running, and
+(``metrics``) kwok emulates the kubelets' metrics endpoints and a real Prometheus scrapes them.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
 import ssl
 import time
 from pathlib import Path
 
+import yaml
+
 from dorgu.devcluster import (
+    backfilling,
     certificates,
     components,
+    emulating,
     kubeconfigs,
     ports,
     probing,
+    scraping,
     simulating,
 )
 from dorgu.devcluster.building import Binaries
@@ -33,8 +40,8 @@ from dorgu.errors import ClusterError
 logger = logging.getLogger(__name__)
 
 ETCD, APISERVER, CONTROLLER_MANAGER = "etcd", "kube-apiserver", "kube-controller-manager"
-SCHEDULER, KWOK = "kube-scheduler", "kwok"
-STOP_ORDER = (KWOK, SCHEDULER, CONTROLLER_MANAGER, APISERVER, ETCD)
+SCHEDULER, KWOK, PROMETHEUS = "kube-scheduler", "kwok", "prometheus"
+STOP_ORDER = (PROMETHEUS, KWOK, SCHEDULER, CONTROLLER_MANAGER, APISERVER, ETCD)
 # With clients still connected, kube-apiserver's graceful shutdown waits for them to leave; it
 # keeps no state of its own (etcd does), so a restart does not wait long before SIGKILL.
 _RESTART_GRACE = 2.0
@@ -52,6 +59,9 @@ class ControlPlane:
         detached: bool = False,
         controllers: bool = True,
         simulated_nodes: int = 0,
+        metrics: bool = False,
+        metrics_endpoints: tuple[str, ...] = ("resource", "cadvisor"),
+        scrape_interval: float = scraping.DEFAULT_SCRAPE_INTERVAL,
         reservations: Path | None = None,
         timeout: float = 60.0,
     ) -> None:
@@ -59,9 +69,14 @@ class ControlPlane:
         self.layout = Layout(root=root)
         self.detached = detached
         self.controllers = controllers and binaries.path(CONTROLLER_MANAGER) is not None
-        self.simulated_nodes = simulated_nodes
-        if simulated_nodes:
+        self.metrics = metrics
+        self.simulated_nodes = max(simulated_nodes, 1) if metrics else simulated_nodes
+        self.metrics_endpoints = metrics_endpoints
+        self.scrape_interval = scrape_interval
+        if self.simulated_nodes:
             _check_simulation(binaries, controllers=self.controllers)
+        if metrics:
+            _check_metrics(binaries)
         self.timeout = timeout
         self._reservation = ports.Reservation(
             directory=reservations or ports.default_reservations_dir()
@@ -80,6 +95,13 @@ class ControlPlane:
     @property
     def ca_pem(self) -> bytes:
         return self._bundle_or_fail().ca.cert_pem
+
+    @property
+    def prometheus_url(self) -> str | None:
+        """The testbed Prometheus (``metrics``), None without one."""
+        if not self.metrics:
+            return None
+        return f"http://{components.LOOPBACK}:{self._ports().prometheus}"
 
     @property
     def bundle(self) -> certificates.Bundle:
@@ -125,6 +147,26 @@ class ControlPlane:
         self._supervisor.stop([APISERVER], grace=_RESTART_GRACE)
         self._start_apiserver()
 
+    def backfill(self, openmetrics: Path) -> backfilling.Loaded:
+        """Load an OpenMetrics file (timestamps in seconds, checked first) into Prometheus:
+        promtool writes blocks, they move into the data directory, Prometheus restarts to
+        load them at once."""
+        if not self.metrics:
+            raise ClusterError(
+                "this control plane runs no Prometheus", hint="start it with metrics"
+            )
+        blocks = backfilling.create_blocks(
+            promtool=self.binaries.require("promtool"),
+            source=openmetrics,
+            scratch=self.layout.prometheus,
+            env=dict(os.environ),
+        )
+        self._supervisor.stop([PROMETHEUS])
+        try:
+            return backfilling.install_blocks(blocks, data=self.layout.prometheus_data)
+        finally:
+            self._start_prometheus()
+
     def state(self) -> ClusterState:
         return ClusterState(
             root=str(self.layout.root),
@@ -156,6 +198,8 @@ class ControlPlane:
             apiserver=allocate(),
             controller_manager=allocate(),
             scheduler=allocate(),
+            kwok_server=allocate() if self.metrics else 0,
+            prometheus=allocate() if self.metrics else 0,
         )
 
     def _write_kubeconfigs(self) -> None:
@@ -206,6 +250,8 @@ class ControlPlane:
             )
         if self.simulated_nodes:
             self._start_simulation()
+        if self.metrics:
+            self._start_prometheus()
 
     def _controller_names(self) -> tuple[str, ...]:
         extra = simulating.EXTRA_CONTROLLERS if self.simulated_nodes else ()
@@ -223,8 +269,17 @@ class ControlPlane:
             ),
         )
         stages = binaries.directory / simulating.STAGES_FILE
+        if self.metrics:
+            documents = emulating.emulation_documents(self.metrics_endpoints)
+            extra = "\n---\n".join(yaml.safe_dump(d, sort_keys=False) for d in documents)
+            text = stages.read_text(encoding="utf-8").strip()
+            self.layout.kwok_config.write_text(f"{text}\n---\n{extra}", encoding="utf-8")
+            stages = self.layout.kwok_config
         argv = simulating.kwok_argv(
-            binary=binaries.require(KWOK), kubeconfig=kubeconfig, stages=stages
+            binary=binaries.require(KWOK),
+            kubeconfig=kubeconfig,
+            stages=stages,
+            server_port=self._ports().kwok_server,
         )
         self._supervisor.spawn(KWOK, argv)
         context = self._admin_tls()
@@ -240,6 +295,28 @@ class ControlPlane:
             )
 
         self._supervisor.wait(KWOK, all_ready)
+
+    def _start_prometheus(self) -> None:
+        ports_ = self._ports()
+        self.layout.prometheus_data.mkdir(parents=True, exist_ok=True)
+        self.layout.prometheus_config.write_text(
+            scraping.render_config(
+                kwok_address=f"{components.LOOPBACK}:{ports_.kwok_server}",
+                scrape_interval=self.scrape_interval,
+            ),
+            encoding="utf-8",
+        )
+        self._supervisor.spawn(
+            PROMETHEUS,
+            scraping.prometheus_argv(
+                binary=self.binaries.require(PROMETHEUS),
+                config=self.layout.prometheus_config,
+                data=self.layout.prometheus_data,
+                port=ports_.prometheus,
+            ),
+        )
+        ready = f"http://{components.LOOPBACK}:{ports_.prometheus}/-/ready"
+        self._supervisor.wait(PROMETHEUS, lambda: probing.fetch(ready)[0] == 200)
 
     def _start_apiserver(self) -> None:
         argv = components.apiserver_argv(
@@ -275,6 +352,16 @@ class ControlPlane:
         if self._bundle is None:
             raise ClusterError("the control plane has not been started")
         return self._bundle
+
+
+def _check_metrics(binaries: Binaries) -> None:
+    missing = [n for n in (PROMETHEUS, "promtool") if binaries.path(n) is None]
+    if missing:
+        why = ", ".join(binaries.failed.get(n, f"{n} missing") for n in missing)
+        raise ClusterError(
+            f"metrics need Prometheus and promtool ({why})",
+            hint="run 'dorgu dev build' (they come from Debian's prometheus package)",
+        )
 
 
 def _check_simulation(binaries: Binaries, *, controllers: bool) -> None:

@@ -50,14 +50,20 @@ def scheduler_argv(*, binary: Path, kubeconfig: Path, port: int) -> list[str]:
     ]
 
 
-def kwok_argv(*, binary: Path, kubeconfig: Path, stages: Path) -> list[str]:
-    return [
+def kwok_argv(*, binary: Path, kubeconfig: Path, stages: Path, server_port: int = 0) -> list[str]:
+    """kwok's command line; ``server_port`` (when set) serves the emulated kubelet metrics and
+    the Prometheus service discovery on loopback."""
+    argv = [
         str(binary),
         f"--kubeconfig={kubeconfig}",
         f"--config={stages}",
         f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}=fake",
         f"--node-ip={LOOPBACK}",
     ]
+    if server_port:
+        # ERROR: at WARN kwok logs every scrape of a Node without Pods.
+        argv += [f"--server-address={LOOPBACK}:{server_port}", "--v=ERROR"]
+    return argv
 
 
 def node_manifest(name: str) -> dict[str, Any]:

@@ -90,7 +90,32 @@ EXTRA_MODULES: dict[str, tuple[str, str]] = {
     "actionlint": ("github.com/rhysd/actionlint", "v1.7.12"),
 }
 
+
+@dataclass(frozen=True)
+class DebianPackage:
+    """Binaries taken from a Debian package (``apt-get download`` + ``dpkg-deb -x``, no root).
+
+    ``version`` pins the upstream release: any Debian revision of it is accepted (the archive
+    keeps only the newest, security fixes included), and the one fetched is recorded.
+    """
+
+    name: str
+    version: str
+    binaries: tuple[str, ...]
+
+
+# A real Prometheus (with promtool for backfilling) for `dorgu dev up --metrics`: Debian
+# bookworm's package, a static-ish Go build that only needs libc.
+PACKAGES: tuple[DebianPackage, ...] = (
+    DebianPackage("prometheus", "2.42.0", ("prometheus", "promtool")),
+)
+
 REQUIRED = frozenset({"etcd", "kube-apiserver"})
+
+
+def package_binaries() -> tuple[str, ...]:
+    """Every binary the Debian packages provide."""
+    return tuple(b for package in PACKAGES for b in package.binaries)
 
 
 def tool_named(name: str) -> Tool:

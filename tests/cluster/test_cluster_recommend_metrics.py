@@ -1,20 +1,16 @@
 """`dorgu recommend` against the metrics testbed (issue 12 section 1: kwok-simulated nodes whose
-emulated metrics a real Prometheus scrapes, plus backfilled history).  Runs once
-``tests/cluster/metrics.py`` and its ``testbed_with_metrics`` fixture are on the branch; skipped
-before that.  Written against that fixture's documented API, not yet run on this branch."""
+emulated metrics a real Prometheus scrapes, plus backfilled history)."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
 import yaml
 from lightkube import codecs
 from lightkube.resources.core_v1 import Pod
 
 from tests.cli.running import dorgu
-
-metrics = pytest.importorskip("tests.cluster.metrics")
+from tests.cluster import metrics
 
 MI = 1024**2
 
@@ -42,17 +38,17 @@ spec:
 
 
 def test_recommend_sizes_from_14_days_of_backfilled_and_live_history(
-    testbed_with_metrics, namespace, eventually
+    testbed_with_metrics, metrics_namespace, eventually
 ):
-    bed = testbed_with_metrics
-    kube = bed.client()
+    bed, namespace = testbed_with_metrics, metrics_namespace
     annotations = metrics.usage_annotations(cpu="250m", memory="256Mi")
-    kube.create(codecs.from_dict(_deployment(annotations)), namespace=namespace)
-    pods = eventually(
-        lambda: (found := [p for p in kube.list(Pod, namespace=namespace) if p.spec.nodeName])
-        and len(found) == 2 and found,
-        timeout=60,
-    )  # fmt: skip
+    with bed.client() as kube:
+        kube.create(codecs.from_dict(_deployment(annotations)), namespace=namespace)
+        pods = eventually(
+            lambda: (found := [p for p in kube.list(Pod, namespace=namespace) if p.spec.nodeName])
+            and len(found) == 2 and found,
+            timeout=60,
+        )  # fmt: skip
     containers = [
         metrics.SyntheticContainer(
             bed.live_labels(

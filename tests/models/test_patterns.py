@@ -66,3 +66,12 @@ def test_importing_the_generate_path_compiles_no_dorgu_pattern() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_after_the_first_match_calls_go_straight_to_the_compiled_pattern() -> None:
+    lazy = LazyPattern(r"\d+")
+    assert lazy.search("a1") is not None
+    # no wrapper left on the hot path: the methods are the compiled pattern's own
+    for method in ("match", "fullmatch", "search", "finditer", "findall", "split", "sub", "subn"):
+        assert getattr(lazy, method).__self__ is lazy.compiled
+    assert lazy.findall("1 22 333") == ["1", "22", "333"]

@@ -5,38 +5,49 @@ matches with it: dorgu holds hundreds of patterns (one per framework, language, 
 and a typical run uses a third of them.  ``LazyPattern`` compiles on the first match, so
 importing a module costs only the patterns a run needs (``docs/analysis.md``, "Speed").
 
-Must not: hold state beyond the compiled pattern, or accept bytes patterns.
+Must not: hold state beyond the compiled pattern and its bound methods, or accept bytes
+patterns.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 __all__ = ["LazyPattern", "Pattern"]
 
 
 class LazyPattern:
-    """A ``re.Pattern[str]`` look-alike that compiles ``pattern`` on first use."""
+    """A ``re.Pattern[str]`` look-alike that compiles ``pattern`` on first use.
 
-    __slots__ = ("_compiled", "_flags", "_source")
+    The first call of a matching method compiles the pattern and binds the compiled pattern's
+    own methods on the instance, so every later call goes straight to ``re`` (no wrapper cost
+    on the hot paths of large trees)."""
 
     def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
-        self._source = pattern
+        self.pattern = pattern
         self._flags = int(flags)
-        self._compiled: re.Pattern[str] | None = None
 
     @property
     def compiled(self) -> re.Pattern[str]:
-        if self._compiled is None:
-            self._compiled = re.compile(self._source, self._flags)
-        return self._compiled
-
-    @property
-    def pattern(self) -> str:
-        return self._source
+        compiled: re.Pattern[str] | None = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = re.compile(self.pattern, self._flags)
+            # instance attributes shadow the methods below from now on
+            self.__dict__.update(
+                _compiled=compiled,
+                match=compiled.match,
+                fullmatch=compiled.fullmatch,
+                search=compiled.search,
+                finditer=compiled.finditer,
+                findall=compiled.findall,
+                split=compiled.split,
+                sub=compiled.sub,
+                subn=compiled.subn,
+            )
+        return compiled
 
     @property
     def flags(self) -> int:
@@ -47,7 +58,7 @@ class LazyPattern:
         return self.compiled.groups
 
     @property
-    def groupindex(self) -> Any:
+    def groupindex(self) -> Mapping[str, int]:
         return self.compiled.groupindex
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
@@ -81,7 +92,7 @@ class LazyPattern:
         return self.compiled.subn(repl, string, count)
 
     def __repr__(self) -> str:
-        return f"LazyPattern({self._source!r}, {self._flags})"
+        return f"LazyPattern({self.pattern!r}, {self._flags})"
 
 
 # What a function taking a pattern accepts: compiled now or on first use.

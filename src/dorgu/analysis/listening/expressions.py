@@ -145,7 +145,7 @@ _TAIL_PORT = LazyPattern(r":(\d{1,6})\s*$")
 
 def _number(text: str) -> int | None:
     text = text.strip().strip("\"'")
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:  # "²".isdigit() is True
         return None
     number = int(text)
     return number if 1 <= number <= 65535 else None

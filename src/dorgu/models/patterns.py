@@ -3,7 +3,8 @@
 A module-level ``re.compile`` runs when the module is imported, whether or not the run ever
 matches with it: dorgu holds hundreds of patterns (one per framework, language, file format)
 and a typical run uses a third of them.  ``LazyPattern`` compiles on the first match, so
-importing a module costs only the patterns a run needs (``docs/analysis.md``, "Speed").
+importing a module costs only the patterns a run needs (``docs/analysis.md``, "Start-up
+cost").
 
 Must not: hold state beyond the compiled pattern and its bound methods, or accept bytes
 patterns.

@@ -50,6 +50,17 @@ def test_env_port_explains_a_code_default_without_warning():
     assert not [d for d in merged.diagnostics if d.code == "analysis.port-mismatch"]
 
 
+def test_a_port_variable_in_non_ascii_digits_is_no_port_and_no_crash():
+    # "²".isdigit() is True, int("²") raises: the value names no port
+    docker = parse_dockerfile("FROM node:20\nENV PORT=²\n", file="Dockerfile")
+    merged = merge_component(
+        ComponentSources(
+            name="web", dockerfile=docker, dockerfile_path="Dockerfile", reports=[report()]
+        )
+    )
+    assert [p.number for p in merged.component.ports] == []
+
+
 def test_compose_ports_win_over_dockerfile_and_code():
     base = Component(name="api", ports=(Port(number=5000),))
     docker = parse_dockerfile("FROM python:3.12\nEXPOSE 8000\n", file="Dockerfile")

@@ -83,3 +83,24 @@ def test_debug_flag_shows_the_traceback(monkeypatch):
     )
     with pytest.raises(InputError):
         main_module.main(["--debug", "boom"])
+
+
+def _freeze_count_at_exit(call: str) -> int:
+    """``gc.get_freeze_count()`` when the interpreter starts to shut down after ``call``."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.get_freeze_count(), file=sys.stderr))\n"
+        "from dorgu.cli.main import main\n"
+        "sys.argv = ['dorgu', '--version']\n"
+        f"{call}\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return int(done.stderr.strip().splitlines()[-1])
+
+
+def test_the_process_entry_point_leaves_the_heap_out_of_the_final_collection():
+    # the interpreter's last full collection skips frozen objects: nothing left to scan
+    assert _freeze_count_at_exit("main()") > 1000
+    # a caller passing argv (tests, embedding) keeps collecting its own garbage
+    assert _freeze_count_at_exit("try:\n    main(['--version'])\nexcept SystemExit:\n    pass") == 0

@@ -1,6 +1,11 @@
 import yaml
 
-from dorgu.generation.rendering import render_files, render_manifest, render_stream
+from dorgu.generation.rendering import (
+    render_files,
+    render_manifest,
+    render_manifests,
+    render_stream,
+)
 from dorgu.models.app import AppType, Component, ComponentKind, EnvVar, Port
 
 from .builders import generate, load_all, settings
@@ -54,3 +59,17 @@ def test_rendering_is_byte_for_byte_deterministic():
     first = [(f.path, f.text) for f in render_files(generate(API, REDIS))]
     second = [(f.path, f.text) for f in render_files(generate(API, REDIS))]
     assert first == second
+
+
+def test_objects_rendered_once_serve_both_the_files_and_the_stream():
+    result = generate(API, REDIS)
+    texts = render_manifests(result)
+    assert len(texts) == len(result.resources)
+    assert [(f.path, f.text) for f in render_files(result, texts=texts)] == [
+        (f.path, f.text) for f in render_files(result)
+    ]
+    assert render_stream(result, texts=texts) == render_stream(result)
+    # the given texts are used as they are, not rendered again
+    marked = tuple(f"# {i}\n{text}" for i, text in enumerate(texts))
+    assert all(f"# {i}\n" in render_stream(result, texts=marked) for i, r in
+               enumerate(result.resources) if not r.template)  # fmt: skip

@@ -116,3 +116,9 @@ def test_a_selector_that_misses_the_template_is_an_error():
         "matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["api"]}]
     }
     assert hits(objects, "reliability.selector-matches-template") == []
+
+
+@pytest.mark.parametrize("spec", [{"maxUnavailable": "²%"}, {"minAvailable": "١٠٠%"}])
+def test_a_percentage_in_non_ascii_digits_is_not_a_crash(spec):
+    # "²".isdigit() is True but int("²") fails: such a value is no percentage dorgu can judge
+    assert hits([deployment(replicas=3), pdb(**spec)], "reliability.disruption-budget") == []

@@ -27,28 +27,29 @@ import re
 from collections.abc import Callable, Iterable
 
 from dorgu.analysis.sources import SourceTree
+from dorgu.models.patterns import LazyPattern
 
 MAX_SCANNED = 2000
 _TEST_SEGMENTS = frozenset(
     {"test", "tests", "testing", "e2e", "integration-tests", "testdata", "fixtures", "docs",
      "doc", "examples", "samples", "benchmarks", "__tests__", "spec"}
 )  # fmt: skip
-_TEST_NAME = re.compile(r"(^|[._-])(unit)?tests?$", re.IGNORECASE)
+_TEST_NAME = LazyPattern(r"(^|[._-])(unit)?tests?$", re.IGNORECASE)
 _PY_ENTRIES = frozenset(
     {"__main__.py", "main.py", "app.py", "manage.py", "wsgi.py", "asgi.py", "server.py"}
 )
-_GO_MAIN = re.compile(r"^\s*package\s+main\b", re.MULTILINE)
-_DOTNET_RUNNABLE = re.compile(
+_GO_MAIN = LazyPattern(r"^\s*package\s+main\b", re.MULTILINE)
+_DOTNET_RUNNABLE = LazyPattern(
     r'Sdk="Microsoft\.NET\.Sdk\.(Web|Worker|BlazorWebAssembly|Razor)"|'
     r"<OutputType>\s*(Exe|WinExe)\s*</OutputType>",
     re.IGNORECASE,
 )
-_DOTNET_TEST = re.compile(
+_DOTNET_TEST = LazyPattern(
     r"<IsTestProject>\s*true|Microsoft\.NET\.Test\.Sdk|\"(xunit|nunit|MSTest\.TestFramework)\"",
     re.IGNORECASE,
 )
-_GRADLE_APP = re.compile(r"\bapplication\b|org\.springframework\.boot|io\.ktor\.plugin|mainClass")
-_PY_SCRIPTS = re.compile(r"^\[(project\.scripts|tool\.poetry\.scripts)\]|entry_points", re.M)
+_GRADLE_APP = LazyPattern(r"\bapplication\b|org\.springframework\.boot|io\.ktor\.plugin|mainClass")
+_PY_SCRIPTS = LazyPattern(r"^\[(project\.scripts|tool\.poetry\.scripts)\]|entry_points", re.M)
 
 
 def is_test_path(directory: str) -> bool:

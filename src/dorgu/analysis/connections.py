@@ -25,15 +25,16 @@ from dorgu.analysis.hostnames import (
     is_identity_setting,
 )
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 MAX_VALUE = 4096
 MAX_ADDRESSES = 32
 MAX_PORT = 65535
 
-_PORT_NAME = re.compile(r"^(?P<prefix>.*?)(?P<sep>[_.:-]{1,2})PORT$", re.IGNORECASE)
-_HOST_NAME = re.compile(r"^(?P<prefix>.*?)(?P<sep>[_.:-]{1,2})(HOST|HOSTNAME|SERVER)$", re.I)
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,30})://")
-_HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})")
+_PORT_NAME = LazyPattern(r"^(?P<prefix>.*?)(?P<sep>[_.:-]{1,2})PORT$", re.IGNORECASE)
+_HOST_NAME = LazyPattern(r"^(?P<prefix>.*?)(?P<sep>[_.:-]{1,2})(HOST|HOSTNAME|SERVER)$", re.I)
+_SCHEME = LazyPattern(r"([A-Za-z][A-Za-z0-9+.-]{0,30})://")
+_HOST = LazyPattern(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})")
 _CONN_HOST_KEYS = frozenset(
     {"server", "host", "hostname", "data source", "datasource", "address", "addr",
      "network address", "endpoint"}
@@ -124,7 +125,7 @@ def resolved(found: Sequence[NamedAddress], hosts: Mapping[str, str]) -> list[Na
     return kept
 
 
-_HOST_PORTS = re.compile(r"[A-Za-z0-9_.-]+:[0-9]{1,5}(\s*,\s*[A-Za-z0-9_.-]+:[0-9]{1,5})*")
+_HOST_PORTS = LazyPattern(r"[A-Za-z0-9_.-]+:[0-9]{1,5}(\s*,\s*[A-Za-z0-9_.-]+:[0-9]{1,5})*")
 
 
 def may_name_address(name: str, value: str) -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import re
 from dataclasses import dataclass
 
 from dorgu.analysis.discovering import is_build_file
@@ -26,8 +25,9 @@ from dorgu.analysis.dockerfile import DockerfileInfo
 from dorgu.analysis.dockerignore import Matcher, ignore_file, parse_dockerignore
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern
 
-_GLOB = re.compile(r"[*?\[]")
+_GLOB = LazyPattern(r"[*?\[]")
 MAX_STAGES = 512
 
 

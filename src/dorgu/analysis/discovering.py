@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dorgu.analysis.buildfiles import is_runnable, is_test_path, runnable_build_file
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -45,7 +46,7 @@ MANIFESTS = frozenset(
         "manage.py",
     }
 )
-_CSPROJ = re.compile(r"\.(cs|fs|vb)proj$")
+_CSPROJ = LazyPattern(r"\.(cs|fs|vb)proj$")
 _GENERIC_DIRS = frozenset(
     {"src", "source", "sources", "app", "server", "service", "docker", "build", "deploy",
      "deployment", "code", "main", "cmd", "container", "image"}

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from dorgu.analysis.sources import SourceTree
+from dorgu.models.patterns import Pattern
 
 MAX_PATTERNS = 1000
 MAX_CACHED = 100_000
@@ -33,7 +34,7 @@ def ignore_file(tree: SourceTree, context: str, dockerfile: str | None) -> str |
 
 def parse_dockerignore(text: str) -> Matcher:
     """A function telling whether a context-relative path is excluded."""
-    rules: list[tuple[re.Pattern[str], bool]] = []
+    rules: list[tuple[Pattern, bool]] = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -77,7 +78,7 @@ def parse_dockerignore(text: str) -> Matcher:
     return excluded
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> Pattern:
     out: list[str] = []
     i = 0
     while i < len(pattern):

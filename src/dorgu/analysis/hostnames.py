@@ -17,15 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from dorgu.models.patterns import LazyPattern
+
 # Settings whose value is an address even without a scheme (``cart:7070``, ``db``, ``a:1,b:2``).
-ADDRESS_NAME = re.compile(
+ADDRESS_NAME = LazyPattern(
     r"(^|[_.:-])(ADDR|ADDRESS|ADDRESSES|HOST|HOSTS|HOSTNAME|SERVER|SERVERS|BROKER|BROKERS|"
     r"BOOTSTRAP[_.-]?SERVERS|ENDPOINT|ENDPOINTS|URL|URLS|URI|URIS|DSN|NODES|SEEDS|"
     r"CONTACT[_.-]?POINTS|SERVICE|SVC)$",
     re.IGNORECASE,
 )
 # Settings that hold who or what, never where (their values are names, not hosts).
-_NOT_ADDRESS_NAME = re.compile(
+_NOT_ADDRESS_NAME = LazyPattern(
     r"(^|[_.:-])(USER|USERS|USERNAME|LOGIN|OWNER|ROLE|GROUP|DATABASE|DATABASES|DB|DBNAME|"
     r"SCHEMA|TABLE|NAME|NAMES|ID|PASSWORD|PASS|PASSWD|PWD|SECRET|TOKEN|KEY|TOPIC|TOPICS|QUEUE|"
     r"QUEUES|EXCHANGE|BUCKET|REALM|TENANT|NAMESPACE|PROFILE|PROFILES|ENV|ENVIRONMENT|MODE|"
@@ -38,7 +40,7 @@ _NOT_NAMESPACES = frozenset(
      "internal", "lan", "home", "test", "example", "invalid", "edu", "gov", "info", "biz", "me",
      "us", "uk", "de", "fr", "eu", "xyz", "sh", "tech", "site", "online"}
 )  # fmt: skip
-_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_LABEL = LazyPattern(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 MAX_HOST = 253
 
 

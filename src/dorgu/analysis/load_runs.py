@@ -12,11 +12,12 @@ Must not: read files, or keep command text beyond the flag that decided.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from dorgu.models.patterns import LazyPattern
+
 MAX_WORDS = 64
-_ZERO = re.compile(r"^0+(?:\.0*)?(?:ns|us|µs|ms|s|m|h)?$")
+_ZERO = LazyPattern(r"^0+(?:\.0*)?(?:ns|us|µs|ms|s|m|h)?$")
 
 
 def _flag(words: Sequence[str], *names: str) -> str | None:

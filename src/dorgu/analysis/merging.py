@@ -102,7 +102,7 @@ def _env_port(env: Sequence[EnvVar]) -> int | None:
     for var in env:
         if var.name in ("PORT", "HTTP_PORT", "SERVER_PORT", "ASPNETCORE_HTTP_PORTS") and var.value:
             head = var.value.split(";")[0].split(",")[0].strip()
-            if head.isdecimal() and 0 < int(head) < 65536:
+            if head.isascii() and head.isdigit() and 0 < int(head) < 65536:
                 return int(head)
     return None
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from dorgu.analysis.compose.projects import ComposeProject, ComposeService
 from dorgu.models.app import AppType, Component, ComponentKind, DependencyType
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+from dorgu.models.patterns import LazyPattern
 
 COMPLETED = "service_completed_successfully"
 _LONG_RUNNING = frozenset({"always", "unless-stopped"})
@@ -56,7 +57,7 @@ _NAME_WORDS = frozenset(
     }
 )
 # Commands that run a task and exit: migration tools, seeders, framework management commands.
-_ONE_SHOT = re.compile(
+_ONE_SHOT = LazyPattern(
     r"(?:^|[\s/;&|'\"])(?:"
     r"alembic\s+upgrade|flyway\b.*\bmigrate|liquibase\b.*\bupdate|knex\s+(?:migrate|seed)"
     r"|sequelize(?:-cli)?\s+db:(?:migrate|seed)|prisma\s+(?:migrate\s+deploy|db\s+(?:push|seed))"
@@ -72,7 +73,7 @@ _ONE_SHOT = re.compile(
 
 
 # With an explicit ``restart: "no"``/``on-failure``, a command naming a one-off step is enough.
-_STEP = re.compile(
+_STEP = LazyPattern(
     r"(?:migrat|seed|fixture|bootstrap|provision|populate|backfill|load[_-]?data|import[_-]?data"
     r"|init[_-]?db|create[_-]?(?:db|database|bucket|topic|index|schema|user)|setup|restore)",
     re.IGNORECASE,

@@ -18,6 +18,7 @@ from dorgu.errors import DorguError
 from dorgu.formats.yamldocs import YamlDocument, load_yaml
 from dorgu.models.app import Route, RouteParam
 from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.models.patterns import LazyPattern
 
 MAX_ROUTES = 500
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -30,7 +31,7 @@ _CANDIDATE_NAMES = frozenset(
 _CANDIDATE_WORDS = ("openapi", "swagger")
 _CANDIDATE_EXTENSIONS = frozenset({"yaml", "yml", "json"})
 _SKIP_DIRS = frozenset({"node_modules", "vendor", ".git", "dist", "target", "build"})
-_SERVER_VAR = re.compile(r"\{([^{}]+)\}")
+_SERVER_VAR = LazyPattern(r"\{([^{}]+)\}")
 _LOCATIONS = {
     "path": "path",
     "query": "query",

@@ -19,16 +19,17 @@ from dataclasses import dataclass
 
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_UNSAFE_XML = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_PROPERTY = re.compile(r"\$\{([^}]+)\}")
+_UNSAFE_XML = LazyPattern(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_PROPERTY = LazyPattern(r"\$\{([^}]+)\}")
 _GRADLE_IMAGE = (
-    re.compile(r"""\bto\s*\{[^{}]*?\bimage\s*(?:=|\.set\()\s*["']([^"']+)["']""", re.S),
-    re.compile(r"""\b(?:jib\.)?to\.image\s*=\s*["']([^"']+)["']"""),
-    re.compile(r"""\bimageName\s*(?:=|\.set\()\s*["']([^"']+)["']"""),
+    LazyPattern(r"""\bto\s*\{[^{}]*?\bimage\s*(?:=|\.set\()\s*["']([^"']+)["']""", re.S),
+    LazyPattern(r"""\b(?:jib\.)?to\.image\s*=\s*["']([^"']+)["']"""),
+    LazyPattern(r"""\bimageName\s*(?:=|\.set\()\s*["']([^"']+)["']"""),
 )
-_GRADLE_BOOT = re.compile(r"\bbootBuildImage\b|org\.springframework\.boot")
-_GO_MODULE = re.compile(r"^module\s+(\S+)", re.M)
+_GRADLE_BOOT = LazyPattern(r"\bbootBuildImage\b|org\.springframework\.boot")
+_GO_MODULE = LazyPattern(r"^module\s+(\S+)", re.M)
 MAX_BUILD_FILES = 500
 
 

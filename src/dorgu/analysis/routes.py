@@ -5,20 +5,27 @@ from __future__ import annotations
 import re
 
 from dorgu.models.app import RouteParam
+from dorgu.models.patterns import LazyPattern, Pattern
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>[^)]*\)"), r"{\1}"),  # Django regex groups
-    (re.compile(r"<(?:[A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>"), r"{\1}"),  # Flask <int:id>
-    (re.compile(r"\[\.\.\.([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [...slug]
-    (re.compile(r"\[([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [id]
-    (re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)\??"), r"{\1}"),  # Express/Gin/Rails :id
-    (re.compile(r"(?<=/)\*([A-Za-z_][A-Za-z0-9_]*)"), r"{\1}"),  # Gin/Rails *path
-    (re.compile(r"\{\*{1,2}([A-Za-z_][A-Za-z0-9_]*)\}"), r"{\1}"),  # axum {*rest}, ASP.NET {**slug}
-    (re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:[?]|=[^{}]*)?\}"), r"{\1}"),  # ASP.NET {id?} / {x=1}
-    (re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}"), r"{\1}"),  # {id:int} / {id:[0-9]+}
+_PATTERNS: tuple[tuple[Pattern, str], ...] = (
+    (LazyPattern(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>[^)]*\)"), r"{\1}"),  # Django regex groups
+    (LazyPattern(r"<(?:[A-Za-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>"), r"{\1}"),  # Flask <int:id>
+    (LazyPattern(r"\[\.\.\.([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [...slug]
+    (LazyPattern(r"\[([A-Za-z_][A-Za-z0-9_]*)\]"), r"{\1}"),  # Next.js [id]
+    (LazyPattern(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)\??"), r"{\1}"),  # Express/Gin/Rails :id
+    (LazyPattern(r"(?<=/)\*([A-Za-z_][A-Za-z0-9_]*)"), r"{\1}"),  # Gin/Rails *path
+    (
+        LazyPattern(r"\{\*{1,2}([A-Za-z_][A-Za-z0-9_]*)\}"),
+        r"{\1}",
+    ),  # axum {*rest}, ASP.NET {**slug}
+    (
+        LazyPattern(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:[?]|=[^{}]*)?\}"),
+        r"{\1}",
+    ),  # ASP.NET {id?} / {x=1}
+    (LazyPattern(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}"), r"{\1}"),  # {id:int} / {id:[0-9]+}
 )
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_DJANGO_ANCHORS = re.compile(r"^\^|\$$")
+_PARAM = LazyPattern(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DJANGO_ANCHORS = LazyPattern(r"^\^|\$$")
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 

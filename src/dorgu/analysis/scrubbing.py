@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import HealthCheck
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 MIN_LENGTH = 4
 MAX_VALUES = 256  # per component: bounds the work on hostile inputs
 _PLAIN = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off", "default"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 _SHELL_FORM = ("/bin/sh", "-c")
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_REFERENCE = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def protectable(value: str) -> bool:
@@ -58,7 +59,7 @@ class SecretValues:
 
     values: tuple[tuple[str, str], ...] = ()
     names: frozenset[str] = frozenset()
-    pattern: re.Pattern[str] | None = None  # any value, longest first
+    pattern: Pattern | None = None  # any value, longest first
     locations: Mapping[str, Location] = field(default_factory=dict)  # where each is defined
     owners: Mapping[str, str] = field(default_factory=dict)  # value -> first variable given
 

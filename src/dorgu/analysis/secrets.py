@@ -9,19 +9,21 @@ from __future__ import annotations
 import posixpath
 import re
 
-_SECRET_NAME = re.compile(
+from dorgu.models.patterns import LazyPattern
+
+_SECRET_NAME = LazyPattern(
     r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|"
     r"SIGNING_?KEY|ENCRYPTION_?KEY|SESSION_?KEY|CLIENT_?SECRET|DSN|WEBHOOK_?URL|SALT|"
     r"CONNECTION_?STRING|CONN_?STR|DATABASE_URL|_KEY$|^KEY$|COOKIE)",
     re.IGNORECASE,
 )
-_NOT_SECRET_NAME = re.compile(
+_NOT_SECRET_NAME = LazyPattern(
     r"(_(FILE|PATH|DIR|ENABLED|TIMEOUT|TTL|LENGTH|ALGORITHM|HEADER|ISSUER|AUDIENCE|URL_PATH)$|"
     r"^(AUTH_(MODE|TYPE|PROVIDER|METHOD)|AUTHOR|KEYBOARD))",
     re.IGNORECASE,
 )
-_URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
-_SECRET_VALUE = re.compile(
+_URL_CREDENTIALS = LazyPattern(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
+_SECRET_VALUE = LazyPattern(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----|"
     r"\bAKIA[0-9A-Z]{16}\b|"  # AWS access key id
     r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|"  # GitHub tokens
@@ -51,7 +53,7 @@ def strip_url_credentials(url: str) -> str:
     return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1", url.strip(), flags=re.IGNORECASE)
 
 
-_SECRET_FILE = re.compile(r"secret|passw|passwd|token|credential|api_?key", re.IGNORECASE)
+_SECRET_FILE = LazyPattern(r"secret|passw|passwd|token|credential|api_?key", re.IGNORECASE)
 
 
 def is_secret_file_candidate(path: str) -> bool:

@@ -40,12 +40,13 @@ from dorgu.models.app import (
     VolumeKind,
 )
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+from dorgu.models.patterns import LazyPattern, Pattern
 
 MAX_WORDS = 64
 MAX_MOUNTS = 64
 # (the development server, a pattern over the command's words joined by spaces)
-_DEV_SERVERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern))
+_DEV_SERVERS: tuple[tuple[str, Pattern], ...] = tuple(
+    (name, LazyPattern(pattern))
     for name, pattern in (
         ("flask run", r"(^|\s)(python3?\s+-m\s+)?flask\s+(--?[\w-]+(\s+[^-\s]\S*)?\s+)*run\b"),
         ("uvicorn --reload", r"(^|\s)uvicorn\s.*--reload\b"),

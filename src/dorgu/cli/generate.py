@@ -10,7 +10,6 @@ removed with ``--force``, else listed in the summary with how to remove them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,13 +17,14 @@ from typing import TYPE_CHECKING
 import click
 
 from dorgu.cli.explain import llm_flags
+from dorgu.models.patterns import LazyPattern
 
 if TYPE_CHECKING:
     from dorgu.models.app import AppModel
     from dorgu.models.config import EffectiveSettings
     from dorgu.services.generating import GenerateOutcome
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 @click.command()

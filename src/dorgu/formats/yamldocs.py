@@ -9,13 +9,13 @@ construct Python objects are refused by the safe resolver.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from dorgu.errors import LimitExceededError, ParseError
+from dorgu.models.patterns import LazyPattern
 
 Path = tuple[str | int, ...]
 
@@ -171,14 +171,14 @@ _IMPLICIT_TAGS = frozenset(
         "tag:yaml.org,2002:timestamp",
     }
 )
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_NULL = LazyPattern(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT10 = re.compile(r"^[-+]?[0-9]+$")
-_INT8 = re.compile(r"^0o[0-7]+$")
-_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+_INT10 = LazyPattern(r"^[-+]?[0-9]+$")
+_INT8 = LazyPattern(r"^0o[0-7]+$")
+_INT16 = LazyPattern(r"^0x[0-9a-fA-F]+$")
+_FLOAT = LazyPattern(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = LazyPattern(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = LazyPattern(r"^\.(?:nan|NaN|NAN)$")
 
 
 def resolve_plain_scalar(text: str) -> Any:

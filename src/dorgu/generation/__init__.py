@@ -27,7 +27,7 @@ from dorgu.generation.manifests import (
     GenerationResult,
     Manifest,
 )
-from dorgu.generation.rendering import RenderedFile, render_files, render_stream
+from dorgu.generation.rendering import RenderedFile, render_files, render_manifests, render_stream
 
 __all__ = [
     "CiProvider",
@@ -46,5 +46,6 @@ __all__ = [
     "RenderedFile",
     "generate_manifests",
     "render_files",
+    "render_manifests",
     "render_stream",
 ]

@@ -25,11 +25,12 @@ from dorgu.generation.manifests import FileRoot, GeneratedDocument
 from dorgu.generation.planning import AppPlan
 from dorgu.models.app import ComponentKind
 from dorgu.models.evidence import Diagnostic
+from dorgu.models.patterns import LazyPattern
 
 DOCKER_HUB = "docker.io"
 FALLBACK_BRANCH = "main"
-_ECR = re.compile(r"^\d+\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
-_GCP = re.compile(r"^(?:[a-z0-9-]+\.)?gcr\.io$|^[a-z0-9-]+-docker\.pkg\.dev$")
+_ECR = LazyPattern(r"^\d+\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+_GCP = LazyPattern(r"^(?:[a-z0-9-]+\.)?gcr\.io$|^[a-z0-9-]+-docker\.pkg\.dev$")
 
 
 class RegistryKind(StrEnum):

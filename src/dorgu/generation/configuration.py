@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-import re
 from dataclasses import dataclass
 
 from dorgu.generation.diagnosing import warning
@@ -23,10 +22,11 @@ from dorgu.generation.manifests import GeneratedResource, Manifest
 from dorgu.generation.planning import AppPlan, ComponentPlan
 from dorgu.models.app import Component, EnvVar
 from dorgu.models.evidence import Diagnostic
+from dorgu.models.patterns import LazyPattern
 
 PLACEHOLDER = "REPLACE_ME"
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
-_DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)([._-].*)?$|.*\.(Dockerfile|Containerfile)$")
+_DOCKERFILE = LazyPattern(r"^(Dockerfile|Containerfile)([._-].*)?$|.*\.(Dockerfile|Containerfile)$")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import re
 
 from dorgu.generation.rendering import render_manifest
 from dorgu.models.app import AppType, DependencyType
+from dorgu.models.patterns import LazyPattern
 from dorgu.models.personas import ApplicationPersona
 from dorgu.models.personas_base import JsonValue
 from dorgu.models.personas_spec import Health, PersonaResources
@@ -21,7 +22,7 @@ from dorgu.models.personas_spec import Health, PersonaResources
 BACKSTAGE_API_VERSION = "backstage.io/v1alpha1"
 SCORE_API_VERSION = "score.dev/v1b1"
 _UNOWNED = "unknown"
-_GITHUB = re.compile(r"^(?:https?://|git@)github\.com[/:]([^/]+/[^/]+?)(?:\.git)?/?$")
+_GITHUB = LazyPattern(r"^(?:https?://|git@)github\.com[/:]([^/]+/[^/]+?)(?:\.git)?/?$")
 _SCORE_TYPES = {
     "postgres": "postgres",
     "postgresql": "postgres",

@@ -31,6 +31,7 @@ from dorgu.generation.manifests import GeneratedDocument, Manifest
 from dorgu.generation.planning import AppPlan
 from dorgu.generation.rendering import render_manifest
 from dorgu.models.evidence import Diagnostic
+from dorgu.models.patterns import LazyPattern
 
 APPLICATION_FILE = "argocd-application.yaml"
 API_VERSION = "argoproj.io/v1alpha1"
@@ -44,7 +45,7 @@ _NOT_APPLIED = (
     "*catalog-info.yaml",
     "*score.yaml",
 )
-_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+_HTTP = LazyPattern(r"^https?://", re.IGNORECASE)
 
 
 def without_credentials(url: str) -> tuple[str, bool]:

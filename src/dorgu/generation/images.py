@@ -13,7 +13,6 @@ Must not run git or read files: git facts arrive in ``GitInfo``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from dorgu.generation.diagnosing import warning
@@ -22,10 +21,11 @@ from dorgu.generation.references import reference_problem
 from dorgu.models.app import Component, ComponentKind
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
+from dorgu.models.patterns import LazyPattern
 
 FALLBACK_TAG = "0.1.0"
-_TAG_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
-_REPO_BAD = re.compile(r"[^a-z0-9._/-]+")
+_TAG_BAD = LazyPattern(r"[^A-Za-z0-9_.-]+")
+_REPO_BAD = LazyPattern(r"[^a-z0-9._/-]+")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ import re
 from collections.abc import Mapping
 
 from dorgu.models.config import EffectiveSettings
+from dorgu.models.patterns import LazyPattern
 
 MANAGED_BY = "dorgu"
-_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+_BAD = LazyPattern(r"[^A-Za-z0-9_.-]+")
 
 
 def label_value(text: str) -> str:

@@ -38,10 +38,11 @@ from dorgu.models.app import (
 )
 from dorgu.models.config import EffectiveSettings
 from dorgu.models.evidence import Diagnostic
+from dorgu.models.patterns import LazyPattern
 
 DEFAULT_MIN_REPLICAS = 2
 HTTP_TYPES = (AppType.API, AppType.WEB)
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_PORT_NAME = LazyPattern(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 class WorkloadKind(StrEnum):

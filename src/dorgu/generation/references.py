@@ -14,14 +14,14 @@ The grammar of a reference (as Docker, containerd and the kubelet read it)::
 
 from __future__ import annotations
 
-import re
+from dorgu.models.patterns import LazyPattern
 
 MAX_NAME = 255
 _HOST_PART = r"(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
-_DOMAIN = re.compile(rf"^{_HOST_PART}(?:\.{_HOST_PART})*(?::[0-9]+)?$")
-_PATH = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_TAG = re.compile(r"^\w[\w.-]{0,127}$")
-_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}$")
+_DOMAIN = LazyPattern(rf"^{_HOST_PART}(?:\.{_HOST_PART})*(?::[0-9]+)?$")
+_PATH = LazyPattern(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_TAG = LazyPattern(r"^\w[\w.-]{0,127}$")
+_DIGEST = LazyPattern(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}$")
 
 
 def reference_problem(reference: str) -> str | None:

@@ -22,6 +22,7 @@ Must not write files: ``dorgu.services.generating`` does, atomically.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import yaml
@@ -135,20 +136,39 @@ def _sort_key(resource: GeneratedResource, components: tuple[str, ...]) -> tuple
     return owner, _KIND_ORDER.get(resource.kind, len(_KIND_ORDER))
 
 
+def render_manifests(result: GenerationResult) -> tuple[str, ...]:
+    """Each of ``result.resources`` rendered, in order: pass them to ``render_files`` and
+    ``render_stream`` so a run renders every object once."""
+    return tuple(render_manifest(resource.manifest) for resource in result.resources)
+
+
+def _in_order(
+    result: GenerationResult, texts: Sequence[str] | None
+) -> list[tuple[GeneratedResource, str]]:
+    """(resource, its YAML) by component, then kind; stable: generation order within a kind."""
+    rendered = render_manifests(result) if texts is None else texts
+    return sorted(
+        zip(result.resources, rendered, strict=True),  # strict: one text per resource
+        key=lambda pair: _sort_key(pair[0], result.components),
+    )
+
+
 def render_files(
-    result: GenerationResult, *, namespace: str | None = None, kustomize: bool = True
+    result: GenerationResult,
+    *,
+    namespace: str | None = None,
+    kustomize: bool = True,
+    texts: Sequence[str] | None = None,
 ) -> list[RenderedFile]:
     """The files of the output directory, then those relative to the repository root (CI),
-    then ``kustomization.yaml`` (unless ``kustomize`` is False)."""
+    then ``kustomization.yaml`` (unless ``kustomize`` is False).  ``texts``: the resources
+    already rendered (``render_manifests``)."""
     nested = len(result.components) > 1
-    ordered_resources = sorted(
-        result.resources, key=lambda r: _sort_key(r, result.components)
-    )  # stable: generation order within a kind
     documents: dict[str, list[str]] = {}
     templates: set[str] = set()
-    for resource in ordered_resources:
+    for resource, text in _in_order(result, texts):
         path = file_path(resource, nested=nested)
-        documents.setdefault(path, []).append(render_manifest(resource.manifest))
+        documents.setdefault(path, []).append(text)
         if resource.template:
             templates.add(path)
     files: list[RenderedFile] = []
@@ -181,12 +201,15 @@ def render_files(
     return files
 
 
-def render_stream(result: GenerationResult, *, documents: bool = False) -> str:
+def render_stream(
+    result: GenerationResult, *, documents: bool = False, texts: Sequence[str] | None = None
+) -> str:
     """Every applied object as one multi-document YAML stream (``kubectl apply -f -``); with
     ``documents``, then the streamed documents (the persona: applied once the dorgu CRDs are
-    installed).  Templates, the Argo CD Application and non-YAML files are never in it."""
-    resources = sorted(result.resources, key=lambda r: _sort_key(r, result.components))
-    text = "".join("---\n" + render_manifest(r.manifest) for r in resources if not r.template)
+    installed).  Templates, the Argo CD Application and non-YAML files are never in it.
+    ``texts``: the resources already rendered (``render_manifests``)."""
+    pairs = _in_order(result, texts)
+    text = "".join("---\n" + rendered for r, rendered in pairs if not r.template)
     if documents:
         text += "".join("---\n" + d.text for d in result.documents if d.streamed)
     return text

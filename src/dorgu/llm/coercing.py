@@ -29,6 +29,7 @@ from dorgu.analysis.enriching import (
 )
 from dorgu.llm.redacting import Redactor
 from dorgu.models.evidence import Diagnostic, Severity
+from dorgu.models.patterns import LazyPattern
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,9 +43,9 @@ _SYNONYMS = {
     "cpu-heavy": "compute-heavy", "cpu-intensive": "compute-heavy", "small": "minimal",
     "default": "standard",
 }  # fmt: skip
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.I)
-_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>]{0,200}>")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_URL = LazyPattern(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+", re.I)
+_MARKUP = LazyPattern(r"!\[[^\]]*\]\([^)]*\)|<[^>]{0,200}>")
+_CONTROL = LazyPattern(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _TEXT_KEYS = frozenset({"reason", "role"})
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dorgu.analysis.secrets import looks_secret
+from dorgu.models.patterns import LazyPattern
 
 _TOKENS: tuple[tuple[str, str], ...] = (
     (
@@ -44,19 +45,19 @@ _TOKENS: tuple[tuple[str, str], ...] = (
     ("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}"),
     ("azure-sas", r"(?<=[?&])sig=[A-Za-z0-9%/+=]{10,}"),
 )
-_URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/@:]*:[^\s/@]+|[^\s/@:]{16,})@", re.I)
-_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.I)
-_FLAG = re.compile(
+_URL_CREDENTIALS = LazyPattern(r"\b([a-z][a-z0-9+.-]*://)([^\s/@:]*:[^\s/@]+|[^\s/@:]{16,})@", re.I)
+_AUTH_SCHEME = LazyPattern(r"\b(Bearer|Basic|Token|Digest)(\s+)[A-Za-z0-9._~+/=-]{8,}", re.I)
+_FLAG = LazyPattern(
     r"(--?(?:password|passwd|pass|pwd|token|secret|api-?key|access-?key|auth|credentials?)"
     r"(?:=|\s+))(?!\[redacted)(\S+)",
     re.I,
 )
-_KEY = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*(?::|=>|=)\s*[\"']?")
-_VALUE = re.compile(r"[^\s\"',;&}<>]*[^\s\"',;&}<>:]")
-_NESTED_KEY = re.compile(r"[\"']?\s*(?::|=>|=)(\s|$)")
-_CONNECTION_KEY = re.compile(r"(?i)^(AccountKey|SharedAccessKey|SharedAccessSignature|Pwd|sig)$")
-_CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
-_COMPILED = tuple((kind, re.compile(pattern, re.S)) for kind, pattern in _TOKENS)
+_KEY = LazyPattern(r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[\"']?\s*(?::|=>|=)\s*[\"']?")
+_VALUE = LazyPattern(r"[^\s\"',;&}<>]*[^\s\"',;&}<>:]")
+_NESTED_KEY = LazyPattern(r"[\"']?\s*(?::|=>|=)(\s|$)")
+_CONNECTION_KEY = LazyPattern(r"(?i)^(AccountKey|SharedAccessKey|SharedAccessSignature|Pwd|sig)$")
+_CANDIDATE = LazyPattern(r"[A-Za-z0-9+/=_-]{20,}")
+_COMPILED = tuple((kind, LazyPattern(pattern, re.S)) for kind, pattern in _TOKENS)
 
 
 def marker(kind: str) -> str:

@@ -5,14 +5,15 @@ Must not do I/O.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from dorgu.models.patterns import LazyPattern
+
 _QUANTITY = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$"
-_QUANTITY_RE = re.compile(_QUANTITY)
+_QUANTITY_RE = LazyPattern(_QUANTITY)
 _SUFFIX = {
     "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
     "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
@@ -23,11 +24,11 @@ _SUFFIX = {
 _NAME_PART = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 _QUALIFIED_KEY = rf"^({_DNS_SUBDOMAIN}/)?{_NAME_PART}$"
-_QUALIFIED_KEY_RE = re.compile(_QUALIFIED_KEY)
+_QUALIFIED_KEY_RE = LazyPattern(_QUALIFIED_KEY)
 _LABEL_VALUE = rf"^({_NAME_PART})?$"
-_LABEL_VALUE_RE = re.compile(_LABEL_VALUE)
+_LABEL_VALUE_RE = LazyPattern(_LABEL_VALUE)
 _ENV_NAME = r"^[-._a-zA-Z][-._a-zA-Z0-9]*$"
-_ENV_NAME_RE = re.compile(_ENV_NAME)
+_ENV_NAME_RE = LazyPattern(_ENV_NAME)
 _HOST = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 _CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 

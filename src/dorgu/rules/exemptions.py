@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from dorgu.models.patterns import LazyPattern
 from dorgu.rules.objects import Workload, as_text
 from dorgu.rules.paths import FieldPath
 from dorgu.rules.violations import Category, Violation
@@ -33,7 +34,7 @@ from dorgu.rules.violations import Category, Violation
 EXEMPT_ANNOTATION = "dorgu.io/exempt"
 OWNER_ANNOTATION = "dorgu.io/exempt-owner"
 EXPIRES_ANNOTATION = "dorgu.io/exempt-expires"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = LazyPattern(r"^\d{4}-\d{2}-\d{2}$")
 UNEXEMPTABLE = frozenset({Category.EXEMPTION.value, Category.SCHEMA.value})
 """Categories whose findings ``dorgu.io/exempt`` cannot hide."""
 

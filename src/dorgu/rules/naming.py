@@ -19,16 +19,17 @@ import re
 from collections.abc import Iterator, Mapping
 
 from dorgu.models.evidence import Severity
+from dorgu.models.patterns import LazyPattern
 from dorgu.rules.objects import Manifest, as_list, as_map, identity
 from dorgu.rules.paths import FieldPath
 from dorgu.rules.targets import Target, target_objects
 from dorgu.rules.violations import Category, Rule, Violation
 
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_DNS1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-_SVC_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-_QUALIFIED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_SUBDOMAIN = LazyPattern(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DNS1035 = LazyPattern(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_SVC_NAME = LazyPattern(r"[a-z0-9]+(-[a-z0-9]+)*")
+_QUALIFIED = LazyPattern(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 
 LABEL_NAME_KINDS = {"Service": "an RFC 1035 label", "Namespace": "a DNS-1123 label"}
 """Kinds whose names are labels (a Service name becomes a DNS label of its own)."""

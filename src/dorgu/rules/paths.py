@@ -11,12 +11,13 @@ Must not know about rules or YAML.
 from __future__ import annotations
 
 import json
-import re
+
+from dorgu.models.patterns import LazyPattern
 
 FieldPath = tuple[str | int, ...]
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+_PLAIN_KEY = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_TOKEN = LazyPattern(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 
 
 def format_path(path: FieldPath) -> str:

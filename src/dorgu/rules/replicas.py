@@ -82,7 +82,8 @@ def check_autoscaler_range(target: Target) -> Iterator[Violation]:
 
 def _blocks(value: object, replicas: int, *, minimum: bool) -> bool:
     if isinstance(value, str) and value.endswith("%"):
-        number = as_int(int(value[:-1])) if value[:-1].isdecimal() else None
+        digits = value[:-1]
+        number = as_int(int(digits)) if digits.isascii() and digits.isdigit() else None
         return number == (100 if minimum else 0)
     count = as_int(value)
     if count is None:

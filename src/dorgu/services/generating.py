@@ -41,6 +41,7 @@ from dorgu.generation import (
     RenderedFile,
     generate_manifests,
     render_files,
+    render_manifests,
     render_stream,
 )
 from dorgu.generation.gitops import without_credentials
@@ -167,13 +168,16 @@ def generate(
     result = replace(result, diagnostics=result.diagnostics + checks)
     # -- end of the rule engine self-check -----------------------------------------------------
     kustomize = options.output_format is OutputFormat.KUSTOMIZE
-    files = tuple(render_files(result, namespace=settings.namespace, kustomize=kustomize))
+    texts = render_manifests(result)  # each object once, for the files and the stream
+    files = tuple(
+        render_files(result, namespace=settings.namespace, kustomize=kustomize, texts=texts)
+    )
     outcome = GenerateOutcome(
         model=model,
         result=result,
         files=files,
         output_dir=output_dir,
-        stream=render_stream(result, documents=True),
+        stream=render_stream(result, documents=True, texts=texts),
         warnings=resolved.warnings,
         repository_root=repository,
     )

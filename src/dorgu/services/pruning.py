@@ -23,12 +23,12 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import re
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dorgu.models.patterns import LazyPattern
 from dorgu.services.configuring import display_path
 
 RECORD_NAME = ".dorgu-generated"
@@ -39,7 +39,7 @@ RECORD_HEADER = (
     "# dorgu generate --force removes the listed files it no longer generates, unless they\n"
     "# changed since. Commit this file with the manifests; do not edit it.\n"
 )
-_LINE = re.compile(r"([0-9a-f]{64})  (.+)")
+_LINE = LazyPattern(r"([0-9a-f]{64})  (.+)")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ Must not: return a value to anything but the in-memory check (nothing is logged 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,10 +23,11 @@ from dorgu.analysis.secrets import looks_secret
 from dorgu.errors import InputError
 from dorgu.formats.text import decode_text
 from dorgu.models.app import Component
+from dorgu.models.patterns import LazyPattern
 
 logger = logging.getLogger(__name__)
 MAX_ENV_FILE_BYTES = 256 * 1024
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?-][^}]*)?\}")
+_VARIABLE = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?-][^}]*)?\}")
 _KEYED_KINDS = frozenset({"private-key", "url-credentials", "secret-value", "credential"})
 
 

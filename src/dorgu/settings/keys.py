@@ -10,7 +10,6 @@ Must not read files or the environment, or know about layers.
 from __future__ import annotations
 
 import difflib
-import re
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,11 +18,12 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from dorgu.errors import UsageError
+from dorgu.models.patterns import LazyPattern
 
 KeyPath = tuple[str, ...]
 
-_BARE = re.compile(r"[A-Za-z0-9_/-]+")
-_BARE_FULL = re.compile(r"^[A-Za-z0-9_/-]+$")
+_BARE = LazyPattern(r"[A-Za-z0-9_/-]+")
+_BARE_FULL = LazyPattern(r"^[A-Za-z0-9_/-]+$")
 
 
 def parse_key(text: str) -> KeyPath:

@@ -11,12 +11,12 @@ Must not read settings files or the environment; callers pass the variables.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections.abc import Mapping
 
 from dorgu.errors import ConfigError
 from dorgu.models.config import EffectiveSettings
+from dorgu.models.patterns import LazyPattern
 
 NAME_VARIABLES: tuple[str, ...] = (
     "app", "team", "env", "environment", "namespace", "component", "owner", "type",
@@ -26,9 +26,9 @@ DNS_SUBDOMAIN_MAX = 253
 HASH_LENGTH = 8
 MIN_MAX_LENGTH = HASH_LENGTH + 2
 
-_VARIABLE = re.compile(r"\{([^{}]*)\}")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_VARIABLE = LazyPattern(r"\{([^{}]*)\}")
+_NOT_ALNUM = LazyPattern(r"[^a-z0-9]+")
+_DNS_LABEL = LazyPattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def pattern_variables(pattern: str) -> list[str]:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 
-_SECTION = re.compile(r'^\s*\[\s*remote\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$')
-_ANY_SECTION = re.compile(r"^\s*\[")
-_URL = re.compile(r"^\s*url\s*=\s*(.*?)\s*$", re.IGNORECASE)
-_SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?([A-Za-z0-9.-]+):(?!//)(.+)$")
-_SSH_URL = re.compile(
+from dorgu.models.patterns import LazyPattern
+
+_SECTION = LazyPattern(r'^\s*\[\s*remote\s+"((?:[^"\\]|\\.)*)"\s*\]\s*$')
+_ANY_SECTION = LazyPattern(r"^\s*\[")
+_URL = LazyPattern(r"^\s*url\s*=\s*(.*?)\s*$", re.IGNORECASE)
+_SCP_LIKE = LazyPattern(r"^(?:[^@/\s]+@)?([A-Za-z0-9.-]+):(?!//)(.+)$")
+_SSH_URL = LazyPattern(
     r"^(?:ssh|git\+ssh|ssh\+git|git)://(?:[^@/]+@)?([^/:]+)(?::\d+)?/(.+)$", re.IGNORECASE
 )
-_HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+_HTTP_URL = LazyPattern(r"^https?://", re.IGNORECASE)
 
 
 def parse_git_remotes(config_text: str) -> dict[str, str]:

@@ -7,9 +7,10 @@ containers where a scalar is expected.  YAML data is typed ``object`` and narrow
 from __future__ import annotations
 
 import math
-import re
 
-_INT = re.compile(r"[+-]?[0-9]{1,18}")
+from dorgu.models.patterns import LazyPattern
+
+_INT = LazyPattern(r"[+-]?[0-9]{1,18}")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 

@@ -11,8 +11,6 @@ service's default port, marked with lower confidence), or put env values in evid
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.catalog import backing_for_image
 from dorgu.analysis.compose.projects import ComposeProject, ComposeService
 from dorgu.models.app import (
@@ -27,8 +25,9 @@ from dorgu.models.app import (
     VolumeKind,
 )
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern
 
-_NUMERIC_ID = re.compile(r"[0-9]{1,10}")
+_NUMERIC_ID = LazyPattern(r"[0-9]{1,10}")
 _RULES = {"depends_on": "compose.depends_on", "environment": "compose.environment-reference"}
 _RULES["links"] = "compose.links"
 

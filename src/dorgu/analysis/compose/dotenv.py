@@ -18,9 +18,10 @@ from dorgu.analysis.compose.interpolating import Protect, interpolate
 from dorgu.analysis.compose.notes import Notes
 from dorgu.errors import ParseError
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_EXPORT = re.compile(r"export\s+")
+_KEY = LazyPattern(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_EXPORT = LazyPattern(r"export\s+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "$": "$$", "'": "'"}
 
 

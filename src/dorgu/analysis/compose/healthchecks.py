@@ -9,8 +9,6 @@ Must not: raise anything but ``InvalidValue`` while reading.
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.compose.coercing import (
     InvalidValue,
     bool_of,
@@ -22,9 +20,10 @@ from dorgu.analysis.compose.files import ComposeFile
 from dorgu.analysis.compose.layers import HealthLayer, Located
 from dorgu.analysis.compose.quantities import duration_seconds
 from dorgu.models.app import HealthCheck
+from dorgu.models.patterns import LazyPattern
 
 _SHELL = ("/bin/sh", "-c")
-_HTTP = re.compile(
+_HTTP = LazyPattern(
     r"\b(?:curl|wget)\b[^|;&]*?\b(https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
     r"(?::([0-9]{1,5}))?(/[^\s'\"|;&]*)?"
 )

@@ -9,17 +9,17 @@ so a password interpolated into ``command`` or a healthcheck is never copied int
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 from dorgu.errors import ParseError
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 Lookup = Callable[[str], str | None]
 Protect = Callable[[str, str], bool]
 Path = tuple[str | int, ...]
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 _MAX_NESTING = 16
 _MAX_USED = 64

@@ -11,14 +11,14 @@ Must not: keep or show values (only variable names and places), or grow without 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern
 
 MAX_USES = 10_000
-_PORT_FIELD = re.compile(r"\.(ports?|listen)(\.|$)")
+_PORT_FIELD = LazyPattern(r"\.(ports?|listen)(\.|$)")
 
 
 @dataclass(frozen=True)

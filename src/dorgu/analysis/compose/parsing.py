@@ -10,7 +10,6 @@ raise anything but ``DorguError`` subclasses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -36,8 +35,9 @@ from dorgu.analysis.compose.services import finish_service, service_environment
 from dorgu.errors import ParseError, UnsafePathError, UsageError
 from dorgu.models.app import VolumeKind
 from dorgu.models.evidence import Location, Severity
+from dorgu.models.patterns import LazyPattern
 
-_SERVICE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
+_SERVICE_NAME = LazyPattern(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
 
 
 def parse_compose(

@@ -10,15 +10,15 @@ Must not: raise anything but ``InvalidValue``, or expand a range of more than
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 
 from dorgu.analysis.compose.coercing import InvalidValue, mapping_of, text_of
 from dorgu.models.app import Protocol
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 MAX_RANGE = 1024
-_RANGE = re.compile(r"([0-9]{1,5})(?:-([0-9]{1,5}))?")
+_RANGE = LazyPattern(r"([0-9]{1,5})(?:-([0-9]{1,5}))?")
 _PROTOCOLS = {p.value.lower(): p for p in Protocol}
 
 

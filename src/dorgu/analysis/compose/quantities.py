@@ -12,12 +12,13 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from dorgu.analysis.compose.coercing import InvalidValue
+from dorgu.models.patterns import LazyPattern
 
-_CPU = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|\.[0-9]{1,9}")
-_MEMORY = re.compile(
+_CPU = LazyPattern(r"[0-9]{1,9}(\.[0-9]{1,9})?|\.[0-9]{1,9}")
+_MEMORY = LazyPattern(
     r"([0-9]{1,15}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})\s*([kmgtp]?)(i?b?)", re.IGNORECASE
 )
-_DURATION_PART = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})(ns|us|µs|ms|s|m|h)")
+_DURATION_PART = LazyPattern(r"([0-9]{1,12}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})(ns|us|µs|ms|s|m|h)")
 _UNIT_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 _SUFFIXES = ((5, "Pi"), (4, "Ti"), (3, "Gi"), (2, "Mi"), (1, "Ki"))
 _SECONDS = {

@@ -9,11 +9,11 @@ Must not: return or store the value itself (it may hold a credential), only host
 
 from __future__ import annotations
 
-import re
+from dorgu.models.patterns import LazyPattern
 
-_URL_HOSTS = re.compile(r"://(?:[^@/\s]*@)?([^/?#\s]+)")
-_HOST_PORT = re.compile(r"\[?([A-Za-z0-9_.\-]+)\]?(?::[0-9]{1,5})?")
-_SEPARATORS = re.compile(r"[\s,;]+")
+_URL_HOSTS = LazyPattern(r"://(?:[^@/\s]*@)?([^/?#\s]+)")
+_HOST_PORT = LazyPattern(r"\[?([A-Za-z0-9_.\-]+)\]?(?::[0-9]{1,5})?")
+_SEPARATORS = LazyPattern(r"[\s,;]+")
 
 
 def referenced_hosts(value: str) -> set[str]:

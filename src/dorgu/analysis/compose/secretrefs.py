@@ -24,10 +24,11 @@ from dorgu.analysis.scrubbing import SecretValues, scrub_command, scrub_healthch
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import EnvVar
 from dorgu.models.evidence import Location, Severity
+from dorgu.models.patterns import LazyPattern
 
 Lookup = Callable[[str], str | None]
-_PROTECTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@", re.IGNORECASE)
+_PROTECTED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_PASSWORD = LazyPattern(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@", re.IGNORECASE)
 _MAX_VALUE = 64 * 1024  # a longer "secret" is a file, not a password; not searched for
 
 

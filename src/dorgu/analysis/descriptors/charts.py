@@ -20,8 +20,9 @@ from dorgu.analysis.descriptors.objects import KubeObject, read_objects
 from dorgu.errors import DorguError
 from dorgu.formats.yamldocs import YamlDocument, load_yaml
 from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.models.patterns import LazyPattern
 
-_SOURCE = re.compile(r"^# Source: ([^\n]+)$", re.MULTILINE)
+_SOURCE = LazyPattern(r"^# Source: ([^\n]+)$", re.MULTILINE)
 
 
 def rendered_objects(chart_dir: str, text: str) -> tuple[list[KubeObject], list[Diagnostic]]:

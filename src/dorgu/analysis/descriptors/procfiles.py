@@ -15,18 +15,18 @@ Must not: read files (texts come in).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from dorgu.analysis.descriptors.records import Described
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.app import EnvVar, Port
 from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.models.patterns import LazyPattern
 
 MAX_PROCESSES = 50
 FOREMAN_PORT = 5000
-_LINE = re.compile(r"^([A-Za-z0-9_-]{1,63})\s*:\s*(\S.*)$")
-_PORT_REF = re.compile(r"\$(?:\{PORT(?::?-([0-9]{1,5}))?\}|PORT\b)")
+_LINE = LazyPattern(r"^([A-Za-z0-9_-]{1,63})\s*:\s*(\S.*)$")
+_PORT_REF = LazyPattern(r"\$(?:\{PORT(?::?-([0-9]{1,5}))?\}|PORT\b)")
 _RUN_ONCE = frozenset({"release"})
 
 

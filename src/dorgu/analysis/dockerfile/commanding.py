@@ -9,8 +9,6 @@ reference to the variable, see ``dorgu.analysis.scrubbing``).
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.dockerfile.healthchecks import detect_http_probe, parse_duration
 from dorgu.analysis.dockerfile.instructions import Instruction
 from dorgu.analysis.dockerfile.redacting import redact_text
@@ -20,8 +18,9 @@ from dorgu.analysis.dockerfile.stages import Command, HealthcheckEntry, StageSta
 from dorgu.analysis.scrubbing import SecretValues, scrub_command, scrub_healthcheck, scrub_script
 from dorgu.models.app import HealthCheck
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_RETRIES = re.compile(r"^[+-]?\d{1,9}$")
+_RETRIES = LazyPattern(r"^[+-]?\d{1,9}$")
 _DURATION_FLAGS = ("interval", "timeout", "start-period", "start-interval")
 
 

@@ -8,8 +8,6 @@ LABEL value becomes ``<redacted>``), or touch instructions other than these thre
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.dockerfile.instructions import Instruction
 from dorgu.analysis.dockerfile.redacting import carries_secret
 from dorgu.analysis.dockerfile.results import REDACTED, BuildArg
@@ -19,9 +17,10 @@ from dorgu.analysis.dockerfile.stages import EnvEntry, StageState
 from dorgu.analysis.dockerfile.substituting import Var, VarKind
 from dorgu.analysis.secrets import looks_secret
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_WHITESPACE = re.compile(r"[ \t\v\f\r\n]+")
+_ARG_NAME = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_WHITESPACE = LazyPattern(r"[ \t\v\f\r\n]+")
 
 
 def _pairs(instruction: Instruction, build: Build) -> list[tuple[str, str]]:

@@ -33,10 +33,11 @@ from dorgu.analysis.dockerfile.stages import (
     with_line,
 )
 from dorgu.analysis.dockerfile.users import created_ids
+from dorgu.models.patterns import LazyPattern
 
 MAX_PORTS = 1000
-_WINDOWS_PATH = re.compile(r"^[A-Za-z]:([\\/]|$)|^\\")
-_SIGNAL = re.compile(r"^((SIG)?[A-Z][A-Z0-9]*([+-]\d+)?|\d{1,3})$", re.IGNORECASE)
+_WINDOWS_PATH = LazyPattern(r"^[A-Za-z]:([\\/]|$)|^\\")
+_SIGNAL = LazyPattern(r"^((SIG)?[A-Z][A-Z0-9]*([+-]\d+)?|\d{1,3})$", re.IGNORECASE)
 _NOT_ALLOWED_IN_ONBUILD = frozenset({"onbuild", "from", "maintainer"})
 
 Handler = Callable[[Instruction, Build, StageState], None]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from dorgu.models.patterns import Pattern
+
 PATTERN_VALUE_LIMIT = 512
 PATTERN_LIMIT = 64
 
@@ -35,7 +37,7 @@ def apply_pattern(operator: str, value: str, word: str, replacement: str) -> str
     return pattern.sub(lambda _m: replacement, value, count=count)
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
+def _glob(pattern: str) -> Pattern:
     """A shell glob (``*``, ``?``, ``[...]``) as a regular expression."""
     parts: list[str] = []
     i = 0

@@ -11,8 +11,10 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_DURATION = re.compile(r"^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+from dorgu.models.patterns import LazyPattern
+
+_DURATION = LazyPattern(r"^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$")
+_DURATION_PART = LazyPattern(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -27,12 +29,12 @@ _UNIT_SECONDS = {
 _MAX_DURATION = 9.2e9  # Go's time.Duration range, in seconds
 
 _HOST = r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
-_URL_TOKEN = re.compile(rf"^(?:(https?)://)?{_HOST}(?::(\d{{1,5}}))?(/\S*)?$", re.IGNORECASE)
-_URL_IN_TEXT = re.compile(
+_URL_TOKEN = LazyPattern(rf"^(?:(https?)://)?{_HOST}(?::(\d{{1,5}}))?(/\S*)?$", re.IGNORECASE)
+_URL_IN_TEXT = LazyPattern(
     rf"(https?)://{_HOST}(?::(\d{{1,5}}))?(/[^\s'\"`)\]}};|&<>]*)?(?=[\s'\"`)\]}};|&<>]|$)",
     re.IGNORECASE,
 )
-_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|\$([A-Za-z_]\w*)")
+_VARIABLE = LazyPattern(r"\$\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|\$([A-Za-z_]\w*)")
 _CLIENTS = frozenset({"curl", "wget", "http", "https", "xh", "curlie"})
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from dorgu.analysis.dockerfile.lexing import Heredoc, LogicalLine
 from dorgu.analysis.dockerfile.splitting import split_words
+from dorgu.models.patterns import LazyPattern
 
 KNOWN = frozenset(
     {
@@ -43,7 +44,7 @@ FLAGS: dict[str, frozenset[str]] = {
     "healthcheck": frozenset({"interval", "timeout", "start-period", "start-interval", "retries"}),
 }
 
-_SPLIT = re.compile(r"^[ \t\v\f\r]*(\S+)[ \t\v\f\r]*(.*)$", re.DOTALL)
+_SPLIT = LazyPattern(r"^[ \t\v\f\r]*(\S+)[ \t\v\f\r]*(.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from dorgu.analysis.dockerfile.diagnosing import Diagnostics
 from dorgu.analysis.dockerfile.splitting import split_words
 from dorgu.errors import LimitExceededError, ParseError
+from dorgu.models.patterns import LazyPattern, Pattern
 
 MAX_INSTRUCTIONS = 10_000
 
-_DIRECTIVE = re.compile(r"^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
+_DIRECTIVE = LazyPattern(r"^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_INSTRUCTIONS = frozenset({"run", "copy", "add"})
-_HEREDOC_MARKER = re.compile(r"^(\d*)<<(-?)([^<]+)$")
-_FIRST_WORD = re.compile(r"^[ \t\v\f]*(\S+)")
+_HEREDOC_MARKER = LazyPattern(r"^(\d*)<<(-?)([^<]+)$")
+_FIRST_WORD = LazyPattern(r"^[ \t\v\f]*(\S+)")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def _is_comment(line: str) -> bool:
     return line.lstrip(" \t\v\f\r").startswith("#")
 
 
-def _strip_continuation(line: str, continuation: re.Pattern[str]) -> tuple[str, bool]:
+def _strip_continuation(line: str, continuation: Pattern) -> tuple[str, bool]:
     """The line without a trailing escape character, and whether the instruction ends here."""
     match = continuation.search(line)
     if match is None:

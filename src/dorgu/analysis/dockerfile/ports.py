@@ -5,14 +5,14 @@ Must not: build ``Port`` models or emit diagnostics; it returns numbers and a pr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from dorgu.models.app import Protocol
+from dorgu.models.patterns import LazyPattern
 
 MAX_RANGE = 100  # ports taken from one range such as 30000-40000
 
-_SPEC = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/([A-Za-z]+))?$")
+_SPEC = LazyPattern(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/([A-Za-z]+))?$")
 _PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "sctp": Protocol.SCTP}
 
 

@@ -7,13 +7,12 @@ Must not: log or return the secret parts it finds.
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.dockerfile.results import REDACTED
 from dorgu.analysis.secrets import looks_secret
+from dorgu.models.patterns import LazyPattern
 
-_ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_])-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)[=:]([^\s'\";&|]+)")
-_TOKEN = re.compile(r"\S+")
+_ASSIGNMENT = LazyPattern(r"(?<![A-Za-z0-9_])-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)[=:]([^\s'\";&|]+)")
+_TOKEN = LazyPattern(r"\S+")
 
 
 def carries_secret(text: str) -> bool:

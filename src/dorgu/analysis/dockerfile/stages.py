@@ -7,16 +7,16 @@ diagnostics, or store secret values (``EnvEntry.value`` is None for secrets).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from dorgu.analysis.dockerfile.instructions import Instruction
 from dorgu.analysis.dockerfile.substituting import Var
 from dorgu.models.app import HealthCheck, Protocol
+from dorgu.models.patterns import LazyPattern
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
-_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_STAGE_NAME = LazyPattern(r"^[a-z][a-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,17 @@ value can never reach a result.  Must not: see any secret value, raise anything 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from dorgu.analysis.dockerfile.globbing import apply_pattern
 from dorgu.errors import LimitExceededError
+from dorgu.models.patterns import LazyPattern
 
 MAX_DEPTH = 24
 MAX_EXPANSION = 65_536  # characters substituted into one word
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":+", ":?", "##", "%%", "//", "-", "+", "?", "#", "%", "/")
 
 

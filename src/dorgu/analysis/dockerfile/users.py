@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass
 
 from dorgu.models.app import SecurityHints
+from dorgu.models.patterns import LazyPattern
 
 _ROOT_NAMES = frozenset({"root", "0", "containeradministrator"})
-_ID = re.compile(r"^\d{1,10}$")
+_ID = LazyPattern(r"^\d{1,10}$")
 _MAX_ID = 2**32 - 1
 
 
@@ -63,9 +64,9 @@ def default_user_hints(base_image: str) -> UserFacts:
     )
 
 
-_USER_TOOL = re.compile(r"\b(useradd|adduser|groupadd|addgroup)\b([^;&|\n]*)")
-_ID_FLAG = re.compile(r"(?:^|\s)(?:-u|--uid|-g|--gid)(?:=|\s+)(\d{1,10})\b")
-_WORD = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$", re.IGNORECASE)
+_USER_TOOL = LazyPattern(r"\b(useradd|adduser|groupadd|addgroup)\b([^;&|\n]*)")
+_ID_FLAG = LazyPattern(r"(?:^|\s)(?:-u|--uid|-g|--gid)(?:=|\s+)(\d{1,10})\b")
+_WORD = LazyPattern(r"^[a-z_][a-z0-9_.-]*\$?$", re.IGNORECASE)
 _VALUE_FLAGS = frozenset(
     {
         "-u",

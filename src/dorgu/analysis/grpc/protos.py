@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 
 from dorgu.models.app import GrpcMethod, GrpcService
 from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.models.patterns import LazyPattern
 
 MAX_PROTO_CHARS = 1_000_000
 MAX_SERVICES = 100
 MAX_METHODS = 300
 MAX_IMPORTS = 200
 
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
     r"""(?P<space>\s+)|(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))"""
     r"""|(?P<string>"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}')"""
     r"""|(?P<word>\.?[A-Za-z_][\w.]{0,300})|(?P<number>\d[\w.]*)|(?P<punct>.)""",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from dorgu.analysis.languages.scanning import Text, has_any
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 HEALTH_NAMES = frozenset({"Health", "HealthCheck"})
 
@@ -26,12 +27,12 @@ HEALTH_NAMES = frozenset({"Health", "HealthCheck"})
 @dataclass(frozen=True)
 class _Pattern:
     what: str  # server | service | health | port
-    pattern: re.Pattern[str]
+    pattern: Pattern
     rule: str
 
 
 def _p(what: str, rule: str, regex: str) -> _Pattern:
-    return _Pattern(what, re.compile(regex), rule)
+    return _Pattern(what, LazyPattern(regex), rule)
 
 
 _PY = (

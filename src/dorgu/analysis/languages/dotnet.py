@@ -20,12 +20,13 @@ from dorgu.analysis.languages.scanning import is_skipped, is_test, line_of_token
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 _PROJECT_SUFFIXES = (".csproj", ".fsproj")
-_UNSAFE_XML = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_TFM = re.compile(r"^net(?:coreapp)?(\d+)\.(\d+)")
-_PACKAGE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), kind)
+_UNSAFE_XML = LazyPattern(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_TFM = LazyPattern(r"^net(?:coreapp)?(\d+)\.(\d+)")
+_PACKAGE_KINDS: tuple[tuple[Pattern, str], ...] = tuple(
+    (LazyPattern(pattern, re.IGNORECASE), kind)
     for pattern, kind in (
         (r"^(Npgsql(\..+)?|Aspire\.Npgsql.*|AspNetCore\.HealthChecks\.NpgSql)$", "postgres"),
         (

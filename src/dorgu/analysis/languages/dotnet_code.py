@@ -16,38 +16,39 @@ from dorgu.analysis.languages.scanning import Text, call_args, split_top_level
 from dorgu.analysis.languages.scanning_findings import Findings, endpoint_kind
 from dorgu.analysis.routes import join_paths
 from dorgu.models.app import EndpointKind, RouteParam
+from dorgu.models.patterns import LazyPattern
 
 _STR = r'@?"((?:[^"\\\n]|\\.)*)"'
-_MAP_VERB = re.compile(
+_MAP_VERB = LazyPattern(
     r"(?:\b(\w+)|\))\s*\.\s*Map(Get|Post|Put|Delete|Patch|Methods)\s*\(\s*" + _STR
 )
-_GROUP_VAR = re.compile(r"\b(\w+)\s*=\s*(\w+)\s*\.\s*MapGroup\s*\(\s*" + _STR)
-_GROUP_CHAIN = re.compile(r"MapGroup\s*\(\s*" + _STR + r"\s*\)((?:\s*\.\s*\w+\s*\([^()]*\))*)")
-_CHAINED_CALL = re.compile(r"\.\s*(\w+)\s*\(")
-_EXTENSION = re.compile(
+_GROUP_VAR = LazyPattern(r"\b(\w+)\s*=\s*(\w+)\s*\.\s*MapGroup\s*\(\s*" + _STR)
+_GROUP_CHAIN = LazyPattern(r"MapGroup\s*\(\s*" + _STR + r"\s*\)((?:\s*\.\s*\w+\s*\([^()]*\))*)")
+_CHAINED_CALL = LazyPattern(r"\.\s*(\w+)\s*\(")
+_EXTENSION = LazyPattern(
     r"\bstatic\s+[\w<>.?]+\s+(\w+)\s*\(\s*this\s+(?:RouteGroupBuilder|IEndpointRouteBuilder|"
     r"WebApplication)\s+(\w+)"
 )
-_HEALTH = re.compile(r"\b(?:Map|Use)HealthChecks\s*\(\s*" + _STR)
-_METRICS = re.compile(
+_HEALTH = LazyPattern(r"\b(?:Map|Use)HealthChecks\s*\(\s*" + _STR)
+_METRICS = LazyPattern(
     r"\b(MapMetrics|MapPrometheusScrapingEndpoint|UseMetricServer)\s*\(([^()\n]*)\)"
 )
-_METRIC_SERVER = re.compile(r"\bnew\s+(?:Kestrel)?MetricServer\s*\(\s*(?:port\s*:\s*)?(\d{2,5})")
-_LISTEN = re.compile(
+_METRIC_SERVER = LazyPattern(r"\bnew\s+(?:Kestrel)?MetricServer\s*\(\s*(?:port\s*:\s*)?(\d{2,5})")
+_LISTEN = LazyPattern(
     r"\b(?:ListenAnyIP|ListenLocalhost)\s*\(\s*(\d{2,5})|\bListen\s*\(\s*IPAddress\.\w+\s*,\s*(\d{2,5})"
 )
-_URL_CALL = re.compile(r"\b(?:UseUrls|Run|Urls\.Add)\s*\(\s*" + _STR)
-_URL_PORT = re.compile(r"^https?://[^/:;]+:(\d{2,5})")
+_URL_CALL = LazyPattern(r"\b(?:UseUrls|Run|Urls\.Add)\s*\(\s*" + _STR)
+_URL_PORT = LazyPattern(r"^https?://[^/:;]+:(\d{2,5})")
 _VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
-_ATTR_LINE = re.compile(r"(?m)^[ \t]*\[")
-_ATTR = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:\((.*)\))?\s*$", re.S)
-_DECL = re.compile(
+_ATTR_LINE = LazyPattern(r"(?m)^[ \t]*\[")
+_ATTR = LazyPattern(r"^\s*([A-Za-z_][\w.]*)\s*(?:\((.*)\))?\s*$", re.S)
+_DECL = LazyPattern(
     r"\s*(?:(?:public|internal|private|protected|sealed|abstract|static|partial)\s+)*"
     r"(class|record|struct)\s+[A-Za-z_]\w*"
 )
-_CLASS = re.compile(r"\b(?:class|record|struct)\s+([A-Za-z_]\w*)")
-_STRING = re.compile(_STR)
-_FROM_QUERY = re.compile(r"\[\s*FromQuery\s*(?:\(\s*Name\s*=\s*" + _STR + r"\s*\))?\s*\]")
+_CLASS = LazyPattern(r"\b(?:class|record|struct)\s+([A-Za-z_]\w*)")
+_STRING = LazyPattern(_STR)
+_FROM_QUERY = LazyPattern(r"\[\s*FromQuery\s*(?:\(\s*Name\s*=\s*" + _STR + r"\s*\))?\s*\]")
 
 
 def _strings(args: str | None) -> list[str]:

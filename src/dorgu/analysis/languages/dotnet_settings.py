@@ -17,11 +17,12 @@ from dorgu.analysis.languages.scanning import is_skipped, is_test, line_of_token
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-SETTINGS_NAME = re.compile(r"^appsettings(?:\.([\w\-]+))?\.json$", re.IGNORECASE)
-_URL_PORT = re.compile(r"^\s*https?://[^/:;]+:(\d{2,5})")
-_JSON_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+SETTINGS_NAME = LazyPattern(r"^appsettings(?:\.([\w\-]+))?\.json$", re.IGNORECASE)
+_URL_PORT = LazyPattern(r"^\s*https?://[^/:;]+:(\d{2,5})")
+_JSON_COMMENT = LazyPattern(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)')
+_TRAILING_COMMA = LazyPattern(r",(\s*[}\]])")
 _SCHEMES = (
     ("postgres", "postgres"),
     ("mysql", "mysql"),

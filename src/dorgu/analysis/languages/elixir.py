@@ -20,9 +20,10 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_DEP = re.compile(r"\{\s*:(\w+)\s*,([^{}\n]*)\}")
-_ELIXIR_VERSION = re.compile(r"\belixir:\s*\"[~>=\s]*(\d+\.\d+(?:\.\d+)?)")
+_DEP = LazyPattern(r"\{\s*:(\w+)\s*,([^{}\n]*)\}")
+_ELIXIR_VERSION = LazyPattern(r"\belixir:\s*\"[~>=\s]*(\d+\.\d+(?:\.\d+)?)")
 _DEP_KINDS = {
     "postgrex": "postgres",
     "myxql": "mysql",
@@ -44,16 +45,16 @@ _DEP_KINDS = {
     "ex_aws_s3": "s3",
 }
 _CONFIG_RANK = {"runtime.exs": 0, "prod.exs": 1, "config.exs": 2, "dev.exs": 4, "test.exs": 9}
-_HTTP_PORT = re.compile(r"\bhttps?:\s*\[[^\]]{0,400}?\bport:\s*([^\]\n]{1,200})")
-_ENDPOINT_CONFIG = re.compile(r"\bconfig\s+:\w+\s*,\s*[\w.]+\.Endpoint\b")
-_ENV_FALLBACK = re.compile(
+_HTTP_PORT = LazyPattern(r"\bhttps?:\s*\[[^\]]{0,400}?\bport:\s*([^\]\n]{1,200})")
+_ENDPOINT_CONFIG = LazyPattern(r"\bconfig\s+:\w+\s*,\s*[\w.]+\.Endpoint\b")
+_ENV_FALLBACK = LazyPattern(
     r"System\.get_env\(\s*\"([A-Z_]*PORT)\"\s*(?:,\s*\"(\d{2,5})\"\s*\)|\)\s*\|\|\s*\"?(\d{2,5}))"
 )
 _ASSIGN = r"(?m)^\s*{name}\s*=\s*(.+)$"
-_CHILD_PORT = re.compile(r"\{\s*(?:Plug\.Cowboy|Bandit)\s*,[^{}]{0,400}?\bport:\s*(\d{2,5})")
-_ENV_VAR = re.compile(r"System\.(?:get_env|fetch_env!?)\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"")
-_PROM_EX_PATH = re.compile(r"plug\s+PromEx\.Plug\b[^\n]*?\bpath:\s*\"([^\"]+)\"")
-_TELEMETRY_PROM = re.compile(r"\{\s*TelemetryMetricsPrometheus\s*,([^{}]{0,400})\}")
+_CHILD_PORT = LazyPattern(r"\{\s*(?:Plug\.Cowboy|Bandit)\s*,[^{}]{0,400}?\bport:\s*(\d{2,5})")
+_ENV_VAR = LazyPattern(r"System\.(?:get_env|fetch_env!?)\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"")
+_PROM_EX_PATH = LazyPattern(r"plug\s+PromEx\.Plug\b[^\n]*?\bpath:\s*\"([^\"]+)\"")
+_TELEMETRY_PROM = LazyPattern(r"\{\s*TelemetryMetricsPrometheus\s*,([^{}]{0,400})\}")
 
 
 def _port_value(expr: str, code: str) -> tuple[str, str | None] | None:

@@ -15,16 +15,19 @@ from dataclasses import dataclass, field
 from dorgu.analysis.languages.scanning import Text
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import join_paths
+from dorgu.models.patterns import LazyPattern
 
-ROUTER_HINT = re.compile(r"\buse\s+(?:Phoenix\.Router|Plug\.Router|[\w.]+,\s*:router)\b")
-_VERB = re.compile(r'^\s*(get|post|put|patch|delete|options|head|live|forward)\s*\(?\s*"([^"\n]*)"')
-_MATCH = re.compile(r'^\s*match\s*\(?\s*:(\w+|\*)\s*,\s*"([^"\n]*)"')
-_SCOPE = re.compile(r'^\s*scope\s*\(?\s*(?:"([^"\n]*)"|path:\s*"([^"\n]*)")?')
-_RESOURCES = re.compile(r'^\s*resources\s*\(?\s*"([^"\n]*)"\s*,\s*([\w.]+)(.*)$')
-_PIPE = re.compile(r"^\s*pipe_through\s*\(?\s*\[?\s*:(\w+)")
-_DO = re.compile(r"\bdo\s*$|\bdo\s+#|\bfn\b.*->\s*$")
-_END = re.compile(r"^\s*end\b")
-_ATOMS = re.compile(r":(\w+)")
+ROUTER_HINT = LazyPattern(r"\buse\s+(?:Phoenix\.Router|Plug\.Router|[\w.]+,\s*:router)\b")
+_VERB = LazyPattern(
+    r'^\s*(get|post|put|patch|delete|options|head|live|forward)\s*\(?\s*"([^"\n]*)"'
+)
+_MATCH = LazyPattern(r'^\s*match\s*\(?\s*:(\w+|\*)\s*,\s*"([^"\n]*)"')
+_SCOPE = LazyPattern(r'^\s*scope\s*\(?\s*(?:"([^"\n]*)"|path:\s*"([^"\n]*)")?')
+_RESOURCES = LazyPattern(r'^\s*resources\s*\(?\s*"([^"\n]*)"\s*,\s*([\w.]+)(.*)$')
+_PIPE = LazyPattern(r"^\s*pipe_through\s*\(?\s*\[?\s*:(\w+)")
+_DO = LazyPattern(r"\bdo\s*$|\bdo\s+#|\bfn\b.*->\s*$")
+_END = LazyPattern(r"^\s*end\b")
+_ATOMS = LazyPattern(r":(\w+)")
 _ACTIONS = (  # action, method, member?, suffix
     ("index", "GET", False, ""),
     ("new", "GET", False, "/new"),

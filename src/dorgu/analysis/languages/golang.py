@@ -32,6 +32,7 @@ from dorgu.analysis.listening.expressions import env, flag, literal, make_expr
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 _FRAMEWORKS = (
     ("github.com/gin-gonic/gin", "gin"),
@@ -74,37 +75,39 @@ _MODULE_KINDS = (
     ("github.com/aws/aws-sdk-go-v2/service/sqs", "sqs"),
     ("github.com/aws/aws-sdk-go-v2/service/dynamodb", "dynamodb"),
 )
-_REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?([\w.\-~]+(?:/[\w.\-~]+)+)\s+v[\w.\-+]+")
-_MODULE = re.compile(r"^module\s+(\S+)", re.M)
-_GO_VERSION = re.compile(r"^go\s+(\d+(?:\.\d+){0,2})\s*$", re.M)
-_LISTEN_ARG = re.compile(
+_REQUIRE_LINE = LazyPattern(r"^\s*(?:require\s+)?([\w.\-~]+(?:/[\w.\-~]+)+)\s+v[\w.\-+]+")
+_MODULE = LazyPattern(r"^module\s+(\S+)", re.M)
+_GO_VERSION = LazyPattern(r"^go\s+(\d+(?:\.\d+){0,2})\s*$", re.M)
+_LISTEN_ARG = LazyPattern(
     r"(http\.ListenAndServe(?:TLS)?\(|\.(?:Run|Start|Listen|ListenAndServe)\()"
     r"|\bAddr\s*:\s*([^,\n}]{1,200})"
 )
-_NET_HTTP = re.compile(r"http\.(?:ListenAndServe|HandleFunc|Handle|NewServeMux)\(")
-_LITERAL_PORT = re.compile(
+_NET_HTTP = LazyPattern(r"http\.(?:ListenAndServe|HandleFunc|Handle|NewServeMux)\(")
+_LITERAL_PORT = LazyPattern(
     r"(?:http\.ListenAndServe(?:TLS)?|\.(?:Run|Start|StartTLS|Listen|ListenTLS|ListenAndServe))"
     r'\(\s*"[\w.\-\[\]]*:(\d{2,5})"'
 )
-_ADDR = re.compile(r'Addr\s*:\s*"[\w.\-\[\]]*:(\d{2,5})"')
-_NET_LISTEN = re.compile(r'net\.Listen\(\s*"tcp[46]?"\s*,\s*"[\w.\-\[\]]*:(\d{2,5})"')
-_GIN_RUN = re.compile(r"\.Run\(\s*\)")
-_GETENV = re.compile(r'os\.Getenv\(\s*"(\w{1,64})"\s*\)')
-_ENV_HELPER = re.compile(r'[Ee]nv\w*\(\s*"(\w{1,64})"\s*,\s*":?(\d{2,5})"\s*\)')
-_ENV_TAG = re.compile(
+_ADDR = LazyPattern(r'Addr\s*:\s*"[\w.\-\[\]]*:(\d{2,5})"')
+_NET_LISTEN = LazyPattern(r'net\.Listen\(\s*"tcp[46]?"\s*,\s*"[\w.\-\[\]]*:(\d{2,5})"')
+_GIN_RUN = LazyPattern(r"\.Run\(\s*\)")
+_GETENV = LazyPattern(r'os\.Getenv\(\s*"(\w{1,64})"\s*\)')
+_ENV_HELPER = LazyPattern(r'[Ee]nv\w*\(\s*"(\w{1,64})"\s*,\s*":?(\d{2,5})"\s*\)')
+_ENV_TAG = LazyPattern(
     r'(?:env|envconfig):"(\w{1,64})[^"]{0,50}"[^`\n]{0,100}?(?:envDefault|default):":?(\d{2,5})"'
 )
-_FLAG = re.compile(
+_FLAG = LazyPattern(
     r'flag\.(?:String|Int)(?:Var)?\([^"\n]{0,60}"(port|addr|listen|http|http-addr|listen-addr)"'
     r'\s*,\s*"?:?(\d{2,5})"?'
 )
-_QUOTED_PORT = re.compile(r'=\s*":?(\d{2,5})"')
-_PORT_NAME = re.compile(
+_QUOTED_PORT = LazyPattern(r'=\s*":?(\d{2,5})"')
+_PORT_NAME = LazyPattern(
     r"^(?:port|addr|listenAddr|httpAddr|defaultPort|serverPort|httpPort)$", re.IGNORECASE
 )
-_METRICS_SERVER = re.compile(r'ListenAndServe\(\s*"[\w.\-]*:(\d{2,5})"\s*,\s*promhttp\.Handler\(\)')
-ENV_READ = re.compile(r'os\.(?:Getenv|LookupEnv)\(\s*"(\w{1,128})"|(?:env|envconfig):"(\w{1,128})')
-_HTTP_CALL = re.compile(
+_METRICS_SERVER = LazyPattern(
+    r'ListenAndServe\(\s*"[\w.\-]*:(\d{2,5})"\s*,\s*promhttp\.Handler\(\)'
+)
+ENV_READ = LazyPattern(r'os\.(?:Getenv|LookupEnv)\(\s*"(\w{1,128})"|(?:env|envconfig):"(\w{1,128})')
+_HTTP_CALL = LazyPattern(
     r'http\.(?:Get|Post|Head|NewRequest\w*)\([^"\n]{0,100}"(https?://[^"\s]{1,300})"'
 )
 

@@ -22,28 +22,29 @@ from dorgu.analysis.languages.scanning import (
 )
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
+from dorgu.models.patterns import LazyPattern
 
-_CALL = re.compile(
+_CALL = LazyPattern(
     r"\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Get|Post|Put|Patch|Delete|Head|"
     r"Options|All|Handle|HandleFunc|Match|Add|Method|MethodFunc)[ \t]*\("
 )
-_STRING = re.compile(r'^\s*"([^"\n]{0,300})"\s*$')
-_GROUP = re.compile(r'\.Group\(\s*"([^"\n]{0,300})"')
-_SUBROUTER = re.compile(r'\.PathPrefix\(\s*"([^"\n]{0,300})"\s*\)\s*\.Subrouter\(\)')
-_CHI_ROUTE = re.compile(
+_STRING = LazyPattern(r'^\s*"([^"\n]{0,300})"\s*$')
+_GROUP = LazyPattern(r'\.Group\(\s*"([^"\n]{0,300})"')
+_SUBROUTER = LazyPattern(r'\.PathPrefix\(\s*"([^"\n]{0,300})"\s*\)\s*\.Subrouter\(\)')
+_CHI_ROUTE = LazyPattern(
     r'\.Route\(\s*"([^"\n]{0,300})"\s*,\s*func\s*\(\s*(\w+)\s+[\w.*]+\s*\)\s*\{'
 )
-_CHI_MOUNT = re.compile(r'\.Mount\(\s*"([^"\n]{0,300})"\s*,\s*(?:\w+\.)?(\w+)\(')
-_FUNC = re.compile(
+_CHI_MOUNT = LazyPattern(r'\.Mount\(\s*"([^"\n]{0,300})"\s*,\s*(?:\w+\.)?(\w+)\(')
+_FUNC = LazyPattern(
     r"^func[ \t]+(?:\([^)\n]{0,200}\)[ \t]*)?(\w+)[ \t]*\(([^)\n]{0,400})\)[^{\n]{0,200}\{", re.M
 )
-_ROUTER_PARAM = re.compile(
+_ROUTER_PARAM = LazyPattern(
     r"(\w+)\s+\*?(?:gin\.RouterGroup|gin\.IRouter|gin\.IRoutes|gin\.Engine|echo\.Group|"
     r"echo\.Echo|fiber\.Router|fiber\.App|chi\.Router|chi\.Mux|mux\.Router|http\.ServeMux)\b"
 )
-_METHODS_CHAIN = re.compile(r"\s*\.\s*Methods\(([^)\n]{0,200})\)")
-_PATTERN = re.compile(r"^(?:([A-Z]+)\s+)?([^/\s]*)(/\S*)$")
-_QUOTED = re.compile(r'"(\w+)"')
+_METHODS_CHAIN = LazyPattern(r"\s*\.\s*Methods\(([^)\n]{0,200})\)")
+_PATTERN = LazyPattern(r"^(?:([A-Z]+)\s+)?([^/\s]*)(/\S*)$")
+_QUOTED = LazyPattern(r'"(\w+)"')
 
 
 @dataclass

@@ -9,7 +9,6 @@ framework and assembles one ``LanguageReport``.  Must not: open files or read th
 from __future__ import annotations
 
 import posixpath
-import re
 
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.jvm_actuator import spring_ops
@@ -31,6 +30,7 @@ from dorgu.analysis.routes import join_paths
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import EnvVar, Port, Route
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern
 
 MAX_ROUTES = 500
 _BUILD_FILES = MAVEN_FILES | GRADLE_FILES | SETTINGS_FILES
@@ -67,11 +67,11 @@ _TEMPLATE_ARTIFACTS = frozenset(
         "micronaut-views-thymeleaf",
     }
 )
-_APPLICATION_PATH = re.compile(r'@ApplicationPath\(\s*"([^"]*)"')
-_ROUTE_HINT = re.compile(
+_APPLICATION_PATH = LazyPattern(r'@ApplicationPath\(\s*"([^"]*)"')
+_ROUTE_HINT = LazyPattern(
     r"Mapping\b|@Path\b|@(?:Get|Post|Put|Delete|Patch|Head|Options|GET|POST|PUT|DELETE|PATCH|HEAD)\b"
 )
-_KTOR_PORT = re.compile(r"\bembeddedServer\([^)\n]*?\bport\s*=\s*(\d{2,5})")
+_KTOR_PORT = LazyPattern(r"\bembeddedServer\([^)\n]*?\bport\s*=\s*(\d{2,5})")
 
 
 def _boot_version(coordinates: list[Coordinate]) -> str | None:

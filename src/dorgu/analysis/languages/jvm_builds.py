@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from dorgu.models.evidence import Diagnostic, Location
+from dorgu.models.patterns import LazyPattern
 
 MAVEN_FILES = frozenset({"pom.xml"})
 GRADLE_FILES = frozenset({"build.gradle", "build.gradle.kts"})
@@ -63,9 +64,9 @@ def normalize_java_version(raw: str) -> str:
 
 # -- Maven ----------------------------------------------------------------------------------
 
-_UNSAFE_XML = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_PROPERTY_REF = re.compile(r"\$\{([^}]+)\}")
-_XML_LINE = re.compile(r"line (\d+)")
+_UNSAFE_XML = LazyPattern(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_PROPERTY_REF = LazyPattern(r"\$\{([^}]+)\}")
+_XML_LINE = LazyPattern(r"line (\d+)")
 
 
 def _local(tag: str) -> str:
@@ -193,18 +194,18 @@ def parse_pom(text: str, *, file: str, into: BuildInfo) -> None:
 # -- Gradle ---------------------------------------------------------------------------------
 
 _Q = r"""["']"""
-_GRADLE_PLUGIN = re.compile(
+_GRADLE_PLUGIN = LazyPattern(
     rf"""\bid\s*\(?\s*{_Q}([\w.\-]+){_Q}\s*\)?(?:\s*version\s*\(?\s*{_Q}([^"'\n]+){_Q})?"""
 )
-_GRADLE_APPLY = re.compile(rf"""\bapply\s*\(?\s*plugin\s*[:=]\s*{_Q}([\w.\-]+){_Q}""")
-_KOTLIN_PLUGIN = re.compile(
+_GRADLE_APPLY = LazyPattern(rf"""\bapply\s*\(?\s*plugin\s*[:=]\s*{_Q}([\w.\-]+){_Q}""")
+_KOTLIN_PLUGIN = LazyPattern(
     rf"""\bkotlin\s*\(\s*{_Q}([\w.\-]+){_Q}\s*\)(?:\s*version\s*\(?\s*{_Q}([^"'\n]+){_Q})?"""
 )
-_GRADLE_DEP = re.compile(
+_GRADLE_DEP = LazyPattern(
     r"""\b([A-Za-z]\w*)\s*\(?\s*(platform\s*\(\s*|enforcedPlatform\s*\(\s*)?"""
     r"""["']([\w.\-]+):([\w.\-]+)(?::([^"'\s:@]+))?[^"'\n]*["']"""
 )
-_GRADLE_MAP_DEP = re.compile(
+_GRADLE_MAP_DEP = LazyPattern(
     r"""\b([A-Za-z]\w*)\s*\(?\s*group\s*[:=]\s*["']([\w.\-]+)["']\s*,\s*name\s*[:=]\s*"""
     r"""["']([\w.\-]+)["'](?:\s*,\s*version\s*[:=]\s*["']([^"'\n]+)["'])?"""
 )
@@ -213,15 +214,15 @@ _COMPILE_CONFIGS = frozenset(
     {"compileOnly", "annotationProcessor", "kapt", "ksp", "compileOnlyApi"}
 )
 _JAVA_VERSION_RULES = (
-    re.compile(r"JavaLanguageVersion\.of\(\s*[\"']?(\d+)"),
-    re.compile(r"\bjvmToolchain\s*\(\s*(\d+)"),
-    re.compile(
+    LazyPattern(r"JavaLanguageVersion\.of\(\s*[\"']?(\d+)"),
+    LazyPattern(r"\bjvmToolchain\s*\(\s*(\d+)"),
+    LazyPattern(
         r"\b(?:source|target)Compatibility\s*=?\s*(?:JavaVersion\.)?[\"']?(?:VERSION_)?([\d_.]+)"
     ),
-    re.compile(r"\bjvmTarget(?:\.set\()?\s*=?\s*(?:JvmTarget\.JVM_)?[\"']?([\d_.]+)"),
+    LazyPattern(r"\bjvmTarget(?:\.set\()?\s*=?\s*(?:JvmTarget\.JVM_)?[\"']?([\d_.]+)"),
 )
-_SETTINGS_INCLUDE = re.compile(r"\binclude\s*\(?([^\n]*)")
-_SETTINGS_NAME = re.compile(r"""["']:?([\w.\-:/]+)["']""")
+_SETTINGS_INCLUDE = LazyPattern(r"\binclude\s*\(?([^\n]*)")
+_SETTINGS_NAME = LazyPattern(r"""["']:?([\w.\-:/]+)["']""")
 
 
 def _gradle_role(config: str, platform: bool) -> str | None:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from dorgu.errors import DorguError
 from dorgu.formats.yamldocs import YamlDocument, load_yaml_documents
 from dorgu.models.evidence import Diagnostic, Location
+from dorgu.models.patterns import LazyPattern
 
-CONFIG_NAME = re.compile(r"^application(?:-([\w.\-]+))?\.(properties|ya?ml)$")
+CONFIG_NAME = LazyPattern(r"^application(?:-([\w.\-]+))?\.(properties|ya?ml)$")
 # Profiles a container deployment most likely runs with, in preference order.
 _DEPLOY_PROFILES = ("prod", "production", "kubernetes", "k8s", "cloud", "docker", "container")
-_PLACEHOLDER = re.compile(r"\$\{([^{}:]+)(?::([^{}]*))?\}")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_PLACEHOLDER = LazyPattern(r"\$\{([^{}:]+)(?::([^{}]*))?\}")
+_ENV_NAME = LazyPattern(r"^[A-Z][A-Z0-9_]*$")
 _PROFILE_KEYS = ("spring.config.activate.on-profile", "spring.profiles")
 
 
@@ -95,7 +96,7 @@ def _unescape(value: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), value)
 
 
-_SEPARATOR = re.compile(r"(?<!\\)\s*[=:]\s*|(?<!\\)\s+")
+_SEPARATOR = LazyPattern(r"(?<!\\)\s*[=:]\s*|(?<!\\)\s+")
 
 
 def parse_properties(text: str, *, file: str, profile: str | None, into: JvmConfig) -> None:

@@ -15,10 +15,11 @@ from dorgu.analysis.languages.jvm_builds import Coordinate
 from dorgu.analysis.languages.jvm_config import JvmConfig
 from dorgu.models.app import Dependency, DependencyType
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 # (regex on "group:artifact", kind).  First match wins.
-_ARTIFACT_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), kind)
+_ARTIFACT_KINDS: tuple[tuple[Pattern, str], ...] = tuple(
+    (LazyPattern(pattern), kind)
     for pattern, kind in (
         (
             r":(postgresql|r2dbc-postgresql|vertx-pg-client|quarkus-jdbc-postgresql|"
@@ -79,15 +80,18 @@ _ARTIFACT_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _URL_KINDS = (
-    (re.compile(r"^(?:jdbc:|r2dbc:(?:pool:)?|vertx-reactive:)?postgres(?:ql)?:", re.I), "postgres"),
-    (re.compile(r"^(?:jdbc:|r2dbc:(?:pool:)?)mysql:", re.I), "mysql"),
-    (re.compile(r"^(?:jdbc:|r2dbc:(?:pool:)?)mariadb:", re.I), "mariadb"),
-    (re.compile(r"^(?:jdbc:|r2dbc:(?:pool:)?)(?:sqlserver|mssql):", re.I), "mssql"),
-    (re.compile(r"^jdbc:sqlite:", re.I), "sqlite"),
-    (re.compile(r"^jdbc:(?:ch|clickhouse):", re.I), "clickhouse"),
-    (re.compile(r"^mongodb(?:\+srv)?:", re.I), "mongodb"),
-    (re.compile(r"^rediss?:", re.I), "redis"),
-    (re.compile(r"^amqps?:", re.I), "rabbitmq"),
+    (
+        LazyPattern(r"^(?:jdbc:|r2dbc:(?:pool:)?|vertx-reactive:)?postgres(?:ql)?:", re.I),
+        "postgres",
+    ),
+    (LazyPattern(r"^(?:jdbc:|r2dbc:(?:pool:)?)mysql:", re.I), "mysql"),
+    (LazyPattern(r"^(?:jdbc:|r2dbc:(?:pool:)?)mariadb:", re.I), "mariadb"),
+    (LazyPattern(r"^(?:jdbc:|r2dbc:(?:pool:)?)(?:sqlserver|mssql):", re.I), "mssql"),
+    (LazyPattern(r"^jdbc:sqlite:", re.I), "sqlite"),
+    (LazyPattern(r"^jdbc:(?:ch|clickhouse):", re.I), "clickhouse"),
+    (LazyPattern(r"^mongodb(?:\+srv)?:", re.I), "mongodb"),
+    (LazyPattern(r"^rediss?:", re.I), "redis"),
+    (LazyPattern(r"^amqps?:", re.I), "rabbitmq"),
 )
 _DB_KINDS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mariadb", "mssql": "mssql"}
 # Config keys that prove a service is used; the value decides the kind only for URL keys.

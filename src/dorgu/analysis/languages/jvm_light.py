@@ -12,7 +12,6 @@ Must not: open files or raise.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from dorgu.analysis.languages.jvm_config import JvmConfig
@@ -20,6 +19,7 @@ from dorgu.analysis.languages.scanning import mask_comments
 from dorgu.analysis.routes import normalize_path
 from dorgu.models.app import Endpoint, EndpointKind, Port, Route
 from dorgu.models.evidence import Evidence, Location
+from dorgu.models.patterns import LazyPattern
 
 LIGHT_FRAMEWORKS = (
     ("dropwizard", "io.dropwizard"),
@@ -32,19 +32,19 @@ DEFAULT_PORTS = {"javalin": 8080, "sparkjava": 4567, "helidon": 8080, "dropwizar
 DROPWIZARD_ADMIN_PORT = 8081
 MAX_ROUTES = 500
 _PORTS = {
-    "javalin": re.compile(r"\.start\(\s*(\d{2,5})\s*\)"),
-    "sparkjava": re.compile(r"(?<![\w.])(?:Spark\.)?port\(\s*(\d{2,5})\s*\)"),
-    "vertx": re.compile(r"\.listen\(\s*(\d{2,5})\b"),
-    "helidon": re.compile(r"\.port\(\s*(\d{2,5})\s*\)"),
+    "javalin": LazyPattern(r"\.start\(\s*(\d{2,5})\s*\)"),
+    "sparkjava": LazyPattern(r"(?<![\w.])(?:Spark\.)?port\(\s*(\d{2,5})\s*\)"),
+    "vertx": LazyPattern(r"\.listen\(\s*(\d{2,5})\b"),
+    "helidon": LazyPattern(r"\.port\(\s*(\d{2,5})\s*\)"),
 }
 _VERBS = "get|post|put|patch|delete|head|options"
 _ROUTES = {
-    "javalin": re.compile(rf"\b\w+\s*\.\s*({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*,"),
-    "sparkjava": re.compile(rf"(?<![\w.])(?:Spark\.)?({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*,"),
-    "vertx": re.compile(rf"\brouter\s*\.\s*({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*\)"),
-    "helidon": re.compile(rf"\.\s*({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*,"),
+    "javalin": LazyPattern(rf"\b\w+\s*\.\s*({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*,"),
+    "sparkjava": LazyPattern(rf"(?<![\w.])(?:Spark\.)?({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*,"),
+    "vertx": LazyPattern(rf"\brouter\s*\.\s*({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*\)"),
+    "helidon": LazyPattern(rf"\.\s*({_VERBS})\(\s*\"([^\"\n]{{0,300}})\"\s*,"),
 }
-_ANGLE = re.compile(r"<([A-Za-z_]\w*)>")
+_ANGLE = LazyPattern(r"<([A-Za-z_]\w*)>")
 
 
 @dataclass

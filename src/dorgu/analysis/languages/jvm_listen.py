@@ -26,14 +26,15 @@ from dorgu.analysis.listening.expressions import (
     prop,
 )
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 PORT_KEYS = {
     "spring-boot": "server.port",
     "quarkus": "quarkus.http.port",
     "micronaut": "micronaut.server.port",
 }
-_NAMES = re.compile(r"\$\{\??([^{}:]+)")
-_HOCON_PORT = re.compile(
+_NAMES = LazyPattern(r"\$\{\??([^{}:]+)")
+_HOCON_PORT = LazyPattern(
     r"^[ \t]*(?:ktor\.deployment\.)?port[ \t]*[=:][ \t]*(?:\$\{(\?)?([\w.]{1,128})\}|(\d{1,6}))",
     re.M,
 )

@@ -16,25 +16,26 @@ from dataclasses import dataclass
 from dorgu.analysis.routes import join_paths, normalize_path, path_params
 from dorgu.models.app import Route, RouteParam
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_LEXEME = re.compile(
+_LEXEME = LazyPattern(
     r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*(?:"|(?=\n)|\Z)|\'(?:[^\'\\\n]|\\.)*(?:\'|(?=\n)|\Z)'
     r"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)"
 )
-_ANNOTATION = re.compile(r"@([A-Za-z_][\w.]*)")
-_DECLARATION = re.compile(
+_ANNOTATION = LazyPattern(r"@([A-Za-z_][\w.]*)")
+_DECLARATION = LazyPattern(
     r"\s*(?:(?:public|private|protected|internal|abstract|final|open|data|sealed|static|"
     r"inner|annotation)\s+)*(class|interface|object|record|enum)\s+([A-Za-z_]\w*)"
 )
-_CLASS_DECL = re.compile(r"\b(?:class|interface|object|record|enum)\s+([A-Za-z_]\w*)")
-_CONSTANT = re.compile(
+_CLASS_DECL = LazyPattern(r"\b(?:class|interface|object|record|enum)\s+([A-Za-z_]\w*)")
+_CONSTANT = LazyPattern(
     r"\b(?:static\s+final\s+String|const\s+val)\s+([A-Za-z_]\w*)\s*(?::\s*String\s*)?=\s*"
     r'"((?:[^"\\\n]|\\.)*)"'
 )
-_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-_HTTP_WORD = re.compile(r"\b(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE)\b")
-_NAMED_ARG = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)\s*([\s\S]*)$")
-_MICRONAUT_QUERY = re.compile(r"\{\?([^}]*)\}")
+_STRING = LazyPattern(r'"((?:[^"\\\n]|\\.)*)"')
+_HTTP_WORD = LazyPattern(r"\b(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE)\b")
+_NAMED_ARG = LazyPattern(r"^\s*([A-Za-z_]\w*)\s*=(?!=)\s*([\s\S]*)$")
+_MICRONAUT_QUERY = LazyPattern(r"\{\?([^}]*)\}")
 
 _SPRING_VERBS = {
     "GetMapping": "GET",
@@ -57,7 +58,7 @@ _MICRONAUT_VERBS = {
 _CLIENT_MARKERS = frozenset({"FeignClient", "RegisterRestClient", "Client", "HttpExchange"})
 _QUERY_ANNOTATIONS = frozenset({"RequestParam", "QueryParam", "QueryValue", "RestQuery"})
 MAX_FILE_ROUTES = 500
-_BRACKET = re.compile(r"[()\[\]{}]")
+_BRACKET = LazyPattern(r"[()\[\]{}]")
 
 
 @dataclass(frozen=True)

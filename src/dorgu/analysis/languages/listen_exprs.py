@@ -19,42 +19,43 @@ from dorgu.analysis.languages.scanning import Text, has_any, port_purpose
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.listening.expressions import ListenExpr, Ref, env, literal, make_expr
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 MAX_SEGMENT = 300
 MAX_READS_PER_FILE = 64
 
-ENV_READS: dict[str, re.Pattern[str]] = {
-    "python": re.compile(
+ENV_READS: dict[str, Pattern] = {
+    "python": LazyPattern(
         r"""\bos\.(?:environ\.get|getenv)\(\s*["'](\w{1,128})["']"""
         r"""|\bos\.environ\[\s*["'](\w{1,128})["']\s*\]"""
         r"""|\benv(?:\.int|\.str)?\(\s*["']([A-Z]\w{0,127})["']"""
     ),
-    "node": re.compile(
+    "node": LazyPattern(
         r"""(?:\bprocess\.env|(?<![\w.$])env)(?:\.(\w{1,128})|\[\s*["'](\w{1,128})["']\s*\])"""
     ),
-    "go": re.compile(r'\bos\.(?:Getenv|LookupEnv)\(\s*"(\w{1,128})"\s*\)'),
-    "ruby": re.compile(
+    "go": LazyPattern(r'\bos\.(?:Getenv|LookupEnv)\(\s*"(\w{1,128})"\s*\)'),
+    "ruby": LazyPattern(
         r"""\bENV(?:\.fetch\(\s*["'](\w{1,128})["']|\[\s*["'](\w{1,128})["']\s*\])"""
     ),
-    "rust": re.compile(r"""\benv::var(?:_os)?\(\s*"(\w{1,128})"\s*\)"""),
-    "php": re.compile(
+    "rust": LazyPattern(r"""\benv::var(?:_os)?\(\s*"(\w{1,128})"\s*\)"""),
+    "php": LazyPattern(
         r"""\b(?:getenv|env)\(\s*["'](\w{1,128})["']|\$_(?:ENV|SERVER)\[\s*["'](\w{1,128})["']\s*\]"""
     ),
-    "csharp": re.compile(
+    "csharp": LazyPattern(
         r"""\bEnvironment\.GetEnvironmentVariable\(\s*"(\w{1,128})"\s*\)"""
         r"""|\b[Cc]onfiguration\[\s*"(\w{1,128})"\s*\]"""
         r"""|\bGetValue<\w+>\(\s*"(\w{1,128})"\s*"""
     ),
-    "elixir": re.compile(r"""\bSystem\.(?:get_env|fetch_env!?)\(\s*"(\w{1,128})"\s*"""),
+    "elixir": LazyPattern(r"""\bSystem\.(?:get_env|fetch_env!?)\(\s*"(\w{1,128})"\s*"""),
 }
-_LITERAL = re.compile(r"""(?<![\w.$])(\d{2,5})(?![\w.])""")
-_CONTINUE = re.compile(
+_LITERAL = LazyPattern(r"""(?<![\w.$])(\d{2,5})(?![\w.])""")
+_CONTINUE = LazyPattern(
     r"""(?:\s*,\s*\d{1,2})?(?:\s*\))*\s*(?:\|\||\?\?|\?:|\bor\b|\.unwrap_or(?:_else)?\b"""
     r"""|\.or\b|\.(?:parse|ok|map|and_then|to_i|to_string|unwrap_or_default)\b)"""
 )
 _OPEN, _CLOSE = "([{", ")]}"
-_WRAPPER = re.compile(r"[\w.:]{1,30}\(\s*$")
-_RADIX = re.compile(r",\s*(?:10|16|8|2)\s*\)")
+_WRAPPER = LazyPattern(r"[\w.:]{1,30}\(\s*$")
+_RADIX = LazyPattern(r",\s*(?:10|16|8|2)\s*\)")
 
 
 def segment(code: str, start: int) -> str:

@@ -34,6 +34,7 @@ from dorgu.analysis.languages.scanning import (
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 _SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
 _MANIFESTS = frozenset(
@@ -47,7 +48,7 @@ _LOCKFILES = (
     ("package-lock.json", "npm"),
     ("npm-shrinkwrap.json", "npm"),
 )
-_CODE_FRAMEWORK = re.compile(
+_CODE_FRAMEWORK = LazyPattern(
     r"""(?:require\(\s*|\bfrom\s+)['"](@nestjs/core|next|fastify|koa|@hapi/hapi|hono|express)['"]"""
 )
 _WEB = frozenset({"nextjs", "nuxt"})

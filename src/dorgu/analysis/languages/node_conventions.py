@@ -16,30 +16,31 @@ from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import RouteParam
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
-_CONTROLLER = re.compile(r"@Controller[ \t]*\(")
-_FIRST_STRING = re.compile(r"""^\s*(['"`])([^'"`\n]{0,300})\1""")
-_PATH_KEY = re.compile(r"""\bpath\s*:\s*(['"`])([^'"`\n]{0,300})\1""")
-_HANDLER = re.compile(r"@(Get|Post|Put|Patch|Delete|Head|Options|All)[ \t]*\(")
-_DECORATOR = re.compile(r"\s*@\w+(?:\.\w+)*[ \t]*\(")
-_METHOD_NAME = re.compile(
+_CONTROLLER = LazyPattern(r"@Controller[ \t]*\(")
+_FIRST_STRING = LazyPattern(r"""^\s*(['"`])([^'"`\n]{0,300})\1""")
+_PATH_KEY = LazyPattern(r"""\bpath\s*:\s*(['"`])([^'"`\n]{0,300})\1""")
+_HANDLER = LazyPattern(r"@(Get|Post|Put|Patch|Delete|Head|Options|All)[ \t]*\(")
+_DECORATOR = LazyPattern(r"\s*@\w+(?:\.\w+)*[ \t]*\(")
+_METHOD_NAME = LazyPattern(
     r"\s*(?:(?:public|private|protected|static|async)\s+)*\w+\s*(?:<[^>]*>)?\("
 )
-_NEST_PARAM = re.compile(
+_NEST_PARAM = LazyPattern(
     r"""@(Query|Param)\(\s*(['"`])(\w{1,100})\2[^)]{0,200}\)\s*(?:readonly\s+)?\w+\s*(\?)?\s*"""
     r""":\s*([\w\[\]<>|. ]{1,100})"""
 )
-_GLOBAL_PREFIX = re.compile(r"""\.setGlobalPrefix\(\s*(['"`])([^'"`\n]{0,200})\1""")
+_GLOBAL_PREFIX = LazyPattern(r"""\.setGlobalPrefix\(\s*(['"`])([^'"`\n]{0,200})\1""")
 _TS_TYPES = {"number": "number", "string": "string", "boolean": "boolean", "Date": "string"}
 
-_PAGES_API = re.compile(r"(?:^|/)pages/api/(.+)\.(?:js|ts|jsx|tsx|mjs)$")
-_APP_ROUTE = re.compile(r"(?:^|/)app/(?:(.*)/)?route\.(?:js|ts|mjs)$")
-_EXPORTED = re.compile(
+_PAGES_API = LazyPattern(r"(?:^|/)pages/api/(.+)\.(?:js|ts|jsx|tsx|mjs)$")
+_APP_ROUTE = LazyPattern(r"(?:^|/)app/(?:(.*)/)?route\.(?:js|ts|mjs)$")
+_EXPORTED = LazyPattern(
     r"\bexport[ \t]+(?:async[ \t]+)?(?:function|const|let)[ \t]+"
     r"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b"
 )
-_EXPORT_LIST = re.compile(r"\bexport[ \t]*\{([^}]{0,500})\}")
-_REQ_METHOD = re.compile(r"""\bmethod\s*[!=]==?\s*['"](\w+)['"]|\bcase\s+['"](\w+)['"]\s*:""")
+_EXPORT_LIST = LazyPattern(r"\bexport[ \t]*\{([^}]{0,500})\}")
+_REQ_METHOD = LazyPattern(r"""\bmethod\s*[!=]==?\s*['"](\w+)['"]|\bcase\s+['"](\w+)['"]\s*:""")
 
 
 def _controller_prefix(text: Text, paren: int) -> str:
@@ -124,7 +125,7 @@ def _segments(route_dir: str) -> list[str] | None:
     return segments
 
 
-def _methods_in(text: str | None, pattern: re.Pattern[str]) -> list[str]:
+def _methods_in(text: str | None, pattern: Pattern) -> list[str]:
     if text is None:
         return []
     found: list[str] = []

@@ -25,6 +25,7 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.listening.commands import command_exprs
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 FRAMEWORKS = (
     ("@nestjs/core", "nestjs"),
@@ -61,10 +62,10 @@ _PACKAGE_KINDS = {
     "@aws-sdk/client-sqs": "sqs",
     "@aws-sdk/client-dynamodb": "dynamodb",
 }
-_PRISMA = re.compile(
+_PRISMA = LazyPattern(
     r"""\bprovider\s*=\s*["'](postgresql|postgres|mysql|mongodb|sqlite|sqlserver|cockroachdb)["']"""
 )
-_ORM_TYPE = re.compile(
+_ORM_TYPE = LazyPattern(
     r"""\b(?:type|dialect|client)\s*:\s*['"`](postgres|postgresql|pg|mysql|mysql2|mariadb|mongodb|"""
     r"""sqlite|better-sqlite3|mssql|cockroachdb)['"`]"""
 )
@@ -84,33 +85,33 @@ _ORM_MARKERS = (
     "knex",
     "MikroORM",
 )
-_HTTP_CALL = re.compile(
+_HTTP_CALL = LazyPattern(
     r"""\b(?:fetch|axios(?:\.(?:get|post|put|patch|delete|request))?|got(?:\.\w+)?|"""
     r"""superagent\.\w+)\(\s*['"`](https?://[^'"`\s$]{1,300})"""
 )
-_BASE_URL = re.compile(r"""\bbaseURL\s*:\s*['"`](https?://[^'"`\s$]{1,300})""")
-ENV_READ = re.compile(
+_BASE_URL = LazyPattern(r"""\bbaseURL\s*:\s*['"`](https?://[^'"`\s$]{1,300})""")
+ENV_READ = LazyPattern(
     r"""\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]{0,127})"""
     r"""|(?<![.\w])env\.([A-Z][A-Z0-9_]{0,127})\b"""
     r"""|\bprocess\.env\[\s*['"`](\w{1,128})['"`]\s*\]"""
     r"""|\b(?:configService|config)\.get(?:OrThrow)?(?:<[^>\n]{0,50}>)?\(\s*['"`]([A-Z][A-Z0-9_]{0,127})['"`]"""
     r"""|\bDeno\.env\.get\(\s*['"`](\w{1,128})['"`]"""
 )
-_ENV_DESTRUCTURE = re.compile(r"""\{([^{}]{1,1000})\}\s*=\s*process\.env\b""")
-_LISTEN = re.compile(r"""\.listen\(\s*(?:\{[^}]{0,300}?\bport\s*:\s*)?['"]?(\d{2,5})\b""")
-_LISTEN_CALL = re.compile(r"\.listen\(")
-_PORT_CONST = re.compile(
+_ENV_DESTRUCTURE = LazyPattern(r"""\{([^{}]{1,1000})\}\s*=\s*process\.env\b""")
+_LISTEN = LazyPattern(r"""\.listen\(\s*(?:\{[^}]{0,300}?\bport\s*:\s*)?['"]?(\d{2,5})\b""")
+_LISTEN_CALL = LazyPattern(r"\.listen\(")
+_PORT_CONST = LazyPattern(
     r"""\b(?:const|let|var)\s+(?:PORT|port|httpPort|HTTP_PORT|DEFAULT_PORT|defaultPort)\s*"""
     r"""(?::\s*\w+\s*)?=\s*['"]?(\d{2,5})\b"""
 )
-_PORT_ENV = re.compile(
+_PORT_ENV = LazyPattern(
     r"""(?:process\.)?env(?:\.(\w{1,64})|\[\s*['"](\w{1,64})['"]\s*\])\s*\)?\s*(?:,\s*10\s*\)\s*)?"""
     r"""(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"""
 )
-_CONFIG_PORT = re.compile(
+_CONFIG_PORT = LazyPattern(
     r"""\.get(?:<\w+>)?\(\s*['"](\w{1,64})['"]\s*(?:,\s*(\d{2,5}))?\s*\)\s*(?:(?:\|\||\?\?)\s*(\d{2,5}))?"""
 )
-_SCRIPT_PORT = re.compile(r"(?:--port|-p)(?:=|\s+)(\d{2,5})\b|\bPORT=(\d{2,5})\b")
+_SCRIPT_PORT = LazyPattern(r"(?:--port|-p)(?:=|\s+)(\d{2,5})\b|\bPORT=(\d{2,5})\b")
 
 
 @dataclass

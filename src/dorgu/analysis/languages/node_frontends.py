@@ -23,6 +23,7 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import Frontend, FrontendMode
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 # (package, framework), most specific first: a Next.js app also depends on react.
 _PACKAGES = (
@@ -39,12 +40,12 @@ CONFIG_PREFIXES = (
     "vite.config.", "next.config.", "nuxt.config.", "svelte.config.", "vue.config.",
 )  # fmt: skip
 CONFIG_NAMES = frozenset({"angular.json"})
-_EXPORT = re.compile(r"""\boutput\s*:\s*['"]export['"]""")
-_DIST_DIR = re.compile(r"""\bdistDir\s*:\s*['"]([\w./-]{1,100})['"]""")
-_OUT_DIR = re.compile(r"""\boutDir\s*:\s*['"]([\w./-]{1,100})['"]""")
-_SSR_FALSE = re.compile(r"\bssr\s*:\s*false\b")
-_ADAPTER = re.compile(r"""['"]@sveltejs/adapter-([\w-]{1,40})['"]""")
-_DEV_SCRIPT = re.compile(
+_EXPORT = LazyPattern(r"""\boutput\s*:\s*['"]export['"]""")
+_DIST_DIR = LazyPattern(r"""\bdistDir\s*:\s*['"]([\w./-]{1,100})['"]""")
+_OUT_DIR = LazyPattern(r"""\boutDir\s*:\s*['"]([\w./-]{1,100})['"]""")
+_SSR_FALSE = LazyPattern(r"\bssr\s*:\s*false\b")
+_ADAPTER = LazyPattern(r"""['"]@sveltejs/adapter-([\w-]{1,40})['"]""")
+_DEV_SCRIPT = LazyPattern(
     r"^\s*(?:npx\s+)?(?:vite(?:\s+(?:dev|serve))?|ng\s+serve|react-scripts\s+start|next\s+dev|"
     r"nuxt\s+dev|nuxi\s+dev|vue-cli-service\s+serve|webpack(?:-dev-server|\s+serve))\b"
 )

@@ -7,17 +7,16 @@ Must not: open files or raise.
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.languages.scanning import Text
 from dorgu.analysis.languages.scanning_findings import Findings
+from dorgu.models.patterns import LazyPattern
 
 FASTIFY_DEFAULT_PORT = 3000
-_HAPI_PORT = re.compile(
+_HAPI_PORT = LazyPattern(
     r"""\b(?:Hapi\.)?[sS]erver\(\s*\{[^{}]{0,300}?\bport\s*:\s*['"]?(\d{2,5})\b"""
 )
-_FASTIFY_LISTEN = re.compile(r"\.listen\(\s*(?:\{[^{}]{0,300}\}\s*)?[,)]")
-_K6 = re.compile(
+_FASTIFY_LISTEN = LazyPattern(r"\.listen\(\s*(?:\{[^{}]{0,300}\}\s*)?[,)]")
+_K6 = LazyPattern(
     r"""\bfrom\s+['"]k6(?:/[\w/-]{1,50})?['"]|\brequire\(\s*['"]k6(?:/[\w/-]{1,50})?['"]\s*\)"""
 )
 

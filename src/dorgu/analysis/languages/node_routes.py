@@ -24,41 +24,42 @@ from dorgu.analysis.languages.scanning import (
 from dorgu.analysis.languages.scanning_findings import FILE_ROUTE_CAP, Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_DEF = re.compile(
+_DEF = LazyPattern(
     r"(express[ \t]*\([ \t]*\)|express\.Router[ \t]*\(|Router[ \t]*\(|"
     r"new[ \t]+(?:Koa)?Router[ \t]*\(|"
     r"new[ \t]+Koa[ \t]*\(|[Ff]astify[ \t]*\(|new[ \t]+Hono[ \t]*\(|Hapi\.server[ \t]*\(|"
     r"new[ \t]+Elysia[ \t]*\()"
 )
-_COMMON = re.compile(
+_COMMON = LazyPattern(
     r"^(?:app|router|server|fastify|api|routes|instance|r|\w+Router|\w+_router|\w+Routes)$"
 )
-_VERB = re.compile(
+_VERB = LazyPattern(
     r"\.(get|post|put|patch|delete|head|options|all)[ \t]*(?:<[^>\n]{0,200}>)?\(\s*"
     r"""(['"`])(/[^'"`\n$]{0,300}?)\2"""
 )
-_CHAIN_START = re.compile(r"""\.route\(\s*(['"`])(/[^'"`\n]{0,300}?)\1\s*\)""")
-_CHAIN_VERB = re.compile(r"\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(")
-_OBJECT_ROUTE = re.compile(r"\.route[ \t]*\(\s*[\[{]")
-_URL_KEY = re.compile(r"""\b(?:url|path)\s*:\s*(['"`])(/[^'"`\n]{0,300}?)\1""")
-_METHOD_KEY = re.compile(r"""\bmethod\s*:\s*(\[[^\]]{0,200}\]|(['"`])\w+\2)""")
-_USE = re.compile(r"""\.(use|route)\(\s*(['"`])(/[^'"`\n]{0,300}?)\2\s*,""")
-_REGISTER = re.compile(r"\.register\(")
-_PREFIX_KEY = re.compile(r"""\bprefix\s*:\s*(['"`])([^'"`\n]{0,300})\1""")
-_BASE_PATH = re.compile(r"""\.basePath\(\s*(['"`])([^'"`\n]{0,300})\1""")
-_IMPORT_DEFAULT = re.compile(
+_CHAIN_START = LazyPattern(r"""\.route\(\s*(['"`])(/[^'"`\n]{0,300}?)\1\s*\)""")
+_CHAIN_VERB = LazyPattern(r"\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(")
+_OBJECT_ROUTE = LazyPattern(r"\.route[ \t]*\(\s*[\[{]")
+_URL_KEY = LazyPattern(r"""\b(?:url|path)\s*:\s*(['"`])(/[^'"`\n]{0,300}?)\1""")
+_METHOD_KEY = LazyPattern(r"""\bmethod\s*:\s*(\[[^\]]{0,200}\]|(['"`])\w+\2)""")
+_USE = LazyPattern(r"""\.(use|route)\(\s*(['"`])(/[^'"`\n]{0,300}?)\2\s*,""")
+_REGISTER = LazyPattern(r"\.register\(")
+_PREFIX_KEY = LazyPattern(r"""\bprefix\s*:\s*(['"`])([^'"`\n]{0,300})\1""")
+_BASE_PATH = LazyPattern(r"""\.basePath\(\s*(['"`])([^'"`\n]{0,300})\1""")
+_IMPORT_DEFAULT = LazyPattern(
     r"""import[ \t]+(\w+)[ \t]*(?:,[ \t]*\{([^}]{0,500})\})?[ \t]*from[ \t]*"""
     r"""['"](\.{1,2}/[^'"\n]{1,300})['"]"""
 )
-_IMPORT_NAMED = re.compile(
+_IMPORT_NAMED = LazyPattern(
     r"""import[ \t]*\{([^}]{0,500})\}[ \t]*from[ \t]*['"](\.{1,2}/[^'"\n]{1,300})['"]"""
 )
-_REQUIRE = re.compile(
+_REQUIRE = LazyPattern(
     r"""(?:const|let|var)[ \t]+(?:(\w+)|\{([^}]{0,500})\})[ \t]*=[ \t]*"""
     r"""require\(\s*['"](\.{1,2}/[^'"\n]{1,300})['"]\s*\)"""
 )
-_INLINE_REQUIRE = re.compile(r"""^(?:require|import)\(\s*['"](\.{1,2}/[^'"\n]{1,300})['"]\s*\)""")
+_INLINE_REQUIRE = LazyPattern(r"""^(?:require|import)\(\s*['"](\.{1,2}/[^'"\n]{1,300})['"]\s*\)""")
 _EXTENSIONS = ("", ".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx")
 _INDEXES = ("/index.ts", "/index.js", "/index.mjs", "/index.cjs")
 

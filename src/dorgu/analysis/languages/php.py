@@ -29,6 +29,7 @@ from dorgu.analysis.languages.scanning import (
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 _FRAMEWORKS = (
     ("laravel/framework", "laravel"),
@@ -47,11 +48,11 @@ _PACKAGE_KINDS = {
     "ext-memcached": "memcached",
     "league/flysystem-aws-s3-v3": "s3",
 }
-_DOTENV_DB = re.compile(r"^DB_CONNECTION=[\"']?(pgsql|mysql|mariadb|sqlite|sqlsrv)\b", re.M)
-_DOTENV_REDIS = re.compile(
+_DOTENV_DB = LazyPattern(r"^DB_CONNECTION=[\"']?(pgsql|mysql|mariadb|sqlite|sqlsrv)\b", re.M)
+_DOTENV_REDIS = LazyPattern(
     r"^(?:CACHE_DRIVER|CACHE_STORE|QUEUE_CONNECTION|SESSION_DRIVER)=[\"']?redis\b", re.M
 )
-_DOTENV_URL = re.compile(
+_DOTENV_URL = LazyPattern(
     r"^\w+=[\"']?(postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?)://", re.M
 )
 _DB_KINDS = {
@@ -63,19 +64,19 @@ _DB_KINDS = {
     "amqp": "rabbitmq",
     "amqps": "rabbitmq",
 }
-_SERVE = re.compile(r"\bartisan\s+serve\b[^\n\"]{0,200}")
-_BUILTIN = re.compile(r"\bphp\s+-S\s+[\w.\[\]]*:(\d{2,5})")
-_OCTANE = re.compile(r"\boctane:start\b[^\n\"]{0,200}")
-_PORT_OPTION = re.compile(r"--port[= ](\d{2,5})\b")
-_RR_ADDRESS = re.compile(r"^\s*address:\s*[\"']?[\w.]*:(\d{2,5})", re.M)
-_FPM_LISTEN = re.compile(r"^\s*listen\s*=\s*(?:[\w.\[\]]+:)?(\d{2,5})\s*$", re.M)
+_SERVE = LazyPattern(r"\bartisan\s+serve\b[^\n\"]{0,200}")
+_BUILTIN = LazyPattern(r"\bphp\s+-S\s+[\w.\[\]]*:(\d{2,5})")
+_OCTANE = LazyPattern(r"\boctane:start\b[^\n\"]{0,200}")
+_PORT_OPTION = LazyPattern(r"--port[= ](\d{2,5})\b")
+_RR_ADDRESS = LazyPattern(r"^\s*address:\s*[\"']?[\w.]*:(\d{2,5})", re.M)
+_FPM_LISTEN = LazyPattern(r"^\s*listen\s*=\s*(?:[\w.\[\]]+:)?(\d{2,5})\s*$", re.M)
 _FPM_FILES = ("www.conf", "zz-docker.conf", "php-fpm.conf", "docker.conf")
-ENV_READ = re.compile(
+ENV_READ = LazyPattern(
     r"""\benv\(\s*['"](\w{1,128})['"]|\bgetenv\(\s*['"](\w{1,128})['"]"""
     r"""|\$_ENV\[\s*['"](\w{1,128})['"]"""
 )
-_YAML_ENV = re.compile(r"%env\((?:[\w-]+:)*(\w{1,128})\)%")
-_HTTP_CALL = re.compile(
+_YAML_ENV = LazyPattern(r"%env\((?:[\w-]+:)*(\w{1,128})\)%")
+_HTTP_CALL = LazyPattern(
     r"""(?:Http::|->)(?:get|post|put|patch|delete|request)\(\s*(?:['"]\w+['"]\s*,\s*)?['"](https?://[^'"\s]{1,300})"""
 )
 

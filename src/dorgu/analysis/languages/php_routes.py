@@ -25,34 +25,35 @@ from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.errors import DorguError
 from dorgu.formats.yamldocs import load_yaml
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_STRING = re.compile(r"""^\s*(['"])([^'"\n]{0,300})\1\s*$""")
-_LARAVEL = re.compile(
+_STRING = LazyPattern(r"""^\s*(['"])([^'"\n]{0,300})\1\s*$""")
+_LARAVEL = LazyPattern(
     r"\bRoute::(get|post|put|patch|delete|options|any|match|resource|apiResource)\s*\("
 )
-_OBJECT = re.compile(r"\$(\w+)\s*->\s*(get|post|put|patch|delete|options|any|map)\s*\(")
-_GROUP = re.compile(r"(?:\bRoute::|\$\w+\s*->\s*|\)\s*->\s*)group\s*\(")
-_PREFIX_CALL = re.compile(r"""\bprefix\(\s*(['"])([^'"\n]{0,300})\1\s*\)""")
-_PREFIX_KEY = re.compile(r"""['"]prefix['"]\s*=>\s*(['"])([^'"\n]{0,300})\1""")
-_STATEMENT_START = re.compile(r"[;{}]")
-_ONLY = re.compile(r"->\s*(only|except)\s*\(\s*\[([^\]]{0,300})\]")
-_HEALTH = re.compile(r"""\bhealth\s*:\s*(['"])(/[^'"\n]{0,200})\1""")
-_API_PREFIX = re.compile(r"""\bapiPrefix\s*:\s*(['"])([^'"\n]{0,200})\1""")
-_ATTRIBUTE = re.compile(
+_OBJECT = LazyPattern(r"\$(\w+)\s*->\s*(get|post|put|patch|delete|options|any|map)\s*\(")
+_GROUP = LazyPattern(r"(?:\bRoute::|\$\w+\s*->\s*|\)\s*->\s*)group\s*\(")
+_PREFIX_CALL = LazyPattern(r"""\bprefix\(\s*(['"])([^'"\n]{0,300})\1\s*\)""")
+_PREFIX_KEY = LazyPattern(r"""['"]prefix['"]\s*=>\s*(['"])([^'"\n]{0,300})\1""")
+_STATEMENT_START = LazyPattern(r"[;{}]")
+_ONLY = LazyPattern(r"->\s*(only|except)\s*\(\s*\[([^\]]{0,300})\]")
+_HEALTH = LazyPattern(r"""\bhealth\s*:\s*(['"])(/[^'"\n]{0,200})\1""")
+_API_PREFIX = LazyPattern(r"""\bapiPrefix\s*:\s*(['"])([^'"\n]{0,200})\1""")
+_ATTRIBUTE = LazyPattern(
     r"#\[\s*(?:\\?Symfony\\Component\\Routing\\Annotation\\|\\?Symfony\\Component\\Routing\\Attribute\\)?Route\s*\("
 )
-_ANNOTATION = re.compile(r"\*\s*@Route\s*\(")
-_CLASS_KEYWORD = re.compile(r"\bclass\s+\w+")
-_AFTER_ROUTE = re.compile(
+_ANNOTATION = LazyPattern(r"\*\s*@Route\s*\(")
+_CLASS_KEYWORD = LazyPattern(r"\bclass\s+\w+")
+_AFTER_ROUTE = LazyPattern(
     r"\s*\]?\s*(?:#\[[^\]]*\]\s*|\*(?!/)[^\n]*\n\s*|\*/\s*|/\*\*.*?\*/\s*)*"
     r"(?:final\s+|abstract\s+|readonly\s+)*class\b",
     re.S,
 )
-_SYMFONY_PATH = re.compile(r"""^\s*(?:path\s*[:=]\s*)?(['"])([^'"\n]{0,300})\1""")
-_SYMFONY_METHODS = re.compile(
+_SYMFONY_PATH = LazyPattern(r"""^\s*(?:path\s*[:=]\s*)?(['"])([^'"\n]{0,300})\1""")
+_SYMFONY_METHODS = LazyPattern(
     r"""\bmethods\s*[:=]\s*[\[{]([^\]}]{0,200})[\]}]|\bmethods\s*[:=]\s*(['"])(\w+)\2"""
 )
-_NAMES = re.compile(r"""['"](\w+)['"]""")
+_NAMES = LazyPattern(r"""['"](\w+)['"]""")
 _API_ACTIONS = (
     ("index", "GET", ""),
     ("store", "POST", ""),

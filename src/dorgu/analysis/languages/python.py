@@ -10,8 +10,6 @@ Must not: open files, read the environment, print, or raise.
 
 from __future__ import annotations
 
-import re
-
 from dorgu.analysis.languages import python_facts as facts
 from dorgu.analysis.languages.base import LanguageReport
 from dorgu.analysis.languages.listen_exprs import scan_env_ports
@@ -32,18 +30,19 @@ from dorgu.analysis.languages.scanning import Text, is_skipped, is_test, sources
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.listening.commands import command_exprs
 from dorgu.analysis.sources import SourceTree
+from dorgu.models.patterns import LazyPattern
 
-_COMMAND = re.compile(
+_COMMAND = LazyPattern(
     r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve|flask[ \t]+run|fastapi[ \t]+"
     r"(?:run|dev)|(?:manage\.py|django-admin)[ \t]+runserver|celery\b[^\n]{0,200}?\bworker)\b"
     r"[^\n]{0,500}"
 )
-_PORT_FLAG = re.compile(r"(?:--port|-p)(?:=|[ \t]+)[\"']?(?:\$\{\w+:-)?(\d{2,5})\b")
-_BIND_FLAG = re.compile(
+_PORT_FLAG = LazyPattern(r"(?:--port|-p)(?:=|[ \t]+)[\"']?(?:\$\{\w+:-)?(\d{2,5})\b")
+_BIND_FLAG = LazyPattern(
     r"(?:--bind|-b|--listen)(?:=|[ \t]+)[\"']?[\w.\[\]]*:(?:\$\{\w+:-)?(\d{2,5})\b"
 )
-_DYNAMIC_PORT = re.compile(r"(?:--port|-p|--bind|-b|--listen)(?:=|[ \t]+)\S*\$")
-_RUNSERVER_PORT = re.compile(r"runserver[ \t]+(?:[\w.\[\]]+:)?(\d{2,5})\b")
+_DYNAMIC_PORT = LazyPattern(r"(?:--port|-p|--bind|-b|--listen)(?:=|[ \t]+)\S*\$")
+_RUNSERVER_PORT = LazyPattern(r"runserver[ \t]+(?:[\w.\[\]]+:)?(\d{2,5})\b")
 _COMMAND_DEFAULTS = {
     "uvicorn": 8000,
     "gunicorn": 8000,

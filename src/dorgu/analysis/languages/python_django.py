@@ -7,7 +7,6 @@ Must not: open files or raise.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from dorgu.analysis.languages.python_modules import ModuleIndex
@@ -16,17 +15,18 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import join_paths
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_ENTRY = re.compile(r"\b(path|re_path|url)[ \t]*\(")
-_STRING = re.compile(r"""^[rRuU]?(["'])([^"'\n]{0,300})\1$""")
-_INCLUDE_MODULE = re.compile(r"""^include\(\s*\(?\s*[rRuU]?["']([\w.]{1,200})["']""")
-_INCLUDE_LIST = re.compile(r"^include\(\s*\[")
-_INCLUDE_EXPR = re.compile(r"^include\(\s*(\w+)\.urls\s*\)$")
-_URLS_EXPR = re.compile(r"^(\w+)\.urls$")
-_ROOT = re.compile(r"""\bROOT_URLCONF\s*=\s*["']([\w.]{1,200})["']""")
-_REGISTER = re.compile(r"""\b(\w+)\.register[ \t]*\(\s*[rRuU]?["']([^"'\n]{0,200})["']""")
-_URLS_PLUS = re.compile(r"\burlpatterns\s*\+=\s*(\w+)\.urls\b")
-_ANCHORS = re.compile(r"^\^|\$$")
+_ENTRY = LazyPattern(r"\b(path|re_path|url)[ \t]*\(")
+_STRING = LazyPattern(r"""^[rRuU]?(["'])([^"'\n]{0,300})\1$""")
+_INCLUDE_MODULE = LazyPattern(r"""^include\(\s*\(?\s*[rRuU]?["']([\w.]{1,200})["']""")
+_INCLUDE_LIST = LazyPattern(r"^include\(\s*\[")
+_INCLUDE_EXPR = LazyPattern(r"^include\(\s*(\w+)\.urls\s*\)$")
+_URLS_EXPR = LazyPattern(r"^(\w+)\.urls$")
+_ROOT = LazyPattern(r"""\bROOT_URLCONF\s*=\s*["']([\w.]{1,200})["']""")
+_REGISTER = LazyPattern(r"""\b(\w+)\.register[ \t]*\(\s*[rRuU]?["']([^"'\n]{0,200})["']""")
+_URLS_PLUS = LazyPattern(r"\burlpatterns\s*\+=\s*(\w+)\.urls\b")
+_ANCHORS = LazyPattern(r"^\^|\$$")
 _APPS = {
     "health_check.urls": (EndpointKind.HEALTH, ""),
     "django_prometheus.urls": (EndpointKind.METRICS, "metrics"),

@@ -22,6 +22,7 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.listening.expressions import env, literal, make_expr
 from dorgu.models.app import DependencyType
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 WEB_FRAMEWORKS = (
     "django", "fastapi", "flask", "litestar", "falcon", "bottle", "tornado", "starlette",
@@ -29,25 +30,25 @@ WEB_FRAMEWORKS = (
 )  # fmt: skip
 WORKER_FRAMEWORKS = ("celery", "rq", "dramatiq", "locust")
 _CODE_ONLY = frozenset({"starlette", "aiohttp"})  # also pulled in as libraries
-FRAMEWORK_CODE: dict[str, re.Pattern[str]] = {
-    "django": re.compile(r"^[ \t]*from[ \t]+django[. ]|DJANGO_SETTINGS_MODULE", re.M),
-    "fastapi": re.compile(r"^[ \t]*from[ \t]+fastapi\b|\bFastAPI[ \t]*\(", re.M),
-    "flask": re.compile(
+FRAMEWORK_CODE: dict[str, Pattern] = {
+    "django": LazyPattern(r"^[ \t]*from[ \t]+django[. ]|DJANGO_SETTINGS_MODULE", re.M),
+    "fastapi": LazyPattern(r"^[ \t]*from[ \t]+fastapi\b|\bFastAPI[ \t]*\(", re.M),
+    "flask": LazyPattern(
         r"^[ \t]*from[ \t]+flask[ \t]+import\b|\bFlask[ \t]*\([ \t]*__name__", re.M
     ),
-    "starlette": re.compile(
+    "starlette": LazyPattern(
         r"^[ \t]*from[ \t]+starlette\.applications[ \t]+import|\bStarlette[ \t]*\(", re.M
     ),
-    "aiohttp": re.compile(r"\bweb\.Application[ \t]*\(|\bweb\.run_app[ \t]*\("),
-    "sanic": re.compile(r"\bSanic[ \t]*\("),
-    "celery": re.compile(r"\bCelery[ \t]*\("),
-    "rq": re.compile(r"^[ \t]*from[ \t]+rq[ \t]+import[^\n]*\bWorker\b", re.M),
-    "dramatiq": re.compile(r"@dramatiq\.actor\b"),
-    "litestar": re.compile(r"^[ \t]*from[ \t]+litestar\b|\bLitestar[ \t]*\(", re.M),
-    "falcon": re.compile(r"\bfalcon\.(?:asgi\.)?(?:App|API)[ \t]*\("),
-    "bottle": re.compile(r"^[ \t]*from[ \t]+bottle[ \t]+import\b|\bBottle[ \t]*\(", re.M),
-    "tornado": re.compile(r"^[ \t]*(?:from|import)[ \t]+tornado\b", re.M),
-    "locust": re.compile(r"^[ \t]*from[ \t]+locust[ \t]+import\b", re.M),
+    "aiohttp": LazyPattern(r"\bweb\.Application[ \t]*\(|\bweb\.run_app[ \t]*\("),
+    "sanic": LazyPattern(r"\bSanic[ \t]*\("),
+    "celery": LazyPattern(r"\bCelery[ \t]*\("),
+    "rq": LazyPattern(r"^[ \t]*from[ \t]+rq[ \t]+import[^\n]*\bWorker\b", re.M),
+    "dramatiq": LazyPattern(r"@dramatiq\.actor\b"),
+    "litestar": LazyPattern(r"^[ \t]*from[ \t]+litestar\b|\bLitestar[ \t]*\(", re.M),
+    "falcon": LazyPattern(r"\bfalcon\.(?:asgi\.)?(?:App|API)[ \t]*\("),
+    "bottle": LazyPattern(r"^[ \t]*from[ \t]+bottle[ \t]+import\b|\bBottle[ \t]*\(", re.M),
+    "tornado": LazyPattern(r"^[ \t]*(?:from|import)[ \t]+tornado\b", re.M),
+    "locust": LazyPattern(r"^[ \t]*from[ \t]+locust[ \t]+import\b", re.M),
 }
 _PACKAGE_KINDS = {
     **dict.fromkeys(
@@ -107,25 +108,25 @@ FRAMEWORK_GATES = {
     "tornado": ("tornado",),
     "locust": ("locust",),
 }
-_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*(?:\.\w+)?)", re.M)
-_AWS = re.compile(
+_IMPORT = LazyPattern(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*(?:\.\w+)?)", re.M)
+_AWS = LazyPattern(
     r"""\b(?:boto3|session|aioboto3\.Session\(\))\.(?:client|resource)\(\s*["'](\w{1,40})["']"""
 )
 _AWS_KINDS = {"s3": "s3", "sqs": "sqs", "dynamodb": "dynamodb"}
-_DJANGO_DB = re.compile(
+_DJANGO_DB = LazyPattern(
     r"""["']django(?:\.contrib\.gis)?\.db\.backends\.(postgresql\w*|postgis|mysql|sqlite3|oracle)["']"""
 )
 _DJANGO_ENGINES = {"mysql": "mysql", "sqlite3": "sqlite", "oracle": "oracle"}  # else postgres
-_DJANGO_CACHE = re.compile(
+_DJANGO_CACHE = LazyPattern(
     r"""["'](?:django_redis\.cache\.RedisCache|django\.core\.cache\.backends\.(redis)\.RedisCache|"""
     r"""django\.core\.cache\.backends\.(memcached)\.\w+)["']"""
 )
-_HTTP_CALL = re.compile(
+_HTTP_CALL = LazyPattern(
     r"""\b(?:requests|httpx|session|client|http_client|\w+_client)\.(?:get|post|put|patch|delete|"""
     r"""head|request|stream)\(\s*(?:["'][A-Z]+["']\s*,\s*)?["'](https?://[^"'\s]{1,300})"""
 )
-_BASE_URL = re.compile(r"""\bbase_url\s*=\s*["'](https?://[^"'\s]{1,300})""")
-ENV_READ = re.compile(
+_BASE_URL = LazyPattern(r"""\bbase_url\s*=\s*["'](https?://[^"'\s]{1,300})""")
+ENV_READ = LazyPattern(
     r"""\bos\.environ\[\s*["'](\w{1,128})["']"""
     r"""|\b(?:os\.)?environ\.(?:get|setdefault|pop)\(\s*["'](\w{1,128})["']"""
     r"""|\bos\.getenv\(\s*["'](\w{1,128})["']"""
@@ -133,24 +134,24 @@ ENV_READ = re.compile(
     r"""\(\s*["']([A-Z][A-Z0-9_]{0,127})["']"""
     r"""|\bconfig\(\s*["']([A-Z][A-Z0-9_]{0,127})["']"""
 )
-_SETTINGS_CLASS = re.compile(
+_SETTINGS_CLASS = LazyPattern(
     r"^([ \t]*)class[ \t]+\w+\([^)\n]{0,200}\bBaseSettings\b[^)\n]{0,200}\)[ \t]*:[ \t]*\n", re.M
 )
-_ENV_PREFIX = re.compile(r"""\benv_prefix\s*=\s*["'](\w{0,64})["']""")
-_FIELD_DEFAULT = re.compile(r"""=\s*(?:Field\(\s*(?:default\s*=\s*)?)?["']?(\d{2,5})\b""")
-_FIELD = re.compile(r"(\w+)[ \t]*:[ \t]*[^=\s]")
-_RUN = re.compile(r"\.(run|serve|run_app)[ \t]*\(")
-_APP_VAR = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(Flask|Quart|Sanic)[ \t]*\(", re.M)
-_PORT_ARG = re.compile(r"\bport\s*=\s*")
-_PORT_KW = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
-_PORT_ENV_KW = re.compile(
+_ENV_PREFIX = LazyPattern(r"""\benv_prefix\s*=\s*["'](\w{0,64})["']""")
+_FIELD_DEFAULT = LazyPattern(r"""=\s*(?:Field\(\s*(?:default\s*=\s*)?)?["']?(\d{2,5})\b""")
+_FIELD = LazyPattern(r"(\w+)[ \t]*:[ \t]*[^=\s]")
+_RUN = LazyPattern(r"\.(run|serve|run_app)[ \t]*\(")
+_APP_VAR = LazyPattern(r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?(Flask|Quart|Sanic)[ \t]*\(", re.M)
+_PORT_ARG = LazyPattern(r"\bport\s*=\s*")
+_PORT_KW = LazyPattern(r"\bport\s*=\s*(\d{2,5})\b")
+_PORT_ENV_KW = LazyPattern(
     r"""\bport\s*=\s*int\(\s*os\.(?:environ\.get|getenv)\(\s*["'](\w+)["']\s*,\s*["']?(\d{2,5})"""
 )
-_LISTEN_KW = re.compile(r"""\blisten\s*=\s*["'][^"':]*:(\d{2,5})["']""")
-_ENV_PORT = re.compile(
+_LISTEN_KW = LazyPattern(r"""\blisten\s*=\s*["'][^"':]*:(\d{2,5})["']""")
+_ENV_PORT = LazyPattern(
     r"""\bos\.(?:environ\.get|getenv)\(\s*["'](\w{1,64})["']\s*,\s*["']?(\d{2,5})["']?\s*\)"""
 )
-_GUNICORN_BIND = re.compile(
+_GUNICORN_BIND = LazyPattern(
     r"""^[ \t]*bind[ \t]*=[ \t]*\[?[ \t]*["'][^"'\n]*:(\d{2,5})["']""", re.M
 )
 _RUN_DEFAULTS = {"uvicorn.run": 8000, "web.run_app": 8080, "flask": 5000}  # by call or app kind

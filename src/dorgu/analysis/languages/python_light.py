@@ -16,32 +16,33 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 LIGHT_FRAMEWORKS = ("litestar", "falcon", "bottle", "tornado")
 DEFAULT_PORTS = {"bottle": 8080, "sanic": 8000, "locust": 8089}
-_CLASS = re.compile(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)\n]{0,300})\))?[ \t]*:", re.M)
-_RESPONDER = re.compile(
+_CLASS = LazyPattern(r"^class[ \t]+(\w+)[ \t]*(?:\(([^)\n]{0,300})\))?[ \t]*:", re.M)
+_RESPONDER = LazyPattern(
     r"^[ \t]+(?:async[ \t]+)?def[ \t]+on_(get|post|put|patch|delete|head|options)\b", re.M
 )
-_HANDLER_METHOD = re.compile(
+_HANDLER_METHOD = LazyPattern(
     r"^[ \t]+(?:async[ \t]+)?def[ \t]+(get|post|put|patch|delete|head|options)[ \t]*\([ \t]*self\b",
     re.M,
 )
-_FALCON_ROUTE = re.compile(r"""\.add_route\(\s*[rRuU]?(["'])(/[^"'\n]{0,300})\1\s*,\s*(\w+)""")
-_TORNADO_ROUTE = re.compile(r"""\(\s*[rRuU]?(["'])(/[^"'\n]{0,300})\1\s*,\s*(\w+)\s*[,)]""")
-_BARE_DECORATOR = re.compile(r"^[ \t]*@[ \t]*(get|post|put|patch|delete|head|route)[ \t]*\(", re.M)
-_FIRST_STRING = re.compile(r"""^\s*(?:path\s*=\s*)?[rRuU]?(["'])([^"'\n]{0,300})\1""")
-_METHOD_KW = re.compile(r"""\b(?:method|http_method)\s*=\s*[\[(]?\s*["']?([A-Za-z]+)""")
-_CONTROLLER_PATH = re.compile(
+_FALCON_ROUTE = LazyPattern(r"""\.add_route\(\s*[rRuU]?(["'])(/[^"'\n]{0,300})\1\s*,\s*(\w+)""")
+_TORNADO_ROUTE = LazyPattern(r"""\(\s*[rRuU]?(["'])(/[^"'\n]{0,300})\1\s*,\s*(\w+)\s*[,)]""")
+_BARE_DECORATOR = LazyPattern(r"^[ \t]*@[ \t]*(get|post|put|patch|delete|head|route)[ \t]*\(", re.M)
+_FIRST_STRING = LazyPattern(r"""^\s*(?:path\s*=\s*)?[rRuU]?(["'])([^"'\n]{0,300})\1""")
+_METHOD_KW = LazyPattern(r"""\b(?:method|http_method)\s*=\s*[\[(]?\s*["']?([A-Za-z]+)""")
+_CONTROLLER_PATH = LazyPattern(
     r"""^[ \t]+path[ \t]*(?::[^=\n]{1,50})?=[ \t]*["']([^"'\n]{0,300})["']""", re.M
 )
-_BOTTLE_PARAM = re.compile(r"<([A-Za-z_]\w*)(?::[^>]*)?>")
-_REGEX_GROUP = re.compile(r"\((?!\?P<)[^()]*\)")
-_TORNADO_LISTEN = re.compile(r"\.listen\(\s*(\d{2,5})\b")
-_TORNADO_DEFINE = re.compile(r"""\bdefine\(\s*["']port["']\s*,\s*default\s*=\s*(\d{2,5})\b""")
-_BOTTLE_RUN = re.compile(r"(?<![\w.])(?:bottle\.)?run\(")
-_PORT_KW = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
-_MAKE_SERVER = re.compile(r"""\bmake_server\(\s*["'][^"'\n]*["']\s*,\s*(\d{2,5})\b""")
+_BOTTLE_PARAM = LazyPattern(r"<([A-Za-z_]\w*)(?::[^>]*)?>")
+_REGEX_GROUP = LazyPattern(r"\((?!\?P<)[^()]*\)")
+_TORNADO_LISTEN = LazyPattern(r"\.listen\(\s*(\d{2,5})\b")
+_TORNADO_DEFINE = LazyPattern(r"""\bdefine\(\s*["']port["']\s*,\s*default\s*=\s*(\d{2,5})\b""")
+_BOTTLE_RUN = LazyPattern(r"(?<![\w.])(?:bottle\.)?run\(")
+_PORT_KW = LazyPattern(r"\bport\s*=\s*(\d{2,5})\b")
+_MAKE_SERVER = LazyPattern(r"""\bmake_server\(\s*["'][^"'\n]*["']\s*,\s*(\d{2,5})\b""")
 
 
 def _classes(code: str) -> dict[str, str]:
@@ -54,7 +55,7 @@ def _classes(code: str) -> dict[str, str]:
     return bodies
 
 
-def _class_methods(texts: list[Text], pattern: re.Pattern[str]) -> dict[str, list[str]]:
+def _class_methods(texts: list[Text], pattern: Pattern) -> dict[str, list[str]]:
     methods: dict[str, list[str]] = {}
     for text in texts:
         if "class" not in text.code:
@@ -67,7 +68,7 @@ def _class_methods(texts: list[Text], pattern: re.Pattern[str]) -> dict[str, lis
 
 
 def _table_routes(
-    texts: list[Text], findings: Findings, pattern: re.Pattern[str], methods: dict[str, list[str]],
+    texts: list[Text], findings: Findings, pattern: Pattern, methods: dict[str, list[str]],
     rule: str, regex_paths: bool,
 ) -> None:  # fmt: skip
     for text in texts:

@@ -19,21 +19,22 @@ from dorgu.analysis.languages.scanning import (
 )
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Diagnostic, Location
+from dorgu.models.patterns import LazyPattern
 
 MANIFEST_NAMES = frozenset(
     {"pyproject.toml", "Pipfile", "setup.cfg", "setup.py", ".python-version", "runtime.txt"}
 )
-_REQUIREMENTS = re.compile(
+_REQUIREMENTS = LazyPattern(
     r"(?:^|/)(?:requirements[^/]*\.(?:txt|in)|requirements/[^/]+\.(?:txt|in))$"
 )
-_DEV_FILE = re.compile(r"dev|test|lint|doc|ci\b|typing", re.IGNORECASE)
+_DEV_FILE = LazyPattern(r"dev|test|lint|doc|ci\b|typing", re.IGNORECASE)
 _DEV_GROUPS = frozenset({"dev", "test", "tests", "lint", "docs", "doc", "typing", "testing"})
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]{0,100})\s*(?:\[([^\]]{0,200})\])?")
-_SETUP_REQUIRES = re.compile(r"install_requires\s*=\s*\[([^\]]{0,20000})\]")
-_SETUP_PYTHON = re.compile(r"""python_requires\s*=\s*["']([^"'\n]{1,50})["']""")
-_CFG_REQUIRES = re.compile(r"^install_requires\s*=[^\n]*\n((?:[ \t]+[^\n]*\n?){0,500})", re.M)
-_CFG_PYTHON = re.compile(r"^python_requires\s*=\s*([^\n]{1,50})", re.M)
-_STRING = re.compile(r"""["']([^"'\n]{1,300})["']""")
+_REQ_NAME = LazyPattern(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]{0,100})\s*(?:\[([^\]]{0,200})\])?")
+_SETUP_REQUIRES = LazyPattern(r"install_requires\s*=\s*\[([^\]]{0,20000})\]")
+_SETUP_PYTHON = LazyPattern(r"""python_requires\s*=\s*["']([^"'\n]{1,50})["']""")
+_CFG_REQUIRES = LazyPattern(r"^install_requires\s*=[^\n]*\n((?:[ \t]+[^\n]*\n?){0,500})", re.M)
+_CFG_PYTHON = LazyPattern(r"^python_requires\s*=\s*([^\n]{1,50})", re.M)
+_STRING = LazyPattern(r"""["']([^"'\n]{1,300})["']""")
 
 
 def is_requirements_file(path: str) -> bool:

@@ -10,12 +10,13 @@ import re
 from collections.abc import Iterable
 
 from dorgu.analysis.languages.scanning import Node
+from dorgu.models.patterns import LazyPattern
 
-_FROM_IMPORT = re.compile(
+_FROM_IMPORT = LazyPattern(
     r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]{0,3000}\)|[^\n]{1,1000})", re.M
 )
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]{1,200})(?:[ \t]+as[ \t]+(\w+))?", re.M)
-_ALIAS = re.compile(r"^(\w+)(?:\s+as\s+(\w+))?$")
+_IMPORT = LazyPattern(r"^[ \t]*import[ \t]+([\w.]{1,200})(?:[ \t]+as[ \t]+(\w+))?", re.M)
+_ALIAS = LazyPattern(r"^(\w+)(?:\s+as\s+(\w+))?$")
 
 Imports = dict[str, tuple[str, str | None]]
 """local name -> (file, None) for a module, (file, name) for an object defined in that file."""

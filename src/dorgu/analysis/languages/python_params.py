@@ -14,17 +14,18 @@ import re
 
 from dorgu.analysis.languages.scanning import split_top_level
 from dorgu.models.app import RouteParam
+from dorgu.models.patterns import LazyPattern
 
-_PARAM = re.compile(r"^\*{0,2}(\w+)\s*(?::\s*(.+?))?\s*(?:=\s*(.+))?$", re.S)
-_SKIPPED_DEFAULT = re.compile(
+_PARAM = LazyPattern(r"^\*{0,2}(\w+)\s*(?::\s*(.+?))?\s*(?:=\s*(.+))?$", re.S)
+_SKIPPED_DEFAULT = LazyPattern(
     r"^(?:fastapi\.)?(?:Depends|Body|Header|Cookie|File|Form|Security|Path)\s*\("
 )
-_SKIPPED_TYPE = re.compile(
+_SKIPPED_TYPE = LazyPattern(
     r"\b(?:Request|Response|WebSocket|BackgroundTasks|Session|AsyncSession|UploadFile|"
     r"Depends|Body|Header|Cookie|File|Form|Security|Path)\b"
 )
-_OPTIONAL = re.compile(r"^Optional\[(.+)\]$|^(.+?)\s*\|\s*None$|^None\s*\|\s*(.+)$", re.S)
-_ANNOTATED = re.compile(r"^Annotated\[(.+)\]$", re.S)
+_OPTIONAL = LazyPattern(r"^Optional\[(.+)\]$|^(.+?)\s*\|\s*None$|^None\s*\|\s*(.+)$", re.S)
+_ANNOTATED = LazyPattern(r"^Annotated\[(.+)\]$", re.S)
 _SIMPLE = {
     "int": "integer",
     "float": "number",
@@ -35,7 +36,7 @@ _SIMPLE = {
     "date": "string",
     "datetime": "string",
 }
-_LIST = re.compile(r"^(?:list|List|set|Set)\[(\w+)\]$")
+_LIST = LazyPattern(r"^(?:list|List|set|Set)\[(\w+)\]$")
 
 
 def _base_type(annotation: str) -> tuple[str, bool]:

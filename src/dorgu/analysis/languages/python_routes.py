@@ -30,8 +30,9 @@ from dorgu.analysis.languages.scanning_findings import FILE_ROUTE_CAP, Findings
 from dorgu.analysis.routes import HTTP_METHODS, join_paths
 from dorgu.models.app import EndpointKind, RouteParam
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
-_ROUTER_DEF = re.compile(
+_ROUTER_DEF = LazyPattern(
     r"^[ \t]*(\w+)[ \t]*(?::[^=\n]{1,100})?=[ \t]*(?:[\w.]+\.)?"
     r"(FastAPI|APIRouter|Flask|Quart|Blueprint|Starlette|RouteTableDef|Sanic)[ \t]*\(",
     re.M,
@@ -46,35 +47,35 @@ _KIND = {
     "RouteTableDef": "aiohttp",
     "Sanic": "sanic",
 }
-_DECORATOR = re.compile(
+_DECORATOR = LazyPattern(
     r"^[ \t]*@[ \t]*(\w+)\.(get|post|put|patch|delete|head|options|route|api_route)[ \t]*\(", re.M
 )
-_COMMON_NAME = re.compile(
+_COMMON_NAME = LazyPattern(
     r"^(?:app|application|api|router|\w+_router|router_\w+|bp|\w+_bp|bp_\w+|blueprint|"
     r"\w+_blueprint|routes|web_app|server)$"
 )
-_FIRST_STRING = re.compile(r"""^\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
-_PATH_KW = re.compile(r"""\b(?:path|rule|url)\s*=\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
-_METHODS_KW = re.compile(r"\bmethods\s*=\s*[\[({]([^\])}]{0,300})[\])}]")
-_PREFIX_KW = re.compile(r"""\b(?:url_)?prefix\s*=\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
-_STRINGS = re.compile(r"""["']([^"'\n]{0,300})["']""")
-_DEF = re.compile(r"(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(")
-_INCLUDE = re.compile(r"\.(include_router|register_blueprint)[ \t]*\(")
-_ADD_RULE = re.compile(
+_FIRST_STRING = LazyPattern(r"""^\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
+_PATH_KW = LazyPattern(r"""\b(?:path|rule|url)\s*=\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
+_METHODS_KW = LazyPattern(r"\bmethods\s*=\s*[\[({]([^\])}]{0,300})[\])}]")
+_PREFIX_KW = LazyPattern(r"""\b(?:url_)?prefix\s*=\s*[rRuU]?(["'])([^"'\n]{0,300})\1""")
+_STRINGS = LazyPattern(r"""["']([^"'\n]{0,300})["']""")
+_DEF = LazyPattern(r"(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(")
+_INCLUDE = LazyPattern(r"\.(include_router|register_blueprint)[ \t]*\(")
+_ADD_RULE = LazyPattern(
     r"\.(add_url_rule|add_api_route|add_route|add_resource|add_(?:get|post|put|patch|delete))"
     r"[ \t]*\("
 )
-_WEB_ROUTE = re.compile(r"web\.(get|post|put|patch|delete|head|route|view)[ \t]*\(")
-_STARLETTE = re.compile(r"\b(Route|Mount)[ \t]*\(")
-_METRICS_APP_VAR = re.compile(
+_WEB_ROUTE = LazyPattern(r"web\.(get|post|put|patch|delete|head|route|view)[ \t]*\(")
+_STARLETTE = LazyPattern(r"\b(Route|Mount)[ \t]*\(")
+_METRICS_APP_VAR = LazyPattern(
     r"^[ \t]*(\w+)[ \t]*=[ \t]*(?:[\w.]+\.)?make_(?:asgi|wsgi)_app[ \t]*\(", re.M
 )
-_MOUNT = re.compile(r"\.mount[ \t]*\(")
-_EXPOSE = re.compile(r"\.expose[ \t]*\(")
-_FLASK_EXPORTER = re.compile(r"PrometheusMetrics[ \t]*\(")
-_DISPATCH = re.compile(r"""["'](/[^"'\n]{0,100})["'][ \t]*:[ \t]*(?:[\w.]+\.)?make_wsgi_app\(""")
-_START_SERVER = re.compile(r"start_(?:http|wsgi)_server[ \t]*\(")
-_NUMBER = re.compile(r"\b(\d{2,5})\b")
+_MOUNT = LazyPattern(r"\.mount[ \t]*\(")
+_EXPOSE = LazyPattern(r"\.expose[ \t]*\(")
+_FLASK_EXPORTER = LazyPattern(r"PrometheusMetrics[ \t]*\(")
+_DISPATCH = LazyPattern(r"""["'](/[^"'\n]{0,100})["'][ \t]*:[ \t]*(?:[\w.]+\.)?make_wsgi_app\(""")
+_START_SERVER = LazyPattern(r"start_(?:http|wsgi)_server[ \t]*\(")
+_NUMBER = LazyPattern(r"\b(\d{2,5})\b")
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.app import EndpointKind
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 _FRAMEWORKS = ("rails", "hanami", "sinatra", "grape", "roda")
 _WORKERS = ("sidekiq", "resque", "sneakers", "karafka")
@@ -46,12 +47,12 @@ _GEM_KINDS = {
     "aws-sdk-sqs": "sqs",
     "nats-pure": "nats",
 }
-_GEM = re.compile(r"""^\s*gem\s*\(?\s*["']([\w.\-]{1,100})["']""")
-_GROUP = re.compile(r"^\s*group\s+(.*)\bdo\b")
-_RUBY = re.compile(r"""^\s*ruby\s+["']([^"'\n]{1,40})["']""", re.M)
-_BLOCK = re.compile(r"\bdo\s*(?:\|[^|]*\|)?\s*$")
-_END = re.compile(r"^\s*end\b")
-_ADAPTER = re.compile(r"^\s*adapter:\s*[\"']?(postgresql|postgis|mysql2|trilogy|sqlite3)\b", re.M)
+_GEM = LazyPattern(r"""^\s*gem\s*\(?\s*["']([\w.\-]{1,100})["']""")
+_GROUP = LazyPattern(r"^\s*group\s+(.*)\bdo\b")
+_RUBY = LazyPattern(r"""^\s*ruby\s+["']([^"'\n]{1,40})["']""", re.M)
+_BLOCK = LazyPattern(r"\bdo\s*(?:\|[^|]*\|)?\s*$")
+_END = LazyPattern(r"^\s*end\b")
+_ADAPTER = LazyPattern(r"^\s*adapter:\s*[\"']?(postgresql|postgis|mysql2|trilogy|sqlite3)\b", re.M)
 _ADAPTER_KINDS = {
     "postgresql": "postgres",
     "postgis": "postgres",
@@ -59,28 +60,28 @@ _ADAPTER_KINDS = {
     "trilogy": "mysql",
     "sqlite3": "sqlite",
 }
-_PUMA_FETCH = re.compile(
+_PUMA_FETCH = LazyPattern(
     r"""^\s*port\s*\(?\s*ENV\.fetch\(\s*["'](\w+)["']\s*(?:,\s*(\d{2,5})\s*\)|\)\s*\{\s*(\d{2,5})\s*\})""",
     re.M,
 )
-_PUMA_PORT = re.compile(r"^\s*port\s*\(?\s*(\d{2,5})\b", re.M)
-_PUMA_BIND = re.compile(r"""^\s*bind\s*\(?\s*["']tcp://[^"'\n]*:(\d{2,5})["']""", re.M)
-_SINATRA_PORT = re.compile(r"\bset\s*\(?\s*:port\s*,\s*(\d{2,5})\b")
-_SINATRA_CODE = re.compile(
+_PUMA_PORT = LazyPattern(r"^\s*port\s*\(?\s*(\d{2,5})\b", re.M)
+_PUMA_BIND = LazyPattern(r"""^\s*bind\s*\(?\s*["']tcp://[^"'\n]*:(\d{2,5})["']""", re.M)
+_SINATRA_PORT = LazyPattern(r"\bset\s*\(?\s*:port\s*,\s*(\d{2,5})\b")
+_SINATRA_CODE = LazyPattern(
     r"""^\s*require\s+["']sinatra(?:/base)?["']|<\s*Sinatra::(?:Base|Application)\b""", re.M
 )
-_RAILS_APP = re.compile(r"<\s*Rails::Application\b")
-_API_ONLY = re.compile(r"config\.api_only\s*=\s*true\b")
-_COMMAND = re.compile(
+_RAILS_APP = LazyPattern(r"<\s*Rails::Application\b")
+_API_ONLY = LazyPattern(r"config\.api_only\s*=\s*true\b")
+_COMMAND = LazyPattern(
     r"\b(puma|rails\s+(?:s|server)|rackup|unicorn|falcon\s+serve|sidekiq)\b[^\n]{0,300}"
 )
-_COMMAND_PORT = re.compile(r"(?:-p|--port)(?:=|\s+)(\d{2,5})\b|tcp://[^\s:]*:(\d{2,5})")
+_COMMAND_PORT = LazyPattern(r"(?:-p|--port)(?:=|\s+)(\d{2,5})\b|tcp://[^\s:]*:(\d{2,5})")
 _COMMAND_DEFAULTS = {"rails": 3000, "rackup": 9292, "puma": 9292, "unicorn": 8080}
-_EXPORTER = re.compile(r"^\s*use\s+(?:::)?Prometheus::Middleware::Exporter\b([^\n]*)", re.M)
-ENV_READ = re.compile(
+_EXPORTER = LazyPattern(r"^\s*use\s+(?:::)?Prometheus::Middleware::Exporter\b([^\n]*)", re.M)
+ENV_READ = LazyPattern(
     r"""\bENV\[\s*["'](\w{1,128})["']\s*\]|\bENV\.fetch\s*\(?\s*["'](\w{1,128})["']|\bENV\.key\?\(\s*["'](\w{1,128})["']"""
 )
-_HTTP_CALL = re.compile(
+_HTTP_CALL = LazyPattern(
     r"""\b(?:HTTParty|Faraday|Net::HTTP|RestClient|HTTP)\.(?:get|post|put|patch|delete|new)\(?\s*["'](https?://[^"'\s]{1,300})"""
 )
 

@@ -14,24 +14,25 @@ from dataclasses import dataclass
 from dorgu.analysis.languages.scanning import Text
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import join_paths
+from dorgu.models.patterns import LazyPattern
 
-_OPENS_BLOCK = re.compile(r"\bdo\s*(?:\|[^|]*\|)?\s*$")
-_KEYWORD_BLOCK = re.compile(r"^\s*(?:if|unless|case|begin|while|until|def|class|module)\b")
-_END = re.compile(r"^\s*end\b")
-_NAMESPACE = re.compile(r"""^\s*namespace\s*\(?\s*:?["']?(\w+)["']?""")
-_SCOPE = re.compile(r"""^\s*scope\s*\(?\s*(?:["']([^"'\n]*)["']|:(\w+))?""")
-_RESOURCES = re.compile(r"""^\s*(resources|resource)\s*\(?\s*:(\w+)((?:\s*,\s*:\w+)*)""")
-_MEMBER = re.compile(r"^\s*(member|collection)\s+do\b")
-_CONCERN = re.compile(r"^\s*concern\s+:")
-_VERB = re.compile(
+_OPENS_BLOCK = LazyPattern(r"\bdo\s*(?:\|[^|]*\|)?\s*$")
+_KEYWORD_BLOCK = LazyPattern(r"^\s*(?:if|unless|case|begin|while|until|def|class|module)\b")
+_END = LazyPattern(r"^\s*end\b")
+_NAMESPACE = LazyPattern(r"""^\s*namespace\s*\(?\s*:?["']?(\w+)["']?""")
+_SCOPE = LazyPattern(r"""^\s*scope\s*\(?\s*(?:["']([^"'\n]*)["']|:(\w+))?""")
+_RESOURCES = LazyPattern(r"""^\s*(resources|resource)\s*\(?\s*:(\w+)((?:\s*,\s*:\w+)*)""")
+_MEMBER = LazyPattern(r"^\s*(member|collection)\s+do\b")
+_CONCERN = LazyPattern(r"^\s*concern\s+:")
+_VERB = LazyPattern(
     r"""^\s*(get|post|put|patch|delete|match)\s*\(?\s*(?:["']([^"'\n]*)["']|:(\w+))"""
 )
-_ROOT = re.compile(r"^\s*root\b")
-_MOUNT = re.compile(r"""^\s*mount\s+[\w:.()]+\s*(?:=>|,\s*at:)\s*["']([^"'\n]+)["']""")
-_OPTION = re.compile(
+_ROOT = LazyPattern(r"^\s*root\b")
+_MOUNT = LazyPattern(r"""^\s*mount\s+[\w:.()]+\s*(?:=>|,\s*at:)\s*["']([^"'\n]+)["']""")
+_OPTION = LazyPattern(
     r"""\b(path|param|on|via|only|except|as|module)\s*:\s*(\[[^\]]*\]|%[iw]\[[^\]]*\]|:\w+|["'][^"'\n]*["'])"""
 )
-_WORDS = re.compile(r"\w+")
+_WORDS = LazyPattern(r"\w+")
 _PLURAL = (
     ("index", "GET", ""),
     ("create", "POST", ""),
@@ -52,10 +53,10 @@ _SINGULAR = (
     ("destroy", "DELETE", ""),
 )
 _MAX_DEPTH = 64
-_SINATRA = re.compile(
+_SINATRA = LazyPattern(
     r"""^\s*(get|post|put|patch|delete|options|head)\s*\(?\s*["'](/[^"'\n]{0,300})["']"""
 )
-_SINATRA_NAMESPACE = re.compile(r"""^\s*namespace\s*\(?\s*["'](/[^"'\n]{0,300})["']""")
+_SINATRA_NAMESPACE = LazyPattern(r"""^\s*namespace\s*\(?\s*["'](/[^"'\n]{0,300})["']""")
 
 
 @dataclass(frozen=True)

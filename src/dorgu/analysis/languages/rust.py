@@ -17,6 +17,7 @@ from dorgu.analysis.languages.scanning import Text, is_skipped, sources, toml_er
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 _FRAMEWORKS = ("actix-web", "axum", "rocket", "warp", "poem", "tonic")
 _CRATE_KINDS = {
@@ -54,33 +55,33 @@ _FEATURE_KINDS = {  # crate -> feature -> kind
 _METRICS_CRATES = ("prometheus", "metrics-exporter-prometheus", "axum-prometheus", "actix-web-prom")
 _PORT_RULES = (
     (
-        re.compile(
+        LazyPattern(
             r"(?:\.|::)bind\w*\s*\(\s*&?\(\s*(?:\"[^\"\n]*\"|\[[\d,\s]+\]|[\w:]+)\s*,\s*(\d{2,5})\s*\)"
         ),
         "rust.bind",
         0.85,
     ),
-    (re.compile(r"(?:\.|::)bind\w*\s*\(\s*&?\"[^\"\n]*?:(\d{2,5})\""), "rust.bind", 0.85),
+    (LazyPattern(r"(?:\.|::)bind\w*\s*\(\s*&?\"[^\"\n]*?:(\d{2,5})\""), "rust.bind", 0.85),
     (
-        re.compile(
+        LazyPattern(
             r"SocketAddr(?:V4|V6)?::(?:from|new)\s*\(\s*\(?\s*(?:\[[\d,\s]+\]|[\w:]+(?:\([^()\n]*\))?)\s*,\s*(\d{2,5})\s*\)"
         ),
         "rust.socket-addr",
         0.85,
     ),
-    (re.compile(r"\.run\s*\(\s*\(\s*\[[\d,\s]+\]\s*,\s*(\d{2,5})\s*\)"), "rust.warp.run", 0.85),
+    (LazyPattern(r"\.run\s*\(\s*\(\s*\[[\d,\s]+\]\s*,\s*(\d{2,5})\s*\)"), "rust.warp.run", 0.85),
     (
-        re.compile(r"\"(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|::):(\d{2,5})\""),
+        LazyPattern(r"\"(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|::):(\d{2,5})\""),
         "rust.address-literal",
         0.7,
     ),
 )
-_ENV_VAR = re.compile(r"\benv::var(?:_os)?\s*\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"\s*\)")
-_ENV_PORT = re.compile(
+_ENV_VAR = LazyPattern(r"\benv::var(?:_os)?\s*\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"\s*\)")
+_ENV_PORT = LazyPattern(
     r"\benv::var\s*\(\s*\"([A-Z_]*PORT)\"\s*\)[^;]{0,200}?unwrap_or(?:_else)?\s*\(\s*(?:\|_\|\s*)?"
     r"(?:\"(\d{2,5})\"|(\d{2,5}))"
 )
-_TOOLCHAIN_CHANNEL = re.compile(r"^\s*(?:channel\s*=\s*\")?(\d+\.\d+(?:\.\d+)?)", re.M)
+_TOOLCHAIN_CHANNEL = LazyPattern(r"^\s*(?:channel\s*=\s*\")?(\d+\.\d+(?:\.\d+)?)", re.M)
 
 
 def _line(text: str, name: str) -> int | None:

@@ -16,29 +16,30 @@ from dorgu.analysis.languages.scanning import Text, block_end, call_args
 from dorgu.analysis.languages.scanning_findings import Findings
 from dorgu.analysis.routes import join_paths
 from dorgu.models.app import RouteParam
+from dorgu.models.patterns import LazyPattern
 
 _STR = r'"((?:[^"\\\n]|\\.)*)"'
-_MACRO = re.compile(
+_MACRO = LazyPattern(
     r"#\[\s*(?:\w+::)?(get|post|put|delete|patch|head|options|trace|route)\s*\(\s*" + _STR
 )
-_MACRO_METHOD = re.compile(r'method\s*=\s*"(\w+)"')
-_FN = re.compile(r"\bfn\s+(\w+)")
-_SCOPE = re.compile(r"\b(?:web::scope|Scope::new)\s*\(\s*" + _STR + r"\s*\)")
-_NEST = re.compile(r"\.nest\s*\(\s*" + _STR + r"\s*,")
-_ROUTE = re.compile(r"\.route\s*\(\s*" + _STR + r"\s*,")
-_RESOURCE = re.compile(r"\bweb::resource\s*\(\s*" + _STR + r"\s*\)")
-_LINK = re.compile(r"\.(service|configure)\s*\(\s*([\w:]+)\s*\)")
-_MOUNT = re.compile(r"\.mount\s*\(\s*" + _STR + r"\s*,\s*routes!\s*\[([^\]]*)\]")
-_NEST_TARGET = re.compile(r"^\s*([\w:]+)\s*(?:\(\s*[^()]*\))?\s*$")
-_ACTIX_VERB = re.compile(r"\bweb::(get|post|put|delete|patch|head|trace)\s*\(\s*\)")
-_ACTIX_METHOD = re.compile(r"Method::([A-Z]+)")
-_AXUM_VERB = re.compile(
+_MACRO_METHOD = LazyPattern(r'method\s*=\s*"(\w+)"')
+_FN = LazyPattern(r"\bfn\s+(\w+)")
+_SCOPE = LazyPattern(r"\b(?:web::scope|Scope::new)\s*\(\s*" + _STR + r"\s*\)")
+_NEST = LazyPattern(r"\.nest\s*\(\s*" + _STR + r"\s*,")
+_ROUTE = LazyPattern(r"\.route\s*\(\s*" + _STR + r"\s*,")
+_RESOURCE = LazyPattern(r"\bweb::resource\s*\(\s*" + _STR + r"\s*\)")
+_LINK = LazyPattern(r"\.(service|configure)\s*\(\s*([\w:]+)\s*\)")
+_MOUNT = LazyPattern(r"\.mount\s*\(\s*" + _STR + r"\s*,\s*routes!\s*\[([^\]]*)\]")
+_NEST_TARGET = LazyPattern(r"^\s*([\w:]+)\s*(?:\(\s*[^()]*\))?\s*$")
+_ACTIX_VERB = LazyPattern(r"\bweb::(get|post|put|delete|patch|head|trace)\s*\(\s*\)")
+_ACTIX_METHOD = LazyPattern(r"Method::([A-Z]+)")
+_AXUM_VERB = LazyPattern(
     r"(?<![\w:])(?:routing::|axum::routing::)?(get|post|put|delete|patch|head|options|trace|any)(?:_service)?\s*\("
 )
-_AXUM_FILTER = re.compile(r"MethodFilter::([A-Z]+)")
+_AXUM_FILTER = LazyPattern(r"MethodFilter::([A-Z]+)")
 _MAX_ITEMS = 500  # scopes, bindings and resources considered per file
-_STRUCTURE = re.compile(r"[()\[\]{};]")
-_DEFINITION = re.compile(
+_STRUCTURE = LazyPattern(r"[()\[\]{};]")
+_DEFINITION = LazyPattern(
     r"\bfn\s+(\w+)\s*(?:<[^<>{};]*>)?\s*\(|\blet\s+(?:mut\s+)?(\w+)\s*(?::[^=;]{0,200})?="
 )
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dorgu.analysis.routes import join_paths
 from dorgu.analysis.sources import SourceTree
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern, Pattern
 
 MAX_SCAN_CHARS = 2_000_000  # larger source files are skipped (generated or minified)
 
@@ -48,7 +49,7 @@ _SKIP_DIRS = frozenset(
 _TEST_DIRS = frozenset(
     {"test", "tests", "__tests__", "spec", "specs", "testdata", "e2e", "fixtures", "__mocks__"}
 )
-_TEST_FILE = re.compile(
+_TEST_FILE = LazyPattern(
     r"(?:^test_.*\.py|_test\.(?:py|go|rb)|^conftest\.py|\.(?:test|spec)\.[cm]?[jt]sx?"
     r"|_spec\.rb|Test\.php)$"
 )
@@ -93,15 +94,15 @@ _BLOCK = r"/\*[^*]*(?:\*(?!/)[^*]*)*(?:\*/|\Z)"
 _TRIPLE_D = r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
 _TRIPLE_S = r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
 
-_MASKS: dict[str, re.Pattern[str]] = {
-    "python": re.compile(rf"(?P<c>{_TRIPLE_D}|{_TRIPLE_S}|#[^\n]*)|{_DQ}|{_SQ}", re.S),
-    "js": re.compile(rf"(?P<c>//[^\n]*|{_BLOCK})|{_DQ}|{_SQ}|{_BT}", re.S),
-    "go": re.compile(rf"(?P<c>//[^\n]*|{_BLOCK})|{_DQ}|{_SQ}|{_GO_RAW}", re.S),
-    "php": re.compile(rf"(?P<c>//[^\n]*|#(?!\[)[^\n]*|{_BLOCK})|{_DQ}|{_SQ}", re.S),
-    "ruby": re.compile(
+_MASKS: dict[str, Pattern] = {
+    "python": LazyPattern(rf"(?P<c>{_TRIPLE_D}|{_TRIPLE_S}|#[^\n]*)|{_DQ}|{_SQ}", re.S),
+    "js": LazyPattern(rf"(?P<c>//[^\n]*|{_BLOCK})|{_DQ}|{_SQ}|{_BT}", re.S),
+    "go": LazyPattern(rf"(?P<c>//[^\n]*|{_BLOCK})|{_DQ}|{_SQ}|{_GO_RAW}", re.S),
+    "php": LazyPattern(rf"(?P<c>//[^\n]*|#(?!\[)[^\n]*|{_BLOCK})|{_DQ}|{_SQ}", re.S),
+    "ruby": LazyPattern(
         rf"(?P<c>#(?!\{{)[^\n]*|^=begin\b.*?(?:^=end\b[^\n]*|\Z))|{_DQ}|{_SQ}", re.S | re.M
     ),
-    "text": re.compile(r"(?P<c>#[^\n]*)"),
+    "text": LazyPattern(r"(?P<c>#[^\n]*)"),
 }
 
 
@@ -143,11 +144,13 @@ class Text:
         return Location(file=self.path, line=self.line(offset))
 
 
-_NEWLINE = re.compile(r"\n")
+_NEWLINE = LazyPattern(r"\n")
 # Look-behind helpers match the reversed text just before an offset, so each costs
 # O(identifier) instead of retrying a pattern at every position of a window.
-_REVERSED_NAME = re.compile(r"[ \t]*(\w+)")
-_REVERSED_ASSIGNMENT = re.compile(r"[ \t]*(?:(\w+)[ \t]*)?=:?[ \t]*(?:[^=\n]{1,100}?:[ \t]*)?(\w+)")
+_REVERSED_NAME = LazyPattern(r"[ \t]*(\w+)")
+_REVERSED_ASSIGNMENT = LazyPattern(
+    r"[ \t]*(?:(\w+)[ \t]*)?=:?[ \t]*(?:[^=\n]{1,100}?:[ \t]*)?(\w+)"
+)
 
 
 def has_any(code: str, *needles: str) -> bool:
@@ -174,14 +177,14 @@ def assignment(code: str, dot: int) -> tuple[str, str | None] | None:
     return match.group(2)[::-1], None if called == "await" else called
 
 
-_PARENS = re.compile(r"[()]")
-_BRACES = re.compile(r"[{}]")
+_PARENS = LazyPattern(r"[()]")
+_BRACES = LazyPattern(r"[{}]")
 
 
 _MAX_BRACKETS = 128  # bracket tokens looked at per call: bounds work on unbalanced input
 
 
-def _closing(pattern: re.Pattern[str], code: str, start: int, limit: int) -> int | None:
+def _closing(pattern: Pattern, code: str, start: int, limit: int) -> int | None:
     depth = 0
     for seen, match in enumerate(pattern.finditer(code, start, min(len(code), start + limit))):
         if seen >= _MAX_BRACKETS:
@@ -277,9 +280,9 @@ def split_top_level(args: str) -> list[str]:
 
 # --- small value helpers ------------------------------------------------------------------
 
-_VERSION = re.compile(r"(\d+(?:\.\d+){0,2})")
-_TOML_LINE = re.compile(r"at line (\d+)")
-_QUOTED = re.compile(r"""["']([^"'\n]{1,300})["']""")
+_VERSION = LazyPattern(r"(\d+(?:\.\d+){0,2})")
+_TOML_LINE = LazyPattern(r"at line (\d+)")
+_QUOTED = LazyPattern(r"""["']([^"'\n]{1,300})["']""")
 
 
 def version_from_spec(spec: str) -> str | None:
@@ -356,13 +359,13 @@ class Mounts:
 
 # --- ports named by environment variables ---------------------------------------------------
 
-_HTTP_PORT_ENV = re.compile(
+_HTTP_PORT_ENV = LazyPattern(
     r"^(?:PORT|(?:HTTP|APP|SERVER|WEB|API|SERVICE|LISTEN|UVICORN|GUNICORN|FLASK_RUN|NODE|"
     r"EXPRESS|APPLICATION|REST|RAILS|PUMA|SINATRA)_PORT)$",
     re.IGNORECASE,
 )
-_METRICS_PORT_ENV = re.compile(r"^(?:METRICS|PROMETHEUS|PROM)_PORT$", re.IGNORECASE)
-_GRPC_PORT_ENV = re.compile(r"^GRPC(?:_SERVER)?_PORT$", re.IGNORECASE)
+_METRICS_PORT_ENV = LazyPattern(r"^(?:METRICS|PROMETHEUS|PROM)_PORT$", re.IGNORECASE)
+_GRPC_PORT_ENV = LazyPattern(r"^GRPC(?:_SERVER)?_PORT$", re.IGNORECASE)
 
 
 def port_purpose(env_name: str) -> str | None:

@@ -29,6 +29,7 @@ from dorgu.models.app import (
     RouteParam,
 )
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
+from dorgu.models.patterns import LazyPattern, Pattern
 
 # --- URLs and operational endpoints -------------------------------------------------------
 
@@ -43,12 +44,12 @@ _SCHEME_KINDS = {
     "sqlite": r"sqlite(?:\+\w+)?",
     "mssql": r"mssql(?:\+\w+)?",
 }
-URL_SCHEME = re.compile(
+URL_SCHEME = LazyPattern(
     "[\"'`](?:" + "|".join(f"(?P<{k}>{v})" for k, v in _SCHEME_KINDS.items()) + ")://"
 )
 """A backing-service URL at the start of a string literal; ``lastgroup`` is the kind."""
 
-_URL_HOST = re.compile(r"^https?://([A-Za-z0-9.-]{1,253})(?::\d{1,5})?(?:[/?#]|$)")
+_URL_HOST = LazyPattern(r"^https?://([A-Za-z0-9.-]{1,253})(?::\d{1,5})?(?:[/?#]|$)")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "example.com", "example.org"})
 
 
@@ -63,7 +64,7 @@ def host_of_url(url: str) -> tuple[str, bool] | None:
     return host, "." not in host or host.endswith((".svc", ".svc.cluster.local"))
 
 
-_OPS_SEGMENT = re.compile(
+_OPS_SEGMENT = LazyPattern(
     r"^(?:api|v\d+|internal|_|admin|system|sys|ops|management|monitoring|actuator|private|"
     r"public|service)$",
     re.IGNORECASE,
@@ -124,7 +125,7 @@ MAX_ENV = 300
 MAX_DEPENDENCIES = 100
 MAX_LISTEN = 32
 _ROUTE_METHODS = frozenset((*HTTP_METHODS, "ANY"))
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_ENV_NAME = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 
 class Findings:
@@ -311,7 +312,7 @@ class Findings:
         self._env[name] = EnvVar(name=name, secret=looks_secret(name), location=location)
         self.fact(f"env.{name}", name, rule, location, 0.8)
 
-    def env_names(self, text: Text, pattern: re.Pattern[str], rule: str) -> None:
+    def env_names(self, text: Text, pattern: Pattern, rule: str) -> None:
         """Every env var name the first non-empty group of ``pattern`` captures in ``text``."""
         for match in pattern.finditer(text.code):
             name = next((g for g in match.groups() if g), None)

@@ -90,7 +90,8 @@ def _bound(expr: ListenExpr, http: int | None, http_rule: str | None) -> bool:
         return True
     if http_rule is not None and "default" in http_rule:
         return True
-    return expr.default is not None and expr.default.isdecimal() and int(expr.default) == http
+    default = expr.default
+    return default is not None and default.isascii() and default.isdigit() and int(default) == http
 
 
 def _active_profiles(runtime: RuntimeEnv) -> set[str]:

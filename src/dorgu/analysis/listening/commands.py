@@ -16,7 +16,6 @@ Must not: open files, read the environment, print, or raise.
 from __future__ import annotations
 
 import posixpath
-import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,11 +30,12 @@ from dorgu.analysis.listening.expressions import (
     make_expr,
 )
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 MAX_COMMAND = 10_000
 MAX_TOKENS = 400
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
-_PARAM = re.compile(r"\$(?:\{(\w{1,128})(?:(:?[-=])([^}]{0,200}))?\}|(\w{1,128}))")
+_PARAM = LazyPattern(r"\$(?:\{(\w{1,128})(?:(:?[-=])([^}]{0,200}))?\}|(\w{1,128}))")
 
 
 @dataclass(frozen=True)

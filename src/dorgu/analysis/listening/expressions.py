@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 MAX_TEXT = 200  # characters of an expression kept for evidence
 MAX_CHAIN = 8  # alternatives kept per expression
@@ -138,13 +139,13 @@ def make_expr(
 
 # --- reading a port out of a value ------------------------------------------------------------
 
-_URL = re.compile(r"^\s*(https?)://(\[[^\]]*\]|[^/:;,\s]*)(?::(\d{1,6}))?", re.IGNORECASE)
-_TAIL_PORT = re.compile(r":(\d{1,6})\s*$")
+_URL = LazyPattern(r"^\s*(https?)://(\[[^\]]*\]|[^/:;,\s]*)(?::(\d{1,6}))?", re.IGNORECASE)
+_TAIL_PORT = LazyPattern(r":(\d{1,6})\s*$")
 
 
 def _number(text: str) -> int | None:
     text = text.strip().strip("\"'")
-    if not text.isdecimal() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:  # "²".isdigit() is True
         return None
     number = int(text)
     return number if 1 <= number <= 65535 else None

@@ -23,18 +23,19 @@ from dorgu.analysis.servers.configs import (
     Upstream,
 )
 from dorgu.analysis.servers.images import ServerImage, server_for_image
+from dorgu.models.patterns import LazyPattern
 
 if TYPE_CHECKING:
     from dorgu.analysis.servers.reading import parse_server_config
 
-_CONFIG_NAMES = re.compile(
+_CONFIG_NAMES = LazyPattern(
     r"^(caddyfile(\..*)?|.*\.(conf|cfg|template|tmpl|vhost)|default|"
     r".*(nginx|httpd|apache|caddy|haproxy|envoy|traefik|proxy).*\.(ya?ml|json|toml))$",
     re.IGNORECASE,
 )
 
 
-_CONFIG_DIRS = re.compile(r"(^|/)(nginx|httpd|apache2?|caddy|haproxy|envoy|traefik|proxy)[^/]*/")
+_CONFIG_DIRS = LazyPattern(r"(^|/)(nginx|httpd|apache2?|caddy|haproxy|envoy|traefik|proxy)[^/]*/")
 
 
 def is_server_config(path: str) -> bool:

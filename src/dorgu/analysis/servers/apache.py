@@ -9,7 +9,6 @@ Must not: open files or resolve names.
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Mapping
 
@@ -27,9 +26,10 @@ from dorgu.analysis.servers.health import is_health_path
 from dorgu.analysis.servers.including import ConfigReader, ConfigText
 from dorgu.analysis.servers.templating import has_variable, substitute, unresolved_message
 from dorgu.models.evidence import Diagnostic, Location, Severity
+from dorgu.models.patterns import LazyPattern
 
 HTTPD_ROOT = "/usr/local/apache2"
-_SECTION = re.compile(r"^<\s*(/?)\s*([A-Za-z]+)\s*([^>]*)>\s*$")
+_SECTION = LazyPattern(r"^<\s*(/?)\s*([A-Za-z]+)\s*([^>]*)>\s*$")
 MAX_LINES = 50_000
 
 

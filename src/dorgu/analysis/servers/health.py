@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_HEALTH = re.compile(
+from dorgu.models.patterns import LazyPattern
+
+_HEALTH = LazyPattern(
     r"^/(?:[\w.-]+/)?(?:_?health(?:z|check|-check)?|ping|ready|readyz|readiness|live|livez|"
     r"liveness|alive|status|nginx-health|heartbeat)/?$",
     re.IGNORECASE,

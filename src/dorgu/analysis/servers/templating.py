@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_ENVSUBST = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-_BRACES = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_CADDY = re.compile(
+from dorgu.models.patterns import LazyPattern
+
+_ENVSUBST = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_BRACES = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CADDY = LazyPattern(
     r"\{\$([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}|\{env\.([A-Za-z_][A-Za-z0-9_]*)\}"
 )
-_UNRESOLVED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{\$([A-Za-z_][A-Za-z0-9_]*)[^}]*\}")
+_UNRESOLVED = LazyPattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{\$([A-Za-z_][A-Za-z0-9_]*)[^}]*\}")
 
 
 def substitute(text: str, env: Mapping[str, str], *, syntax: str) -> str:

@@ -8,7 +8,6 @@ Must not: open files or resolve names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,10 +22,11 @@ from dorgu.analysis.servers.configs import (
 from dorgu.analysis.servers.structured import load_structured
 from dorgu.formats.yamldocs import YamlDocument
 from dorgu.models.evidence import Location
+from dorgu.models.patterns import LazyPattern
 
 DEFAULT_ENTRY = 80  # Traefik's default "http" entry point when none is configured
 API_PORT = 8080  # the "traefik" entry point: dashboard/API (insecure) and ping
-_PATH_RULE = re.compile(r"Path(?:Prefix)?\(\s*[`\"']([^`\"']+)[`\"']")
+_PATH_RULE = LazyPattern(r"Path(?:Prefix)?\(\s*[`\"']([^`\"']+)[`\"']")
 _TRUE = ("true", "1", "yes", "")
 
 

@@ -12,6 +12,7 @@ import re
 from dorgu.errors import ProviderError
 from dorgu.llm.base import JsonObject, ProviderConfig
 from dorgu.llm.retrying import Requester
+from dorgu.models.patterns import LazyPattern
 
 
 class ProviderClient:
@@ -30,7 +31,7 @@ class ProviderClient:
         return self._config.model
 
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
+_FENCE = LazyPattern(r"```(?:json)?\s*(.*?)```", re.S | re.I)
 
 
 def json_object_from_text(text: str, *, label: str) -> JsonObject:

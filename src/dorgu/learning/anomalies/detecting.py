@@ -1,0 +1,124 @@
+"""The streaming detector: each sample gets a score in [0, 1] and a decision, computed from the
+samples before it only; the state per series is bounded (see :class:`DetectorSettings`).
+
+Three views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), each as a
+deviation in units of the long window's 10-90 % spread:
+
+- *global*: ``|m - median|`` of the last ``history`` samples (level shifts, spikes, new range);
+- *local*: ``|m - median|`` of the ``local`` samples before it (sudden changes inside the range);
+- *daily*: ``|m - m a day ago|`` (a broken daily cycle; off when no sample lies within 15
+  minutes of ``t - 24 h``, so gaps and irregular series simply lose this view).
+
+Each view's deviation is compared with its own recent history: the bar is the mean plus ``k``
+standard deviations of that view's last ``memory`` deviations (the idea behind NAB's anomaly
+likelihood: judge a deviation against how this series usually deviates).  The score is
+``r / (r + 1)`` with ``r`` the largest view-to-bar ratio, so 0.5 means "at the bar".  A sample
+is an anomaly when its score reaches ``threshold`` and no anomaly fired in the ``refractory``
+samples before (one alarm per event, not one per sample).
+
+A scrape outage leaves no trace: the views compare values, not sample counts, and the daily
+view finds no partner across the gap rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles
+
+DAY = 86_400.0
+DAY_TOLERANCE = 900.0  # seconds: how far from t - 24 h the daily partner may be
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """The detector's global parameters (chosen on NAB's development half; never per series).
+
+    Memory per series: ``history + 3 * memory + smooth + local`` floats plus at most
+    ``day_samples`` (time, value) pairs."""
+
+    history: int = 1000
+    memory: int = 3000
+    warmup: int = 60
+    local: int = 30
+    smooth: int = 3
+    k: float = 6.0
+    floor: float = 0.02
+    threshold: float = 0.5
+    refractory: int = 100
+    day_samples: int = 5000
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One sample's result: its score in [0, 1] and whether the detector fires on it."""
+
+    score: float
+    anomaly: bool
+
+
+class Detector:
+    """Per-series streaming state.  ``update`` takes samples in time order."""
+
+    def __init__(self, settings: DetectorSettings | None = None) -> None:
+        self.settings = s = settings or DetectorSettings()
+        self._long = RollingQuantiles(s.history)
+        self._local: deque[float] = deque(maxlen=s.local)
+        self._recent: deque[float] = deque(maxlen=s.smooth)
+        self._bars = [RollingBar(s.memory, s.k) for _ in range(3)]
+        self._day: deque[tuple[float, float]] = deque(maxlen=s.day_samples)
+        self._since_alarm = s.refractory + 1
+
+    def update(self, time: float, value: float) -> Verdict:
+        """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
+        s = self.settings
+        self._recent.append(value)
+        smoothed = sum(self._recent) / len(self._recent)
+        ratio = 0.0
+        if len(self._long) >= s.warmup:
+            ratio = self._ratio(time, smoothed)
+        score = ratio / (ratio + 1.0)
+        self._since_alarm += 1
+        anomaly = score >= s.threshold and self._since_alarm > s.refractory
+        if anomaly:
+            self._since_alarm = 0
+        self._long.push(value)
+        self._local.append(value)
+        self._day.append((time, smoothed))
+        return Verdict(score, anomaly)
+
+    def _ratio(self, time: float, smoothed: float) -> float:
+        s = self.settings
+        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), 1e-9)
+        deviations = [abs(smoothed - self._long.quantile(0.5)) / spread, 0.0, 0.0]
+        if len(self._local) >= s.local:
+            deviations[1] = abs(smoothed - sorted(self._local)[s.local // 2]) / spread
+        partner = self._day_partner(time)
+        if partner is not None:
+            deviations[2] = abs(smoothed - partner) / spread
+        ratio = 0.0
+        for deviation, bar in zip(deviations, self._bars, strict=True):
+            if deviation > s.floor and len(bar) >= s.warmup:
+                ratio = max(ratio, deviation / max(bar.bar(), s.floor))
+            bar.push(deviation)
+        return ratio
+
+    def _day_partner(self, time: float) -> float | None:
+        day = self._day
+        target = time - DAY
+        while len(day) > 1 and day[1][0] <= target:
+            day.popleft()
+        if day and abs(day[0][0] - target) <= DAY_TOLERANCE:
+            return day[0][1]
+        return None
+
+
+def detect(
+    samples: Iterable[tuple[float, float]], settings: DetectorSettings | None = None
+) -> Iterator[Verdict]:
+    """Run a fresh detector over ``(time, value)`` samples in time order."""
+    detector = Detector(settings)
+    for time, value in samples:
+        yield detector.update(time, value)

@@ -204,8 +204,10 @@ def optimised_threshold(
     """NAB's own reporting: the single corpus-wide threshold on the anomaly scores (searched
     on a grid of ``steps`` values) that maximises the normalised score, and that score.  It
     looks at the labels, so it is an upper bound, not the detector's result."""
-    prepared = [(scores, *point_weights(len(scores), windows, profile), len(windows))
-                for scores, windows in files]  # fmt: skip
+    prepared = [
+        (scores, *point_weights(len(scores), windows, profile), len(windows))
+        for scores, windows in files
+    ]
     best = (1.0, -math.inf)
     for step in range(steps + 1):
         threshold = step / steps

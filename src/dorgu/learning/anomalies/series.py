@@ -64,8 +64,10 @@ def parse_series(
     if header[:2] != ["timestamp", "value"]:
         raise ParseError(
             f"header is {lines[0].strip()[:80]!r}, expected 'timestamp,value'",
-            file=source, line=1, hint=WHAT_TO_DO,
-        )  # fmt: skip
+            file=source,
+            line=1,
+            hint=WHAT_TO_DO,
+        )
     stamps: list[str] = []
     times: list[float] = []
     values: list[float] = []
@@ -80,26 +82,31 @@ def parse_series(
             )
         cells = line.split(",")
         if len(cells) < 2:
-            raise ParseError(f"expected 'timestamp,value', got {line.strip()[:80]!r}",
-                             file=source, line=number)  # fmt: skip
+            raise ParseError(
+                f"expected 'timestamp,value', got {line.strip()[:80]!r}", file=source, line=number
+            )
         stamp, raw = cells[0].strip().strip('"'), cells[1].strip().strip('"')
         try:
             moment = parse_timestamp(stamp)
         except (ValueError, OverflowError, OSError):
             raise ParseError(
-                f"timestamp {stamp[:60]!r} is not ISO 8601 or epoch seconds", file=source,
+                f"timestamp {stamp[:60]!r} is not ISO 8601 or epoch seconds",
+                file=source,
                 line=number,
-            ) from None  # fmt: skip
+            ) from None
         try:
             value = float(raw)
         except ValueError:
-            raise ParseError(f"value {raw[:60]!r} is not a number", file=source,
-                             line=number) from None  # fmt: skip
+            raise ParseError(
+                f"value {raw[:60]!r} is not a number", file=source, line=number
+            ) from None
         if not math.isfinite(value):
             raise ParseError(
-                f"value {raw!r} is not finite", file=source, line=number,
+                f"value {raw!r} is not finite",
+                file=source,
+                line=number,
                 hint="drop the row: a missing sample is a gap, which the detector handles",
-            )  # fmt: skip
+            )
         if times and moment == times[-1] and allow_duplicates:
             duplicates += 1
             first_duplicate = first_duplicate or number
@@ -107,10 +114,11 @@ def parse_series(
             kind = "repeats" if moment == times[-1] else "is before"
             raise ParseError(
                 f"timestamp {stamp!r} {kind} the previous row's ({stamps[-1]!r})",
-                file=source, line=number,
-                hint="sort the rows by time" + (" and drop duplicates" if moment == times[-1]
-                                                else ""),
-            )  # fmt: skip
+                file=source,
+                line=number,
+                hint="sort the rows by time"
+                + (" and drop duplicates" if moment == times[-1] else ""),
+            )
         stamps.append(stamp)
         times.append(moment)
         values.append(value)

@@ -16,8 +16,9 @@ likelihood: judge a deviation against how this series usually deviates).  The sc
 is an anomaly when its score reaches ``threshold`` and no anomaly fired in the ``refractory``
 samples before (one alarm per event, not one per sample).
 
-A scrape outage leaves no trace: the views compare values, not sample counts, and the daily
-view finds no partner across the gap rather than a wrong one.
+A scrape outage leaves no trace: after a gap (more than ``gap_factor`` typical intervals) the
+short-term state (smoothing and the local window) starts afresh instead of comparing values
+across the gap, and the daily view finds no partner inside a gap rather than a wrong one.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class DetectorSettings:
     threshold: float = 0.5
     refractory: int = 100
     day_samples: int = 5000
+    gap_factor: float = 4.0
+    steps: int = 16
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,15 @@ class Detector:
         self._bars = [RollingBar(s.memory, s.k) for _ in range(3)]
         self._day: deque[tuple[float, float]] = deque(maxlen=s.day_samples)
         self._since_alarm = s.refractory + 1
+        self._steps: deque[float] = deque(maxlen=s.steps)
+        self._last_time: float | None = None
 
     def update(self, time: float, value: float) -> Verdict:
         """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
         s = self.settings
+        if self._is_gap(time):
+            self._recent.clear()
+            self._local.clear()
         self._recent.append(value)
         smoothed = sum(self._recent) / len(self._recent)
         ratio = 0.0
@@ -88,6 +96,17 @@ class Detector:
         self._local.append(value)
         self._day.append((time, smoothed))
         return Verdict(score, anomaly)
+
+    def _is_gap(self, time: float) -> bool:
+        """Whether ``time`` follows a gap (more than ``gap_factor`` typical steps since the
+        last sample); the typical step is the median of the last ``steps`` intervals."""
+        last, self._last_time = self._last_time, time
+        if last is None:
+            return False
+        step = time - last
+        typical = sorted(self._steps)[len(self._steps) // 2] if self._steps else step
+        self._steps.append(step)
+        return step > self.settings.gap_factor * typical
 
     def _ratio(self, time: float, smoothed: float) -> float:
         s = self.settings

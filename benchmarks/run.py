@@ -1,6 +1,6 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
-Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose ...]
+Usage: python -m benchmarks.run [--report-only] [startup|analyze|generate|llm|webhook|operator|kompose|anomaly ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks import (
+    bench_anomaly,
     bench_analyze,
     bench_generate,
     bench_kompose,
@@ -25,6 +26,7 @@ from benchmarks import (
 )
 
 SUITES = {
+    "anomaly": bench_anomaly.run,
     "startup": bench_startup.run,
     "analyze": bench_analyze.run,
     "generate": bench_generate.run,

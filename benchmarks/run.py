@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from benchmarks import (
-    bench_anomaly,
     bench_analyze,
+    bench_anomaly,
     bench_generate,
     bench_kompose,
     bench_llm_overhead,

@@ -90,7 +90,7 @@ def test_window_indices_are_inclusive_row_ranges():
 
 
 def test_event_counts_count_runs_not_points():
-    counts = event_counts(detections(20, 21, 22, 50, 51, 80), WINDOW + [(90, 95)])
+    counts = event_counts(detections(20, 21, 22, 50, 51, 80), [*WINDOW, (90, 95)])
     assert (counts.alarms, counts.true_alarms) == (3, 1)
     assert (counts.windows, counts.detected_windows) == (2, 1)
     assert counts.precision == pytest.approx(1 / 3)

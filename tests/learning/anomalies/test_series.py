@@ -48,5 +48,5 @@ def test_duplicates_allowed_on_request_and_counted():
 
 
 def test_row_limit():
-    with pytest.raises(LimitExceededError, match="s.csv:4"):
+    with pytest.raises(LimitExceededError, match=r"s\.csv:4"):
         parse("1,1\n2,2\n3,3\n", max_rows=2)

@@ -43,7 +43,7 @@ class DetectorSettings:
     history: int = 1000
     memory: int = 3000
     warmup: int = 60
-    local: int = 30
+    local: int = 100
     smooth: int = 3
     k: float = 6.0
     floor: float = 0.02
@@ -68,7 +68,7 @@ class Detector:
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self.settings = s = settings or DetectorSettings()
         self._long = RollingQuantiles(s.history)
-        self._local: deque[float] = deque(maxlen=s.local)
+        self._local = RollingQuantiles(s.local)
         self._recent: deque[float] = deque(maxlen=s.smooth)
         self._bars = [RollingBar(s.memory, s.k) for _ in range(3)]
         self._day: deque[tuple[float, float]] = deque(maxlen=s.day_samples)
@@ -81,7 +81,7 @@ class Detector:
         s = self.settings
         if self._is_gap(time):
             self._recent.clear()
-            self._local.clear()
+            self._local = RollingQuantiles(s.local)
         self._recent.append(value)
         smoothed = sum(self._recent) / len(self._recent)
         ratio = 0.0
@@ -93,7 +93,7 @@ class Detector:
         if anomaly:
             self._since_alarm = 0
         self._long.push(value)
-        self._local.append(value)
+        self._local.push(value)
         self._day.append((time, smoothed))
         return Verdict(score, anomaly)
 
@@ -113,7 +113,7 @@ class Detector:
         spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), 1e-9)
         deviations = [abs(smoothed - self._long.quantile(0.5)) / spread, 0.0, 0.0]
         if len(self._local) >= s.local:
-            deviations[1] = abs(smoothed - sorted(self._local)[s.local // 2]) / spread
+            deviations[1] = abs(smoothed - self._local.quantile(0.5)) / spread
         partner = self._day_partner(time)
         if partner is not None:
             deviations[2] = abs(smoothed - partner) / spread

@@ -5,15 +5,19 @@ Three views of the smoothed value ``m`` (the mean of the last ``smooth`` samples
 deviation in units of the long window's 10-90 % spread:
 
 - *global*: ``|m - median|`` of the last ``history`` samples (level shifts, spikes, new range);
-- *local*: ``|m - median|`` of the ``local`` samples before it (sudden changes inside the range);
-- *daily*: ``|m - m a day ago|`` (a broken daily cycle; off when no sample lies within 15
-  minutes of ``t - 24 h``, so gaps and irregular series simply lose this view).
+- *local*: ``|m - median|`` of the last ``local`` samples (sudden changes inside the range);
+- *daily*: the smallest ``|m - m'|`` over the smoothed values ``m'`` seen within
+  ``day_tolerance`` of ``t - 24 h`` (a broken daily cycle).  Off (deviation 0) when there is
+  no such sample: the first day, a gap a day ago, an irregular series.
 
 Each view's deviation is compared with its own recent history: the bar is the mean plus ``k``
 standard deviations of that view's last ``memory`` deviations (the idea behind NAB's anomaly
-likelihood: judge a deviation against how this series usually deviates).  The score is
-``r / (r + 1)`` with ``r`` the largest view-to-bar ratio, so 0.5 means "at the bar".  A sample
-is an anomaly when its score reaches ``threshold`` and no anomaly fired in the ``refractory``
+likelihood: judge a deviation against how this series usually deviates), giving a ratio per
+view.  When the daily view has a partner it also vouches for the other two: what looked the
+same a day ago is seasonal, so the global/local ratio counts at most ``1 / gate`` times the
+daily ratio (a nightly batch job is not an anomaly; a missing one is).  The score is
+``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".  A sample is an
+anomaly when its score reaches ``threshold`` and no anomaly fired in the ``refractory``
 samples before (one alarm per event, not one per sample).
 
 A scrape outage leaves no trace: after a gap (more than ``gap_factor`` typical intervals) the
@@ -30,7 +34,6 @@ from dataclasses import dataclass
 from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles
 
 DAY = 86_400.0
-DAY_TOLERANCE = 900.0  # seconds: how far from t - 24 h the daily partner may be
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class DetectorSettings:
     day_samples: int = 5000
     gap_factor: float = 4.0
     steps: int = 16
+    gate: float = 0.5
+    day_tolerance: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -114,24 +119,36 @@ class Detector:
         deviations = [abs(smoothed - self._long.quantile(0.5)) / spread, 0.0, 0.0]
         if len(self._local) >= s.local:
             deviations[1] = abs(smoothed - self._local.quantile(0.5)) / spread
-        partner = self._day_partner(time)
-        if partner is not None:
-            deviations[2] = abs(smoothed - partner) / spread
-        ratio = 0.0
-        for deviation, bar in zip(deviations, self._bars, strict=True):
+        daily = self._day_deviation(time, smoothed)
+        if daily is not None:
+            deviations[2] = daily / spread
+        ratios = [0.0, 0.0, 0.0]
+        for view, (deviation, bar) in enumerate(zip(deviations, self._bars, strict=True)):
             if deviation > s.floor and len(bar) >= s.warmup:
-                ratio = max(ratio, deviation / max(bar.bar(), s.floor))
+                ratios[view] = deviation / max(bar.bar(), s.floor)
             bar.push(deviation)
-        return ratio
+        level = max(ratios[0], ratios[1])
+        if daily is None or not s.gate:
+            return max(level, ratios[2])
+        return max(ratios[2], min(level, ratios[2] / s.gate))
 
-    def _day_partner(self, time: float) -> float | None:
+    def _day_deviation(self, time: float, value: float) -> float | None:
+        """The smallest ``|value - m|`` over the smoothed values ``m`` seen within
+        ``day_tolerance`` of ``time - 24 h`` (None when there is none: a gap, too little
+        history, or more than ``day_samples`` samples a day)."""
         day = self._day
-        target = time - DAY
-        while len(day) > 1 and day[1][0] <= target:
+        tolerance = self.settings.day_tolerance
+        low, high = time - DAY - tolerance, time - DAY + tolerance
+        while len(day) > 1 and day[1][0] <= low:
             day.popleft()
-        if day and abs(day[0][0] - target) <= DAY_TOLERANCE:
-            return day[0][1]
-        return None
+        best: float | None = None
+        for moment, past in day:
+            if moment > high:
+                break
+            if moment >= low:
+                gap = abs(value - past)
+                best = gap if best is None else min(best, gap)
+        return best
 
 
 def detect(

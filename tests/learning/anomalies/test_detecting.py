@@ -78,3 +78,11 @@ def test_state_is_bounded():
     assert len(detector._long) <= settings.history
     assert all(len(bar) <= settings.memory for bar in detector._bars)
     assert len(detector._day) <= 288 + 5  # a day, plus the tolerance either side
+
+
+def test_extreme_values_keep_scores_finite():
+    samples = daily(2)
+    burst = [(samples[-1][0] + (i + 1) * STEP, 1e308 if i % 2 else -1e308) for i in range(50)]
+    verdicts = list(detect(samples + burst))
+    assert all(0.0 <= v.score <= 1.0 for v in verdicts)
+    assert any(v.anomaly for v in verdicts[len(samples) :])

@@ -39,6 +39,7 @@ class RollingBar:
         self._values: deque[float] = deque()
         self._total = 0.0
         self._squares = 0.0
+        self._pushes = 0
 
     def __len__(self) -> int:
         return len(self._values)
@@ -59,3 +60,7 @@ class RollingBar:
             old = self._values.popleft()
             self._total -= old
             self._squares -= old * old
+        self._pushes += 1
+        if self._pushes % self.size == 0:  # resum now and then: no drift from cancellation
+            self._total = math.fsum(self._values)
+            self._squares = math.fsum(v * v for v in self._values)

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles
 
 DAY = 86_400.0
+VALUE_LIMIT = 1e100  # values are clamped to +-this, so sums of squares stay finite
+DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of 3,000 deviations finite
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Detector:
     def update(self, time: float, value: float) -> Verdict:
         """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
         s = self.settings
+        value = min(max(value, -VALUE_LIMIT), VALUE_LIMIT) if value == value else 0.0
         if self._is_gap(time):
             self._recent.clear()
             self._local = RollingQuantiles(s.local)
@@ -124,6 +127,7 @@ class Detector:
             deviations[2] = daily / spread
         ratios = [0.0, 0.0, 0.0]
         for view, (deviation, bar) in enumerate(zip(deviations, self._bars, strict=True)):
+            deviation = min(deviation, DEVIATION_LIMIT)
             if deviation > s.floor and len(bar) >= s.warmup:
                 ratios[view] = deviation / max(bar.bar(), s.floor)
             bar.push(deviation)

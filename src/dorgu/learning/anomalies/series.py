@@ -117,7 +117,11 @@ def parse_series(
                 file=source,
                 line=number,
                 hint="sort the rows by time"
-                + (" and drop duplicates" if moment == times[-1] else ""),
+                + (
+                    " and drop duplicates, or allow them (--allow-duplicates)"
+                    if moment == times[-1]
+                    else ""
+                ),
             )
         stamps.append(stamp)
         times.append(moment)

@@ -4,7 +4,7 @@ across scrape gaps and on constant series; causal; bounded state."""
 import math
 import random
 
-from dorgu.learning.anomalies.detecting import Detector, DetectorSettings, detect
+from dorgu.learning.anomalies.detecting import Detector, DetectorSettings, Verdict, detect
 
 STEP = 300.0  # a 5-minute cadence
 DAYS = 10
@@ -86,3 +86,12 @@ def test_extreme_values_keep_scores_finite():
     verdicts = list(detect(samples + burst))
     assert all(0.0 <= v.score <= 1.0 for v in verdicts)
     assert any(v.anomaly for v in verdicts[len(samples) :])
+
+
+def test_nan_sample_is_skipped_not_learned():
+    detector = Detector()
+    samples = daily(2)
+    for t, v in samples:
+        detector.update(t, v)
+    assert detector.update(samples[-1][0] + STEP, math.nan) == Verdict(0.0, False)
+    assert not detector.update(samples[-1][0] + 2 * STEP, samples[-288][1]).anomaly

@@ -27,6 +27,7 @@ across the gap, and the daily view finds no partner inside a gap rather than a w
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of 3,000 deviations
 class DetectorSettings:
     """The detector's global parameters (chosen on NAB's development half; never per series).
 
-    Memory per series: ``history + 3 * memory + smooth + local`` floats plus at most
-    ``day_samples`` (time, value) pairs."""
+    Memory per series: ``history`` (twice: sorted and in order) + ``local`` (twice) +
+    ``3 * memory`` + ``smooth`` + ``steps`` floats, plus the (time, value) pairs of the last
+    day and ``day_tolerance``, at most ``day_samples`` of them."""
 
     history: int = 1000
     memory: int = 3000
@@ -86,7 +88,9 @@ class Detector:
     def update(self, time: float, value: float) -> Verdict:
         """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
         s = self.settings
-        value = min(max(value, -VALUE_LIMIT), VALUE_LIMIT) if value == value else 0.0
+        if math.isnan(value):  # no sample (Prometheus's stale marker): nothing to judge
+            return Verdict(0.0, False)
+        value = min(max(value, -VALUE_LIMIT), VALUE_LIMIT)
         if self._is_gap(time):
             self._recent.clear()
             self._local = RollingQuantiles(s.local)

@@ -8,15 +8,16 @@ next to the level is not an event):
 
 - *global*: ``|m - median|`` of the last ``history`` samples (level shifts, spikes, new range);
 - *local*: ``|m - median|`` of the last ``local`` samples (sudden changes inside the range);
-- *daily*: the smallest ``|m - m'|`` over the smoothed values ``m'`` seen within
-  ``day_tolerance`` of ``t - 24 h`` (a broken daily cycle).  Off (deviation 0) when there is
-  no such sample: the first day, a gap a day ago, an irregular series.
+- *daily*: ``|m - m_d|`` for the closest of the last ``days`` days, ``m_d`` the median of
+  the smoothed values seen within ``day_tolerance`` of ``t - d days`` (a broken daily cycle;
+  with a week of days a weekly cycle, such as quiet weekends, matches a week ago).  Off
+  (deviation 0) when no day has a sample there: the first day, gaps, an irregular series.
 
 Each view's deviation is compared with its own recent history: the bar is the mean plus ``k``
 standard deviations of that view's last ``memory`` deviations (the idea behind NAB's anomaly
 likelihood: judge a deviation against how this series usually deviates), giving a ratio per
 view.  When the daily view has a partner it also vouches for the other two: what looked the
-same a day ago is seasonal, so the global/local ratio counts at most ``1 / gate`` times the
+same on a recent day is seasonal, so the global/local ratio counts at most ``1 / gate`` times the
 daily ratio (a nightly batch job is not an anomaly; a missing one is).  The score is
 ``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".  A sample is an
 anomaly when its score reaches ``threshold`` and no anomaly fired in the ``refractory``
@@ -34,9 +35,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles
+from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles, SameTimeHistory
 
-DAY = 86_400.0
 VALUE_LIMIT = 1e100  # values are clamped to +-this, so sums of squares stay finite
 DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of 3,000 deviations finite
 
@@ -45,13 +45,14 @@ DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of 3,000 deviations
 class DetectorSettings:
     """The detector's global parameters (chosen on NAB's development half; never per series).
 
-    ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance`` and ``cv`` were
+    ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv`` and ``days`` were
     picked from small sweeps on the development half, preferring values whose neighbours
     score alike on both halves of it (docs/anomaly.md); the rest are set by reasoning.
 
     Memory per series: ``history`` (twice: sorted and in order) + ``local`` (twice) +
     ``3 * memory`` + ``smooth`` + ``steps`` floats, plus the (time, value) pairs of the last
-    day and ``day_tolerance``, at most ``day_samples`` of them."""
+    ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of them (held in
+    lists of at most twice that, compacted in bulk)."""
 
     history: int = 1000
     memory: int = 3000
@@ -68,6 +69,7 @@ class DetectorSettings:
     gate: float = 0.5
     day_tolerance: float = 600.0
     cv: float = 0.2
+    days: int = 7
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class Detector:
         self._local = RollingQuantiles(s.local)
         self._recent: deque[float] = deque(maxlen=s.smooth)
         self._bars = [RollingBar(s.memory, s.k) for _ in range(3)]
-        self._day: deque[tuple[float, float]] = deque(maxlen=s.day_samples)
+        self._day = SameTimeHistory(s.days, s.days * s.day_samples, s.day_tolerance)
         self._since_alarm = s.refractory + 1
         self._steps: deque[float] = deque(maxlen=s.steps)
         self._last_time: float | None = None
@@ -113,7 +115,7 @@ class Detector:
             self._since_alarm = 0
         self._long.push(value)
         self._local.push(value)
-        self._day.append((time, smoothed))
+        self._day.push(time, smoothed)
         return Verdict(score, anomaly)
 
     def _is_gap(self, time: float) -> bool:
@@ -134,7 +136,7 @@ class Detector:
         deviations = [abs(smoothed - median) / spread, 0.0, 0.0]
         if len(self._local) >= s.local:
             deviations[1] = abs(smoothed - self._local.quantile(0.5)) / spread
-        daily = self._day_deviation(time, smoothed)
+        daily = self._day.closest(time, smoothed)
         if daily is not None:
             deviations[2] = daily / spread
         ratios = [0.0, 0.0, 0.0]
@@ -147,24 +149,6 @@ class Detector:
         if daily is None or not s.gate:
             return max(level, ratios[2])
         return max(ratios[2], min(level, ratios[2] / s.gate))
-
-    def _day_deviation(self, time: float, value: float) -> float | None:
-        """The smallest ``|value - m|`` over the smoothed values ``m`` seen within
-        ``day_tolerance`` of ``time - 24 h`` (None when there is none: a gap, too little
-        history, or more than ``day_samples`` samples a day)."""
-        day = self._day
-        tolerance = self.settings.day_tolerance
-        low, high = time - DAY - tolerance, time - DAY + tolerance
-        while len(day) > 1 and day[1][0] <= low:
-            day.popleft()
-        best: float | None = None
-        for moment, past in day:
-            if moment > high:
-                break
-            if moment >= low:
-                gap = abs(value - past)
-                best = gap if best is None else min(best, gap)
-        return best
 
 
 def detect(

@@ -55,7 +55,7 @@ class DetectorSettings:
     lists of at most twice that, compacted in bulk)."""
 
     history: int = 1000
-    memory: int = 3000
+    memory: int = 5000
     warmup: int = 60
     local: int = 100
     smooth: int = 3

@@ -98,6 +98,12 @@ def test_nan_sample_is_skipped_not_learned():
     assert not detector.update(samples[-1][0] + 2 * STEP, samples[-288][1]).anomaly
 
 
+def test_nightly_job_raises_no_alarm_after_learning():
+    samples = daily(21)
+    nightly = [(t, v + (40.0 if 24 <= i % 288 < 36 else 0.0)) for i, (t, v) in enumerate(samples)]
+    assert alarms(nightly, start=2 * 288) == []
+
+
 def weekly_job(weeks: int = 5, *, seed: int = 3) -> list[tuple[float, float]]:
     """A noisy daily cycle plus a weekly batch job: +40 for an hour every seventh day."""
     samples = daily(weeks * 7, seed=seed)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles, SameTimeHistory
 
 VALUE_LIMIT = 1e100  # values are clamped to +-this, so sums of squares stay finite
-DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of 3,000 deviations finite
+DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of `memory` (5,000) deviations finite
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,14 @@ def operator() -> None:
     "--opt-in", is_flag=True, help="Only check namespaces labelled dorgu.io/validate=true."
 )
 @click.option(
+    "--webhook-server",
+    type=click.Choice(["granian", "hypercorn"]),
+    default="granian",
+    show_default=True,
+    help="What serves the webhook's HTTPS: granian (TLS and HTTP/2 in Rust, the fast one) or "
+    "hypercorn (pure Python).",
+)
+@click.option(
     "--cert-secret",
     default="dorgu-webhook-certs",
     show_default=True,
@@ -175,6 +183,7 @@ def run(
     webhook_configuration: str,
     failure_policy: str,
     opt_in: bool,
+    webhook_server: str,
     cert_secret: str,
     certificates: str,
     metrics_host: str,
@@ -208,6 +217,7 @@ def run(
         webhook_configuration=webhook_configuration,
         failure_policy="Fail" if failure_policy == "Fail" else "Ignore",
         webhook_opt_in=opt_in,
+        webhook_server="hypercorn" if webhook_server == "hypercorn" else "granian",
         cert_secret=cert_secret,
         certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,

@@ -413,8 +413,9 @@ def bench_cluster() -> list[dict[str, object]]:
 
 
 def _ratio(value: float, floor: float) -> float:
-    """``value`` over ``floor``; a floor at or below 0.1 ms (noise) counts as 0.1 ms."""
-    return round(value / max(floor, 0.1), 2)
+    """``value`` over ``floor``; either at or below 0.1 ms (noise: the machine's own run-to-run
+    spread can make an added latency negative) counts as 0.1 ms."""
+    return round(max(value, 0.1) / max(floor, 0.1), 2)
 
 
 def _serve_alone(kind: str, directory: Path) -> tuple[subprocess.Popen[bytes], int, Path]:

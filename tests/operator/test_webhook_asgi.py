@@ -182,3 +182,42 @@ def test_a_taken_port_is_a_one_line_usage_error() -> None:
             bind("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_granian_serves_a_reloaded_certificate(tmp_path: Path) -> None:
+    """A rotation (or a renewed cert-manager Secret) loads new files: granian respawns its
+    worker and the next connection gets the new certificate, from a new CA."""
+    tls, old_client = _tls_pair(tmp_path)
+    renewed = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
+    (tmp_path / "new-ca.crt").write_bytes(renewed.ca_pem)
+    new_client = ssl.create_default_context(cafile=str(tmp_path / "new-ca.crt"))
+
+    async def post(port: int, client_tls: ssl.SSLContext) -> int:
+        async with httpx.AsyncClient(verify=client_tls, http2=True) as client:
+            url = f"https://127.0.0.1:{port}{WEBHOOK_PATH}"
+            return (await client.post(url, content=_review(cpu="2"))).status_code
+
+    async def run() -> tuple[int, int, bool]:
+        server = _server("granian", Metrics(), tls)
+        port = await server.start()
+        try:
+            before = await post(port, old_client)
+            tls.load(renewed)
+            for _ in range(100):  # the worker respawns in the background
+                try:
+                    after = await post(port, new_client)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            else:
+                after = 0
+            try:
+                await post(port, old_client)
+                old_still_trusted = True
+            except httpx.ConnectError:
+                old_still_trusted = False
+            return before, after, old_still_trusted
+        finally:
+            await server.stop()
+
+    assert asyncio.run(run()) == (200, 200, False)

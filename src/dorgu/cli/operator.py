@@ -25,6 +25,16 @@ def _certificates(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
+def _webhook_server(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+
+    if value not in ("granian", "hypercorn"):
+        raise UsageError(f"--webhook-server: expected granian or hypercorn, got {value!r}",
+                         hint="granian (the default) serves TLS and HTTP/2 from Rust; hypercorn "
+                         "is pure Python")  # fmt: skip
+    return value
+
+
 def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) -> int:
     from dorgu.errors import UsageError
 
@@ -114,9 +124,10 @@ def operator() -> None:
 )
 @click.option(
     "--webhook-server",
-    type=click.Choice(["granian", "hypercorn"]),
     default="granian",
     show_default=True,
+    metavar="[granian|hypercorn]",
+    callback=_webhook_server,
     help="What serves the webhook's HTTPS: granian (TLS and HTTP/2 in Rust, the fast one) or "
     "hypercorn (pure Python).",
 )

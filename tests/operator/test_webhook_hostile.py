@@ -360,3 +360,31 @@ def test_half_sent_http1_headers_are_dropped(kind: str, tmp_path: Path,
             _abort(writer)
 
     _run(kind, tmp_path, caplog, body)
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+@pytest.mark.parametrize("alpn", ["h2", "http/1.1"])
+def test_clients_leaving_mid_body(kind: str, alpn: str, tmp_path: Path,
+                                  caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    async def body(stage: Stage) -> None:
+        review = _review()
+        for _ in range(10):
+            if alpn == "h2":
+                _, writer, connection = await _h2(stage)
+                connection.send_headers(1, _headers(stage, len(review)))
+                connection.send_data(1, review[:200])
+                writer.write(connection.data_to_send())
+            else:
+                _, writer = await asyncio.open_connection(
+                    "127.0.0.1",
+                    stage.port,
+                    ssl=stage.tls(["http/1.1"]),
+                    server_hostname="127.0.0.1",
+                )
+                head = f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(review)}\r\n\r\n"
+                writer.write(head.encode() + review[:200])
+            await writer.drain()
+            await asyncio.sleep(0.05)  # the server is now waiting for the rest
+            _abort(writer)
+
+    _run(kind, tmp_path, caplog, body)

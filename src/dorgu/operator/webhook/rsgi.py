@@ -73,7 +73,10 @@ class WebhookRsgi:
             _send(protocol, early)
             return
         started = time.perf_counter()
-        body = await read_body(protocol, timeout=self.body_timeout)
+        try:
+            body = await read_body(protocol, timeout=self.body_timeout)
+        except RuntimeError:  # granian's "protocol closed": the client left mid-body
+            return
         _send(
             protocol,
             body if isinstance(body, Reply) else self.answerer.answer(body, started=started),

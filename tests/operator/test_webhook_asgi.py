@@ -211,12 +211,15 @@ def test_granian_serves_a_reloaded_certificate(tmp_path: Path) -> None:
                     await asyncio.sleep(0.05)
             else:
                 after = 0
-            try:
-                await post(port, old_client)
-                old_still_trusted = True
-            except httpx.ConnectError:
-                old_still_trusted = False
-            return before, after, old_still_trusted
+            old_still_served = True
+            for _ in range(200):  # until the old worker has finished its graceful stop
+                try:
+                    await post(port, old_client)
+                except httpx.ConnectError:
+                    old_still_served = False
+                    break
+                await asyncio.sleep(0.05)
+            return before, after, old_still_served
         finally:
             await server.stop()
 

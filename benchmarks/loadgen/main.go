@@ -6,6 +6,11 @@
 //	    from stdin, metadata.name replaced). -interval 0 sends back to back (a closed loop);
 //	    otherwise each client starts one create per interval (paced, open loop per client).
 //	    Prints {"latencies_ms": [...], "failures": K} on stdout.
+//	loadgen review -url URL -ca F -streams N -requests M [-interval D] < review.json
+//	    Plays the API server against one webhook: one HTTP/2 connection, N concurrent streams,
+//	    M AdmissionReviews in all (the JSON from stdin, request.uid made unique); -interval 0
+//	    sends back to back, otherwise each stream sends one review per interval.
+//	    Prints {"latencies_ms": [...], "failures": K, "seconds": S} on stdout.
 //	loadgen noop-webhook -cert F -key F [-addr 127.0.0.1:0] [-http1]
 //	    An admission webhook that allows everything: the floor of what any webhook adds.
 //	    Prints the port on stdout, then serves until killed; GET /count: reviews answered.
@@ -34,6 +39,8 @@ func main() {
 	switch os.Args[1] {
 	case "create":
 		create(os.Args[2:])
+	case "review":
+		reviews(os.Args[2:])
 	case "noop-webhook":
 		noopWebhook(os.Args[2:])
 	default:
@@ -109,6 +116,82 @@ func create(args []string) {
 	}
 	wg.Wait()
 	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"latencies_ms": latencies, "failures": failures})
+}
+
+func reviews(args []string) {
+	flags := flag.NewFlagSet("review", flag.ExitOnError)
+	url := flags.String("url", "", "webhook URL")
+	caFile := flags.String("ca", "", "CA bundle")
+	streams := flags.Int("streams", 100, "concurrent streams")
+	requests := flags.Int("requests", 5000, "reviews in all")
+	interval := flags.Duration("interval", 0, "per-stream pacing (0: back to back)")
+	_ = flags.Parse(args)
+
+	var template map[string]any
+	if err := json.NewDecoder(os.Stdin).Decode(&template); err != nil {
+		fail("template: " + err.Error())
+	}
+	pem, err := os.ReadFile(*caFile)
+	if err != nil {
+		fail("ca: " + err.Error())
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true,
+		MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	var mu sync.Mutex
+	latencies := make([]float64, 0, *requests)
+	failures := 0
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for s := 0; s < *streams; s++ {
+		wg.Add(1)
+		go func(s int) {
+			defer wg.Done()
+			next := start
+			if *interval > 0 {
+				next = start.Add(time.Duration(int64(*interval) * int64(s) / int64(*streams)))
+			}
+			for {
+				n := sent.Add(1)
+				if n > int64(*requests) {
+					return
+				}
+				if *interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(*interval)
+				}
+				request, _ := template["request"].(map[string]any)
+				copied := map[string]any{}
+				for k, v := range request {
+					copied[k] = v
+				}
+				copied["uid"] = fmt.Sprintf("uid-%d", n)
+				body, _ := json.Marshal(map[string]any{"apiVersion": template["apiVersion"],
+					"kind": template["kind"], "request": copied})
+				began := time.Now()
+				response, err := client.Post(*url, "application/json", bytes.NewReader(body))
+				elapsed := time.Since(began)
+				ok := err == nil && response.StatusCode == http.StatusOK && response.ProtoMajor == 2
+				if err == nil {
+					_, _ = io.Copy(io.Discard, response.Body)
+					response.Body.Close()
+				}
+				mu.Lock()
+				if ok {
+					latencies = append(latencies, float64(elapsed.Microseconds())/1000)
+				} else {
+					failures++
+				}
+				mu.Unlock()
+			}
+		}(s)
+	}
+	wg.Wait()
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"latencies_ms": latencies, "failures": failures,
+		"seconds": time.Since(start).Seconds()})
 }
 
 func named(template map[string]any, name string) []byte {

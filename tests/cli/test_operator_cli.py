@@ -77,3 +77,23 @@ def test_an_unknown_certificate_source_is_a_one_line_usage_error(
         f"error: --certificates: expected self, cert-manager or auto, got {value!r}"
     )
     assert captured == []
+
+
+@pytest.mark.parametrize(
+    ("args", "server"), [((), "granian"), (("--webhook-server", "hypercorn"), "hypercorn")]
+)
+def test_the_webhook_server_defaults_to_granian(
+    captured: list[OperatorOptions], args: tuple[str, ...], server: str
+) -> None:
+    assert _run(*args) == 0
+    (options,) = captured
+    assert options.webhook_server == server
+
+
+def test_an_unknown_webhook_server_is_a_one_line_usage_error(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("--webhook-server", "uvicorn") == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "--webhook-server" in lines[0] and "uvicorn" in lines[0]
+    assert captured == []

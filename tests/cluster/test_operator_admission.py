@@ -183,3 +183,61 @@ def test_metrics_and_health_endpoints(operator: OperatorProcess) -> None:
     assert operator.metric("dorgu_webhook_certificate_loads_total", source="self") >= 1
     assert operator.metric("dorgu_webhook_certificate_writes_total", target="secret") >= 1
     assert operator.metric("dorgu_webhook_certificate_writes_total", target="ca-bundle") >= 1
+
+
+def test_hostile_clients_leave_the_operator_up_quiet_and_enforcing(
+    operator: OperatorProcess, kube: Client, ns: str, eventually, tmp_path
+) -> None:
+    """curl-style abuse of the operator's own webhook port (garbage, a 20 MiB body, malformed
+    reviews, HTTP/2 clients leaving right after or in the middle of a request): each gets a
+    clean answer or a closed connection, the log gets no traceback, and admission through the
+    API server still enforces."""
+    import base64
+    import socket
+    import ssl
+
+    import httpx
+    from lightkube.resources.admissionregistration_v1 import ValidatingWebhookConfiguration
+
+    config = kube.get(ValidatingWebhookConfiguration, operator.configuration)
+    client_config = config.webhooks[0].clientConfig
+    url = client_config.url
+    assert url is not None and client_config.caBundle is not None
+    (tmp_path / "ca.crt").write_bytes(base64.b64decode(client_config.caBundle))
+    trust = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    log_before = operator.log.read_text(errors="replace")
+
+    async def abuse() -> list[int]:  # -413: the upload was cut off after the 413
+        codes: list[int] = []
+        async with httpx.AsyncClient(verify=trust, http2=True, timeout=30) as client:
+            for body in (b"garbage", b"{}", b'{"request": {"uid": []}}'):
+                codes.append((await client.post(url, content=body)).status_code)
+            try:  # answered 413 at once; httpx may see the rest of its upload refused first
+                codes.append(
+                    (await client.post(url, content=b"x" * (20 * 1024 * 1024))).status_code
+                )
+            except httpx.HTTPError:
+                codes.append(-413)
+        for _ in range(10):  # leave right after the answer, and in the middle of a request
+            async with httpx.AsyncClient(verify=trust, http2=True) as client:
+                codes.append((await client.post(url, content=b"{}")).status_code)
+            _, writer = await asyncio.open_connection(host, int(port), ssl=trust)
+            writer.write(b"POST /validate-deployment HTTP/1.1\r\nContent-Length: 999\r\n\r\n{")
+            await writer.drain()
+            writer.transport.abort()
+        with socket.create_connection((host, int(port))) as raw:  # no TLS at all
+            raw.sendall(bytes(range(256)) * 16)
+        return codes
+
+    codes = asyncio.run(abuse())
+    assert codes[:3] + codes[4:] == [400, 400, 400] + [400] * 10
+    assert codes[3] in (413, -413)
+    time.sleep(1)
+    assert operator.process.poll() is None
+    assert operator.get("/readyz")[0] == 200
+    new_log = operator.log.read_text(errors="replace")[len(log_before) :]
+    assert "Traceback" not in new_log and "KeyError" not in new_log, new_log[-3000:]
+    kube.create(codecs.from_dict(persona("shop", mode="enforce")), namespace=ns)
+    _wait_for_persona_in_cache(kube, ns, "shop", eventually)
+    assert denial(kube, ns, deployment("shop", cpu="2")) is not None

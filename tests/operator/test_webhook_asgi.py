@@ -1,4 +1,4 @@
-"""The webhook's ASGI app and its hypercorn server: the routes, hostile requests, metrics, and
+"""The webhook's apps and servers (granian with RSGI, the default; hypercorn with ASGI): the routes, hostile requests, metrics, and
 real HTTPS on loopback over HTTP/2 (what the API server uses when offered) and HTTP/1.1."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
 from dorgu.operator.webhook.certificates import TlsFiles, renew
 from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.reviews import MAX_BODY_BYTES
+from dorgu.operator.webhook.rsgi import GranianServer, WebhookRsgi
 from tests.operator.cluster_support import deployment, persona
 
 
@@ -99,24 +100,34 @@ def test_hostile_requests_get_a_clear_status(
     assert got == status and text.endswith(b"\n")
 
 
-def _tls_pair(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A serving context for 127.0.0.1 from the operator's own CA, and a client trusting it."""
+def _tls_pair(directory: Path) -> tuple[TlsFiles, ssl.SSLContext]:
+    """Serving files for 127.0.0.1 from the operator's own CA, and a client trusting it."""
     certs = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
     tls = TlsFiles(directory / "tls")
     tls.load(certs)
     (directory / "ca.crt").write_bytes(certs.ca_pem)
-    return tls.context, ssl.create_default_context(cafile=str(directory / "ca.crt"))
+    return tls, ssl.create_default_context(cafile=str(directory / "ca.crt"))
 
 
+SERVERS = ["granian", "hypercorn"]
+
+
+def _server(kind: str, metrics: Metrics, tls: TlsFiles) -> AsgiServer | GranianServer:
+    handler = AdmissionHandler(view=_view())
+    if kind == "hypercorn":
+        return AsgiServer(webhook_asgi(handler=handler, metrics=metrics), host="127.0.0.1",
+                          port=0, tls=tls.context)  # fmt: skip
+    return GranianServer(WebhookRsgi(handler=handler, metrics=metrics), host="127.0.0.1",
+                         port=0, tls=tls)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", SERVERS)
 @pytest.mark.parametrize("http2", [True, False])
-def test_served_over_tls_with_h2_and_http1(
-    app_and_metrics: tuple[Any, Metrics], tmp_path: Path, http2: bool
-) -> None:
-    app, _ = app_and_metrics
+def test_served_over_tls_with_h2_and_http1(tmp_path: Path, http2: bool, kind: str) -> None:
     tls, client_tls = _tls_pair(tmp_path)
 
     async def run() -> tuple[str, dict[str, Any]]:
-        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls)
+        server = _server(kind, Metrics(), tls)
         port = await server.start()
         try:
             async with httpx.AsyncClient(verify=client_tls, http2=http2, http1=not http2) as client:
@@ -131,17 +142,16 @@ def test_served_over_tls_with_h2_and_http1(
     assert review["response"]["allowed"] is False and review["response"]["uid"] == "u-1"
 
 
-def test_one_h2_connection_serves_more_than_a_thousand_reviews(
-    app_and_metrics: tuple[Any, Metrics], tmp_path: Path
-) -> None:
+@pytest.mark.parametrize("kind", SERVERS)
+def test_one_h2_connection_serves_more_than_a_thousand_reviews(tmp_path: Path, kind: str) -> None:
     """hypercorn closes a connection after 1,000 requests by default, dropping the streams in
     flight (the API server then fails open); the webhook turns that limit off."""
-    app, metrics = app_and_metrics
+    metrics = Metrics()
     tls, client_tls = _tls_pair(tmp_path)
     body = _review(cpu="2")
 
     async def run() -> list[int]:
-        server = AsgiServer(app, host="127.0.0.1", port=0, tls=tls)
+        server = _server(kind, metrics, tls)
         port = await server.start()
         limits = httpx.Limits(max_connections=1)
         try:
@@ -172,3 +182,45 @@ def test_a_taken_port_is_a_one_line_usage_error() -> None:
             bind("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_granian_serves_a_reloaded_certificate(tmp_path: Path) -> None:
+    """A rotation (or a renewed cert-manager Secret) loads new files: granian respawns its
+    worker and the next connection gets the new certificate, from a new CA."""
+    tls, old_client = _tls_pair(tmp_path)
+    renewed = renew(None, "missing", hosts=("127.0.0.1",), now=datetime.now(UTC))
+    (tmp_path / "new-ca.crt").write_bytes(renewed.ca_pem)
+    new_client = ssl.create_default_context(cafile=str(tmp_path / "new-ca.crt"))
+
+    async def post(port: int, client_tls: ssl.SSLContext) -> int:
+        async with httpx.AsyncClient(verify=client_tls, http2=True) as client:
+            url = f"https://127.0.0.1:{port}{WEBHOOK_PATH}"
+            return (await client.post(url, content=_review(cpu="2"))).status_code
+
+    async def run() -> tuple[int, int, bool]:
+        server = _server("granian", Metrics(), tls)
+        port = await server.start()
+        try:
+            before = await post(port, old_client)
+            tls.load(renewed)
+            for _ in range(100):  # the worker respawns in the background
+                try:
+                    after = await post(port, new_client)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            else:
+                after = 0
+            old_still_served = True
+            for _ in range(200):  # until the old worker has finished its graceful stop
+                try:
+                    await post(port, old_client)
+                except httpx.ConnectError:
+                    old_still_served = False
+                    break
+                await asyncio.sleep(0.05)
+            return before, after, old_still_served
+        finally:
+            await server.stop()
+
+    assert asyncio.run(run()) == (200, 200, False)

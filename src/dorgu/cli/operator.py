@@ -25,6 +25,16 @@ def _certificates(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
+def _webhook_server(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+
+    if value not in ("granian", "hypercorn"):
+        raise UsageError(f"--webhook-server: expected granian or hypercorn, got {value!r}",
+                         hint="granian (the default) serves TLS and HTTP/2 from Rust; hypercorn "
+                         "is pure Python")  # fmt: skip
+    return value
+
+
 def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) -> int:
     from dorgu.errors import UsageError
 
@@ -113,6 +123,15 @@ def operator() -> None:
     "--opt-in", is_flag=True, help="Only check namespaces labelled dorgu.io/validate=true."
 )
 @click.option(
+    "--webhook-server",
+    default="granian",
+    show_default=True,
+    metavar="[granian|hypercorn]",
+    callback=_webhook_server,
+    help="What serves the webhook's HTTPS: granian (TLS and HTTP/2 in Rust, the fast one) or "
+    "hypercorn (pure Python).",
+)
+@click.option(
     "--cert-secret",
     default="dorgu-webhook-certs",
     show_default=True,
@@ -175,6 +194,7 @@ def run(
     webhook_configuration: str,
     failure_policy: str,
     opt_in: bool,
+    webhook_server: str,
     cert_secret: str,
     certificates: str,
     metrics_host: str,
@@ -208,6 +228,7 @@ def run(
         webhook_configuration=webhook_configuration,
         failure_policy="Fail" if failure_policy == "Fail" else "Ignore",
         webhook_opt_in=opt_in,
+        webhook_server="hypercorn" if webhook_server == "hypercorn" else "granian",
         cert_secret=cert_secret,
         certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,

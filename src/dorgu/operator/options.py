@@ -19,6 +19,9 @@ WEBHOOK_PATH = "/validate-deployment"
 FIELD_MANAGER = "dorgu-operator"
 
 
+WebhookServerKind = Literal["granian", "hypercorn"]
+
+
 @dataclass(frozen=True)
 class OperatorOptions:
     """Every knob of the operator; the defaults suit an in-cluster replica."""
@@ -43,6 +46,8 @@ class OperatorOptions:
     failure_policy: FailurePolicy = "Ignore"
     timeout_seconds: int = 5
     webhook_opt_in: bool = False
+    webhook_server: WebhookServerKind = "granian"
+    """What serves the webhook's HTTPS: granian (Rust TLS and HTTP/2) or hypercorn (Python)."""
     """Only namespaces labelled ``dorgu.io/validate=true`` are sent to the webhook."""
     cert_secret: str = DEFAULT_CERT_SECRET
     """The Secret (in ``namespace``) with the serving key pair: written by the operator in

@@ -39,6 +39,7 @@ from dorgu.operator.watching import ClusterView, Triggers
 from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
 from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.provisioning import TlsProvisioner
+from dorgu.operator.webhook.rsgi import GranianServer, WebhookRsgi
 from dorgu.operator.webhook.serving import Server
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
-    servers: list[Server | AsgiServer] = []
+    servers: list[Server | AsgiServer | GranianServer] = []
     webhook_ready = not options.webhook
 
     def ready() -> bool:
@@ -193,15 +194,21 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    servers: list[Server | AsgiServer],
+    servers: list[Server | AsgiServer | GranianServer],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)
     provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
     tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
     handler = AdmissionHandler(view=view)
-    server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),
-                        host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
+    server: AsgiServer | GranianServer
+    if options.webhook_server == "hypercorn":
+        server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),
+                            host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
+    else:
+        server = GranianServer(WebhookRsgi(handler=handler, metrics=metrics),
+                               host=options.webhook_host, port=options.webhook_port,
+                               tls=provisioner.tls)  # fmt: skip
     port = await server.start()
     servers.append(server)
     url = (

@@ -1,13 +1,15 @@
-"""The webhook's HTTPS server: a small ASGI app on hypercorn, HTTP/2 and HTTP/1.1 by ALPN.
+"""The webhook's HTTPS server on hypercorn (``--webhook-server hypercorn``; granian in
+``webhook.rsgi`` is the default): a small ASGI app, HTTP/2 and HTTP/1.1 by ALPN.
 
 HTTP/2 matters: the API server multiplexes its admission calls over one connection to an h2
 webhook, but opens (and closes, beyond its idle pool of 25) a TLS connection per concurrent
 call to an HTTP/1.1 one.  Measured on the testbed with 100 clients creating back to back, the
 same no-op webhook adds about 50 ms at p50 over HTTP/2 and about 108 ms over HTTP/1.1.
 
-``POST /validate-deployment`` reads the body (bounded), calls ``AdmissionHandler.handle``
-(synchronous CPU work on cached data) and observes the metrics.  A body that is no
-AdmissionReview gets a 400 (the API server then applies the failure policy); a denial is logged.
+The request itself is answered by ``webhook.answering`` (bounded body, 400/408/413, metrics).
+hypercorn raises a KeyError (logged by the event loop as a traceback) when a frame arrives on
+an HTTP/2 stream it has just closed, and a client vanishing mid-request cancels a task that
+asyncio's streams report as an error; both are turned into one debug line.
 Must not call the Kubernetes API or wait on anything but the request body.
 """
 
@@ -16,16 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import ssl
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 from dorgu.errors import DorguError
 from dorgu.operator.metrics import Metrics
-from dorgu.operator.options import WEBHOOK_PATH
+from dorgu.operator.webhook.answering import BODY_TIMEOUT_S, Answerer, Reply, read_body, route
 from dorgu.operator.webhook.handling import AdmissionHandler
-from dorgu.operator.webhook.reviews import MAX_BODY_BYTES
 
 logger = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
@@ -36,26 +39,20 @@ _JSON = [(b"content-type", b"application/json")]
 _TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
-async def _reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _reply(send: Send, reply: Reply) -> None:
+    headers = _JSON if reply.json else _TEXT
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
-async def _read(receive: Receive) -> bytes | None:
-    """The request body; None when it exceeds ``MAX_BODY_BYTES``."""
-    parts: list[bytes] = []
-    size = 0
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message.get("type") == "http.disconnect":
-            return b"".join(parts)
-        chunk = message.get("body") or b""
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        parts.append(chunk)
+            return
+        yield message.get("body") or b""
         if not message.get("more_body"):
-            return b"".join(parts)
+            return
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -68,40 +65,70 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def webhook_asgi(*, handler: AdmissionHandler, metrics: Metrics) -> App:
+def _content_length(scope: Scope) -> str | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def webhook_asgi(
+    *, handler: AdmissionHandler, metrics: Metrics, body_timeout: float = BODY_TIMEOUT_S
+) -> App:
+    answerer = Answerer(handler=handler, metrics=metrics)
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
-        if scope.get("path") != WEBHOOK_PATH:
-            await _reply(send, 404, b"not found\n", _TEXT)
-            return
-        if scope.get("method") != "POST":
-            await _reply(send, 405, b"POST an AdmissionReview\n", _TEXT)
+        early = route(str(scope.get("method")), str(scope.get("path")), _content_length(scope))
+        if early is not None:
+            await _reply(send, early)
             return
         started = time.perf_counter()
-        body = await _read(receive)
-        if body is None:
-            await _reply(send, 413, b"admission review too large\n", _TEXT)
-            return
-        outcome = handler.handle(body)
-        if outcome is None:
-            metrics.admission_decisions.inc(result="invalid", mode="none")
-            await _reply(send, 400, b"expected an admission.k8s.io/v1 AdmissionReview\n", _TEXT)
-            return
-        if outcome.result == "error":
-            metrics.admission_errors.inc()
-        elif outcome.denial is not None:
-            logger.info("denied %s", outcome.denial)
-        metrics.admission_decisions.inc(result=outcome.result, mode=outcome.mode)
-        metrics.admission_duration.observe(
-            time.perf_counter() - started, result=outcome.result, mode=outcome.mode
-        )
-        await _reply(send, 200, outcome.body, _JSON)
+        body = await read_body(_chunks(receive), timeout=body_timeout)
+        reply = body if isinstance(body, Reply) else answerer.answer(body, started=started)
+        await _reply(send, reply)
 
     return app
+
+
+def _closed_stream_race(error: object) -> bool:
+    """hypercorn's KeyError for a frame on an HTTP/2 stream it already closed (the client went
+    on sending after the answer, or closed right after it), however it is grouped; or the
+    cancellation of a connection's task when its client vanished mid-request (which asyncio's
+    streams report as an "exception in callback" on Python 3.11)."""
+    if isinstance(error, asyncio.CancelledError):
+        return True
+    if isinstance(error, BaseExceptionGroup):
+        return all(_closed_stream_race(inner) for inner in error.exceptions)
+    if not isinstance(error, KeyError):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and frames[-1].filename.endswith(
+        os.path.join("hypercorn", "protocol", "h2.py")
+    )
+
+
+def _quiet_closed_streams(loop: asyncio.AbstractEventLoop) -> None:
+    """Route hypercorn's closed-stream race to one debug line instead of an error traceback;
+    everything else goes to the handler that was there."""
+    previous = loop.get_exception_handler()
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if _closed_stream_race(context.get("exception")):
+            logger.debug("a client left while its request was being served")
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    if not getattr(previous, "dorgu_quiet_closed_streams", False):  # once per loop
+        setattr(handle, "dorgu_quiet_closed_streams", True)  # noqa: B010
+        loop.set_exception_handler(handle)
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:
@@ -128,6 +155,7 @@ class AsgiServer:
 
         tls = self.tls
         tls.set_alpn_protocols(["h2", "http/1.1"])
+        _quiet_closed_streams(asyncio.get_running_loop())
 
         class _Config(Config):
             def create_ssl_context(self) -> ssl.SSLContext:

@@ -19,6 +19,7 @@ import ipaddress
 import os
 import ssl
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -255,11 +256,16 @@ class TlsFiles:
         os.chmod(self.directory, 0o700)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.minimum_version = ssl.TLSVersion.TLSv1_2
+        self.cert_file, self.key_file = self.directory / "tls.crt", self.directory / "tls.key"
+        self.listeners: list[Callable[[], None]] = []
+        """Called after each load (a server that reads the files itself reloads them)."""
 
     def load(self, certs: KeyPair) -> None:
-        cert, key = self.directory / "tls.crt", self.directory / "tls.key"
+        cert, key = self.cert_file, self.key_file
         cert.write_bytes(certs.cert_pem)
         fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(certs.key_pem)
         self.context.load_cert_chain(str(cert), str(key))
+        for listener in list(self.listeners):
+            listener()

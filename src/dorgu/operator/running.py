@@ -17,13 +17,14 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import kopf
 
 from dorgu.errors import ClusterError
+from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
@@ -33,6 +34,7 @@ from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
+from dorgu.operator.policies import PolicyKeeper, policies_served
 from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
@@ -40,6 +42,8 @@ from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
 from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.provisioning import TlsProvisioner
 from dorgu.operator.webhook.serving import Server
+from dorgu.rules import DEFAULT_POLICY, RulePolicy
+from dorgu.rules.cel import is_autoscaled, webhook_policy
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +97,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     api = Api(http, field_manager=FIELD_MANAGER)
     try:
         await check_prerequisites(api, server=connection.server, namespace=options.namespace)
+        if options.admission != "webhook":
+            await PolicyKeeper(api=api, options=options).require_api()
     except BaseException:
         await http.aclose()
         raise
@@ -117,7 +123,9 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
     servers: list[Server | AsgiServer] = []
-    webhook_ready = not options.webhook
+    serve_webhook = options.webhook and options.admission != "policy"
+    webhook_ready = not serve_webhook
+    keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active)
 
     def ready() -> bool:
         return view.synced() and webhook_ready
@@ -134,7 +142,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         await asyncio.wait_for(view.wait_synced(), timeout=60)
         freezer = Freezer(lambda: sum(map(len, stores)) + reconciler.evaluation_count())
         await freezer.check()
-        if options.webhook:
+        await _keep_policies(options, keeper=keeper, api=api, tasks=tasks)
+        if serve_webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
                                  tasks=tasks)  # fmt: skip
             webhook_ready = True
@@ -187,6 +196,37 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         logger.info("dorgu operator %s stopped", identity)
 
 
+async def _keep_policies(
+    options: OperatorOptions, *, keeper: PolicyKeeper, api: Api, tasks: list[asyncio.Task[None]]
+) -> None:
+    """Install and refresh the admission policies, or remove leftovers (``--admission
+    webhook``, where the API is served)."""
+    if options.admission == "webhook":
+        try:
+            if await policies_served(api):
+                await keeper.remove()
+        except ApiFailure as error:  # e.g. an older chart's RBAC: not worth failing the start
+            logger.warning("could not check for leftover admission policies: %s", error)
+        return
+    if options.admission == "policy" and options.manage_webhook_configuration:
+        try:  # a configuration left by a webhook run would call a server that is not there
+            await api.delete(kinds.WEBHOOK_CONFIGURATIONS, options.webhook_configuration)
+            logger.info("removed the webhook configuration %s (--admission policy)",
+                        options.webhook_configuration)  # fmt: skip
+        except ApiFailure as error:
+            if error.code != 404:
+                raise
+    await keeper.install()
+    tasks.append(asyncio.create_task(
+        _periodically(options.policy_refresh_interval, keeper.refresh), name="admission-policies"
+    ))  # fmt: skip
+
+
+def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
+    """``--admission both``: the rules the policies do not run on ``manifest``."""
+    return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
+
+
 async def _start_webhook(
     options: OperatorOptions,
     *,
@@ -199,7 +239,8 @@ async def _start_webhook(
     hosts = _hosts(options)
     provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
     tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
-    handler = AdmissionHandler(view=view)
+    both = options.admission == "both"
+    handler = AdmissionHandler(view=view, policy_for=_webhook_policy if both else None)
     server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),
                         host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
     port = await server.start()

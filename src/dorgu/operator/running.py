@@ -214,8 +214,9 @@ async def _keep_policies(
             logger.info("removed the webhook configuration %s (--admission policy)",
                         options.webhook_configuration)  # fmt: skip
         except ApiFailure as error:
-            if error.code != 404:
-                raise
+            if error.code != 404:  # e.g. no RBAC to delete it: the operator runs on
+                logger.warning("could not remove the webhook configuration %s: %s",
+                               options.webhook_configuration, error)  # fmt: skip
     await keeper.install()
     tasks.append(asyncio.create_task(
         _periodically(options.policy_refresh_interval, keeper.refresh), name="admission-policies"

@@ -317,6 +317,8 @@ def test_policy_engines_pass_the_flags_and_grant_rights_on_their_own_policies_on
     named = [r for r in rules if "patch" in r["verbs"]]
     assert named[0]["resourceNames"] == ["acme-deny", "acme-warn", "acme-audit"]
     assert all("resourceNames" in r for r in rules if set(r["verbs"]) - {"create"})
+    deployments = {v for r in role["rules"] if "deployments" in r["resources"] for v in r["verbs"]}  # type: ignore[union-attr]
+    assert deployments == {"get", "list", "watch", "patch"}  # patch: the autoscaled marker
 
 
 def test_bad_admission_engines_fail_the_render() -> None:

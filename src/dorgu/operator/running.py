@@ -31,6 +31,7 @@ from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
 from dorgu.operator.handlers import build_registry, build_settings
+from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
@@ -143,6 +144,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         freezer = Freezer(lambda: sum(map(len, stores)) + reconciler.evaluation_count())
         await freezer.check()
         await _keep_policies(options, keeper=keeper, api=api, tasks=tasks)
+        if options.admission != "webhook":
+            marker = MarkerKeeper(api=api, view=view, is_active=lambda: leadership.active)
+            tasks.append(
+                asyncio.create_task(_periodically(2.0, marker.sync), name="autoscaled-marker")
+            )
         if serve_webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
                                  tasks=tasks)  # fmt: skip

@@ -7,6 +7,7 @@ Refresh the golden file with ``DORGU_UPDATE_GOLDEN=1 python -m pytest tests/rule
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,3 +113,14 @@ def test_autoscaled_marker_is_an_annotation() -> None:
 
 def test_quote_escapes_cel_string_literals() -> None:
     assert quote("it's a \\ path\n") == "'it\\'s a \\\\ path\\n'"
+
+
+def test_docs_say_which_rules_the_policies_run() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    row = next(line for line in docs.splitlines() if line.startswith("| policy (CEL) |"))
+    listed = set(re.findall(r"`([a-z]+\.[a-z-]+)`", row))
+    assert listed == set(COMPILED_RULES)
+    for rule_id in RULES_BY_ID:
+        assert f"`{rule_id}`" in docs.split("## Where each rule runs at admission")[1] or (
+            rule_id.split(".")[0] in {"naming", "schema", "exemption"}
+        ), rule_id

@@ -11,7 +11,9 @@
    - ``none``: no webhook configuration at all;
    - ``noop``: a Go webhook that allows everything (the floor any webhook pays: the API
      server's admission call, TLS and JSON on this machine);
-   - ``dorgu``: the operator's webhook in enforce.
+   - ``dorgu``: the operator's webhook in enforce;
+   - ``policy``: no webhook, the operator's ValidatingAdmissionPolicies (``policy_setup``),
+     evaluated inside the API server.
 
    The operator runs in all three (its informers and reconciler are part of the cluster either
    way); only the webhook configuration changes.  kube-controller-manager is not started: its
@@ -48,6 +50,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks import policy_setup
 from benchmarks.objects import deployment, free_port, persona
 from dorgu.operator.watching import ClusterView
 from dorgu.operator.webhook.handling import AdmissionHandler
@@ -59,7 +62,7 @@ CLIENTS = int(os.environ.get("DORGU_BENCH_CLIENTS", "100"))
 CREATES_PER_CLIENT = int(os.environ.get("DORGU_BENCH_CREATES", "5"))
 ROUNDS = int(os.environ.get("DORGU_BENCH_ROUNDS", "2"))
 PACED_INTERVAL_S = 1.0
-VARIANTS = ("none", "noop", "dorgu")
+VARIANTS = ("none", "noop", "dorgu", "policy")
 KYVERNO_PUBLISHED_MS = {"avg": 43, "p90": 68, "max": 141}
 """Kyverno's published load test (17 policies, 100 clients, kind): end to end, no baseline."""
 HANDLER_ROUNDS = 3000
@@ -201,7 +204,7 @@ class Stage:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.kube = Client(KubeConfig.from_file(self.plane.layout.kubeconfig), field_manager="bench",
                            trust_env=False)  # fmt: skip
-        self.configs: dict[str, dict[str, object] | None] = {"none": None}
+        self.configs: dict[str, dict[str, object] | None] = {"none": None, "policy": None}
         self.metrics_port = free_port()
         self.noop_port = 0
 
@@ -249,6 +252,10 @@ class Stage:
         chosen = self.configs[variant]
         if chosen is not None:
             self.apply(chosen)
+        if variant == "policy":  # no webhook: the ValidatingAdmissionPolicies
+            policy_setup.install(self.kube, "dorgu-bench")
+        else:
+            policy_setup.remove(self.kube)
         time.sleep(3)  # the API server reloads its webhook configurations
 
     def noop_count(self) -> int:
@@ -321,8 +328,8 @@ def bench_cluster() -> list[dict[str, object]]:
                 ns = f"bench-{variant}-{round_}"
                 stage.namespace(ns)
                 stage.use(variant)
-                if variant == "dorgu":
-                    checks[f"enforce_denies_round_{round_}"] = stage.denies_in_enforce(ns)
+                if variant in ("dorgu", "policy"):
+                    checks[f"{variant}_enforce_denies_round_{round_}"] = stage.denies_in_enforce(ns)
                 stage.load(ns, "warm", creates=2, interval=0)
                 before = _decisions(stage.metrics_port), stage.noop_count()
                 for shape, interval in (("saturated", 0.0), ("paced", PACED_INTERVAL_S)):
@@ -334,6 +341,7 @@ def bench_cluster() -> list[dict[str, object]]:
                     "none": expected,
                     "noop": after[1] - before[1],
                     "dorgu": int(after[0] - before[0]),
+                    "policy": expected,  # in-process: nothing to count; denial checked above
                 }
                 # the controller's revision-annotation UPDATEs are reviewed too: at least
                 checks[f"reviews_{variant}_round_{round_}"] = f"{seen[variant]}/{expected}"
@@ -358,6 +366,8 @@ def bench_cluster() -> list[dict[str, object]]:
             "added_p99_ms": added["p99"],
             "noop_webhook_added_p50_ms": floor["p50"],
             "noop_webhook_added_p99_ms": floor["p99"],
+            **{f"policy_added_{q}_ms": round(stats["policy"][q] - stats["none"][q], 2)
+               for q in ("p50", "p99")},
             "kyverno_published_ms": KYVERNO_PUBLISHED_MS,
             "target_added_p50_ms": TARGET_ADDED_P50_S * 1000,
             "target_added_p99_ms": TARGET_ADDED_P99_S * 1000,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from dorgu.rules.cel.literals import concat, finding, quote, string_list
+from dorgu.rules.cel.literals import bind, concat, finding, quote, string_list
 from dorgu.rules.security import BASELINE_CAPABILITIES, RESTRICTED_CAPABILITIES
 
 POD = "object.spec.template.spec"
@@ -142,26 +142,28 @@ def host_path() -> str:
     return f"(has({volumes}) ? {volumes}.transformList(i, v, has(v.hostPath), {item}) : [])"
 
 
-def _image_parts() -> str:
-    """Binds ``at``/``ref``/``digest``/``tag`` of ``c.image`` around the expression that
-    follows (``dorgu.rules.images.split_image``)."""
-    return (
-        "cel.bind(at, c.image.indexOf('@'), cel.bind(ref, at >= 0 ? c.image.substring(0, at) "
-        ": c.image, cel.bind(digest, at >= 0 ? c.image.substring(at + 1) : '', cel.bind(tag, "
-        "ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.substring(ref.lastIndexOf(':') + 1) "
-        ": '', "
+def _image(body: str) -> str:
+    """``body`` with ``at``, ``ref``, ``digest`` and ``tag`` of ``c.image`` bound
+    (``dorgu.rules.images.split_image``; '' for a missing tag or digest)."""
+    tag = (
+        "ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.substring(ref.lastIndexOf(':') + 1) : ''"
     )
+    return bind("at", "c.image.indexOf('@')", bind(
+        "ref", "at >= 0 ? c.image.substring(0, at) : c.image", bind(
+            "digest", "at >= 0 ? c.image.substring(at + 1) : ''", bind("tag", tag, body))))  # fmt: skip
 
 
 def image_tag() -> str:
-    keep = f"has(c.image) && c.image != '' && {_image_parts()}digest == '' && (tag == '' || tag == 'latest')))))"
-    make = lambda p: _image_parts() + finding(  # noqa: E731
+    keep = "has(c.image) && c.image != '' && " + _image(
+        "digest == '' && (tag == '' || tag == 'latest')"
+    )
+    make = lambda p: _image(finding(  # noqa: E731
         "reliability.image-tag", "error", "c.name", _at(p, ".image"),
         concat("'image '", "c.image",
                "(tag == '' ? ' has no tag (so it means :latest)' : ' uses :latest')",
                "': each node may run a different version'"),
         quote("deploy an immutable tag (a version or commit sha) or pin a digest (@sha256:...)"),
-    ) + "))))"  # fmt: skip
+    ))  # fmt: skip
     return _each(GROUPS, keep, make)
 
 
@@ -173,15 +175,17 @@ def _pull_policy() -> str:
 
 
 def image_pull_policy() -> str:
-    keep = f"has(c.image) && c.image != '' && {_image_parts()}digest == '' && {_pull_policy()} != 'Always'))))"
-    make = lambda p: _image_parts() + finding(  # noqa: E731
+    keep = "has(c.image) && c.image != '' && " + _image(
+        f"digest == '' && {_pull_policy()} != 'Always'"
+    )
+    make = lambda p: _image(finding(  # noqa: E731
         "reliability.image-pull-policy", "warning", "c.name", _at(p, ".imagePullPolicy"),
         concat("'imagePullPolicy is '",
                f"({_pull_policy()} == '' ? 'not set (IfNotPresent)' : {_pull_policy()})",
                "' for '", "c.image",
                "': a node that has an older image under the same tag keeps running it'"),
         quote("set imagePullPolicy: Always, or pin the image by digest"),
-    ) + "))))"  # fmt: skip
+    ))  # fmt: skip
     return _each(GROUPS, keep, make)
 
 

@@ -93,8 +93,8 @@ def _findings(rules: Collection[str]) -> str:
 
 def _main() -> str:
     return (
-        f"cel.bind(m, {POD}.containers.transformList(i, c, c.name == params.spec.name || "
-        "c.name == variables.name, i), size(m) > 0 ? m[0] : 0)"
+        f"[{POD}.containers.transformList(i, c, c.name == params.spec.name || "
+        "c.name == variables.name, i)].map(m, size(m) > 0 ? m[0] : 0)[0]"
     )
 
 
@@ -147,8 +147,8 @@ def _deny() -> list[dict[str, str]]:
         MAX_MESSAGE_CHARS,
     )
     message = (
-        f"cel.bind(full, 'persona ' + params.metadata.name + ': ' + {decision}, "
-        f"size(full) <= {MAX_MESSAGE_CHARS} ? full : full.substring(0, {MAX_MESSAGE_CHARS}))"
+        f"['persona ' + params.metadata.name + ': ' + {decision}].map(full, "
+        f"size(full) <= {MAX_MESSAGE_CHARS} ? full : full.substring(0, {MAX_MESSAGE_CHARS}))[0]"
     )
     return [{
         "expression": f"!variables.active || variables.mode != 'enforce' || {count} == 0",

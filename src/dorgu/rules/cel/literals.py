@@ -20,12 +20,17 @@ def string_list(items: Iterable[str]) -> str:
     return "[" + ", ".join(quote(item) for item in items) + "]"
 
 
+def bind(name: str, value: str, body: str) -> str:
+    """``body`` with ``name`` bound to ``value`` (``cel.bind`` is not in the admission
+    policies' CEL environment: a one-element ``map`` does the same)."""
+    return f"[{value}].map({name}, {body})[0]"
+
+
 def clip(expression: str, limit: int) -> str:
     """``expression`` (a string) cut to ``limit`` characters, ending in ``...`` when cut
     (as ``dorgu.rules.admission`` clips)."""
-    return (
-        f"cel.bind(text, {expression}, size(text) <= {limit} ? text : "
-        f"text.substring(0, {limit - 3}) + '...')"
+    return bind(
+        "text", expression, f"size(text) <= {limit} ? text : text.substring(0, {limit - 3}) + '...'"
     )
 
 
@@ -44,7 +49,9 @@ def finding(
         quote(f"{rule}: "), "variables.resource", "' '", field, shown, "': '", message,
         "'; fix: '", fix,
     )  # fmt: skip
+    # string(): values read through comprehension variables type as dyn, and a map literal
+    # needs one value type
     return (
-        f"{{'r': {quote(rule)}, 's': {quote(severity)}, 'c': {container or quote('')}, "
-        f"'l': {line}}}"
+        f"{{'r': {quote(rule)}, 's': string({quote(severity)}), "
+        f"'c': string({container or quote('')}), 'l': string({line})}}"
     )

@@ -9,7 +9,7 @@ Must not do I/O.
 from __future__ import annotations
 
 from dorgu.rules.cel.checks import POD
-from dorgu.rules.cel.literals import concat, finding, quote
+from dorgu.rules.cel.literals import bind, concat, finding, quote
 
 SPEC = "params.spec"
 MAIN = f"{POD}.containers[variables.main]"
@@ -82,8 +82,8 @@ def _section(name: str, section: str) -> str:
         )
     checks += "[]"
     return (
-        f"({present} ? cel.bind(given, string({amounts}['{name}']), isQuantity(given) ? "
-        f"({checks}) : []) : [])"
+        f"({present} ? [string({amounts}['{name}'])].map(given, isQuantity(given) ? "
+        f"({checks}) : [])[0] : [])"
     )
 
 
@@ -92,9 +92,7 @@ def resource_bounds() -> str:
     for name in ("cpu", "memory"):
         _, high, low, field = _bounds(name)
         body = " + ".join(_section(name, section) for section in ("requests", "limits"))
-        parts.append(
-            f"cel.bind(high, {high}, cel.bind(low, {low}, cel.bind(field, {field}, {body})))"
-        )
+        parts.append(bind("high", high, bind("low", low, bind("field", field, body))))
     return " + ".join(parts)
 
 

@@ -115,7 +115,8 @@ def _second_container(body: Body) -> None:
     extra = copy.deepcopy(_container(body))
     extra["name"] = "sidecar"
     extra["image"] = "registry.example.com/side:latest"
-    extra["securityContext"]["privileged"] = True
+    extra["securityContext"]["privileged"] = True  # which needs privilege escalation
+    extra["securityContext"]["allowPrivilegeEscalation"] = True
     body["spec"]["template"]["spec"]["containers"].append(extra)
 
 
@@ -138,7 +139,8 @@ CASES = (
     Case("untagged", ENFORCE, _set(f"{C0}.image", "registry.example.com:5000/app")),
     Case("digest", ENFORCE, _many(TIDY, _set(f"{C0}.image", "app@sha256:" + "a" * 64))),
     Case("pull-never", ENFORCE, _set(f"{C0}.imagePullPolicy", "Never")),
-    Case("privileged", ENFORCE, _set(f"{C0}.securityContext.privileged", True)),
+    Case("privileged", ENFORCE, _many(_set(f"{C0}.securityContext.privileged", True),
+                                      _set(f"{C0}.securityContext.allowPrivilegeEscalation", True))),
     Case("escalation", ENFORCE, _set(f"{C0}.securityContext.allowPrivilegeEscalation", True)),
     Case("writable", ENFORCE, _set(f"{C0}.securityContext.readOnlyRootFilesystem", False)),
     Case("keeps-caps", ENFORCE, _set(f"{C0}.securityContext.capabilities", {"drop": ["NET_RAW"]})),
@@ -168,7 +170,8 @@ CASES = (
          _set(f"{C0}.resources.limits.cpu", "2")),
     Case("exempt", ENFORCE, _set(f"{C0}.resources.limits.cpu", "2"),
          annotations=_exempt("persona.resource-bounds")),
-    Case("exempt-category", ENFORCE, _set(f"{C0}.securityContext.privileged", True),
+    Case("exempt-category", ENFORCE, _many(_set(f"{C0}.securityContext.privileged", True),
+                                           _set(f"{C0}.securityContext.allowPrivilegeEscalation", True)),
          annotations=_exempt("security, reliability")),
     Case("exempt-container", ENFORCE, _many(TIDY, _second_container),
          annotations=_exempt("sidecar/security.privileged sidecar/reliability.image-tag")),

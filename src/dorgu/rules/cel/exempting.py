@@ -3,6 +3,7 @@ are valid, whether the exemption is in force at ``variables.now``, whether it co
 finding, and the ``exemption.*`` findings about the annotations themselves.
 
 CEL has no clock: ``now`` is a timestamp the operator writes into the policy and refreshes.
+Expiries are normalised to whole UTC seconds (``timestamp(int(...))``), as Python prints them.
 Expiries are a date (``YYYY-MM-DD``) or an RFC 3339 timestamp with ``T`` and an offset.
 
 Must not do I/O.
@@ -69,7 +70,7 @@ VARIABLES: tuple[tuple[str, str], ...] = (
                 f"variables.exRaw.trim().matches({quote(_STAMP)})"),
     ("exExpires", f"variables.exRaw.trim().matches({quote(_DATE)}) ? "
                   "timestamp(variables.exRaw.trim() + 'T00:00:00Z') + duration('24h') : "
-                  "(variables.exValid ? timestamp(variables.exRaw.trim()) : "
+                  "(variables.exValid ? timestamp(int(timestamp(variables.exRaw.trim()))) : "
                   "timestamp('0001-01-01T00:00:00Z'))"),
     ("exActive", "variables.exPresent && variables.exOwner != '' && variables.exValid && "
                  "variables.exExpires > variables.now"),

@@ -306,7 +306,7 @@ def test_policy_engines_pass_the_flags_and_grant_rights_on_their_own_policies_on
     objects = render(f"admission.engine={engine}", "admission.policyName=acme")
     args = _args(objects)
     assert f"--admission={engine}" in args
-    assert "--policy-name=acme" in args and "--policy-refresh=60" in args
+    assert "--policy-name=acme" in args and "--policy-refresh=3600" in args
     [role] = [o for o in objects if o["kind"] == "ClusterRole"]
     rules = [r for r in role["rules"] if "validatingadmissionpolicies" in r["resources"]]  # type: ignore[union-attr]
     assert {tuple(r["resources"]) for r in rules} == {

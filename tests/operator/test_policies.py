@@ -88,3 +88,27 @@ def test_remove_deletes_bindings_then_policies_and_ignores_missing_ones() -> Non
     asyncio.run(_keeper(api).remove())
     assert api.deleted[0] == ("validatingadmissionpolicybindings", "dorgu-persona-deny")
     assert len(api.deleted) == 4
+
+
+def test_due_when_never_written_when_old_or_when_an_exemption_expired_since() -> None:
+    now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    expiries: list[datetime] = []
+    keeper = PolicyKeeper(
+        api=FakeApi(SERVED),  # type: ignore[arg-type]
+        options=OperatorOptions(admission="policy", policy_refresh_interval=3600),
+        clock=lambda: now[0],
+        expiries=lambda: expiries,
+    )
+    assert keeper.due()
+    asyncio.run(keeper.refresh())
+    assert keeper.written_at == now[0]
+    assert not keeper.due()
+    expiries.append(datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC))  # expires 30 s later
+    now[0] = datetime(2026, 1, 1, 12, 0, 20, tzinfo=UTC)
+    assert not keeper.due()  # not yet expired
+    now[0] = datetime(2026, 1, 1, 12, 0, 31, tzinfo=UTC)
+    assert keeper.due()
+    asyncio.run(keeper.refresh())
+    assert not keeper.due()  # that expiry is behind the policies' clock now
+    now[0] = datetime(2026, 1, 1, 13, 0, 31, tzinfo=UTC)
+    assert keeper.due()  # the hourly refresh

@@ -107,12 +107,13 @@ def operator() -> None:
 )
 @click.option(
     "--policy-refresh",
-    default=60.0,
+    default=3600.0,
     show_default=True,
     type=click.FloatRange(1, 86400),
     metavar="SECONDS",
-    help="How often the active replica re-applies the policies (their clock for exemption "
-    "expiries).",
+    help="Seconds after which the active replica re-applies the policies in any case (their "
+    "clock for exemption expiries; an exemption expiring on a known Deployment re-applies them "
+    "at once).",
 )
 @click.option("--no-webhook", is_flag=True, help="Do not serve the admission webhook.")
 @click.option(

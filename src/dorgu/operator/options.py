@@ -36,9 +36,10 @@ class OperatorOptions:
     admission: AdmissionEngine = "webhook"
     policy_name: str = DEFAULT_POLICY_NAME
     """The policies and bindings are ``<policy_name>-deny``, ``-warn`` and ``-audit``."""
-    policy_refresh_interval: float = 60.0
-    """Seconds between re-applies of the policies by the active replica: exemption expiries
-    are judged against the time written into them, at most this stale."""
+    policy_refresh_interval: float = 3600.0
+    """Seconds after which the active replica re-applies the policies in any case (it does so
+    at once when an exemption on a cached Deployment expires): exemption expiries are judged
+    against the time written into them."""
     webhook: bool = True
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 9443

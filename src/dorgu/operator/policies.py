@@ -14,14 +14,16 @@ labelled ``app.kubernetes.io/managed-by: dorgu-operator``).  Must not touch othe
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from dorgu.errors import ClusterError
 from dorgu.operator.api import Api, ApiFailure, JsonObject, Kind
 from dorgu.operator.options import OperatorOptions
+from dorgu.operator.watching import ClusterView
 from dorgu.rules.cel import policy_manifests
 from dorgu.rules.cel.compiling import ACTIONS
+from dorgu.rules.exemptions import EXPIRES_ANNOTATION, parse_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,14 @@ async def policies_served(api: Api) -> bool:
         raise
 
 
+def exemption_expiries(view: ClusterView) -> Iterable[datetime]:
+    """The exemption expiries on the cached Deployments."""
+    for _, workload in view.deployments.items():
+        for key, value in workload.annotations:
+            if key == EXPIRES_ANNOTATION and (expiry := parse_expiry(value)) is not None:
+                yield expiry
+
+
 def _kind_of(manifest: JsonObject) -> Kind:
     return POLICIES if manifest.get("kind") == "ValidatingAdmissionPolicy" else BINDINGS
 
@@ -72,13 +82,17 @@ class PolicyKeeper:
         options: OperatorOptions,
         is_active: Callable[[], bool] = lambda: True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        expiries: Callable[[], Iterable[datetime]] = lambda: (),
     ) -> None:
         self.api, self.options, self.is_active, self.clock = api, options, is_active, clock
+        self.expiries = expiries
+        """The exemption expiries of the cached Deployments."""
+        self.written_at: datetime | None = None
 
-    def manifests(self) -> list[JsonObject]:
+    def manifests(self, now: datetime) -> list[JsonObject]:
         options = self.options
         return policy_manifests(
-            name=options.policy_name, now=self.clock(), operator_namespace=options.namespace,
+            name=options.policy_name, now=now, operator_namespace=options.namespace,
             opt_in=options.webhook_opt_in, failure_policy=options.failure_policy,
         )  # fmt: skip
 
@@ -99,16 +113,28 @@ class PolicyKeeper:
 
     async def install(self) -> None:
         """Apply every policy, then every binding (a binding never names a missing policy)."""
-        for manifest in self.manifests():
+        now = self.clock().replace(microsecond=0)
+        for manifest in self.manifests(now):
             await self.api.patch(_kind_of(manifest), _name_of(manifest), manifest,
                                  patch="apply", force=True)  # fmt: skip
+        self.written_at = now
         logger.info(
             "admission policies %s-{%s} applied", self.options.policy_name, ",".join(ACTIONS)
         )
 
+    def due(self) -> bool:
+        """Whether the policies' clock must move: never written, older than the refresh
+        interval, or an exemption expired since it was written."""
+        now, written = self.clock(), self.written_at
+        if written is None:
+            return True
+        if (now - written).total_seconds() >= self.options.policy_refresh_interval:
+            return True
+        return any(written < expiry <= now for expiry in self.expiries())
+
     async def refresh(self) -> None:
-        """Re-apply (the active replica only), moving the policies' clock forward."""
-        if self.is_active():
+        """Re-apply when due (the active replica only), moving the policies' clock forward."""
+        if self.is_active() and self.due():
             await self.install()
 
     async def remove(self) -> None:

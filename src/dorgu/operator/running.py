@@ -35,7 +35,7 @@ from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
-from dorgu.operator.policies import PolicyKeeper, policies_served
+from dorgu.operator.policies import PolicyKeeper, exemption_expiries, policies_served
 from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
@@ -126,7 +126,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     servers: list[Server | AsgiServer] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
-    keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active)
+    keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
+                          expiries=lambda: exemption_expiries(view))  # fmt: skip
 
     def ready() -> bool:
         return view.synced() and webhook_ready
@@ -225,7 +226,7 @@ async def _keep_policies(
                                options.webhook_configuration, error)  # fmt: skip
     await keeper.install()
     tasks.append(asyncio.create_task(
-        _periodically(options.policy_refresh_interval, keeper.refresh), name="admission-policies"
+        _periodically(2.0, keeper.refresh), name="admission-policies"
     ))  # fmt: skip
 
 

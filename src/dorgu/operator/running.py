@@ -129,8 +129,9 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
                           expiries=lambda: exemption_expiries(view))  # fmt: skip
 
-    def ready() -> bool:
-        return view.synced() and webhook_ready
+    def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
+        policies_ready = options.admission == "webhook" or keeper.written_at is not None
+        return view.synced() and webhook_ready and policies_ready
 
     try:
         if options.metrics_port is not None:

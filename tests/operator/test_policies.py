@@ -21,6 +21,7 @@ SERVED = {"resources": [{"name": "validatingadmissionpolicies"},
 class FakeApi:
     def __init__(self, discovery: dict | Exception, missing: set[str] = frozenset()) -> None:  # type: ignore[type-arg, assignment]
         self.discovery, self.missing = discovery, missing
+        self.hidden: set[str] = set()
         self.applied: list[tuple[str, str]] = []
         self.deleted: list[tuple[str, str]] = []
 
@@ -33,6 +34,13 @@ class FakeApi:
         assert options == {"patch": "apply", "force": True}
         assert body["metadata"]["name"] == name
         self.applied.append((kind.plural, name))
+
+    async def get(self, kind, name, **options):  # type: ignore[no-untyped-def]
+        if name in self.missing:
+            raise ApiFailure(404, "not found")
+        if name in self.hidden:
+            raise ApiFailure(403, "forbidden")
+        return {}
 
     async def delete(self, kind, name, **options):  # type: ignore[no-untyped-def]
         if name in self.missing:
@@ -112,3 +120,10 @@ def test_due_when_never_written_when_old_or_when_an_exemption_expired_since() ->
     assert not keeper.due()  # that expiry is behind the policies' clock now
     now[0] = datetime(2026, 1, 1, 13, 0, 31, tzinfo=UTC)
     assert keeper.due()  # the hourly refresh
+
+
+def test_remove_without_the_right_to_read_them_does_nothing() -> None:
+    api = FakeApi(SERVED)
+    api.hidden = {f"dorgu-persona-{a}" for a in ("deny", "warn", "audit")}
+    asyncio.run(_keeper(api).remove())
+    assert api.deleted == []

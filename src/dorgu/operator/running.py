@@ -213,8 +213,8 @@ async def _keep_policies(
         try:
             if await policies_served(api):
                 await keeper.remove()
-        except ApiFailure as error:  # e.g. an older chart's RBAC: not worth failing the start
-            logger.warning("could not check for leftover admission policies: %s", error)
+        except ApiFailure as error:  # e.g. no right to delete them: not worth failing the start
+            logger.warning("could not remove leftover admission policies: %s", error)
         return
     if options.admission == "policy" and options.manage_webhook_configuration:
         try:  # a configuration left by a webhook run would call a server that is not there

@@ -91,13 +91,6 @@ def test_refresh_writes_only_on_the_active_replica() -> None:
     assert api.applied == []
 
 
-def test_remove_deletes_bindings_then_policies_and_ignores_missing_ones() -> None:
-    api = FakeApi(SERVED, missing={"dorgu-persona-audit"})
-    asyncio.run(_keeper(api).remove())
-    assert api.deleted[0] == ("validatingadmissionpolicybindings", "dorgu-persona-deny")
-    assert len(api.deleted) == 4
-
-
 def test_due_when_never_written_when_old_or_when_an_exemption_expired_since() -> None:
     now = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
     expiries: list[datetime] = []
@@ -120,10 +113,3 @@ def test_due_when_never_written_when_old_or_when_an_exemption_expired_since() ->
     assert not keeper.due()  # that expiry is behind the policies' clock now
     now[0] = datetime(2026, 1, 1, 13, 0, 31, tzinfo=UTC)
     assert keeper.due()  # the hourly refresh
-
-
-def test_remove_without_the_right_to_read_them_does_nothing() -> None:
-    api = FakeApi(SERVED)
-    api.hidden = {f"dorgu-persona-{a}" for a in ("deny", "warn", "audit")}
-    asyncio.run(_keeper(api).remove())
-    assert api.deleted == []

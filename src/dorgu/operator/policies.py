@@ -73,7 +73,7 @@ def _name_of(manifest: JsonObject) -> str:
 
 
 class PolicyKeeper:
-    """One replica's view of the policies: install, refresh, remove."""
+    """One replica's view of the policies: install and refresh."""
 
     def __init__(
         self,
@@ -136,25 +136,3 @@ class PolicyKeeper:
         """Re-apply when due (the active replica only), moving the policies' clock forward."""
         if self.is_active() and self.due():
             await self.install()
-
-    async def remove(self) -> None:
-        """Delete this operator's bindings and policies that exist.  Without the right to read
-        them (the chart grants none in webhook mode) there is nothing to do: no error."""
-        removed = 0
-        for kind in (BINDINGS, POLICIES):
-            for action in ACTIONS:
-                name = f"{self.options.policy_name}-{action}"
-                try:
-                    await self.api.get(kind, name)
-                except ApiFailure as error:
-                    if error.code in (403, 404):
-                        continue
-                    raise
-                try:
-                    await self.api.delete(kind, name)
-                    removed += 1
-                except ApiFailure as error:
-                    if error.code != 404:
-                        raise
-        if removed:
-            logger.info("removed %d admission policy objects (--admission webhook)", removed)

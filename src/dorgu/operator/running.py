@@ -35,7 +35,7 @@ from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
-from dorgu.operator.policies import PolicyKeeper, exemption_expiries, policies_served
+from dorgu.operator.policies import PolicyKeeper, exemption_expiries
 from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
@@ -207,28 +207,33 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
 async def _keep_policies(
     options: OperatorOptions, *, keeper: PolicyKeeper, api: Api, tasks: list[asyncio.Task[None]]
 ) -> None:
-    """Install and refresh the admission policies, or remove leftovers (``--admission
-    webhook``, where the API is served)."""
+    """Install and refresh the admission policies (``--admission policy|both``).  With
+    ``--admission webhook`` policies are not touched at all (the chart grants no rights on
+    them then): leftovers of an earlier policy run are deleted by hand (docs/operator.md)."""
     if options.admission == "webhook":
-        try:
-            if await policies_served(api):
-                await keeper.remove()
-        except ApiFailure as error:  # e.g. no right to delete them: not worth failing the start
-            logger.warning("could not remove leftover admission policies: %s", error)
         return
     if options.admission == "policy" and options.manage_webhook_configuration:
-        try:  # a configuration left by a webhook run would call a server that is not there
-            await api.delete(kinds.WEBHOOK_CONFIGURATIONS, options.webhook_configuration)
-            logger.info("removed the webhook configuration %s (--admission policy)",
-                        options.webhook_configuration)  # fmt: skip
-        except ApiFailure as error:
-            if error.code != 404:  # e.g. no RBAC to delete it: the operator runs on
-                logger.warning("could not remove the webhook configuration %s: %s",
-                               options.webhook_configuration, error)  # fmt: skip
+        await _remove_webhook_configuration(api, options.webhook_configuration)
     await keeper.install()
     tasks.append(asyncio.create_task(
         _periodically(2.0, keeper.refresh), name="admission-policies"
     ))  # fmt: skip
+
+
+async def _remove_webhook_configuration(api: Api, name: str) -> None:
+    """A configuration left by a webhook run would call a server that is not there: delete it
+    when it exists and may be deleted (else say so and run on)."""
+    try:
+        await api.get(kinds.WEBHOOK_CONFIGURATIONS, name)
+    except ApiFailure as error:
+        if error.code in (403, 404):
+            return
+        raise
+    try:
+        await api.delete(kinds.WEBHOOK_CONFIGURATIONS, name)
+        logger.info("removed the webhook configuration %s (--admission policy)", name)
+    except ApiFailure as error:
+        logger.warning("could not remove the webhook configuration %s: %s", name, error)
 
 
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:

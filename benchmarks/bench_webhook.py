@@ -290,6 +290,7 @@ class Stage:
 
         bad = deployment("over-bounds", app="shop")
         bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "4"  # type: ignore[index]
+        policy_setup.wait_denying(self.kube, namespace, bad)  # informers of a fresh set-up
         try:
             self.kube.create(codecs.from_dict(bad), namespace=namespace)
         except ApiError as error:

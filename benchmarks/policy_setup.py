@@ -2,13 +2,16 @@
 and bindings (``dorgu.rules.cel``) instead of any webhook configuration, so the API server
 judges every create in-process.
 
-``install`` applies them (bound to the opted-in benchmark namespaces) and waits until they
-deny; ``remove`` deletes them.  Used by ``bench_webhook.Stage.use``.
+``install`` applies them (bound to the opted-in benchmark namespaces), ``remove`` deletes
+them, ``wait_denying`` waits (bounded) until a dry run of a bad Deployment is refused: the API
+server's policy and parameter informers take a moment after a change.  Used by
+``bench_webhook.Stage``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,3 +43,17 @@ def remove(kube: Any) -> None:
         for kind in (ValidatingAdmissionPolicyBinding, ValidatingAdmissionPolicy):
             with contextlib.suppress(Exception):
                 kube.delete(kind, f"{NAME}-{action}")
+
+
+def wait_denying(kube: Any, namespace: str, bad: dict[str, object], timeout: float = 60) -> None:
+    """Return once a dry run of ``bad`` is refused (or ``timeout`` passed)."""
+    from lightkube import codecs
+    from lightkube.core.exceptions import ApiError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            kube.create(codecs.from_dict(bad), namespace=namespace, dry_run=True)
+        except ApiError:
+            return
+        time.sleep(0.5)

@@ -124,3 +124,21 @@ def test_docs_say_which_rules_the_policies_run() -> None:
         assert f"`{rule_id}`" in docs.split("## Where each rule runs at admission")[1] or (
             rule_id.split(".")[0] in {"naming", "schema", "exemption"}
         ), rule_id
+
+
+def test_the_deny_policy_evaluates_only_the_rules_that_can_find_errors() -> None:
+    from dorgu.models.evidence import Severity
+    from dorgu.rules.cel.compiling import ERROR_CAPABLE
+
+    manifests = policy_manifests(name="p", now=NOW, operator_namespace="ops")
+    policies = {m["metadata"]["name"]: m for m in manifests if m["kind"].endswith("Policy")}
+
+    def findings(name: str) -> str:
+        variables = policies[name]["spec"]["variables"]
+        return next(v["expression"] for v in variables if v["name"] == "findings")
+
+    for rule_id in COMPILED_RULES:
+        if RULES_BY_ID[rule_id].severity is Severity.ERROR:
+            assert rule_id in ERROR_CAPABLE
+        assert (quote(rule_id) in findings("p-deny")) == (rule_id in ERROR_CAPABLE)
+        assert quote(rule_id) in findings("p-warn")

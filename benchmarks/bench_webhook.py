@@ -3,7 +3,7 @@
 1. In-handler evaluation of one Deployment against an enforce persona (``AdmissionHandler
    .handle`` on a ready AdmissionReview body): p50/p99, target p99 <= 2 ms.
 2. Against the testbed: Deployment CREATE through the API server by 100 clients (the Go load
-   generator in ``benchmarks/loadgen``, one connection per client), with three webhook set-ups
+   generator in ``benchmarks/loadgen``, one connection per client), with four admission set-ups
    measured in the same run, interleaved over two rounds, each in a fresh namespace with an
    enforce persona selecting every Deployment (compliant ones, so each review is evaluated and
    admitted):
@@ -11,9 +11,11 @@
    - ``none``: no webhook configuration at all;
    - ``noop``: a Go webhook that allows everything (the floor any webhook pays: the API
      server's admission call, TLS and JSON on this machine);
-   - ``dorgu``: the operator's webhook in enforce.
+   - ``dorgu``: the operator's webhook in enforce;
+   - ``policy``: no webhook, the operator's ValidatingAdmissionPolicies (``policy_setup``),
+     evaluated inside the API server.
 
-   The operator runs in all three (its informers and reconciler are part of the cluster either
+   The operator runs in all four (its informers and reconciler are part of the cluster either
    way); only the webhook configuration changes.  kube-controller-manager is not started: its
    backlog of ReplicaSets and Pods for thousands of benchmark Deployments would add load that
    has nothing to do with admission (and differs from phase to phase).  Two load shapes:
@@ -62,6 +64,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks import policy_setup
 from benchmarks.objects import deployment, free_port, persona
 from dorgu.operator.watching import ClusterView
 from dorgu.operator.webhook.handling import AdmissionHandler
@@ -218,7 +221,7 @@ class Stage:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.kube = Client(KubeConfig.from_file(self.plane.layout.kubeconfig), field_manager="bench",
                            trust_env=False)  # fmt: skip
-        self.objects: dict[str, list[dict[str, object]]] = {"none": []}
+        self.objects: dict[str, list[dict[str, object]]] = {"none": [], "policy": []}
         """What each set-up installs (cluster-scoped admission objects); the others' are removed."""
         self.metrics_port = free_port()
         self.noop_port = 0
@@ -267,6 +270,10 @@ class Stage:
                         self.kube.delete(resource, manifest["metadata"]["name"])  # type: ignore[index]
         for manifest in self.objects[variant]:
             self.apply(manifest)
+        if variant == "policy":  # no webhook: the ValidatingAdmissionPolicies judge in-process
+            policy_setup.install(self.kube, "dorgu-bench")
+        else:
+            policy_setup.remove(self.kube)
         time.sleep(3)  # the API server reloads its admission configuration
 
     def noop_count(self) -> int:
@@ -301,6 +308,7 @@ class Stage:
 
         bad = deployment("over-bounds", app="shop")
         bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "4"  # type: ignore[index]
+        policy_setup.wait_denying(self.kube, namespace, bad)  # informers of a fresh set-up
         try:
             self.kube.create(codecs.from_dict(bad), namespace=namespace)
         except ApiError as error:  # a webhook denies with 403, a ValidatingAdmissionPolicy with 422
@@ -342,6 +350,7 @@ SETUPS: list[SetUp] = [
     SetUp("none", None),
     SetUp("noop", lambda stage: stage.noop_count()),
     SetUp("dorgu", lambda stage: _decisions(stage.metrics_port), enforces=True),
+    SetUp("policy", None, enforces=True),  # in-process: nothing to count; denial checked
 ]
 """Measured in this order in every round; ``none`` is the baseline, ``noop`` the floor."""
 

@@ -177,6 +177,8 @@ def test_operator_dockerfile_is_slim_non_root_and_runs_the_operator() -> None:
         ("webhook.enabled=false",),
         ("webhook.optIn=true",),
         ("webhook.certificates=certManager",),
+        ("admission.engine=policy",),
+        ("admission.engine=both",),
     ],
 )
 def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) -> None:
@@ -286,3 +288,43 @@ def test_bad_certificate_modes_and_peering_lifetimes_fail_the_render(
 def test_peering_lifetime_is_passed_to_the_operator() -> None:
     assert "--peering-lifetime=20" in _args(render())
     assert "--peering-lifetime=90" in _args(render("operator.peeringLifetime=90"))
+
+
+def test_admission_engine_webhook_is_the_default_and_grants_no_policy_rights() -> None:
+    objects = render()
+    assert "--admission=webhook" in _args(objects)
+    assert not any(a.startswith("--policy-name") for a in _args(objects))
+    [role] = [o for o in objects if o["kind"] == "ClusterRole"]
+    resources = {r for rule in role["rules"] for r in rule["resources"]}  # type: ignore[union-attr]
+    assert "validatingadmissionpolicies" not in resources
+
+
+@pytest.mark.parametrize("engine", ["policy", "both"])
+def test_policy_engines_pass_the_flags_and_grant_rights_on_their_own_policies_only(
+    engine: str,
+) -> None:
+    objects = render(f"admission.engine={engine}", "admission.policyName=acme")
+    args = _args(objects)
+    assert f"--admission={engine}" in args
+    assert "--policy-name=acme" in args and "--policy-refresh=3600" in args
+    [role] = [o for o in objects if o["kind"] == "ClusterRole"]
+    rules = [r for r in role["rules"] if "validatingadmissionpolicies" in r["resources"]]  # type: ignore[union-attr]
+    assert {tuple(r["resources"]) for r in rules} == {
+        ("validatingadmissionpolicies", "validatingadmissionpolicybindings")
+    }
+    verbs = {v for r in rules for v in r["verbs"]}
+    assert verbs == {"create", "get", "patch", "update"}
+    named = [r for r in rules if "patch" in r["verbs"]]
+    assert named[0]["resourceNames"] == ["acme-deny", "acme-warn", "acme-audit"]
+    assert all("resourceNames" in r for r in rules if set(r["verbs"]) - {"create"})
+    deployments = {v for r in role["rules"] if "deployments" in r["resources"] for v in r["verbs"]}  # type: ignore[union-attr]
+    assert deployments == {"get", "list", "watch", "patch"}  # patch: the autoscaled marker
+
+
+def test_bad_admission_engines_fail_the_render() -> None:
+    helm = tool("helm")
+    assert helm is not None
+    for values in (("admission.engine=cel",), ("admission.engine=both", "webhook.enabled=false")):
+        done = run(helm, "template", "dorgu", str(CHART), *(f"--set={v}" for v in values))
+        assert done.returncode != 0
+        assert "admission.engine" in done.stderr, done.stderr

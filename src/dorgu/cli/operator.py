@@ -100,6 +100,31 @@ def operator() -> None:
 @click.option(
     "--webhook-service", help="In-cluster: the Service in front of the replicas (port 443)."
 )
+@click.option(
+    "--admission",
+    type=click.Choice(["webhook", "policy", "both"]),
+    default="webhook",
+    show_default=True,
+    help="Who judges Deployments: the webhook (every rule), ValidatingAdmissionPolicies the "
+    "API server evaluates in-process (the rules CEL can express; Kubernetes >= 1.30), or both "
+    "(policies for those rules, the webhook for the rest).",
+)
+@click.option(
+    "--policy-name",
+    default="dorgu-persona",
+    show_default=True,
+    help="Prefix of the admission policies and bindings (<name>-deny, -warn, -audit).",
+)
+@click.option(
+    "--policy-refresh",
+    default=3600.0,
+    show_default=True,
+    type=click.FloatRange(1, 86400),
+    metavar="SECONDS",
+    help="Seconds after which the active replica re-applies the policies in any case (their "
+    "clock for exemption expiries; an exemption expiring on a known Deployment re-applies them "
+    "at once).",
+)
 @click.option("--no-webhook", is_flag=True, help="Do not serve the admission webhook.")
 @click.option(
     "--no-webhook-configuration",
@@ -189,6 +214,9 @@ def run(
     webhook_port: int,
     webhook_url: str | None,
     webhook_service: str | None,
+    admission: str,
+    policy_name: str,
+    policy_refresh: float,
     no_webhook: bool,
     no_webhook_configuration: bool,
     webhook_configuration: str,
@@ -212,13 +240,16 @@ def run(
     chosen = click.get_current_context().meta.get(_META, {})
     kubeconfig = kubeconfig or chosen.get("kubeconfig")
     context = context or chosen.get("context")
-    from dorgu.operator.options import CertificateSource, OperatorOptions
+    from dorgu.operator.options import AdmissionEngine, CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
 
     options = OperatorOptions(
         namespace=namespace,
         kubeconfig=kubeconfig,
         context=context,
+        admission=cast("AdmissionEngine", admission),  # checked by click.Choice
+        policy_name=policy_name,
+        policy_refresh_interval=policy_refresh,
         webhook=not no_webhook,
         webhook_host=webhook_host,
         webhook_port=webhook_port,

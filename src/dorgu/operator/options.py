@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 FailurePolicy = Literal["Ignore", "Fail"]
+AdmissionEngine = Literal["webhook", "policy", "both"]
+"""Who judges Deployments at admission: the webhook (every rule), ValidatingAdmissionPolicies
+(the rules CEL can express, evaluated inside the API server), or both (the policies run the
+compiled rules, the webhook only the rest)."""
 CertificateSource = Literal["self", "cert-manager", "auto"]
 """Who makes the webhook's serving certificate: the operator (``self``), cert-manager, or
 ``auto``: cert-manager when its ``certificates.cert-manager.io`` API is served, else self."""
@@ -15,6 +19,7 @@ CertificateSource = Literal["self", "cert-manager", "auto"]
 DEFAULT_WEBHOOK_CONFIGURATION = "dorgu-validate-deployment"
 DEFAULT_CERT_SECRET = "dorgu-webhook-certs"
 DEFAULT_PEERING = "dorgu"
+DEFAULT_POLICY_NAME = "dorgu-persona"
 WEBHOOK_PATH = "/validate-deployment"
 FIELD_MANAGER = "dorgu-operator"
 
@@ -31,6 +36,13 @@ class OperatorOptions:
     kubeconfig: Path | None = None
     context: str | None = None
 
+    admission: AdmissionEngine = "webhook"
+    policy_name: str = DEFAULT_POLICY_NAME
+    """The policies and bindings are ``<policy_name>-deny``, ``-warn`` and ``-audit``."""
+    policy_refresh_interval: float = 3600.0
+    """Seconds after which the active replica re-applies the policies in any case (it does so
+    at once when an exemption on a cached Deployment expires): exemption expiries are judged
+    against the time written into them."""
     webhook: bool = True
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 9443

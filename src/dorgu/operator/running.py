@@ -17,22 +17,25 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import kopf
 
 from dorgu.errors import ClusterError
+from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
 from dorgu.operator.handlers import build_registry, build_settings
+from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.peering import Leadership, ensure_peering
+from dorgu.operator.policies import PolicyKeeper, exemption_expiries
 from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
@@ -41,6 +44,8 @@ from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.provisioning import TlsProvisioner
 from dorgu.operator.webhook.rsgi import GranianServer, WebhookRsgi
 from dorgu.operator.webhook.serving import Server
+from dorgu.rules import DEFAULT_POLICY, RulePolicy
+from dorgu.rules.cel import is_autoscaled, webhook_policy
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     api = Api(http, field_manager=FIELD_MANAGER)
     try:
         await check_prerequisites(api, server=connection.server, namespace=options.namespace)
+        if options.admission != "webhook":
+            await PolicyKeeper(api=api, options=options).require_api()
     except BaseException:
         await http.aclose()
         raise
@@ -118,10 +125,14 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
     servers: list[Server | AsgiServer | GranianServer] = []
-    webhook_ready = not options.webhook
+    serve_webhook = options.webhook and options.admission != "policy"
+    webhook_ready = not serve_webhook
+    keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
+                          expiries=lambda: exemption_expiries(view))  # fmt: skip
 
-    def ready() -> bool:
-        return view.synced() and webhook_ready
+    def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
+        policies_ready = options.admission == "webhook" or keeper.written_at is not None
+        return view.synced() and webhook_ready and policies_ready
 
     try:
         if options.metrics_port is not None:
@@ -135,7 +146,13 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         await asyncio.wait_for(view.wait_synced(), timeout=60)
         freezer = Freezer(lambda: sum(map(len, stores)) + reconciler.evaluation_count())
         await freezer.check()
-        if options.webhook:
+        await _keep_policies(options, keeper=keeper, api=api, tasks=tasks)
+        if options.admission != "webhook":
+            marker = MarkerKeeper(api=api, view=view, is_active=lambda: leadership.active)
+            tasks.append(
+                asyncio.create_task(_periodically(2.0, marker.sync), name="autoscaled-marker")
+            )
+        if serve_webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
                                  tasks=tasks)  # fmt: skip
             webhook_ready = True
@@ -188,6 +205,43 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         logger.info("dorgu operator %s stopped", identity)
 
 
+async def _keep_policies(
+    options: OperatorOptions, *, keeper: PolicyKeeper, api: Api, tasks: list[asyncio.Task[None]]
+) -> None:
+    """Install and refresh the admission policies (``--admission policy|both``).  With
+    ``--admission webhook`` policies are not touched at all (the chart grants no rights on
+    them then): leftovers of an earlier policy run are deleted by hand (docs/operator.md)."""
+    if options.admission == "webhook":
+        return
+    if options.admission == "policy" and options.manage_webhook_configuration:
+        await _remove_webhook_configuration(api, options.webhook_configuration)
+    await keeper.install()
+    tasks.append(asyncio.create_task(
+        _periodically(2.0, keeper.refresh), name="admission-policies"
+    ))  # fmt: skip
+
+
+async def _remove_webhook_configuration(api: Api, name: str) -> None:
+    """A configuration left by a webhook run would call a server that is not there: delete it
+    when it exists and may be deleted (else say so and run on)."""
+    try:
+        await api.get(kinds.WEBHOOK_CONFIGURATIONS, name)
+    except ApiFailure as error:
+        if error.code in (403, 404):
+            return
+        raise
+    try:
+        await api.delete(kinds.WEBHOOK_CONFIGURATIONS, name)
+        logger.info("removed the webhook configuration %s (--admission policy)", name)
+    except ApiFailure as error:
+        logger.warning("could not remove the webhook configuration %s: %s", name, error)
+
+
+def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
+    """``--admission both``: the rules the policies do not run on ``manifest``."""
+    return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
+
+
 async def _start_webhook(
     options: OperatorOptions,
     *,
@@ -200,7 +254,8 @@ async def _start_webhook(
     hosts = _hosts(options)
     provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
     tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
-    handler = AdmissionHandler(view=view)
+    both = options.admission == "both"
+    handler = AdmissionHandler(view=view, policy_for=_webhook_policy if both else None)
     server: AsgiServer | GranianServer
     if options.webhook_server == "hypercorn":
         server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),

@@ -74,3 +74,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end }}
 {{- $seconds }}
 {{- end }}
+
+{{/* The --admission flag: webhook, policy or both ("both" needs webhook.enabled). */}}
+{{- define "dorgu.admissionEngine" -}}
+{{- $engine := .Values.admission.engine }}
+{{- if not (has $engine (list "webhook" "policy" "both")) }}
+{{- fail (printf "admission.engine must be webhook, policy or both, not %q" $engine) }}
+{{- else if and (eq $engine "both") (not .Values.webhook.enabled) }}
+{{- fail "admission.engine both needs webhook.enabled=true (or use admission.engine=policy)" }}
+{{- else }}{{ $engine }}
+{{- end }}
+{{- end }}

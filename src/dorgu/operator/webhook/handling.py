@@ -16,7 +16,7 @@ and counted by the caller through ``Outcome.result == "error"``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,10 +68,14 @@ class AdmissionHandler:
         view: ClusterView,
         clock: Callable[[], datetime] = _clock,
         policy: RulePolicy = DEFAULT_POLICY,
+        policy_for: Callable[[Mapping[str, object]], RulePolicy] | None = None,
     ) -> None:
         self.view = view
         self.clock = clock
         self.policy = policy
+        self.policy_for = policy_for
+        """The policy for one Deployment (``--admission both``: the rules the admission
+        policies do not run on it); None: ``policy``."""
 
     def handle(self, body: bytes) -> Outcome | None:
         """The answer to ``body``; None when it is no AdmissionReview (answer 400)."""
@@ -107,6 +111,7 @@ class AdmissionHandler:
         related = self.view.related(namespace)
         known = self.view.known_services(namespace)
         default = self.view.namespace_mode(namespace)
+        policy = self.policy_for(review.object) if self.policy_for else self.policy
         allowed = True
         messages: list[str] = []
         warnings: list[str] = []
@@ -119,7 +124,7 @@ class AdmissionHandler:
             if mode is ValidationMode.OFF:
                 continue
             target = target_for(workload, related=related, persona=spec, known_services=known)
-            findings = evaluate_target(target, now=now, policy=self.policy)
+            findings = evaluate_target(target, now=now, policy=policy)
             decision = decide_admission(findings, mode)
             if not decision.allowed:
                 allowed = False

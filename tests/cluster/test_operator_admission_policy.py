@@ -1,0 +1,120 @@
+"""``dorgu operator run --admission policy`` against the testbed: the operator installs the
+ValidatingAdmissionPolicies and bindings (no webhook configuration), enforce denies with the
+webhook's message without any webhook, personas in other modes and namespaces without personas
+are unaffected, and HPA-scaled Deployments get the autoscaled marker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from lightkube import ApiError, Client, codecs
+from lightkube.resources.admissionregistration_v1 import (
+    ValidatingAdmissionPolicy,
+    ValidatingAdmissionPolicyBinding,
+    ValidatingWebhookConfiguration,
+)
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
+
+from dorgu.rules.cel import AUTOSCALED_ANNOTATION
+from tests.operator.cluster_support import (
+    OperatorProcess,
+    delete_quietly,
+    denial,
+    deployment,
+    persona,
+    running_operator,
+    temporary_namespace,
+)
+
+POLICY = f"dorgu-t-{uuid.uuid4().hex[:6]}"
+ACTIONS = ("deny", "warn", "audit")
+
+
+@pytest.fixture(scope="module")
+def operator(testbed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
+    extra = ("--admission", "policy", "--policy-name", POLICY, "--policy-refresh", "5")
+    try:
+        with running_operator(testbed, tmp_path_factory.mktemp("operator"), extra=extra) as process:
+            yield process
+    finally:  # the policies outlive the operator by design: remove them for the other tests
+        with testbed.client() as kube:
+            for action in ACTIONS:
+                delete_quietly(kube, ValidatingAdmissionPolicyBinding, f"{POLICY}-{action}")
+                delete_quietly(kube, ValidatingAdmissionPolicy, f"{POLICY}-{action}")
+
+
+@pytest.fixture
+def ns(kube: Client) -> Iterator[str]:
+    with temporary_namespace(kube) as name:
+        yield name
+
+
+def test_installs_policies_and_bindings_and_no_webhook(
+    operator: OperatorProcess, kube: Client
+) -> None:
+    for action in ACTIONS:
+        policy = kube.get(ValidatingAdmissionPolicy, f"{POLICY}-{action}")
+        binding = kube.get(ValidatingAdmissionPolicyBinding, f"{POLICY}-{action}")
+        assert policy.spec.paramKind.kind == "ApplicationPersona"
+        assert binding.spec.validationActions == [action.capitalize()]
+        assert binding.spec.paramRef.parameterNotFoundAction == "Allow"
+    with pytest.raises(ApiError):
+        kube.get(ValidatingWebhookConfiguration, operator.configuration)
+    assert operator.metric("dorgu_admission_decisions_total") == 0
+
+
+def test_enforce_denies_in_the_api_server_with_the_webhooks_message(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("shop", mode="enforce")), namespace=ns)
+    probe = deployment("probe", app="shop", cpu="8")
+    eventually(lambda: denial(kube, ns, probe, dry_run=True) is not None, timeout=30)
+
+    message = denial(kube, ns, deployment("shop", cpu="2"))
+
+    assert message is not None
+    assert f"ValidatingAdmissionPolicy '{POLICY}-deny'" in message
+    assert (
+        f"persona shop: denied by dorgu (enforce): 1 error; persona.resource-bounds: "
+        f"Deployment/{ns}/shop spec.template.spec.containers[0].resources.limits.cpu "
+        "(container shop): cpu limit 2 is above the persona's bound 500m (resources.limits.cpu); "
+        "fix: lower limits.cpu to at most 500m, or raise resources.limits.cpu in the persona"
+    ) in message
+    assert denial(kube, ns, deployment("shop", cpu="400m")) is None
+
+
+def test_audit_personas_and_persona_less_namespaces_are_admitted(
+    operator: OperatorProcess, kube: Client, ns: str
+) -> None:
+    kube.create(codecs.from_dict(persona("ledger", mode="audit")), namespace=ns)
+    assert denial(kube, ns, deployment("ledger", cpu="2")) is None
+    assert denial(kube, ns, deployment("nobody", cpu="64")) is None
+
+
+def test_hpa_scaled_deployments_get_the_marker(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("web", mode="warn")), namespace=ns)
+    kube.create(codecs.from_dict(deployment("web")), namespace=ns)
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web-hpa"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 2,
+            "maxReplicas": 4,
+        },
+    }
+    kube.create(codecs.from_dict(hpa), namespace=ns)
+
+    def marker() -> str | None:
+        annotations = kube.get(Deployment, "web", namespace=ns).metadata.annotations or {}
+        return annotations.get(AUTOSCALED_ANNOTATION)
+
+    assert eventually(marker, timeout=30) == "web-hpa"
+    kube.delete(HorizontalPodAutoscaler, "web-hpa", namespace=ns)
+    eventually(lambda: marker() is None, timeout=30)

@@ -195,7 +195,10 @@ def test_operator_serves_cert_managers_certificate_reloads_it_and_never_writes_i
             eventually(lambda: _served_certificate(port) == renewed, timeout=40)
 
             # the API server now trusts only the new CA: a denial proves it reaches the
-            # reloaded certificate and that the caBundle survived the operator's re-apply
+            # reloaded certificate and that the caBundle survived the operator's re-apply.
+            # granian swaps its worker on reload; for a moment the old one (old certificate)
+            # may still take a connection, so enforcement resumes within seconds, not at once
+            eventually(lambda: denial(kube, ns, probe, dry_run=True), timeout=30)
             message = denial(kube, ns, deployment("shop-2", app="shop", cpu="2"))
             assert message is not None and "persona.resource-bounds" in message, message
 

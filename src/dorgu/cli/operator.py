@@ -39,6 +39,31 @@ def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) ->
     return seconds
 
 
+def _window(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+    from dorgu.services.recommending import parse_window
+
+    try:
+        parse_window(value)
+    except UsageError as error:
+        raise click.BadParameter(
+            f"{value!r}: expected a duration from 1h to 400d, e.g. 7d"
+        ) from error
+    return value
+
+
+def _prometheus(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if not value:
+        return None
+    from dorgu.clients.prometheus import check_url
+    from dorgu.errors import UsageError
+
+    try:
+        return check_url(value)
+    except UsageError as error:
+        raise click.BadParameter(str(error)) from error
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -162,6 +187,26 @@ def operator() -> None:
 @click.option(
     "--discovery-interval", default=300.0, show_default=True, help="Seconds between discoveries."
 )
+@click.option(
+    "--prometheus-url",
+    envvar="DORGU_PROMETHEUS_URL",
+    callback=_prometheus,
+    help="Prometheus the learner reads usage from (env DORGU_PROMETHEUS_URL); unset: no learning.",
+)
+@click.option(
+    "--learn-interval",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="Seconds between learning runs of the persona baselines (0: off).",
+)
+@click.option(
+    "--learn-window",
+    default="7d",
+    show_default=True,
+    callback=_window,
+    help="History the baselines are learned from (1h..400d, e.g. 7d, 36h).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -184,6 +229,9 @@ def run(
     priority: int | None,
     peering_lifetime: int,
     discovery_interval: float,
+    prometheus_url: str | None,
+    learn_interval: float,
+    learn_window: str,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -218,6 +266,9 @@ def run(
         priority=priority,
         peering_lifetime=peering_lifetime,
         discovery_interval=discovery_interval,
+        prometheus_url=prometheus_url or None,
+        learn_interval=learn_interval,
+        learn_window=learn_window,
     )
 
     async def main() -> None:

@@ -265,7 +265,11 @@ def temporary_namespace(kube: Client) -> Iterator[str]:
 
 @contextlib.contextmanager
 def running_operator(
-    testbed: Any, log_dir: Path, *, expect_webhook_configuration: bool = False
+    testbed: Any,
+    log_dir: Path,
+    *,
+    expect_webhook_configuration: bool = False,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[OperatorProcess]:
     """An operator with its own home namespace and webhook configuration, stopped (exit 0
     asserted, log tail shown otherwise) and cleaned up afterwards."""
@@ -276,7 +280,7 @@ def running_operator(
         kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
     process = OperatorProcess(
         kubeconfig=testbed.kubeconfig, namespace=home, log=log_dir / "operator.log",
-        configuration=config,
+        configuration=config, extra=extra,
     )  # fmt: skip
     try:
         process.wait_ready()

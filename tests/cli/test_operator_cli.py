@@ -77,3 +77,40 @@ def test_an_unknown_certificate_source_is_a_one_line_usage_error(
         f"error: --certificates: expected self, cert-manager or auto, got {value!r}"
     )
     assert captured == []
+
+
+def test_learning_flags_and_the_prometheus_env_reach_the_operator_options(
+    captured: list[OperatorOptions], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DORGU_PROMETHEUS_URL", raising=False)
+    assert _run() == 0
+    assert captured[-1].prometheus_url is None  # no URL: no learning
+    assert _run("--prometheus-url", "http://prom:9090/", "--learn-interval", "60",
+                "--learn-window", "36h") == 0  # fmt: skip
+    options = captured[-1]
+    assert (options.prometheus_url, options.learn_interval, options.learn_window) == (
+        "http://prom:9090", 60.0, "36h")  # fmt: skip
+    monkeypatch.setenv("DORGU_PROMETHEUS_URL", "http://from-env:9090")
+    assert _run() == 0
+    assert captured[-1].prometheus_url == "http://from-env:9090"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--learn-window", "3y"), "--learn-window"),
+        (("--learn-window", "30m"), "--learn-window"),
+        (("--learn-interval", "-1"), "--learn-interval"),
+        (("--prometheus-url", "prom:9090"), "--prometheus-url"),
+        (("--prometheus-url", "http://user:pw@prom:9090"), "--prometheus-url"),
+    ],
+)
+def test_bad_learning_flags_are_one_line_usage_errors(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...], expected: str,
+) -> None:  # fmt: skip
+    assert _run(*args) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert "pw" not in lines[0]
+    assert captured == []

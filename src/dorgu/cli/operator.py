@@ -46,10 +46,22 @@ def _window(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         parse_window(value)
     except UsageError as error:
-        raise click.BadParameter(
-            f"{value!r}: expected a duration from 1h to 400d, e.g. 7d"
-        ) from error
+        raise UsageError(f"--learn-window: expected a duration from 1h to 400d, got {value!r}",
+                         hint="for example 7d, 36h or 2w") from error  # fmt: skip
     return value
+
+
+def _interval(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from dorgu.errors import UsageError
+
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"--learn-interval: expected seconds >= 0, got {value!r}",
+                         hint="0 turns learning off")  # fmt: skip
+    return seconds
 
 
 def _prometheus(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -61,7 +73,7 @@ def _prometheus(ctx: click.Context, param: click.Parameter, value: str | None) -
     try:
         return check_url(value)
     except UsageError as error:
-        raise click.BadParameter(str(error)) from error
+        raise UsageError(f"--prometheus-url: {error.message}", hint=error.hint) from error
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
@@ -195,8 +207,8 @@ def operator() -> None:
 )
 @click.option(
     "--learn-interval",
-    type=click.FloatRange(min=0),
-    default=3600.0,
+    default="3600",
+    callback=_interval,
     show_default=True,
     help="Seconds between learning runs of the persona baselines (0: off).",
 )

@@ -12,7 +12,7 @@ HOURLY = [100] * 24
 
 
 def _persona(learned: dict[str, object]) -> ApplicationPersona:
-    hourly = {"cpuMillicores": HOURLY[:14] + [300] + HOURLY[15:], "memoryMebibytes": [-1] * 24}
+    hourly = {"cpuMillicores": [*HOURLY[:14], 300, *HOURLY[15:]], "memoryMebibytes": [-1] * 24}
     return ApplicationPersona.model_validate({
         "apiVersion": "dorgu.io/v1", "kind": "ApplicationPersona",
         "metadata": {"name": "web", "namespace": "shop"},

@@ -286,3 +286,11 @@ def test_bad_certificate_modes_and_peering_lifetimes_fail_the_render(
 def test_peering_lifetime_is_passed_to_the_operator() -> None:
     assert "--peering-lifetime=20" in _args(render())
     assert "--peering-lifetime=90" in _args(render("operator.peeringLifetime=90"))
+
+
+def test_learning_is_off_without_a_prometheus_url_and_configured_with_one() -> None:
+    assert not [a for a in _args(render()) if a.startswith(("--prometheus-url", "--learn-"))]
+    args = _args(render("operator.prometheusUrl=http://prometheus.monitoring:9090",
+                        "operator.learnInterval=600", "operator.learnWindow=14d"))  # fmt: skip
+    assert "--prometheus-url=http://prometheus.monitoring:9090" in args
+    assert "--learn-interval=600" in args and "--learn-window=14d" in args

@@ -46,7 +46,7 @@ def learning_ns(testbed_with_metrics: Any) -> Iterator[str]:
 def _web() -> dict[str, Any]:
     body = deployment("web", replicas=2)
     body["spec"]["template"]["metadata"]["annotations"] = metrics.usage_annotations(
-        cpu="250m", memory="200Mi"
+        cpu="250m", memory="200Mi", cpu_pattern="daily"
     )
     body["spec"]["template"]["spec"]["containers"][0]["resources"] = {
         "requests": {"cpu": "250m", "memory": "256Mi"},
@@ -104,10 +104,14 @@ def _check_plausible(learned: dict[str, Any]) -> None:
     assert (
         _value(web["memory"]["p50"]) <= _value(web["memory"]["p99"]) <= _value(web["memory"]["max"])
     )
-    assert 0.2 <= _value(web["cpu"]["p95"]) <= 0.32
-    hourly = web["hourly"]["memoryMebibytes"]
-    assert len(hourly) == 24 and sum(1 for v in hourly if v >= 0) >= 20
-    assert all(180 <= v <= 240 for v in hourly if v >= 0)
+    # CPU: a daily triangle between 0.25x and 1.75x of 250m (mean 250m)
+    assert 0.3 <= _value(web["cpu"]["p95"]) <= 0.45 and _value(web["cpu"]["max"]) <= 0.45
+    assert 0.2 <= _value(web["cpu"]["avg"]) <= 0.3
+    memory = web["hourly"]["memoryMebibytes"]
+    assert len(memory) == 24 and sum(1 for v in memory if v >= 0) >= 20
+    assert all(180 <= v <= 240 for v in memory if v >= 0)
+    cpu = [v for v in web["hourly"]["cpuMillicores"] if v >= 0]
+    assert len(cpu) >= 20 and max(cpu) >= 3 * min(cpu)  # the daily cycle shows by hour
     assert learned["window"] == "1d" and not learned.get("stale")
     assert learned["resourceBaseline"]["peakMemory"] == web["memory"]["max"]
     assert "http" not in learned  # the app exposes no HTTP metrics

@@ -126,6 +126,8 @@ class Learner:
         if not targets:
             return "ok"
         now = self.clock()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         client = PrometheusClient(self.url, timeout_seconds=self.query_timeout, retries=1,
                                   max_queries=self.max_queries)  # fmt: skip
         options = UsageOptions(window_seconds=self.window_seconds, end=now.timestamp(),
@@ -155,6 +157,11 @@ class Learner:
             self.metrics.prometheus_queries.inc(client.stats.sent)
             await client.aclose()
         self.metrics.learning_runs.inc(result=outcome)
+        logger.info(
+            "learning %s: %d persona(s), %d Prometheus queries (%d retries, %d failed) in %.1fs",
+            outcome, len(targets), client.stats.sent, client.stats.retries, client.stats.failed,
+            loop.time() - started,
+        )  # fmt: skip
         if outcome != "ok":
             logger.warning("learning %s: %s", outcome, next(iter(stale.values())))
         for key, learned in fresh.items():

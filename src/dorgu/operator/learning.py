@@ -2,9 +2,9 @@
 (``dorgu.services.learning``) and writes them into ``status.learned``.
 
 - Off when no Prometheus URL is configured or the interval is 0; a standby skips its turns.
-- A run that fails (Prometheus down, wrong, or slower than ``learn_timeout``) keeps each
-  persona's last good baselines and marks them ``stale: true`` with the reason; a persona
-  whose batch failed alone is marked stale the same way.
+- A run that fails (Prometheus down, wrong, or a chunk of at most 50 workloads slower than
+  ``learn_timeout``) keeps each persona's last good baselines and marks them ``stale: true``
+  with the reason; personas whose chunk or batch failed alone are marked stale the same way.
 - Each write replaces only ``/status/learned``, guarded by the persona's resourceVersion (a
   JSON-patch ``test``), re-read and retried on a conflict, and skipped when nothing but the
   attempt time would change.  After a write the persona is queued for a reconcile, so the
@@ -135,21 +135,17 @@ class Learner:
         fresh: dict[Key, LearnedState] = {}
         stale: dict[Key, str] = {}
         try:
-            result = await asyncio.wait_for(
-                learn_baselines(targets, client=client, options=options, window=self.window,
-                                now=now),
-                timeout=self.run_timeout,
-            )  # fmt: skip
+            result = await learn_baselines(targets, client=client, options=options,
+                                           window=self.window, now=now,
+                                           chunk_timeout=self.run_timeout)  # fmt: skip
             for target in targets:
-                if target.key in result.partial:
+                if target.key in result.failed:
+                    stale[target.key] = result.failed[target.key]
+                elif target.key in result.partial:
                     stale[target.key] = "some Prometheus queries failed; kept the last baselines"
                 else:
                     fresh[target.key] = result.learned[target.key]
             outcome = "partial" if stale else "ok"
-        except TimeoutError:
-            reason = f"Prometheus at {client.url} did not answer within {self.run_timeout:g}s"
-            stale = {t.key: reason for t in targets}
-            outcome = "failed"
         except PrometheusError as error:
             stale = {t.key: str(error) for t in targets}
             outcome = "failed"

@@ -84,7 +84,8 @@ class OperatorOptions:
     learn_window: str = "7d"
     """The history each run learns from (``N[mhdw]``, 1h..400d)."""
     learn_timeout: float = 120.0
-    """A run slower than this is abandoned and the baselines marked stale."""
+    """A chunk of a run (at most 50 workloads) slower than this is abandoned and its personas'
+    baselines marked stale."""
     prometheus_timeout: float = 30.0
     """Timeout of one Prometheus query."""
     prometheus_max_queries: int = 10_000

@@ -1,14 +1,15 @@
 """Learning personas' baselines from Prometheus, for the operator's learner.
 
-One scan covers every persona: the workloads of all personas go through ``fetch_usage`` (the
-same batching, selectors and query budget as `dorgu recommend`: a probe, then two range
-queries per batch of at most 50 pod patterns, step >= 1 min), then one instant query per
-persona reads its HTTP statistics for every convention at once (``dorgu.learning.baselines.
+Personas go in chunks of at most 50 workloads (so only one chunk's series are in memory at a
+time); each chunk's workloads go through ``fetch_usage`` (the same batching, selectors and
+query budget as `dorgu recommend`: a probe, then two range queries per batch of at most 50 pod
+patterns, step >= 1 min), then one instant query per persona reads its HTTP statistics for every convention at once (``dorgu.learning.baselines.
 traffic``), selected by ``namespace`` and ``pod`` (never ``job`` or ``instance``), computed
 server-side (rates, subqueries, ``histogram_quantile``).
 
-Raises ``PrometheusError`` when Prometheus cannot answer the usage queries; a failed HTTP query
-only leaves that persona's ``http`` unknown (``http_failed``).  Must not write anything, read
+Raises ``PrometheusError`` when Prometheus cannot answer any chunk; a failed chunk marks its
+personas ``failed``, a failed HTTP query only keeps that persona's previous ``http``
+(``http_failed``).  The computation yields to the event loop after every container.  Must not write anything, read
 settings or know about the operator.
 """
 
@@ -32,7 +33,7 @@ from dorgu.learning.baselines import (
     learned_state,
 )
 from dorgu.models.personas_learned import HttpBaseline, LearnedState
-from dorgu.services.usage import UsageOptions, duration, fetch_usage, quote
+from dorgu.services.usage import BATCH_SIZE, UsageOptions, duration, fetch_usage, quote
 from dorgu.services.workloads import Workload
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class LearnResult:
     learned: dict[PersonaKey, LearnedState] = field(default_factory=dict)
     http_failed: set[PersonaKey] = field(default_factory=set)
     partial: set[PersonaKey] = field(default_factory=set)
+    failed: dict[PersonaKey, str] = field(default_factory=dict)
+    """Targets whose chunk Prometheus could not answer, with the reason."""
 
 
 def pod_selector(workloads: Sequence[Workload], *, cluster: str | None = None,
@@ -133,6 +136,26 @@ async def _http(
     return http_baseline(stats)
 
 
+def plan_chunks(
+    targets: Sequence[LearnTarget], *, size: int = BATCH_SIZE
+) -> list[list[LearnTarget]]:
+    """Targets in chunks of at most ``size`` workloads (a persona is never split), so a run
+    holds the series of one chunk at a time."""
+    chunks: list[list[LearnTarget]] = []
+    current: list[LearnTarget] = []
+    count = 0
+    for target in targets:
+        workloads = sum(1 for w in target.workloads if w.containers)
+        if current and count + workloads > size:
+            chunks.append(current)
+            current, count = [], 0
+        current.append(target)
+        count += workloads
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 async def learn_baselines(
     targets: Sequence[LearnTarget],
     *,
@@ -140,8 +163,44 @@ async def learn_baselines(
     options: UsageOptions,
     window: str,
     now: datetime,
+    chunk_timeout: float | None = None,
 ) -> LearnResult:
-    """Every target's fresh ``LearnedState``.  ``options.series`` must be true."""
+    """Every target's fresh ``LearnedState``, chunk by chunk (``plan_chunks``); the targets of
+    a chunk Prometheus could not answer are in ``failed``.  Raises ``PrometheusError`` when
+    no chunk could be answered.  A chunk slower than ``chunk_timeout`` seconds fails like an
+    unreachable Prometheus.  ``options.series`` must be true."""
+    result = LearnResult()
+    errors: list[PrometheusError] = []
+    chunks = plan_chunks(targets)
+    for chunk in chunks:
+        try:
+            learning = _learn_chunk(chunk, client=client, options=options, window=window,
+                                    now=now, result=result)  # fmt: skip
+            try:
+                await asyncio.wait_for(learning, timeout=chunk_timeout)
+            except TimeoutError as slow:
+                raise PrometheusError(
+                    f"Prometheus at {client.url} did not answer within {chunk_timeout:g}s",
+                    hint="is it overloaded? the baselines are kept and marked stale",
+                ) from slow
+        except PrometheusError as error:
+            errors.append(error)
+            for target in chunk:
+                result.failed[target.key] = str(error)
+    if chunks and len(errors) == len(chunks):
+        raise errors[0]
+    return result
+
+
+async def _learn_chunk(
+    targets: Sequence[LearnTarget],
+    *,
+    client: PrometheusClient,
+    options: UsageOptions,
+    window: str,
+    now: datetime,
+    result: LearnResult,
+) -> None:
     workloads = [w for t in targets for w in t.workloads if w.containers]
     usage = await fetch_usage(client, workloads, options)
     with_pods = [t for t in targets if any(w.containers for w in t.workloads)]
@@ -149,7 +208,6 @@ async def learn_baselines(
         *(_http(client, t, options) for t in with_pods), return_exceptions=True
     )
     http: dict[PersonaKey, HttpBaseline | None] = {}
-    result = LearnResult()
     for target, answer in zip(with_pods, answers, strict=True):
         if isinstance(answer, PrometheusError):
             logger.warning("HTTP baselines of %s/%s: %s", *target.key, answer)
@@ -167,15 +225,15 @@ async def learn_baselines(
                     result.partial.add(target.key)
                 found = container_baseline(
                     kind=workload.kind, workload=workload.name, container=spec.name,
-                    cpu_series=usage.cpu_series.get(key, []),
-                    memory_series=usage.memory_series.get(key, []),
+                    cpu_series=usage.cpu_series.pop(key, []),
+                    memory_series=usage.memory_series.pop(key, []),
                 )  # fmt: skip
                 if found is not None:
                     baselines.append(found)
+                await asyncio.sleep(0)  # a container takes a few ms: let admission reviews in
         previous_http = target.previous.http if target.previous else None
         result.learned[target.key] = learned_state(
             baselines,
             http=previous_http if target.key in result.http_failed else http.get(target.key),
             window=window, now=now, main=target.main, previous=target.previous,
         )  # fmt: skip
-    return result

@@ -55,11 +55,17 @@ def distribution(values: Sequence[float]) -> Distribution | None:
     if not values:
         return None
     ordered = sorted(values)
+    top = ordered[-1]
+    # interpolating can be off by an ulp (above the max, or p99 just under p95): keep the
+    # percentiles ordered and within the samples, as the true quantile function is
+    p50 = min(quantile(ordered, 0.5), top)
+    p95 = min(max(quantile(ordered, 0.95), p50), top)
+    p99 = min(max(quantile(ordered, 0.99), p95), top)
     return Distribution(
-        p50=quantile(ordered, 0.5),
-        p95=quantile(ordered, 0.95),
-        p99=quantile(ordered, 0.99),
-        max=ordered[-1],
+        p50=p50,
+        p95=p95,
+        p99=p99,
+        max=top,
         mean=math.fsum(ordered) / len(ordered),
         count=len(ordered),
     )

@@ -114,3 +114,24 @@ def test_bad_learning_flags_are_one_line_usage_errors(
     assert len(lines) == 1 and expected in lines[0], lines
     assert "pw" not in lines[0]
     assert captured == []
+
+
+def test_the_prometheus_settings_of_the_global_file_reach_the_learner(
+    captured: list[OperatorOptions], monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.delenv("DORGU_PROMETHEUS_URL", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dorgu").mkdir()
+    (tmp_path / "dorgu" / "config.yaml").write_text(
+        "prometheus:\n  url: http://shared-prom:9090\n  cluster: eu-1\n  timeout_seconds: 12\n"
+    )
+    assert _run() == 0
+    options = captured[-1]
+    assert (options.prometheus_url, options.prometheus_cluster) == (
+        "http://shared-prom:9090",
+        "eu-1",
+    )
+    assert options.prometheus_timeout == 12
+    assert _run("--prometheus-url", "http://flag:9090") == 0
+    assert captured[-1].prometheus_url == "http://flag:9090"  # the flag wins

@@ -65,6 +65,10 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 def _prometheus(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return _checked_url(value)
+
+
+def _checked_url(value: str | None) -> str | None:
     if not value:
         return None
     from dorgu.clients.prometheus import check_url
@@ -254,7 +258,10 @@ def run(
     context = context or chosen.get("context")
     from dorgu.operator.options import CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
+    from dorgu.services.configuring import load_settings
 
+    prometheus = load_settings(Path("."), app_file=False).settings.prometheus
+    prometheus_url = prometheus_url or _checked_url(prometheus.url)  # flag/env, else the files
     options = OperatorOptions(
         namespace=namespace,
         kubeconfig=kubeconfig,
@@ -279,6 +286,10 @@ def run(
         peering_lifetime=peering_lifetime,
         discovery_interval=discovery_interval,
         prometheus_url=prometheus_url or None,
+        prometheus_timeout=prometheus.timeout_seconds,
+        prometheus_max_queries=prometheus.max_queries,
+        prometheus_cluster=prometheus.cluster,
+        prometheus_cluster_label=prometheus.cluster_label,
         learn_interval=learn_interval,
         learn_window=learn_window,
     )

@@ -84,6 +84,8 @@ class Learner:
         run_timeout: float = 120.0,
         query_timeout: float = 30.0,
         max_queries: int = 10_000,
+        cluster: str | None = None,
+        cluster_label: str = "cluster",
         is_active: Callable[[], bool] = lambda: True,
         reconcile: Callable[[Key], None] = lambda key: None,
     ) -> None:
@@ -93,6 +95,7 @@ class Learner:
         self.clock = clock
         self.run_timeout, self.query_timeout = run_timeout, query_timeout
         self.max_queries = max_queries
+        self.cluster, self.cluster_label = cluster, cluster_label
         self.is_active, self.reconcile = is_active, reconcile
 
     async def run(self) -> None:
@@ -131,7 +134,8 @@ class Learner:
         client = PrometheusClient(self.url, timeout_seconds=self.query_timeout, retries=1,
                                   max_queries=self.max_queries)  # fmt: skip
         options = UsageOptions(window_seconds=self.window_seconds, end=now.timestamp(),
-                               series=True)  # fmt: skip
+                               series=True, cluster=self.cluster,
+                               cluster_label=self.cluster_label)  # fmt: skip
         fresh: dict[Key, LearnedState] = {}
         stale: dict[Key, str] = {}
         try:

@@ -90,3 +90,6 @@ class OperatorOptions:
     """Timeout of one Prometheus query."""
     prometheus_max_queries: int = 10_000
     """Most Prometheus queries one learning run may send."""
+    prometheus_cluster: str | None = None
+    """Select series whose ``prometheus_cluster_label`` has this value (a shared Prometheus)."""
+    prometheus_cluster_label: str = "cluster"

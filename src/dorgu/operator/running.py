@@ -160,6 +160,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                               clock=lambda: datetime.now(UTC), run_timeout=options.learn_timeout,
                               query_timeout=options.prometheus_timeout,
                               max_queries=options.prometheus_max_queries,
+                              cluster=options.prometheus_cluster,
+                              cluster_label=options.prometheus_cluster_label,
                               is_active=lambda: leadership.active, reconcile=reconciler.enqueue)  # fmt: skip
             tasks.append(asyncio.create_task(learner.run(), name="learner"))
         registry = build_registry(discoverer=discoverer, connection=connection)

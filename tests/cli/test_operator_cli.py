@@ -97,3 +97,61 @@ def test_an_unknown_webhook_server_is_a_one_line_usage_error(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "--webhook-server" in lines[0] and "uvicorn" in lines[0]
     assert captured == []
+
+
+def test_learning_flags_and_the_prometheus_env_reach_the_operator_options(
+    captured: list[OperatorOptions], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DORGU_PROMETHEUS_URL", raising=False)
+    assert _run() == 0
+    assert captured[-1].prometheus_url is None  # no URL: no learning
+    assert _run("--prometheus-url", "http://prom:9090/", "--learn-interval", "60",
+                "--learn-window", "36h") == 0  # fmt: skip
+    options = captured[-1]
+    assert (options.prometheus_url, options.learn_interval, options.learn_window) == (
+        "http://prom:9090", 60.0, "36h")  # fmt: skip
+    monkeypatch.setenv("DORGU_PROMETHEUS_URL", "http://from-env:9090")
+    assert _run() == 0
+    assert captured[-1].prometheus_url == "http://from-env:9090"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--learn-window", "3y"), "--learn-window"),
+        (("--learn-window", "30m"), "--learn-window"),
+        (("--learn-interval", "-1"), "--learn-interval"),
+        (("--prometheus-url", "prom:9090"), "--prometheus-url"),
+        (("--prometheus-url", "http://user:pw@prom:9090"), "--prometheus-url"),
+    ],
+)
+def test_bad_learning_flags_are_one_line_usage_errors(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...], expected: str,
+) -> None:  # fmt: skip
+    assert _run(*args) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert "pw" not in lines[0]
+    assert captured == []
+
+
+def test_the_prometheus_settings_of_the_global_file_reach_the_learner(
+    captured: list[OperatorOptions], monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.delenv("DORGU_PROMETHEUS_URL", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dorgu").mkdir()
+    (tmp_path / "dorgu" / "config.yaml").write_text(
+        "prometheus:\n  url: http://shared-prom:9090\n  cluster: eu-1\n  timeout_seconds: 12\n"
+    )
+    assert _run() == 0
+    options = captured[-1]
+    assert (options.prometheus_url, options.prometheus_cluster) == (
+        "http://shared-prom:9090",
+        "eu-1",
+    )
+    assert options.prometheus_timeout == 12
+    assert _run("--prometheus-url", "http://flag:9090") == 0
+    assert captured[-1].prometheus_url == "http://flag:9090"  # the flag wins

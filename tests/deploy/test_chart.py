@@ -328,3 +328,11 @@ def test_bad_admission_engines_fail_the_render() -> None:
         done = run(helm, "template", "dorgu", str(CHART), *(f"--set={v}" for v in values))
         assert done.returncode != 0
         assert "admission.engine" in done.stderr, done.stderr
+
+
+def test_learning_is_off_without_a_prometheus_url_and_configured_with_one() -> None:
+    assert not [a for a in _args(render()) if a.startswith(("--prometheus-url", "--learn-"))]
+    args = _args(render("operator.prometheusUrl=http://prometheus.monitoring:9090",
+                        "operator.learnInterval=600", "operator.learnWindow=14d"))  # fmt: skip
+    assert "--prometheus-url=http://prometheus.monitoring:9090" in args
+    assert "--learn-interval=600" in args and "--learn-window=14d" in args

@@ -49,6 +49,47 @@ def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) ->
     return seconds
 
 
+def _window(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+    from dorgu.services.recommending import parse_window
+
+    try:
+        parse_window(value)
+    except UsageError as error:
+        raise UsageError(f"--learn-window: expected a duration from 1h to 400d, got {value!r}",
+                         hint="for example 7d, 36h or 2w") from error  # fmt: skip
+    return value
+
+
+def _interval(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from dorgu.errors import UsageError
+
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"--learn-interval: expected seconds >= 0, got {value!r}",
+                         hint="0 turns learning off")  # fmt: skip
+    return seconds
+
+
+def _prometheus(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return _checked_url(value)
+
+
+def _checked_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    from dorgu.clients.prometheus import check_url
+    from dorgu.errors import UsageError
+
+    try:
+        return check_url(value)
+    except UsageError as error:
+        raise UsageError(f"--prometheus-url: {error.message}", hint=error.hint) from error
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -206,6 +247,26 @@ def operator() -> None:
 @click.option(
     "--discovery-interval", default=300.0, show_default=True, help="Seconds between discoveries."
 )
+@click.option(
+    "--prometheus-url",
+    envvar="DORGU_PROMETHEUS_URL",
+    callback=_prometheus,
+    help="Prometheus the learner reads usage from (env DORGU_PROMETHEUS_URL); unset: no learning.",
+)
+@click.option(
+    "--learn-interval",
+    default="3600",
+    callback=_interval,
+    show_default=True,
+    help="Seconds between learning runs of the persona baselines (0: off).",
+)
+@click.option(
+    "--learn-window",
+    default="7d",
+    show_default=True,
+    callback=_window,
+    help="History the baselines are learned from (1h..400d, e.g. 7d, 36h).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -232,6 +293,9 @@ def run(
     priority: int | None,
     peering_lifetime: int,
     discovery_interval: float,
+    prometheus_url: str | None,
+    learn_interval: float,
+    learn_window: str,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -242,7 +306,10 @@ def run(
     context = context or chosen.get("context")
     from dorgu.operator.options import AdmissionEngine, CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
+    from dorgu.services.configuring import load_settings
 
+    prometheus = load_settings(Path("."), app_file=False).settings.prometheus
+    prometheus_url = prometheus_url or _checked_url(prometheus.url)  # flag/env, else the files
     options = OperatorOptions(
         namespace=namespace,
         kubeconfig=kubeconfig,
@@ -270,6 +337,13 @@ def run(
         priority=priority,
         peering_lifetime=peering_lifetime,
         discovery_interval=discovery_interval,
+        prometheus_url=prometheus_url or None,
+        prometheus_timeout=prometheus.timeout_seconds,
+        prometheus_max_queries=prometheus.max_queries,
+        prometheus_cluster=prometheus.cluster,
+        prometheus_cluster_label=prometheus.cluster_label,
+        learn_interval=learn_interval,
+        learn_window=learn_window,
     )
 
     async def main() -> None:

@@ -20,6 +20,7 @@ from dorgu.cli.cluster import OUTPUTS, age, emit, kube_options, open_client, tab
 
 if TYPE_CHECKING:
     from dorgu.models.personas import ApplicationPersona
+    from dorgu.models.personas_learned import LearnedState
 
 _PHASE_COLOURS = {"Active": "green", "Pending": "yellow", "Degraded": "yellow", "Failed": "red"}
 _SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -140,10 +141,49 @@ def status_lines(persona: ApplicationPersona) -> list[str]:
         for pattern in learned.patterns:
             confidence = f" ({pattern.confidence:.0%})" if pattern.confidence is not None else ""
             lines.append(f"    {pattern.type}: {pattern.description}{confidence}")
+        lines += _baseline_lines(learned)
     for condition in state.conditions:
         lines.append(
             f"  condition    {condition.type}={condition.status.value} {condition.reason}: {condition.message}".rstrip()
         )
+    return lines
+
+
+def _baseline_lines(learned: LearnedState) -> list[str]:
+    lines: list[str] = []
+    if learned.window or learned.last_attempt:
+        when = f", learned {age(learned.last_updated)} ago" if learned.last_updated else ""
+        lines.append(f"    window {learned.window or '-'}, {learned.points or 0} points{when}")
+    if learned.stale:
+        lines.append(
+            "    " + click.style(f"stale: {learned.stale_reason or 'unknown'}", fg="yellow")
+        )
+    rows = [["WORKLOAD", "CONTAINER", "RESOURCE", "P50", "P95", "P99", "MAX", "PEAK HOUR"]]
+    for entry in learned.containers:
+        for resource, found, hourly in (
+            ("cpu", entry.cpu, entry.hourly.cpu_millicores if entry.hourly else []),
+            ("memory", entry.memory, entry.hourly.memory_mebibytes if entry.hourly else []),
+        ):
+            peak = max(range(len(hourly)), key=lambda h: hourly[h]) if hourly else None
+            rows.append([f"{entry.kind}/{entry.workload}", entry.name, resource, found.p50,
+                         found.p95, found.p99, found.max,
+                         f"{peak:02d}:00 UTC" if peak is not None and hourly[peak] >= 0 else "-"])  # fmt: skip
+    if len(rows) > 1:
+        lines += ["    " + line for line in table(rows).splitlines()]
+    http = learned.http
+    if http is not None:
+        rate = http.request_rate
+        text = f"    http ({http.metric})"
+        if rate is not None:
+            text += f": {rate.avg:g} req/s avg, {rate.p95:g} p95, {rate.max:g} max"
+        if http.error_ratio is not None:
+            text += f"; errors {http.error_ratio:.2%}"
+        latency = http.latency_seconds
+        if latency is not None:
+            shown = [f"{n} {v * 1000:g}ms" for n, v in (("p50", latency.p50),
+                     ("p95", latency.p95), ("p99", latency.p99)) if v is not None]  # fmt: skip
+            text += "; latency " + ", ".join(shown)
+        lines.append(text)
     return lines
 
 

@@ -167,6 +167,17 @@ class ControlPlane:
         finally:
             self._start_prometheus()
 
+    def stop_prometheus(self) -> None:
+        """Stop Prometheus (its data stays); ``start_prometheus`` brings it back on its port."""
+        self._supervisor.stop([PROMETHEUS])
+
+    def start_prometheus(self) -> None:
+        if not self.metrics:
+            raise ClusterError(
+                "this control plane runs no Prometheus", hint="start it with metrics"
+            )
+        self._start_prometheus()
+
     def state(self) -> ClusterState:
         return ClusterState(
             root=str(self.layout.root),

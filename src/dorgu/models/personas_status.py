@@ -3,9 +3,8 @@ operator through the status subresource.
 
 Compatible with the existing ``dorgu.io/v1`` status fields; additions: ``observedGeneration``,
 ``validation.mode``, ``validation.issues[].rule``, ``validation.targets`` (the last result per
-target workload and per check), ``deployments.history[].image``, ``learned.lastUpdated``.
-``learned.patterns[].confidence`` is a number now; the strings the old operator wrote
-(``"0.92"``) are still read.
+target workload and per check), ``deployments.history[].image``.
+``learned`` (``dorgu.models.personas_learned``) has its own additions.
 
 Must not do I/O or import anything from dorgu but ``dorgu.models``.
 """
@@ -13,13 +12,12 @@ Must not do I/O or import anything from dorgu but ``dorgu.models``.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from dorgu.models.evidence import Severity
-from dorgu.models.kubesyntax import Quantity
 from dorgu.models.personas_base import CONDITIONS_SCHEMA, Condition, Timestamp, WireModel
+from dorgu.models.personas_learned import LearnedState
 from dorgu.models.personas_policies import ValidationMode
 
 
@@ -108,44 +106,6 @@ class DeploymentTracking(WireModel):
     history: list[DeploymentRecord] = Field(
         default_factory=list, description="Recent rollouts, newest first."
     )
-
-
-class ResourceBaseline(WireModel):
-    """Observed resource use."""
-
-    avg_cpu: Quantity | None = Field(None, description="Average CPU.")
-    avg_memory: Quantity | None = Field(None, description="Average memory.")
-    peak_cpu: Quantity | None = Field(None, description="Peak CPU.")
-    peak_memory: Quantity | None = Field(None, description="Peak memory.")
-
-
-def _number(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return value
-    return value
-
-
-class Pattern(WireModel):
-    """A behaviour the operator learned."""
-
-    type: str = Field(description="Pattern kind, e.g. daily-peak, memory-leak.")
-    description: str = Field(description="What was observed.")
-    confidence: Annotated[float | None, BeforeValidator(_number)] = Field(
-        None, ge=0, le=1, description="Confidence between 0 and 1."
-    )
-
-
-class LearnedState(WireModel):
-    """What the operator learned over time."""
-
-    resource_baseline: ResourceBaseline | None = Field(None, description="Resource baseline.")
-    incident_count: int | None = Field(None, ge=0, description="Incidents seen.")
-    last_incident: str | None = Field(None, description="When the last incident happened.")
-    patterns: list[Pattern] = Field(default_factory=list, description="Learned patterns.")
-    last_updated: Timestamp | None = Field(None, description="When learning last ran.")
 
 
 class RecommendationType(StrEnum):

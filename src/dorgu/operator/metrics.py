@@ -12,7 +12,9 @@
 - ``dorgu_webhook_certificate_loads_total{source}`` (serving key pairs loaded into the TLS
   context: ``self`` or ``cert-manager``) and ``dorgu_webhook_certificate_writes_total{target}``
   (``secret``, ``ca-bundle``: what the operator wrote; never in cert-manager mode);
-- ``dorgu_cache_objects{cache}`` (gauge, read at scrape time).
+- ``dorgu_cache_objects{cache}`` (gauge, read at scrape time);
+- ``dorgu_prometheus_queries_total`` (queries the learner sent, retries included) and
+  ``dorgu_learning_runs_total{result}`` (``ok``, ``partial``, ``failed``: learning runs).
 
 Must not do I/O except in the aiohttp handlers at the bottom, and must not block.
 """
@@ -156,6 +158,12 @@ class Metrics:
             "Writes of the certificate Secret and applies of the caBundle by this replica.",
             ("target",),
         )
+        self.prometheus_queries = Counter(
+            "dorgu_prometheus_queries_total", "Prometheus queries sent by the learner."
+        )
+        self.learning_runs = Counter(
+            "dorgu_learning_runs_total", "Baseline learning runs, by result.", ("result",)
+        )
         self.gauges: list[Gauge] = []
 
     def add_gauge(self, gauge: Gauge) -> None:
@@ -173,6 +181,8 @@ class Metrics:
             self.discoveries,
             self.certificate_loads,
             self.certificate_writes,
+            self.prometheus_queries,
+            self.learning_runs,
             *self.gauges,
         ]
         return "\n".join(line for family in families for line in family.render()) + "\n"

@@ -93,3 +93,20 @@ class OperatorOptions:
     cert_check_interval: float = 3600.0
     """self mode: seconds between checks whether the certificates must be rotated."""
     extra_labels: dict[str, str] = field(default_factory=dict)
+
+    prometheus_url: str | None = None
+    """Where the learner reads usage; None: no learning."""
+    learn_interval: float = 3600.0
+    """Seconds between learning runs (leader only); 0: no learning."""
+    learn_window: str = "7d"
+    """The history each run learns from (``N[mhdw]``, 1h..400d)."""
+    learn_timeout: float = 120.0
+    """A chunk of a run (at most 50 workloads) slower than this is abandoned and its personas'
+    baselines marked stale."""
+    prometheus_timeout: float = 30.0
+    """Timeout of one Prometheus query."""
+    prometheus_max_queries: int = 10_000
+    """Most Prometheus queries one learning run may send."""
+    prometheus_cluster: str | None = None
+    """Select series whose ``prometheus_cluster_label`` has this value (a shared Prometheus)."""
+    prometheus_cluster_label: str = "cluster"

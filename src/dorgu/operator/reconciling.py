@@ -68,6 +68,11 @@ class Evaluation:
     valid_until: datetime
 
 
+def _learned_mark(entry: PersonaEntry) -> object:
+    learned = entry.learned
+    return (learned.last_updated, learned.stale) if learned is not None else None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -274,6 +279,7 @@ class Reconciler:
             cached.annotations,
             entry.generation,
             self.view.related_version(entry.namespace),  # covers the known Services too
+            _learned_mark(entry),
         )
         old = previous.get(ident)
         if old is not None and old.fingerprint == fingerprint and now < old.valid_until:
@@ -281,7 +287,8 @@ class Reconciler:
         workload = as_workload(cached.manifest())
         if workload is None:
             return None
-        target = target_for(workload, related=related, persona=entry.spec, known_services=known)
+        target = target_for(workload, related=related, persona=entry.spec, known_services=known,
+                            learned=entry.learned)  # fmt: skip
         result = target_validation(
             kind=workload.kind, name=workload.name, now=now,
             findings=evaluate_target(target, now=now), generation=cached.generation,

@@ -31,6 +31,7 @@ from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
 from dorgu.operator.handlers import build_registry, build_settings
+from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
@@ -171,6 +172,16 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             asyncio.create_task(_periodically(options.resync_interval, resync), name="resync")
         )
         tasks.append(asyncio.create_task(_periodically(5.0, freezer.check), name="gc-freeze"))
+        if options.prometheus_url and options.learn_interval > 0:
+            learner = Learner(api=api, view=view, metrics=metrics, prometheus_url=options.prometheus_url,
+                              interval=options.learn_interval, window=options.learn_window,
+                              clock=lambda: datetime.now(UTC), run_timeout=options.learn_timeout,
+                              query_timeout=options.prometheus_timeout,
+                              max_queries=options.prometheus_max_queries,
+                              cluster=options.prometheus_cluster,
+                              cluster_label=options.prometheus_cluster_label,
+                              is_active=lambda: leadership.active, reconcile=reconciler.enqueue)  # fmt: skip
+            tasks.append(asyncio.create_task(learner.run(), name="learner"))
         registry = build_registry(discoverer=discoverer, connection=connection)
         settings = build_settings(standalone=options.standalone, peering=options.peering,
                                   mandatory=options.peering_mandatory, priority=priority,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from dorgu.models.personas_base import LabelSelector
+from dorgu.models.personas_learned import LearnedState
 from dorgu.models.personas_policies import NAMESPACE_MODE_LABEL, ValidationMode
 from dorgu.models.personas_spec import ApplicationPersonaSpec
 from dorgu.operator import api as kinds
@@ -41,6 +42,8 @@ class PersonaEntry:
     spec: ApplicationPersonaSpec | None
     selector: LabelSelector | None
     error: str | None = None
+    learned: LearnedState | None = None
+    """``status.learned`` (the admission rules on learned baselines read it)."""
 
     @property
     def key(self) -> Key:
@@ -65,6 +68,13 @@ def persona_entry(obj: JsonObject) -> PersonaEntry:
     observed = _int(status.get("observedGeneration")) if isinstance(status, dict) else None
     spec: ApplicationPersonaSpec | None = None
     error: str | None = None
+    learned: LearnedState | None = None
+    raw = status.get("learned") if isinstance(status, dict) else None
+    if isinstance(raw, dict) and raw.get("containers"):
+        try:
+            learned = LearnedState.model_validate(raw)
+        except ValidationError:
+            learned = None
     try:
         spec = ApplicationPersonaSpec.model_validate(obj.get("spec") or {})
     except ValidationError as problem:
@@ -79,6 +89,7 @@ def persona_entry(obj: JsonObject) -> PersonaEntry:
         spec=spec,
         selector=spec.target_selector() if spec else None,
         error=error,
+        learned=learned,
     )
 
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from dorgu.models.evidence import Severity
 from dorgu.rules import (
     images,
+    learned,
     naming,
     networking,
     personas,
@@ -76,6 +77,7 @@ RULES: tuple[Rule, ...] = (
     *naming.RULES,
     *replicas.RULES,
     *personas.RULES,
+    *learned.RULES,
     *EXEMPTION_RULES,
     *SCHEMA_RULES,
 )

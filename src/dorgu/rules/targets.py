@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from dorgu.models.personas_learned import LearnedState
 from dorgu.models.personas_spec import ApplicationPersonaSpec
 from dorgu.rules.objects import (
     Manifest,
@@ -58,6 +59,8 @@ class Target:
     known_services: frozenset[str] | None = None
     """Names of the Services in the workload's namespace; None when unknown."""
     persona: ApplicationPersonaSpec | None = None
+    learned: LearnedState | None = None
+    """The persona's ``status.learned`` (baselines the operator learned), when known."""
 
     @property
     def autoscaler(self) -> Manifest | None:
@@ -129,6 +132,7 @@ def target_for(
     related: Iterable[Manifest] = (),
     persona: ApplicationPersonaSpec | None = None,
     known_services: frozenset[str] | None = None,
+    learned: LearnedState | None = None,
 ) -> Target:
     """The target of ``workload`` given candidate related objects of any kind (only those
     that really scale or select it are kept)."""
@@ -159,6 +163,7 @@ def target_for(
         service_account=account,
         known_services=known_services,
         persona=persona,
+        learned=learned,
     )
 
 

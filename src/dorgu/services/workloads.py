@@ -183,6 +183,40 @@ def _pattern(kind: str, name: str, pods: Sequence[str]) -> str:
     return "|".join(exact) or re.escape(name)
 
 
+def workload_of(
+    obj: Mapping[str, object],
+    *,
+    namespace: str | None = None,
+    pods: Sequence[Mapping[str, object]] = (),
+    hpas: tuple[tuple[str | None, HpaTarget], ...] = (),
+) -> Workload:
+    """The ``Workload`` of one Deployment/StatefulSet/DaemonSet/CronJob object (``kind`` set)
+    and its current ``pods`` (without them, the pod pattern alone finds its series)."""
+    meta = _mapping(obj.get("metadata"))
+    kind, name = str(obj.get("kind")), str(meta.get("name"))
+    ns = str(meta.get("namespace") or namespace or "")
+    pod_names = tuple(sorted(str(_mapping(p.get("metadata")).get("name")) for p in pods))
+    ooms: dict[str, float] = {}
+    for member in pods:
+        for container, limit in _oom_limits(member).items():
+            ooms[container] = max(ooms.get(container, 0.0), limit)
+    containers = tuple(
+        ContainerSpec(str(c.get("name")), _resources(c))
+        for c in _list(_pod_spec(obj).get("containers"))
+    )
+    return Workload(
+        kind=kind,
+        namespace=ns,
+        name=name,
+        containers=containers,
+        replicas=_replicas(obj),
+        pods=pod_names,
+        pod_pattern=_pattern(kind, name, pod_names),
+        oom_limits=ooms,
+        hpas=hpas,
+    )
+
+
 def list_workloads(
     *,
     client: KubeClient,
@@ -225,26 +259,7 @@ def list_workloads(
         kind, name = str(obj.get("kind")), str(meta.get("name"))
         ns = str(meta.get("namespace") or namespace or client.namespace)
         pods = pods_of.get((ns, kind, name), [])
-        pod_names = tuple(sorted(str(_mapping(p.get("metadata")).get("name")) for p in pods))
-        ooms: dict[str, float] = {}
-        for member in pods:
-            for container, limit in _oom_limits(member).items():
-                ooms[container] = max(ooms.get(container, 0.0), limit)
-        containers = tuple(
-            ContainerSpec(str(c.get("name")), _resources(c))
-            for c in _list(_pod_spec(obj).get("containers"))
-        )
         workloads.append(
-            Workload(
-                kind=kind,
-                namespace=ns,
-                name=name,
-                containers=containers,
-                replicas=_replicas(obj),
-                pods=pod_names,
-                pod_pattern=_pattern(kind, name, pod_names),
-                oom_limits=ooms,
-                hpas=tuple(hpas_of.get((ns, kind, name), [])),
-            )
+            workload_of(obj, namespace=ns, pods=pods, hpas=tuple(hpas_of.get((ns, kind, name), [])))
         )
     return sorted(workloads, key=lambda w: (w.namespace, w.kind, w.name))

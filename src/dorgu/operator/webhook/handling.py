@@ -123,7 +123,8 @@ class AdmissionHandler:
             modes.append(mode)
             if mode is ValidationMode.OFF:
                 continue
-            target = target_for(workload, related=related, persona=spec, known_services=known)
+            target = target_for(workload, related=related, persona=spec, known_services=known,
+                                learned=persona.learned)  # fmt: skip
             findings = evaluate_target(target, now=now, policy=policy)
             decision = decide_admission(findings, mode)
             if not decision.allowed:

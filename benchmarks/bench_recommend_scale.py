@@ -18,6 +18,7 @@ histogram bucket width of the p90, memory of the daily peaks).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -71,10 +72,18 @@ def _deployment(index: int) -> dict[str, Any]:
             "selector": {"matchLabels": {"app": name}},
             "template": {
                 "metadata": {"labels": {"app": name}, "annotations": annotations},
-                "spec": {"containers": [{
-                    "name": "app", "image": "registry.invalid/app:1",
-                    "resources": {"requests": {"cpu": "500m", "memory": "512Mi"},
-                                  "limits": {"memory": "1Gi"}}}]},  # fmt: skip
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": "registry.invalid/app:1",
+                            "resources": {
+                                "requests": {"cpu": "500m", "memory": "512Mi"},
+                                "limits": {"memory": "1Gi"},
+                            },
+                        }
+                    ]
+                },
             },
         },
     }
@@ -163,7 +172,7 @@ def _expected_krr(index: int, end: float, days: float) -> tuple[float, float]:
     times = [first + i * STEP for i in range(count)]
     rng = random.Random(0)
     f = factors(cpu_pattern, times=times, start=times[0], period=86400.0, rng=rng)
-    rates = [(a + b) / 2 * cpu / 1000 for a, b in zip(f, f[1:], strict=False)]
+    rates = [(a + b) / 2 * cpu / 1000 for a, b in itertools.pairwise(f)]
     m = factors(memory_pattern, times=times, start=times[0], period=86400.0, rng=rng)
     peak = max(m) * memory * MI * 1.15
     cpu_request = max(math.ceil(quantile(rates, 0.95) * 1000) / 1000, 0.010)  # floors: 10m,

@@ -181,9 +181,9 @@ def test_a_long_regex_travels_in_the_body_intact():
 
 def test_credentials_travel_as_the_authorization_header_and_never_in_errors():
     token = "s3cr3t-token-value"
-    with serve(lambda path, form: Reply(401, b"unauthorized", content_type="text/plain")) as s:
-        with pytest.raises(PrometheusError) as caught:
-            _run(s.url, lambda c: c.query("up"), authorization=f"Bearer {token}")
+    refuse = lambda path, form: Reply(401, b"no", content_type="text/plain")  # noqa: E731
+    with serve(refuse) as s, pytest.raises(PrometheusError) as caught:
+        _run(s.url, lambda c: c.query("up"), authorization=f"Bearer {token}")
     assert s.authorizations == [f"Bearer {token}"]
     text = f"{caught.value} {caught.value.hint}"
     assert "refused access (HTTP 401)" in text and "bearer_token_file" in text

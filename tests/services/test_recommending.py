@@ -311,7 +311,7 @@ def test_prometheus_credentials_come_from_files(tmp_path):
     assert auth({"bearer_token_file": str(token)}) == "Bearer abc.def.ghi"
     basic = auth({"username": "dorgu", "password_file": str(password)})
     assert basic == "Basic " + base64.b64encode(b"dorgu:hunter2").decode()
-    with pytest.raises(UsageError, match="cannot read .*missing"):
+    with pytest.raises(UsageError, match=r"cannot read .*missing"):
         auth({"bearer_token_file": str(tmp_path / "missing")})
     (tmp_path / "empty").write_text("\n")
     with pytest.raises(UsageError, match="is empty"):

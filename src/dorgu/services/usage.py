@@ -257,9 +257,7 @@ async def _fetch_batch(
             start = options.end - options.window_seconds
             cpu, memory = await asyncio.gather(
                 client.query_range(cpu_q, start=start, end=options.end, step=step),
-                client.query_range(
-                    memory_q, start=start, end=options.end, step=memory_step(step)
-                ),
+                client.query_range(memory_q, start=start, end=options.end, step=memory_step(step)),
                 return_exceptions=True,
             )
             pairs = (("cpu", cpu), ("memory", memory))

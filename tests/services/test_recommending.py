@@ -196,9 +196,13 @@ def test_vpa_reads_range_series():
     def answer(path, form):
         if form["query"] == "vector(1)":
             return success("vector", [{"metric": {}, "value": [END, "1"]}])
-        assert path == "/api/v1/query_range" and form["step"] == "300s"
-        value = 0.2 if "cpu" in form["query"] else 300 * MI
-        stamps = [END - 14 * 86400 + 300 * i for i in range(14 * 288)]
+        cpu = "cpu" in form["query"]
+        step = 300 if cpu else 3600  # memory: the peak of every hour, all daily peaks need
+        assert path == "/api/v1/query_range" and form["step"] == f"{step}s"
+        assert cpu or "max_over_time(container_memory_working_set_bytes{" in form["query"]
+        assert cpu or form["query"].endswith("[1h]))")
+        value = 0.2 if cpu else 300 * MI
+        stamps = [END - 14 * 86400 + step * i for i in range(14 * 86400 // step)]
         values = [[t, repr(value)] for t in stamps]
         labels = {"namespace": "shop", "pod": "web-7d9f8c6b5-abcde", "container": "app"}
         return success("matrix", [{"metric": labels, "values": values}])
@@ -213,6 +217,10 @@ def test_vpa_reads_range_series():
     cpu = record["recommended"]["requests"]["cpu"]
     assert 0.2 * 1.15 <= int(cpu.rstrip("m")) / 1000 <= 0.2 * 1.15 * 1.06  # bucket end + 15 %
     assert record["recommended"]["limits"]["cpu"] is not None  # VPA keeps the limit ratio
+    assert not any("partial" in reason for reason in record["reasons"])
+    # the request is the OOM floor (2Gi x 1.2); the VPA's lower bound shows the daily peaks
+    lower = int(record["bounds"]["memory"]["lower"].rstrip("Mi"))
+    assert 300 * 1.15 * 0.99 <= lower <= 300 * 1.15 * 1.06
 
 
 def test_patches_are_rendered_for_changed_containers_and_never_overwrite(tmp_path):

@@ -1,7 +1,7 @@
 """Benchmark: `dorgu recommend -A` at scale against the real testbed Prometheus (issue 12 §5).
 
-Starts its own metrics testbed (kube-apiserver, etcd, controllers, scheduler, kwok with four
-simulated Nodes and cAdvisor emulation, Debian's Prometheus scraping every 30 s), creates
+Starts its own metrics testbed (kube-apiserver, etcd, controllers, scheduler, kwok with one
+simulated Node per 90 Pods and cAdvisor emulation, Debian's Prometheus scraping every 30 s), creates
 CONTAINERS single-replica Deployments over 20 namespaces through the API server (their Pods
 run on the kwok Nodes), backfills DAYS days of history at a 5-minute step for every Pod
 (generated to a file line by line, never held in memory; the Pods' usage annotations give the
@@ -35,7 +35,7 @@ CONTAINERS = 1000
 DAYS = 14
 STEP = 300.0
 NAMESPACES = 20
-NODES = 4
+PODS_PER_NODE = 90  # kwok Nodes allow 110 Pods and 32 CPUs; 90 x 250m fits both
 SCRAPE_INTERVAL = 30.0
 TARGET_S = 120.0
 TARGET_MIB = 300.0
@@ -78,7 +78,7 @@ def _deployment(index: int) -> dict[str, Any]:
                             "name": "app",
                             "image": "registry.invalid/app:1",
                             "resources": {
-                                "requests": {"cpu": "500m", "memory": "512Mi"},
+                                "requests": {"cpu": "250m", "memory": "512Mi"},
                                 "limits": {"memory": "1Gi"},
                             },
                         }
@@ -232,7 +232,7 @@ def run(containers: int = CONTAINERS, days: int = DAYS) -> list[dict[str, object
     if binaries is None or any(binaries.path(n) is None for n in needed):
         return [{"name": name, "ok": False, "error": "no metrics testbed: run dorgu dev build"}]
     root = Path(tempfile.mkdtemp(prefix="dorgu-bench-recommend-"))
-    plane = ControlPlane(binaries=binaries, root=root, simulated_nodes=NODES, metrics=True,
+    plane = ControlPlane(binaries=binaries, root=root, simulated_nodes=containers // PODS_PER_NODE + 1, metrics=True,
                          metrics_endpoints=("cadvisor",), scrape_interval=SCRAPE_INTERVAL)  # fmt: skip
     try:
         started = time.perf_counter()

@@ -5,6 +5,7 @@ from concurrent import futures
 
 import grpc
 import redis
+
 from pricing.v1 import pricing_pb2, pricing_pb2_grpc
 
 CACHE = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://cache:6379/0"))

@@ -37,7 +37,7 @@ class Database:
             pool = await self.pool()
             async with pool.acquire() as conn:
                 return await conn.fetchval("SELECT 1") == 1
-        except (TimeoutError, OSError, asyncpg.PostgresError):
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
             return False
 
     async def close(self) -> None:

@@ -3,7 +3,7 @@
 import os
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from flask import Flask, abort, request
 
@@ -40,7 +40,7 @@ def create_payment():
             "currency": currency,
             "status": "captured",
             "provider": PROVIDER,
-            "created_at": datetime.now(UTC).isoformat(),
+            "created_at": datetime.now(timezone.utc).isoformat(),
         }
         _payments[payment["id"]] = payment
         if key:

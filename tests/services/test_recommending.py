@@ -324,6 +324,15 @@ def test_prometheus_credentials_come_from_files(tmp_path):
     (tmp_path / "empty").write_text("\n")
     with pytest.raises(UsageError, match="is empty"):
         auth({"bearer_token_file": str(tmp_path / "empty")})
+    (tmp_path / "odd").write_text("two words\n")
+    with pytest.raises(UsageError, match="does not hold a token"):
+        auth({"bearer_token_file": str(tmp_path / "odd")})
+    (tmp_path / "accents").write_text("tökén\n")
+    with pytest.raises(UsageError, match="does not hold a token"):
+        auth({"bearer_token_file": str(tmp_path / "accents")})
+    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(UsageError, match="cannot read"):
+        auth({"bearer_token_file": str(tmp_path / "binary")})
     with pytest.raises(UsageError, match="needs both"):
         auth({"username": "dorgu"})
     with pytest.raises(UsageError, match="exclude each other"):

@@ -100,7 +100,14 @@ def authorization(settings: EffectiveSettings) -> str | None:
             hint="keep one way of authenticating to Prometheus",
         )
     if section.bearer_token_file:
-        return "Bearer " + _secret_file(section.bearer_token_file, "prometheus.bearer_token_file")
+        token = _secret_file(section.bearer_token_file, "prometheus.bearer_token_file")
+        if not re.fullmatch(r"[\x21-\x7e]+", token):  # what an HTTP header can carry
+            raise UsageError(
+                f"prometheus.bearer_token_file: {section.bearer_token_file} does not hold a "
+                "token (spaces or characters outside printable ASCII)",
+                hint="the file's first line must be the token alone",
+            )
+        return "Bearer " + token
     if section.username or section.password_file:
         if not (section.username and section.password_file):
             raise UsageError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import socket
 
 import pytest
@@ -117,6 +118,8 @@ def test_a_bad_prometheus_is_one_line_exit_6_and_nothing_is_written(
         (["--prometheus-url", "http://p:9090", "--history", "3"], "--history '3'"),
         (["--prometheus-url", "http://p:9090", "-A"], "exclude each other"),
         (["--prometheus-url", "http://p:9090", "job/x"], "unknown kind 'job'"),
+        (["--prometheus-url", "http://p:9090", "--step", "30s"], "--step '30s'"),
+        (["--prometheus-url", "http://p:9090", "--step", "2h"], "from 1m to 1h"),
     ],
 )
 def test_usage_errors_are_exit_2(kube, args, message):
@@ -140,3 +143,34 @@ def test_the_cli_offers_exactly_the_registered_strategies_and_patch_formats():
 
     assert tuple(STRATEGIES) == recommend_cli.STRATEGY_NAMES
     assert recommend_cli.PATCH_FORMATS == FORMATS
+
+
+def test_a_token_file_authenticates_and_a_refused_one_is_exit_6_without_the_token(
+    kube, tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    token = tmp_path / "token"
+    token.write_text("very-secret-token\n")
+    monkeypatch.setenv("DORGU_PROMETHEUS__BEARER_TOKEN_FILE", str(token))
+
+    def answer(path, form):
+        return _answer(path, form)
+
+    with serve(answer) as server:
+        result = dorgu("--debug", "recommend", "-n", "shop", "--prometheus-url", server.url,
+                       "--step", "5m", "-o", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert set(server.authorizations) == {"Bearer very-secret-token"}
+    assert "send_request_headers" in caplog.text  # httpcore traced the request
+    assert "very-secret-token" not in result.output + caplog.text
+    assert any("[10m]" in form["query"] for _, form in server.requests)
+    with serve(lambda p, f: Reply(403, b"forbidden", content_type="text/plain")) as server:
+        result = dorgu("recommend", "-n", "shop", "--prometheus-url", server.url)
+    assert result.exit_code == 6
+    (line,) = result.output.strip().splitlines()
+    assert "refused access (HTTP 403)" in line and "very-secret-token" not in line
+    token.unlink()
+    result = dorgu("recommend", "-n", "shop", "--prometheus-url", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert "prometheus.bearer_token_file: cannot read" in line

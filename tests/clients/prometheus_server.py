@@ -48,6 +48,7 @@ def failure(status: int, error_type: str, error: str) -> Reply:
 class PromServer:
     answer: Callable[[str, dict[str, str]], Reply]
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    authorizations: list[str | None] = field(default_factory=list)
     in_flight: int = 0
     peak_in_flight: int = 0
     url: str = ""
@@ -77,6 +78,7 @@ def serve(answer: Callable[[str, dict[str, str]], Reply]) -> Iterator[PromServer
             form = self._form()
             with state._lock:
                 state.requests.append((self.path, form))
+                state.authorizations.append(self.headers.get("authorization"))
                 state.in_flight += 1
                 state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
             try:

@@ -177,3 +177,20 @@ def test_a_long_regex_travels_in_the_body_intact():
     with serve(lambda path, form: success("vector", [])) as server:
         _run(server.url, lambda c: c.query(promql))
     assert server.requests[0][1]["query"] == promql
+
+
+def test_credentials_travel_as_the_authorization_header_and_never_in_errors():
+    token = "s3cr3t-token-value"
+    refuse = lambda path, form: Reply(401, b"no", content_type="text/plain")  # noqa: E731
+    with serve(refuse) as s, pytest.raises(PrometheusError) as caught:
+        _run(s.url, lambda c: c.query("up"), authorization=f"Bearer {token}")
+    assert s.authorizations == [f"Bearer {token}"]
+    text = f"{caught.value} {caught.value.hint}"
+    assert "refused access (HTTP 401)" in text and "bearer_token_file" in text
+    assert token not in text
+
+
+def test_no_credentials_are_sent_unless_configured():
+    with serve(lambda path, form: success("vector", [])) as s:
+        _run(s.url, lambda c: c.query("up"))
+    assert s.authorizations == [None]

@@ -196,9 +196,13 @@ def test_vpa_reads_range_series():
     def answer(path, form):
         if form["query"] == "vector(1)":
             return success("vector", [{"metric": {}, "value": [END, "1"]}])
-        assert path == "/api/v1/query_range" and form["step"] == "300s"
-        value = 0.2 if "cpu" in form["query"] else 300 * MI
-        stamps = [END - 14 * 86400 + 300 * i for i in range(14 * 288)]
+        cpu = "cpu" in form["query"]
+        step = 300 if cpu else 3600  # memory: the peak of every hour, all daily peaks need
+        assert path == "/api/v1/query_range" and form["step"] == f"{step}s"
+        assert cpu or "max_over_time(container_memory_working_set_bytes{" in form["query"]
+        assert cpu or form["query"].endswith("[1h]))")
+        value = 0.2 if cpu else 300 * MI
+        stamps = [END - 14 * 86400 + step * i for i in range(14 * 86400 // step)]
         values = [[t, repr(value)] for t in stamps]
         labels = {"namespace": "shop", "pod": "web-7d9f8c6b5-abcde", "container": "app"}
         return success("matrix", [{"metric": labels, "values": values}])
@@ -213,6 +217,10 @@ def test_vpa_reads_range_series():
     cpu = record["recommended"]["requests"]["cpu"]
     assert 0.2 * 1.15 <= int(cpu.rstrip("m")) / 1000 <= 0.2 * 1.15 * 1.06  # bucket end + 15 %
     assert record["recommended"]["limits"]["cpu"] is not None  # VPA keeps the limit ratio
+    assert not any("partial" in reason for reason in record["reasons"])
+    # the request is the OOM floor (2Gi x 1.2); the VPA's lower bound shows the daily peaks
+    lower = int(record["bounds"]["memory"]["lower"].rstrip("Mi"))
+    assert 300 * 1.15 * 0.99 <= lower <= 300 * 1.15 * 1.06
 
 
 def test_patches_are_rendered_for_changed_containers_and_never_overwrite(tmp_path):
@@ -269,3 +277,77 @@ def test_a_warning_of_a_partial_answer_lowers_confidence():
     assert warned["confidence"] == whole["confidence"] / 2
     assert warned["recommended"] == whole["recommended"]
     assert any("partial data" in r for r in warned["reasons"])
+
+
+def test_a_coarser_step_widens_the_rate_window_and_the_subquery_step():
+    with serve(_answer) as server:
+        report = _run(_kube(), _request(server.url, step="5m"))
+    cpu = next(form["query"] for _, form in server.requests[1:] if "cpu" in form["query"])
+    assert "[10m]" in cpu and "[14d:5m]" in cpu and "[2m]" not in cpu
+    (record,) = report.records
+    assert record["points"] == 3 * 5000  # points count steps of the series
+    with pytest.raises(UsageError, match="--step '30s'"):
+        RecommendRequest.from_settings(
+            _settings({}), strategy=None, window=None, prometheus_url="http://p:9090",
+            max_queries=None, step="30s",
+        )  # fmt: skip
+
+
+def _settings(prometheus: dict[str, object]):
+    from dorgu.models.config import EffectiveSettings
+
+    return EffectiveSettings.model_validate({"prometheus": prometheus})
+
+
+def test_prometheus_credentials_come_from_files(tmp_path):
+    import base64
+
+    token = tmp_path / "token"
+    token.write_text("abc.def.ghi\n")
+    password = tmp_path / "password"
+    password.write_text("hunter2\n")
+
+    def auth(prometheus: dict[str, object]) -> str | None:
+        request = RecommendRequest.from_settings(
+            _settings({"url": "http://p:9090", **prometheus}), strategy=None, window=None,
+            prometheus_url=None, max_queries=None,
+        )  # fmt: skip
+        assert "abc.def" not in repr(request) and "hunter2" not in repr(request)
+        return request.authorization
+
+    assert auth({}) is None
+    assert auth({"bearer_token_file": str(token)}) == "Bearer abc.def.ghi"
+    basic = auth({"username": "dorgu", "password_file": str(password)})
+    assert basic == "Basic " + base64.b64encode(b"dorgu:hunter2").decode()
+    with pytest.raises(UsageError, match=r"cannot read .*missing"):
+        auth({"bearer_token_file": str(tmp_path / "missing")})
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(UsageError, match="is empty"):
+        auth({"bearer_token_file": str(tmp_path / "empty")})
+    (tmp_path / "odd").write_text("two words\n")
+    with pytest.raises(UsageError, match="does not hold a token"):
+        auth({"bearer_token_file": str(tmp_path / "odd")})
+    (tmp_path / "accents").write_text("tökén\n")
+    with pytest.raises(UsageError, match="does not hold a token"):
+        auth({"bearer_token_file": str(tmp_path / "accents")})
+    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(UsageError, match="cannot read"):
+        auth({"bearer_token_file": str(tmp_path / "binary")})
+    with pytest.raises(UsageError, match="needs both"):
+        auth({"username": "dorgu"})
+    with pytest.raises(UsageError, match="exclude each other"):
+        auth({"bearer_token_file": str(token), "username": "x", "password_file": str(password)})
+
+
+def test_the_configured_token_reaches_prometheus(tmp_path):
+    token = tmp_path / "token"
+    token.write_text("tok-123")
+    request = RecommendRequest.from_settings(
+        _settings({"url": "http://127.0.0.1:9", "bearer_token_file": str(token)}),
+        strategy=None, window=None, prometheus_url=None, max_queries=None,
+    )  # fmt: skip
+    with serve(_answer) as server:
+        from dataclasses import replace
+
+        _run(_kube(), replace(request, prometheus_url=server.url, end=END))
+    assert server.authorizations and set(server.authorizations) == {"Bearer tok-123"}

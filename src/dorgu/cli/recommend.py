@@ -88,6 +88,12 @@ def _csv(records: list[dict[str, object]]) -> str:
 )
 @click.option("--history", default=None, help="History window, e.g. 14d (default 14d).")
 @click.option(
+    "--step",
+    default=None,
+    help="Resolution of the usage series, 1m to 1h (default 1m); the CPU rate is taken over "
+    "twice it.  Use the scrape interval when Prometheus keeps fewer samples than one a minute.",
+)
+@click.option(
     "--strategy",
     type=click.Choice(STRATEGY_NAMES),
     default=None,
@@ -111,6 +117,7 @@ def recommend(
     all_namespaces: bool,
     prometheus_url: str | None,
     history: str | None,
+    step: str | None,
     strategy: str | None,
     output: str,
     patch: tuple[str, Path] | None,
@@ -138,6 +145,7 @@ def recommend(
         window=history,
         prometheus_url=prometheus_url,
         max_queries=max_queries,
+        step=step,
     )
     client = open_client()
     workloads = list_workloads(

@@ -307,6 +307,17 @@ class PrometheusSection(_Section):
     max_queries: int = Field(
         10_000, ge=1, le=1_000_000, description="Most queries one scan may send (--max-queries)."
     )
+    bearer_token_file: str | None = Field(
+        None,
+        description="A file holding a bearer token sent to Prometheus as Authorization "
+        "(e.g. a service account token); never logged.",
+    )
+    username: str | None = Field(
+        None, description="Basic-auth user for Prometheus (with password_file)."
+    )
+    password_file: str | None = Field(
+        None, description="A file holding the basic-auth password for Prometheus; never logged."
+    )
 
 
 class PricingSection(_Section):
@@ -331,6 +342,12 @@ class RecommendSection(_Section):
     )
     history: str = Field(
         "14d", pattern=r"^[1-9][0-9]*[mhdw]$", description="History window, e.g. 14d or 36h."
+    )
+    step: str = Field(
+        "1m",
+        pattern=r"^[1-9][0-9]*[mh]$",
+        description="Resolution of the usage series (1m to 1h; the CPU rate is taken over twice "
+        "it): raise it to the scrape interval when Prometheus keeps fewer samples (--step).",
     )
     min_cpu: Quantity = Field("10m", description="Lowest CPU request recommended.")
     min_memory: Quantity = Field("100Mi", description="Lowest memory request recommended.")

@@ -7,11 +7,13 @@ is written here (see ``dorgu.services.patches``) and the cluster is never change
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dorgu.clients.prometheus import PrometheusClient, check_url
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MIN_WINDOW_SECONDS = 3600.0
 MAX_WINDOW_SECONDS = 400 * 86400.0
+MIN_STEP_SECONDS, MAX_STEP_SECONDS = 60.0, 3600.0
 
 Record = dict[str, object]
 
@@ -58,6 +61,64 @@ def parse_window(text: str) -> float:
     return float(seconds)
 
 
+def parse_step(text: str) -> float:
+    """``5m`` -> seconds; ``UsageError`` unless it is 1m..1h written as N[mh]."""
+    match = re.fullmatch(r"([1-9][0-9]{0,3})([mh])", text.strip())
+    seconds = int(match.group(1)) * _UNITS[match.group(2)] if match else 0
+    if not MIN_STEP_SECONDS <= seconds <= MAX_STEP_SECONDS:
+        raise UsageError(
+            f"--step {text!r}: expected a resolution from 1m to 1h",
+            hint="for example --step 1m, or --step 5m for a Prometheus keeping 5-minute samples",
+        )
+    return float(seconds)
+
+
+def _secret_file(path: str, key: str) -> str:
+    """The first line of a credentials file (a mounted token, a password file)."""
+    location = Path(path).expanduser()
+    try:
+        text = location.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise UsageError(
+            f"{key}: cannot read {location}: {reason}",
+            hint=f"point {key} at a readable file holding the credential",
+        ) from None
+    secret = text.splitlines()[0].strip() if text else ""
+    if not secret:
+        raise UsageError(f"{key}: {location} is empty", hint="write the credential into it")
+    return secret
+
+
+def authorization(settings: EffectiveSettings) -> str | None:
+    """The Authorization header value for Prometheus from the settings (None: none).  The
+    credential comes from a file, so it never sits in a configuration file or a flag."""
+    section = settings.prometheus
+    if section.bearer_token_file and (section.username or section.password_file):
+        raise UsageError(
+            "prometheus.bearer_token_file and basic auth (prometheus.username) exclude each other",
+            hint="keep one way of authenticating to Prometheus",
+        )
+    if section.bearer_token_file:
+        token = _secret_file(section.bearer_token_file, "prometheus.bearer_token_file")
+        if not re.fullmatch(r"[\x21-\x7e]+", token):  # what an HTTP header can carry
+            raise UsageError(
+                f"prometheus.bearer_token_file: {section.bearer_token_file} does not hold a "
+                "token (spaces or characters outside printable ASCII)",
+                hint="the file's first line must be the token alone",
+            )
+        return "Bearer " + token
+    if section.username or section.password_file:
+        if not (section.username and section.password_file):
+            raise UsageError(
+                "Prometheus basic auth needs both prometheus.username and prometheus.password_file"
+            )
+        password = _secret_file(section.password_file, "prometheus.password_file")
+        pair = f"{section.username}:{password}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+    return None
+
+
 @dataclass(frozen=True)
 class RecommendRequest:
     strategy: str
@@ -70,6 +131,8 @@ class RecommendRequest:
     prices: PriceSheet = field(default_factory=PriceSheet)
     limits: Limits = field(default_factory=Limits)
     end: float | None = None
+    step: str = "1m"
+    authorization: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(
@@ -80,6 +143,7 @@ class RecommendRequest:
         window: str | None,
         prometheus_url: str | None,
         max_queries: int | None,
+        step: str | None = None,
     ) -> RecommendRequest:
         url = prometheus_url or settings.prometheus.url
         if not url:
@@ -89,10 +153,13 @@ class RecommendRequest:
             )
         recommend = settings.recommend
         parse_window(window or recommend.history)
+        parse_step(step or recommend.step)
         check_url(url)
         return cls(
             strategy=strategy or recommend.strategy.value,
             window=window or recommend.history,
+            step=step or recommend.step,
+            authorization=authorization(settings),
             prometheus_url=url,
             timeout_seconds=settings.prometheus.timeout_seconds,
             max_queries=max_queries or settings.prometheus.max_queries,
@@ -220,6 +287,7 @@ async def recommend(
             f"unknown strategy {request.strategy!r}", hint="one of " + ", ".join(STRATEGIES)
         )
     window_seconds = parse_window(request.window)
+    step_seconds = parse_step(request.step)
     containers = sum(len(w.containers) for w in workloads)
     if not containers:
         return RecommendReport([], 0.0, 0)
@@ -233,6 +301,8 @@ async def recommend(
     options = UsageOptions(
         window_seconds=window_seconds,
         end=request.end if request.end is not None else time.time(),
+        step_seconds=step_seconds,
+        rate_window_seconds=max(120.0, 2 * step_seconds),
         series=strategy.needs_series,
         cluster=request.cluster,
         cluster_label=request.cluster_label,
@@ -242,6 +312,7 @@ async def recommend(
         timeout_seconds=request.timeout_seconds,
         max_queries=request.max_queries,
         transport=transport,
+        authorization=request.authorization,
     )
     try:
         usage = await fetch_usage(client, workloads, options)

@@ -11,8 +11,8 @@ and the kubelet's ``/metrics/resource`` use the same metric names) counts once.
   pod, p95 / max / mean / count of the CPU usage rate over ``[window:step]`` (a server-side
   subquery, not raw samples); one computes the exact peak and mean working set over the window;
 - strategies on series (vpa): two range queries at a step of at least 1 min and at most 5,000
-  points per series: the CPU rate over 2 min sampled at each step, the working-set peak within
-  each step.
+  points per series: the CPU rate over 2 min sampled at each step, the working-set peak of
+  each hour.  Replies are parsed into arrays of doubles (16 bytes a sample).
 
 Must not decide sizes (``dorgu.learning``), read settings, or print.
 """
@@ -37,6 +37,7 @@ MEMORY_METRIC = "container_memory_working_set_bytes"
 BATCH_SIZE = 50
 QUERIES_PER_BATCH = 2
 MAX_RANGE_POINTS = 5000
+MEMORY_STEP_SECONDS = 3600.0
 BY = "namespace, pod, container"
 
 ContainerKey = tuple[str, str, str, str]  # namespace, kind, name, container
@@ -143,13 +144,20 @@ def range_step(options: UsageOptions) -> float:
     return max(options.step_seconds, 60.0 * minutes)
 
 
+def memory_step(step_seconds: float) -> float:
+    """The step of the memory range query: an hour (or the CPU step when coarser)."""
+    return max(step_seconds, MEMORY_STEP_SECONDS)
+
+
 def range_queries(sel: str, step_seconds: float, rate_window_seconds: float) -> tuple[str, str]:
     """CPU: the short-window rate sampled at each step (an unbiased sample of the per-minute
-    rates, whose spread a step average would hide); memory: the peak within each step."""
-    step = duration(step_seconds)
+    rates, whose spread a step average would hide); memory: the peak of every hour (of every
+    raw sample, by ``max_over_time``), all the VPA's daily peaks need, at a twelfth of the
+    points of 5-minute peaks."""
     rate = duration(rate_window_seconds)
     cpu = f"max by ({BY}) (rate({CPU_METRIC}{sel}[{rate}]))"
-    memory = f"max by ({BY}) (max_over_time({MEMORY_METRIC}{sel}[{step}]))"
+    peak = duration(memory_step(step_seconds))
+    memory = f"max by ({BY}) (max_over_time({MEMORY_METRIC}{sel}[{peak}]))"
     return cpu, memory
 
 
@@ -217,11 +225,11 @@ def _absorb_series(
         key = _key_of(batch, series.labels)
         if key is None:
             continue
-        samples = tuple((t, v) for t, v in series.samples if math.isfinite(v))
         pod = series.labels["pod"]
-        target.setdefault(key, []).append(TimeSeries(pod, samples))
+        kept = TimeSeries.from_arrays(pod, series.times, series.values)
+        target.setdefault(key, []).append(kept)
         entry = usage.pods.setdefault(key, {}).setdefault(pod, PodUsage(pod))
-        values = [v for _, v in samples]
+        values = kept.values
         if not values:
             continue
         mean, peak = sum(values) / len(values), max(values)
@@ -249,7 +257,7 @@ async def _fetch_batch(
             start = options.end - options.window_seconds
             cpu, memory = await asyncio.gather(
                 client.query_range(cpu_q, start=start, end=options.end, step=step),
-                client.query_range(memory_q, start=start, end=options.end, step=step),
+                client.query_range(memory_q, start=start, end=options.end, step=memory_step(step)),
                 return_exceptions=True,
             )
             pairs = (("cpu", cpu), ("memory", memory))

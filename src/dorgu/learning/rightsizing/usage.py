@@ -56,6 +56,20 @@ class TimeSeries:
             self.times.append(timestamp)
             self.values.append(value)
 
+    @classmethod
+    def from_arrays(cls, pod: str, times: array[float], values: array[float]) -> TimeSeries:
+        """The samples of two parallel arrays with a finite value (shared, not copied, when
+        every value is finite)."""
+        series = cls(pod, ())
+        if all(map(math.isfinite, values)):
+            series.times, series.values = times, values
+        else:
+            for timestamp, value in zip(times, values, strict=True):
+                if math.isfinite(value):
+                    series.times.append(timestamp)
+                    series.values.append(value)
+        return series
+
     @property
     def samples(self) -> Iterator[tuple[float, float]]:
         return zip(self.times, self.values, strict=True)

@@ -1,7 +1,7 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
 Usage: python -m benchmarks.run [--report-only]
-    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill ...]
+    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_analyze,
+    bench_anomaly,
     bench_backfill,
     bench_generate,
     bench_kompose,
@@ -28,6 +29,7 @@ from benchmarks import (
 )
 
 SUITES = {
+    "anomaly": bench_anomaly.run,
     "startup": bench_startup.run,
     "analyze": bench_analyze.run,
     "generate": bench_generate.run,

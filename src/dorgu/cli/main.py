@@ -22,6 +22,11 @@ from dorgu import __version__
 
 # name -> (module, attribute, one-line help).  Help text lives here so --help imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "anomaly": (
+        "dorgu.cli.anomaly",
+        "anomaly",
+        "Detect anomalies in metric series; score the detector on NAB.",
+    ),
     "analyze": (
         "dorgu.cli.analyze",
         "analyze",

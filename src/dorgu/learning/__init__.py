@@ -1,6 +1,7 @@
-"""Learning from observed behaviour (layer 1): pure functions over metric data.  Today:
-right-sizing recommendations (``rightsizing``).
+"""Learning from observed behaviour (layer 1): pure functions and bounded streaming state over
+metric series.  Today: right-sizing recommendations (``rightsizing``) and anomaly detection
+(``anomalies``).
 
 Must not: open files, read the environment, talk to the network or a cluster, or print.  The
-services read series and hand values in; results come back as plain data.
+CLI and services read series and hand values in; results come back as plain data.
 """

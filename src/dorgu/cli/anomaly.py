@@ -1,0 +1,224 @@
+"""``dorgu anomaly detect`` and ``dorgu anomaly eval``: the streaming anomaly detector on CSV
+series (NAB format), and NAB scoring of it on a labelled corpus.  See docs/anomaly.md.
+
+Reads files (bounded in size and count) and prints; the detector and the scoring are in
+``dorgu.learning.anomalies``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from dorgu.errors import InputError, LimitExceededError, ParseError
+from dorgu.learning.anomalies.detecting import DetectorSettings, detect
+from dorgu.learning.anomalies.evaluating import Evaluation, evaluate, parse_windows
+from dorgu.learning.anomalies.scoring import PROFILES
+from dorgu.learning.anomalies.series import Series, parse_series
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_WINDOWS_BYTES = 16 * 1024 * 1024
+MAX_CORPUS_FILES = 10_000
+
+
+def _read_text(path: Path, *, limit: int, what: str) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a {what}") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from e
+    if len(data) > limit:
+        raise LimitExceededError(
+            f"{path}: larger than {limit // (1024 * 1024)} MiB",
+            hint="split the series or keep its most recent part",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ParseError("not UTF-8 text", file=str(path), line=line) from None
+
+
+def _warn_about(series: Series, source: str) -> None:
+    if len(set(series.values)) == 1:
+        click.echo(
+            f"warning: {source}: the value never changes ({series.values[0]:g}); "
+            "every score is 0 until it does",
+            err=True,
+        )
+    if series.duplicates:
+        click.echo(
+            f"warning: {source}:{series.first_duplicate_line}: {series.duplicates} "
+            "row(s) repeat the previous timestamp; scored as separate samples",
+            err=True,
+        )
+
+
+@click.group()
+def anomaly() -> None:
+    """Streaming anomaly detection on metric series, and its NAB scoring."""
+
+
+@anomaly.command("detect")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--allow-duplicates",
+    is_flag=True,
+    help="Score a row repeating the previous timestamp as its own sample "
+    "(NAB's files have a few) instead of refusing the file.",
+)
+def detect_command(file: Path, fmt: str, allow_duplicates: bool) -> None:
+    """Score every row of FILE (CSV: timestamp,value) with the streaming detector.
+
+    Prints one row per input row: timestamp,value,anomaly_score,label (label 1 where the
+    detector fires).  Causal: a row's score uses only the rows before it.
+    """
+    text = _read_text(file, limit=MAX_FILE_BYTES, what="CSV file")
+    series = parse_series(text, source=str(file), allow_duplicates=allow_duplicates)
+    _warn_about(series, str(file))
+    verdicts = detect(zip(series.times, series.values, strict=True))
+    out = sys.stdout
+    if fmt == "csv":
+        out.write("timestamp,value,anomaly_score,label\n")
+        for stamp, value, verdict in zip(series.stamps, series.values, verdicts, strict=True):
+            out.write(f"{stamp},{value!r},{verdict.score:.6f},{int(verdict.anomaly)}\n")
+        return
+    rows = [
+        {
+            "anomaly_score": round(v.score, 6),
+            "label": int(v.anomaly),
+            "timestamp": stamp,
+            "value": value,
+        }
+        for stamp, value, v in zip(series.stamps, series.values, verdicts, strict=True)
+    ]
+    out.write(json.dumps(rows, indent=1) + "\n")
+
+
+def _corpus(root: Path, names: list[str]) -> dict[str, Series]:
+    if not root.is_dir():
+        raise InputError(f"{root}: not a directory", hint="pass the folder holding the CSV files")
+    found = sorted(p for p in root.rglob("*.csv") if p.is_file())
+    if len(found) > MAX_CORPUS_FILES:
+        raise LimitExceededError(f"{root}: more than {MAX_CORPUS_FILES} CSV files")
+    by_name = {p.relative_to(root).as_posix(): p for p in found}
+    if not by_name:
+        raise InputError(f"{root}: no .csv files found")
+    missing = [name for name in names if name not in by_name]
+    if missing:
+        raise InputError(
+            f"{root}: {len(missing)} file(s) named in the windows are missing, first {missing[0]!r}",
+            hint="DIR must hold the files under the names windows.json uses",
+        )
+    unlabelled = sorted(set(by_name) - set(names))
+    if unlabelled:
+        click.echo(
+            f"warning: {root}: {len(unlabelled)} CSV file(s) have no entry in the "
+            f"windows and are skipped, first {unlabelled[0]!r}",
+            err=True,
+        )
+    corpus = {}
+    for name in names:
+        path = by_name[name]
+        text = _read_text(path, limit=MAX_FILE_BYTES, what="CSV file")
+        corpus[name] = parse_series(text, source=str(path), allow_duplicates=True)
+    return corpus
+
+
+def _render(result: Evaluation) -> str:
+    lines = [
+        f"NAB score (detector's fixed threshold {result.threshold:g}; 0 = null, 100 = perfect)"
+    ]
+    for p in result.profiles:
+        lines.append(f"  {p.profile:<20} {p.score:7.1f}")
+    ev = result.events
+    lines.append(
+        f"events: precision {ev.precision:.2f} ({ev.true_alarms}/{ev.alarms} alarms in a "
+        f"window)  recall {ev.recall:.2f} ({ev.detected_windows}/{ev.windows} windows)  "
+        f"F1 {ev.f1:.2f}"
+    )
+    lines.append(
+        "for comparison only, NAB's threshold-optimised score (best single threshold "
+        "on the anomaly_score, chosen with the labels):"
+    )
+    for p in result.profiles:
+        lines.append(
+            f"  {p.profile:<20} {p.optimised_score:7.1f}  (threshold {p.optimised_threshold:.3f})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _as_json(result: Evaluation) -> str:
+    ev = result.events
+    payload = {
+        "threshold": result.threshold,
+        "scores": {p.profile: round(p.score, 2) for p in result.profiles},
+        "optimised": {
+            p.profile: {"score": round(p.optimised_score, 2), "threshold": p.optimised_threshold}
+            for p in result.profiles
+        },
+        "events": {
+            "alarms": ev.alarms,
+            "true_alarms": ev.true_alarms,
+            "windows": ev.windows,
+            "detected_windows": ev.detected_windows,
+            "precision": round(ev.precision, 4),
+            "recall": round(ev.recall, 4),
+            "f1": round(ev.f1, 4),
+        },
+        "files": [vars(f) for f in result.files],
+    }
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+
+
+@anomaly.command("eval")
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--windows",
+    "windows_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="windows.json: file name (relative to DIR) -> [[start, end], ...].",
+)
+@click.option(
+    "--profile",
+    "chosen",
+    type=click.Choice(list(PROFILES)),
+    multiple=True,
+    help="NAB cost profile (repeatable; default: all three).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def eval_command(directory: Path, windows_file: Path, chosen: tuple[str, ...], fmt: str) -> None:
+    """Run the detector over every labelled CSV in DIR and print NAB's normalised score per
+    profile plus event-wise precision/recall/F1 (never point-adjusted)."""
+    windows_text = _read_text(windows_file, limit=MAX_WINDOWS_BYTES, what="windows JSON file")
+    windows = parse_windows(windows_text, source=str(windows_file))
+    if not windows:
+        raise InputError(f"{windows_file}: names no files", hint="it maps file names to windows")
+    corpus = _corpus(directory, sorted(windows))
+    result = evaluate(
+        corpus, windows, profiles=chosen or tuple(PROFILES), settings=DetectorSettings()
+    )
+    sys.stdout.write(_render(result) if fmt == "text" else _as_json(result))

@@ -39,6 +39,25 @@ def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) ->
     return seconds
 
 
+def _anomaly_history(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    import re
+
+    from dorgu.errors import UsageError
+
+    match = re.fullmatch(r"([1-9][0-9]{0,3})([hd])", value.strip())
+    hours = int(match.group(1)) * (24 if match.group(2) == "d" else 1) if match else 0
+    if not 1 <= hours <= 7 * 24:
+        raise UsageError(f"--anomaly-history: expected a duration from 1h to 7d, got {value!r}",
+                         hint="for example 2d or 36h (a day or more keeps the daily view)")  # fmt: skip
+    return hours * 3600.0
+
+
+def _prometheus_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from dorgu.clients.prometheus import check_url
+
+    return check_url(value) if value else None
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -162,6 +181,28 @@ def operator() -> None:
 @click.option(
     "--discovery-interval", default=300.0, show_default=True, help="Seconds between discoveries."
 )
+@click.option(
+    "--prometheus-url",
+    envvar="DORGU_PROMETHEUS_URL",
+    callback=_prometheus_url,
+    help="Prometheus base URL for anomaly detection on the personas' series "
+    "(env DORGU_PROMETHEUS_URL; unset: no anomaly detection).",
+)
+@click.option(
+    "--anomaly-interval",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds between anomaly checks and between the samples read (the scrape interval).",
+)
+@click.option(
+    "--anomaly-history",
+    default="2d",
+    show_default=True,
+    metavar="DURATION",
+    callback=_anomaly_history,
+    help="History read at start to rebuild the detectors (1h..7d).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -184,6 +225,9 @@ def run(
     priority: int | None,
     peering_lifetime: int,
     discovery_interval: float,
+    prometheus_url: str | None,
+    anomaly_interval: float,
+    anomaly_history: float,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -218,6 +262,9 @@ def run(
         priority=priority,
         peering_lifetime=peering_lifetime,
         discovery_interval=discovery_interval,
+        prometheus_url=prometheus_url,
+        anomaly_interval=anomaly_interval,
+        anomaly_history=anomaly_history,
     )
 
     async def main() -> None:

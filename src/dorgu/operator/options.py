@@ -76,3 +76,12 @@ class OperatorOptions:
     cert_check_interval: float = 3600.0
     """self mode: seconds between checks whether the certificates must be rotated."""
     extra_labels: dict[str, str] = field(default_factory=dict)
+
+    prometheus_url: str | None = None
+    """Where the anomaly watch reads the personas' series; None: no anomaly detection."""
+    anomaly_interval: float = 30.0
+    """Seconds between anomaly ticks, and the step of the series read (the scrape cadence)."""
+    anomaly_history: float = 172_800.0
+    """Seconds of history read at start to rebuild the detectors (and the longest catch-up)."""
+    prometheus_timeout: float = 10.0
+    """Timeout of one Prometheus query of the anomaly watch (no retries within a tick)."""

@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 import kopf
 
+from dorgu.clients.prometheus import PrometheusClient
 from dorgu.errors import ClusterError
+from dorgu.operator.anomalies import AnomalyWatcher
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
@@ -40,6 +42,7 @@ from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
 from dorgu.operator.webhook.handling import AdmissionHandler
 from dorgu.operator.webhook.provisioning import TlsProvisioner
 from dorgu.operator.webhook.serving import Server
+from dorgu.services.anomalies.watching import WatchOptions
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +119,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
+    prometheus = _prometheus(options)
     servers: list[Server | AsgiServer] = []
     webhook_ready = not options.webhook
 
@@ -153,6 +157,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             asyncio.create_task(_periodically(options.resync_interval, resync), name="resync")
         )
         tasks.append(asyncio.create_task(_periodically(5.0, freezer.check), name="gc-freeze"))
+        if prometheus is not None:
+            watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,
+                                     options=_watch_options(options), interval=options.anomaly_interval,
+                                     is_active=lambda: leadership.active)  # fmt: skip
+            tasks.append(asyncio.create_task(watcher.run(), name="anomalies"))
         registry = build_registry(discoverer=discoverer, connection=connection)
         settings = build_settings(standalone=options.standalone, peering=options.peering,
                                   mandatory=options.peering_mandatory, priority=priority,
@@ -183,8 +192,23 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         await asyncio.gather(*tasks, return_exceptions=True)
         for server in servers:
             await server.stop()
+        if prometheus is not None:
+            await prometheus.aclose()
         await http.aclose()
         logger.info("dorgu operator %s stopped", identity)
+
+
+def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
+    if not options.prometheus_url:
+        return None
+    return PrometheusClient(options.prometheus_url, timeout_seconds=options.prometheus_timeout,
+                            retries=0, max_in_flight=2)  # fmt: skip
+
+
+def _watch_options(options: OperatorOptions) -> WatchOptions:
+    step = options.anomaly_interval
+    return WatchOptions(step=step, history=options.anomaly_history,
+                        rate_window=max(120.0, 4 * step))  # fmt: skip
 
 
 async def _start_webhook(

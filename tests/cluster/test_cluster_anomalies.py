@@ -88,8 +88,10 @@ def test_quiet_history_stays_within_the_false_alarm_budget_and_faults_are_caught
             if not faulty:
                 false_alarms[app.name] += 1
     weeks = 2
-    print(f"false alarms per workload: {dict(false_alarms)}; detected {detected}/"
-          f"{APPS * len(METRICS)}; lags in scrape intervals: {sorted(lags)}")
+    print(
+        f"false alarms per workload: {dict(false_alarms)}; detected {detected}/"
+        f"{APPS * len(METRICS)}; lags in scrape intervals: {sorted(lags)}"
+    )
     assert all(count <= weeks for count in false_alarms.values()), false_alarms
     assert sum(false_alarms.values()) <= APPS * weeks
     assert detected / (APPS * len(METRICS)) >= 0.9

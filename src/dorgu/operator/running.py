@@ -208,7 +208,7 @@ def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
 def _watch_options(options: OperatorOptions) -> WatchOptions:
     step = options.anomaly_interval
     return WatchOptions(step=step, history=options.anomaly_history,
-                        rate_window=max(120.0, 4 * step))  # fmt: skip
+                        rate_window=4 * step)  # fmt: skip
 
 
 async def _start_webhook(

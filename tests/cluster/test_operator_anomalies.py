@@ -5,6 +5,7 @@ shows the finding within a few scrape intervals, ``dorgu anomaly list`` lists it
 
 from __future__ import annotations
 
+import calendar
 import json
 import time
 import uuid
@@ -46,8 +47,10 @@ def test_the_operator_reports_a_live_cpu_step_in_the_persona_status(
         kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
         kube.create(codecs.from_dict(body), namespace=namespace)
         (pod,) = eventually(
-            lambda: [p for p in kube.list(Pod, namespace=namespace) if p.spec.nodeName], timeout=60
-        )
+            lambda: [p for p in kube.list(Pod, namespace=namespace)
+                     if p.status and p.status.phase == "Running"],
+            timeout=60,
+        )  # fmt: skip
         bed.backfill_pods(namespace, days=1.5, step=INTERVAL)
         process = OperatorProcess(
             kubeconfig=bed.kubeconfig, namespace=home, log=tmp_path / "operator.log",
@@ -86,7 +89,7 @@ def test_the_operator_reports_a_live_cpu_step_in_the_persona_status(
     assert finding["persona"] == {"namespace": namespace, "name": "web"}
     assert finding["observed"] > finding["expected"]["high"]
     assert 0.6 <= finding["score"] <= 1
-    started = time.mktime(time.strptime(finding["start"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+    started = calendar.timegm(time.strptime(finding["start"], "%Y-%m-%dT%H:%M:%SZ"))
     assert started >= changed - 2 * INTERVAL
     print(f"CPU step detected {started - changed:.1f}s after the change (sample time), "
           f"reported {seen - changed:.1f}s after it")  # fmt: skip

@@ -146,6 +146,8 @@ class AnomalyWatcher:
         watch.scope = scope
         await watch.advance(self.client, now=self.clock())
         body = dump_wire(watch.summary())
+        for name in ("current", "recent"):  # dump_wire leaves empty lists out: null removes
+            body.setdefault(name, None)
         if body == self._written.get(key):
             return
         try:

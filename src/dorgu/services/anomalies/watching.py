@@ -6,7 +6,10 @@ so a restarted operator is back to full strength at once instead of learning for
 later ``advance`` reads only the steps since the last one (from the cursor, at most
 ``history`` back after an outage).  Queries are aligned to multiples of ``step`` so the
 samples of consecutive reads join up.  A failed read raises ``PrometheusError`` and leaves the
-cursor where it was: the next tick reads the same steps again.
+cursor where it was: the next tick reads the same steps again.  Rates (everything but memory)
+are skipped for one ``rate_window`` after a series starts or comes back from a gap: a window
+that reaches before the first sample (a new pod, a scrape outage) gives a rate that is too low,
+not an anomaly.
 
 Findings: each series' episodes become ``AnomalyFinding``s; ``current`` holds the open ones,
 ``recent`` the last ``MAX_RECENT`` closed ones, ``total`` counts them.  ``resume`` seeds them
@@ -39,6 +42,8 @@ from dorgu.models.anomalies import (
 from dorgu.services.anomalies.queries import Scope, group_queries, order, read_group
 
 MAX_RECENT = 5
+RATED = frozenset({SeriesMetric.CPU, SeriesMetric.RESTARTS, SeriesMetric.REQUEST_RATE,
+                   SeriesMetric.ERROR_RATE, SeriesMetric.LATENCY})  # fmt: skip
 MAX_CURRENT = 10
 DAY = 86_400.0
 
@@ -72,6 +77,8 @@ class PersonaWatch:
         self.cursor: float | None = None
         self.since: float | None = None
         self._previous: list[AnomalyFinding] = []
+        self._seen: dict[SeriesRef, float] = {}
+        self._settle_until: dict[SeriesRef, float] = {}
 
     def resume(self, previous: AnomalySummary | None) -> None:
         """Seed the findings from the status an earlier operator wrote (before the first
@@ -113,9 +120,17 @@ class PersonaWatch:
         if watch is None:
             watch = self.series[ref] = SeriesWatch(self.options.settings)
         out: list[AnomalyFinding] = []
+        rated = ref.metric in RATED
         for time, value in samples:
             if self.since is None or time < self.since:
                 self.since = time
+            if rated:  # a rate over a window that reaches before the series began is too low
+                last = self._seen.get(ref)
+                self._seen[ref] = time
+                if last is None or time - last > 1.5 * self.options.step:
+                    self._settle_until[ref] = time + self.options.rate_window
+                if time < self._settle_until.get(ref, -math.inf):
+                    continue
             episode = watch.update(time, value)
             if episode is not None:
                 out.append(self._record(ref, episode))

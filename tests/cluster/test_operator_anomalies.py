@@ -67,12 +67,7 @@ def test_the_operator_reports_a_live_cpu_step_in_the_persona_status(
             assert watched, process.tail()
             time.sleep(4 * INTERVAL)  # live samples after the warm start: still quiet
             quiet = _anomalies(kube, namespace)
-            started_pod = pod.status.startTime
-            assert quiet.get("current", []) == [], (
-                f"pod started {started_pod}, now {time.time()}: {json.dumps(quiet)}; query: "
-                + json.dumps(bed.query_range(
-                    f'sum by (container) (max by (pod, container) (rate(container_cpu_usage_seconds_total{{namespace="{namespace}", container!=""}}[20s])))',
-                    start=time.time() - 300, end=time.time(), step=5)))
+            assert quiet.get("current", []) == [], f"{json.dumps(quiet)}\n{process.tail()}"
             assert process.metric("dorgu_anomaly_series", state="watched") >= 2
 
             changed = time.time()

@@ -54,11 +54,12 @@ def _advance(url: str, watch: PersonaWatch, now: float):
 
 
 def test_queries_select_the_personas_pods_and_drop_pod_level_series():
-    queries = group_queries(SCOPE, rate_window=120)
+    queries = group_queries(SCOPE, rate_window=120, step=60)
     assert set(queries) == set(SeriesMetric)
     cpu = queries[SeriesMetric.CPU]
     assert 'namespace="shop"' in cpu and 'pod=~"web-[a-z0-9]{1,10}-[a-z0-9]{5}"' in cpu
     assert 'container!=""' in cpu and "[2m]" in cpu
+    assert "time() - timestamp(container_cpu_usage_seconds_total{" in cpu and "< 120)" in cpu
     assert 'code=~\\"5..\\"' not in queries[SeriesMetric.ERROR_RATE]
     assert 'code=~"5.."' in queries[SeriesMetric.ERROR_RATE]
 

@@ -5,7 +5,8 @@ from its workloads' names, plus the cluster label when configured) returning one
 container (CPU, memory, restarts) or one per persona (HTTP).  Containers are aggregated over
 the pods, so a series survives rollouts (new pod names) and scaling:
 
-| group | PromQL (``S`` the selector, ``R`` the rate window) |
+| group | PromQL (``S`` the selector, ``R`` the rate window; each ``rate(x[R])`` is kept only
+where ``x`` has a sample at most two steps old, see ``_rate``) |
 |---|---|
 | cpu | ``sum by (container) (max by (pod, container) (rate(container_cpu_usage_seconds_total{S}[R])))`` |
 | memory | ``max by (container) (container_memory_working_set_bytes{S})`` |
@@ -63,24 +64,33 @@ class Scope:
         return "{" + ", ".join([*matchers, *extra]) + "}"
 
 
-def group_queries(scope: Scope, *, rate_window: float) -> dict[SeriesMetric, str]:
+def _rate(function: str, series: str, window: str, fresh: str) -> str:
+    """``function(series[window])`` only where ``series`` has a sample at most ``fresh`` old: after
+    a series ends (a pod deleted, a scrape outage) Prometheus still computes a rate from the
+    last samples in the window, extrapolated less and less: a fall that is not in the data."""
+    return f"({function}({series}[{window}]) and (time() - timestamp({series}) < {fresh}))"
+
+
+def group_queries(scope: Scope, *, rate_window: float, step: float) -> dict[SeriesMetric, str]:
     """One PromQL expression per series group."""
-    window = duration(rate_window)
+    window, fresh = duration(rate_window), f"{2 * step:g}"
     containers = scope.selector('container!=""')
     plain = scope.selector()
     errors = scope.selector('code=~"5.."')
-    requests = f"sum(rate(http_requests_total{plain}[{window}]))"
+    requests = f"sum({_rate('rate', f'http_requests_total{plain}', window, fresh)})"
+    cpu = _rate("rate", f"container_cpu_usage_seconds_total{containers}", window, fresh)
+    restarts = _rate(
+        "increase", f"kube_pod_container_status_restarts_total{containers}", window, fresh
+    )
+    failed = _rate("rate", f"http_requests_total{errors}", window, fresh)
+    buckets = _rate("rate", f"http_request_duration_seconds_bucket{plain}", window, fresh)
     return {
-        SeriesMetric.CPU: "sum by (container) (max by (pod, container) "
-        f"(rate(container_cpu_usage_seconds_total{containers}[{window}])))",
+        SeriesMetric.CPU: f"sum by (container) (max by (pod, container) {cpu})",
         SeriesMetric.MEMORY: f"max by (container) (container_memory_working_set_bytes{containers})",
-        SeriesMetric.RESTARTS: "sum by (container) "
-        f"(increase(kube_pod_container_status_restarts_total{containers}[{window}]))",
+        SeriesMetric.RESTARTS: f"sum by (container) {restarts}",
         SeriesMetric.REQUEST_RATE: requests,
-        SeriesMetric.ERROR_RATE: f"(sum(rate(http_requests_total{errors}[{window}])) or vector(0))"
-        f" / {requests}",
-        SeriesMetric.LATENCY: "histogram_quantile(0.9, sum by (le) "
-        f"(rate(http_request_duration_seconds_bucket{plain}[{window}])))",
+        SeriesMetric.ERROR_RATE: f"(sum({failed}) or vector(0)) / {requests}",
+        SeriesMetric.LATENCY: f"histogram_quantile(0.9, sum by (le) {buckets})",
     }
 
 

@@ -99,7 +99,7 @@ class PersonaWatch:
             start = max(self.cursor + step, start)
         if start > end:
             return []
-        queries = group_queries(self.scope, rate_window=self.options.rate_window)
+        queries = group_queries(self.scope, rate_window=self.options.rate_window, step=step)
         reads = await asyncio.gather(
             *(read_group(client, metric, promql, start=start, end=end, step=step)
               for metric, promql in queries.items())

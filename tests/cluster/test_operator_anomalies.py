@@ -28,6 +28,10 @@ from tests.operator.cluster_support import (
 INTERVAL = 5.0
 
 
+def _epoch(stamp: str) -> float:
+    return float(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")))
+
+
 def _anomalies(kube, namespace: str) -> dict:
     status = kube.get(AP, "web", namespace=namespace).to_dict().get("status") or {}
     return status.get("anomalies") or {}
@@ -81,15 +85,37 @@ def test_the_operator_reports_a_live_cpu_step_in_the_persona_status(
 
             finding = eventually(cpu_finding, timeout=90, interval=1)
             seen = time.time()
+            before = _anomalies(kube, namespace)
+            code = process.stop()
+            assert code == 0, process.tail()
+
+            # A new leader rebuilds the detectors from Prometheus and reads the old summary
+            # back: the same anomaly, not a second one.
+            process = OperatorProcess(
+                kubeconfig=bed.kubeconfig, namespace=home, log=tmp_path / "operator2.log",
+                configuration=f"dorgu-test-{home}",
+                extra=("--no-webhook", "--prometheus-url", bed.prometheus_url,
+                       "--anomaly-interval", str(INTERVAL), "--anomaly-history", "2d"),
+            )  # fmt: skip
+            process.wait_ready()
+            eventually(lambda: process.metric("dorgu_anomaly_series", state="watched") >= 2,
+                       timeout=120)  # fmt: skip
+            time.sleep(2 * INTERVAL)
+            after = _anomalies(kube, namespace)
         finally:
             code = process.stop()
             delete_quietly(kube, Namespace, home)
     assert code == 0, process.tail()
+    assert after["total"] == before["total"] == 1, (before, after)
+    again = [f for f in (*after.get("current", []), *after.get("recent", []))
+             if f["series"]["metric"] == "cpu"]  # fmt: skip
+    assert len(again) == 1, (before, after)
+    assert abs(_epoch(again[0]["start"]) - _epoch(finding["start"])) <= 2 * INTERVAL
     assert finding["series"] == {"metric": "cpu", "container": "web"}
     assert finding["persona"] == {"namespace": namespace, "name": "web"}
     assert finding["observed"] > finding["expected"]["high"]
     assert 0.6 <= finding["score"] <= 1
-    started = calendar.timegm(time.strptime(finding["start"], "%Y-%m-%dT%H:%M:%SZ"))
+    started = _epoch(finding["start"])
     assert started >= changed - 2 * INTERVAL
     print(f"CPU step detected {started - changed:.1f}s after the change (sample time), "
           f"reported {seen - changed:.1f}s after it")  # fmt: skip

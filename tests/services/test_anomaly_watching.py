@@ -59,7 +59,8 @@ def test_queries_select_the_personas_pods_and_drop_pod_level_series():
     cpu = queries[SeriesMetric.CPU]
     assert 'namespace="shop"' in cpu and 'pod=~"web-[a-z0-9]{1,10}-[a-z0-9]{5}"' in cpu
     assert 'container!=""' in cpu and "[2m]" in cpu
-    assert "time() - timestamp(container_cpu_usage_seconds_total{" in cpu and "< 120)" in cpu
+    assert "and present_over_time(container_cpu_usage_seconds_total{" in cpu
+    assert cpu.count("[2m]") == 2
     assert 'code=~\\"5..\\"' not in queries[SeriesMetric.ERROR_RATE]
     assert 'code=~"5.."' in queries[SeriesMetric.ERROR_RATE]
 

@@ -6,7 +6,7 @@ container (CPU, memory, restarts) or one per persona (HTTP).  Containers are agg
 the pods, so a series survives rollouts (new pod names) and scaling:
 
 | group | PromQL (``S`` the selector, ``R`` the rate window; each ``rate(x[R])`` is kept only
-where ``x`` has a sample at most two steps old, see ``_rate``) |
+where ``x`` has a sample in the last two steps, see ``_rate``) |
 |---|---|
 | cpu | ``sum by (container) (max by (pod, container) (rate(container_cpu_usage_seconds_total{S}[R])))`` |
 | memory | ``max by (container) (container_memory_working_set_bytes{S})`` |
@@ -65,15 +65,16 @@ class Scope:
 
 
 def _rate(function: str, series: str, window: str, fresh: str) -> str:
-    """``function(series[window])`` only where ``series`` has a sample at most ``fresh`` old: after
-    a series ends (a pod deleted, a scrape outage) Prometheus still computes a rate from the
-    last samples in the window, extrapolated less and less: a fall that is not in the data."""
-    return f"({function}({series}[{window}]) and (time() - timestamp({series}) < {fresh}))"
+    """``function(series[window])`` only where ``series`` has a sample in the last ``fresh``:
+    after a series ends (a pod deleted, a scrape outage) Prometheus still computes a rate from
+    the last samples in the window, extrapolated less and less: a fall that is not in the data.
+    (``present_over_time`` costs a tenth of ``time() - timestamp(series)`` in 2.42.)"""
+    return f"({function}({series}[{window}]) and present_over_time({series}[{fresh}]))"
 
 
 def group_queries(scope: Scope, *, rate_window: float, step: float) -> dict[SeriesMetric, str]:
     """One PromQL expression per series group."""
-    window, fresh = duration(rate_window), f"{2 * step:g}"
+    window, fresh = duration(rate_window), duration(2 * step)
     containers = scope.selector('container!=""')
     plain = scope.selector()
     errors = scope.selector('code=~"5.."')

@@ -60,7 +60,7 @@ def test_queries_select_the_personas_pods_and_drop_pod_level_series():
     assert 'namespace="shop"' in cpu and 'pod=~"web-[a-z0-9]{1,10}-[a-z0-9]{5}"' in cpu
     assert 'container!=""' in cpu and "[2m]" in cpu
     assert "and present_over_time(container_cpu_usage_seconds_total{" in cpu
-    assert cpu.count("[2m]") == 2
+    assert cpu.count("[2m]") == 1 and cpu.count("[1m]") == 1
     assert 'code=~\\"5..\\"' not in queries[SeriesMetric.ERROR_RATE]
     assert 'code=~"5.."' in queries[SeriesMetric.ERROR_RATE]
 

@@ -6,7 +6,8 @@ container (CPU, memory, restarts) or one per persona (HTTP).  Containers are agg
 the pods, so a series survives rollouts (new pod names) and scaling:
 
 | group | PromQL (``S`` the selector, ``R`` the rate window; each ``rate(x[R])`` is kept only
-where ``x`` has a sample in the last two steps, see ``_rate``) |
+where ``x`` has a sample in the last step, see ``_rate``; the step must not be shorter
+than the scrape interval) |
 |---|---|
 | cpu | ``sum by (container) (max by (pod, container) (rate(container_cpu_usage_seconds_total{S}[R])))`` |
 | memory | ``max by (container) (container_memory_working_set_bytes{S})`` |
@@ -65,16 +66,17 @@ class Scope:
 
 
 def _rate(function: str, series: str, window: str, fresh: str) -> str:
-    """``function(series[window])`` only where ``series`` has a sample in the last ``fresh``:
-    after a series ends (a pod deleted, a scrape outage) Prometheus still computes a rate from
-    the last samples in the window, extrapolated less and less: a fall that is not in the data.
+    """``function(series[window])`` only where ``series`` has a sample in the last ``fresh`` (one
+    step): after a series ends (a pod deleted, a scrape outage) Prometheus still computes a
+    rate from the last samples in the window, extrapolated less and less once the last sample
+    is more than 1.1 intervals old: a fall that is not in the data.
     (``present_over_time`` costs a tenth of ``time() - timestamp(series)`` in 2.42.)"""
     return f"({function}({series}[{window}]) and present_over_time({series}[{fresh}]))"
 
 
 def group_queries(scope: Scope, *, rate_window: float, step: float) -> dict[SeriesMetric, str]:
     """One PromQL expression per series group."""
-    window, fresh = duration(rate_window), duration(2 * step)
+    window, fresh = duration(rate_window), duration(step)
     containers = scope.selector('container!=""')
     plain = scope.selector()
     errors = scope.selector('code=~"5.."')

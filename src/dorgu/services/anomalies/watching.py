@@ -7,9 +7,9 @@ later ``advance`` reads only the steps since the last one (from the cursor, at m
 ``history`` back after an outage).  Queries are aligned to multiples of ``step`` so the
 samples of consecutive reads join up.  A failed read raises ``PrometheusError`` and leaves the
 cursor where it was: the next tick reads the same steps again.  Rates (everything but memory)
-are skipped for one ``rate_window`` after a series starts or comes back from a gap: a window
-that reaches before the first sample (a new pod, a scrape outage) gives a rate that is too low,
-not an anomaly.
+are skipped for one ``rate_window`` after a series starts or comes back from a gap of more than
+two steps: a window that reaches before the first sample (a new pod, a scrape outage) gives a
+rate that is too low, not an anomaly.  (A single missing step, scrape jitter, is no reason.)
 
 Findings: each series' episodes become ``AnomalyFinding``s; ``current`` holds the open ones,
 ``recent`` the last ``MAX_RECENT`` closed ones, ``total`` counts them.  ``resume`` seeds them
@@ -127,7 +127,7 @@ class PersonaWatch:
             if rated:  # a rate over a window that reaches before the series began is too low
                 last = self._seen.get(ref)
                 self._seen[ref] = time
-                if last is None or time - last > 1.5 * self.options.step:
+                if last is None or time - last > 2.5 * self.options.step:
                     self._settle_until[ref] = time + self.options.rate_window
                 if time < self._settle_until.get(ref, -math.inf):
                     continue

@@ -71,7 +71,7 @@ def test_quiet_history_stays_within_the_false_alarm_budget_and_faults_are_caught
 
     persist = WatchSettings().persist
     false_alarms: Counter[str] = Counter()
-    detected, lags = 0, []
+    detected, lags, missed = 0, [], []
     for app in apps:
         findings = found[app.name]
         series = {f.series.metric for f in findings}
@@ -81,7 +81,9 @@ def test_quiet_history_stays_within_the_false_alarm_budget_and_faults_are_caught
                     and at - STEP <= f.start.timestamp() <= at + 4 * STEP]  # fmt: skip
             if hits:
                 detected += 1
-                lags.append((hits[0].start.timestamp() - at) / STEP + persist - 1)
+                lags.append(round((hits[0].start.timestamp() - at) / STEP + persist - 1, 2))
+            else:
+                missed.append(f"{app.name}/{kind}")
         for finding in findings:
             kinds = [k for k, m in METRICS.items() if m is finding.series.metric]
             faulty = any(finding.start.timestamp() >= app.faults[k] - STEP for k in kinds)

@@ -92,7 +92,7 @@ def test_quiet_history_stays_within_the_false_alarm_budget_and_faults_are_caught
     weeks = 2
     print(
         f"false alarms per workload: {dict(false_alarms)}; detected {detected}/"
-        f"{APPS * len(METRICS)}; lags in scrape intervals: {sorted(lags)}"
+        f"{APPS * len(METRICS)} (missed: {missed}); lags in scrape intervals: {sorted(lags)}"
     )
     assert all(count <= weeks for count in false_alarms.values()), false_alarms
     assert sum(false_alarms.values()) <= APPS * weeks

@@ -1,7 +1,7 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
 Usage: python -m benchmarks.run [--report-only]
-    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly ...]
+    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly|anomaly-live ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -18,6 +18,7 @@ from pathlib import Path
 from benchmarks import (
     bench_analyze,
     bench_anomaly,
+    bench_anomaly_live,
     bench_backfill,
     bench_generate,
     bench_kompose,
@@ -39,6 +40,7 @@ SUITES = {
     "recommend": bench_recommend.run,
     "backfill": bench_backfill.run,
     "anomaly": bench_anomaly.run,
+    "anomaly-live": bench_anomaly_live.run,
 }
 QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),

@@ -1,5 +1,6 @@
 """``dorgu anomaly detect`` and ``dorgu anomaly eval``: the streaming anomaly detector on CSV
-series (NAB format), and NAB scoring of it on a labelled corpus.  See docs/anomaly.md.
+series (NAB format), and NAB scoring of it on a labelled corpus; ``dorgu anomaly list``: the
+anomalies the operator found on the personas' live series.  See docs/anomaly.md.
 
 Reads files (bounded in size and count) and prints; the detector and the scoring are in
 ``dorgu.learning.anomalies``.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from dorgu.cli.cluster import kube_options, table
 from dorgu.errors import InputError, LimitExceededError, ParseError
 from dorgu.learning.anomalies.detecting import DetectorSettings, detect
 from dorgu.learning.anomalies.evaluating import Evaluation, evaluate, parse_windows
@@ -222,3 +225,79 @@ def eval_command(directory: Path, windows_file: Path, chosen: tuple[str, ...], f
         corpus, windows, profiles=chosen or tuple(PROFILES), settings=DetectorSettings()
     )
     sys.stdout.write(_render(result) if fmt == "text" else _as_json(result))
+
+
+def _amount(metric: str, value: float) -> str:
+    """A series value in its unit: cores as millicores, bytes as Mi, shares as %, seconds as ms."""
+    if metric == "cpu":
+        return f"{value * 1000:.0f}m"
+    if metric == "memory":
+        return f"{value / 2**20:.0f}Mi"
+    if metric == "error_rate":
+        return f"{value * 100:.2f}%"
+    if metric == "latency":
+        return f"{value * 1000:.0f}ms"
+    if metric == "request_rate":
+        return f"{value:.3g}/s"
+    return f"{value:.3g}"
+
+
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@anomaly.command("list")
+@kube_options
+@click.option("-A", "--all-namespaces", is_flag=True, help="Personas in every namespace.")
+@click.option(
+    "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def list_(all_namespaces: bool, output: str) -> None:
+    """Current and recent anomalies of the personas (from their status.anomalies, written by
+    the operator when it runs with --prometheus-url)."""
+    from dorgu.cli.cluster import connection_options, open_client
+    from dorgu.models.personas_base import dump_wire
+    from dorgu.services.personas import list_personas
+
+    personas = list_personas(client=open_client(), namespace=connection_options().namespace,
+                             all_namespaces=all_namespaces)  # fmt: skip
+    findings = [
+        finding
+        for persona in personas
+        if persona.status is not None and persona.status.anomalies is not None
+        for finding in (*persona.status.anomalies.current, *persona.status.anomalies.recent)
+    ]
+    if output == "json":
+        records = []
+        for finding in findings:
+            record = dump_wire(finding)
+            assert isinstance(record, dict)
+            record["state"] = "current" if finding.current else "ended"
+            records.append(record)
+        click.echo(json.dumps(records, indent=2, sort_keys=True))
+        return
+    if not findings:
+        watched = sum(1 for p in personas if p.status is not None and p.status.anomalies)
+        click.echo(f"no anomalies ({watched} of {len(personas)} personas watched)", err=True)
+        return
+    rows = [
+        (["NAMESPACE"] if all_namespaces else [])
+        + ["PERSONA", "SERIES", "STATE", "START", "END", "OBSERVED", "EXPECTED", "SCORE"]
+    ]
+    for finding in findings:
+        metric = finding.series.metric.value
+        band = finding.expected
+        rows.append(
+            ([finding.persona.namespace] if all_namespaces else [])
+            + [
+                finding.persona.name,
+                finding.series.label,
+                "current" if finding.current else "ended",
+                _when(finding.start),
+                _when(finding.end),
+                _amount(metric, finding.observed),
+                f"{_amount(metric, band.low)}..{_amount(metric, band.high)}",
+                f"{finding.score:.2f}",
+            ]
+        )
+    click.echo(table(rows))

@@ -90,6 +90,19 @@ def _checked_url(value: str | None) -> str | None:
         raise UsageError(f"--prometheus-url: {error.message}", hint=error.hint) from error
 
 
+def _anomaly_history(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    import re
+
+    from dorgu.errors import UsageError
+
+    match = re.fullmatch(r"([1-9][0-9]{0,3})([hd])", value.strip())
+    hours = int(match.group(1)) * (24 if match.group(2) == "d" else 1) if match else 0
+    if not 1 <= hours <= 7 * 24:
+        raise UsageError(f"--anomaly-history: expected a duration from 1h to 7d, got {value!r}",
+                         hint="for example 2d or 36h (a day or more keeps the daily view)")  # fmt: skip
+    return hours * 3600.0
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -251,7 +264,8 @@ def operator() -> None:
     "--prometheus-url",
     envvar="DORGU_PROMETHEUS_URL",
     callback=_prometheus,
-    help="Prometheus the learner reads usage from (env DORGU_PROMETHEUS_URL); unset: no learning.",
+    help="Prometheus the learner and the anomaly watch read from (env DORGU_PROMETHEUS_URL); "
+    "unset: no learning, no anomaly detection.",
 )
 @click.option(
     "--learn-interval",
@@ -266,6 +280,21 @@ def operator() -> None:
     show_default=True,
     callback=_window,
     help="History the baselines are learned from (1h..400d, e.g. 7d, 36h).",
+)
+@click.option(
+    "--anomaly-interval",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds between anomaly checks and between the samples read (the scrape interval).",
+)
+@click.option(
+    "--anomaly-history",
+    default="2d",
+    show_default=True,
+    metavar="DURATION",
+    callback=_anomaly_history,
+    help="History read at start to rebuild the detectors (1h..7d).",
 )
 def run(
     kubeconfig: Path | None,
@@ -296,6 +325,8 @@ def run(
     prometheus_url: str | None,
     learn_interval: float,
     learn_window: str,
+    anomaly_interval: float,
+    anomaly_history: float,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -344,6 +375,8 @@ def run(
         prometheus_cluster_label=prometheus.cluster_label,
         learn_interval=learn_interval,
         learn_window=learn_window,
+        anomaly_interval=anomaly_interval,
+        anomaly_history=anomaly_history,
     )
 
     async def main() -> None:

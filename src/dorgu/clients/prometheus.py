@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 6
-MIN_STEP_SECONDS = 60.0
+MIN_STEP_SECONDS = 1.0  # the anomaly watch reads at the scrape cadence
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 

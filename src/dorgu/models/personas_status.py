@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from dorgu.models.anomalies import AnomalySummary
 from dorgu.models.evidence import Severity
 from dorgu.models.personas_base import CONDITIONS_SCHEMA, Condition, Timestamp, WireModel
 from dorgu.models.personas_learned import LearnedState
@@ -173,6 +174,9 @@ class ApplicationPersonaStatus(WireModel):
         default_factory=list, description="Suggested improvements."
     )
     argo_cd: ArgoCDStatus | None = Field(None, description="Argo CD sync state.")
+    anomalies: AnomalySummary | None = Field(
+        None, description="Anomalies on the persona's metric series (operator, with Prometheus)."
+    )
     conditions: list[Condition] = Field(
         default_factory=list,
         description="Standard conditions (Ready, Validated).",

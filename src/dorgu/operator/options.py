@@ -110,3 +110,10 @@ class OperatorOptions:
     prometheus_cluster: str | None = None
     """Select series whose ``prometheus_cluster_label`` has this value (a shared Prometheus)."""
     prometheus_cluster_label: str = "cluster"
+    anomaly_interval: float = 30.0
+    """Seconds between anomaly ticks, and the step of the series read (the scrape cadence);
+    0: no anomaly detection."""
+    anomaly_history: float = 172_800.0
+    """Seconds of history read at start to rebuild the detectors (and the longest catch-up)."""
+    anomaly_timeout: float = 10.0
+    """Timeout of one Prometheus query of the anomaly watch (no retries within a tick)."""

@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 import kopf
 
+from dorgu.clients.prometheus import PrometheusClient
 from dorgu.errors import ClusterError
 from dorgu.operator import api as kinds
+from dorgu.operator.anomalies import AnomalyWatcher
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
@@ -47,6 +49,7 @@ from dorgu.operator.webhook.rsgi import GranianServer, WebhookRsgi
 from dorgu.operator.webhook.serving import Server
 from dorgu.rules import DEFAULT_POLICY, RulePolicy
 from dorgu.rules.cel import is_autoscaled, webhook_policy
+from dorgu.services.anomalies.watching import WatchOptions
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +133,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     webhook_ready = not serve_webhook
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
                           expiries=lambda: exemption_expiries(view))  # fmt: skip
+    prometheus = _prometheus(options)
 
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
@@ -182,6 +186,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                               cluster_label=options.prometheus_cluster_label,
                               is_active=lambda: leadership.active, reconcile=reconciler.enqueue)  # fmt: skip
             tasks.append(asyncio.create_task(learner.run(), name="learner"))
+        if prometheus is not None:
+            watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,
+                                     options=_watch_options(options), interval=options.anomaly_interval,
+                                     is_active=lambda: leadership.active)  # fmt: skip
+            tasks.append(asyncio.create_task(watcher.run(), name="anomalies"))
         registry = build_registry(discoverer=discoverer, connection=connection)
         settings = build_settings(standalone=options.standalone, peering=options.peering,
                                   mandatory=options.peering_mandatory, priority=priority,
@@ -212,6 +221,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         await asyncio.gather(*tasks, return_exceptions=True)
         for server in servers:
             await server.stop()
+        if prometheus is not None:
+            await prometheus.aclose()
         await http.aclose()
         logger.info("dorgu operator %s stopped", identity)
 
@@ -251,6 +262,17 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
     """``--admission both``: the rules the policies do not run on ``manifest``."""
     return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
+def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
+    if not options.prometheus_url or options.anomaly_interval <= 0:
+        return None
+    return PrometheusClient(options.prometheus_url, timeout_seconds=options.anomaly_timeout,
+                            retries=0, max_in_flight=2)  # fmt: skip
+
+
+def _watch_options(options: OperatorOptions) -> WatchOptions:
+    step = options.anomaly_interval
+    return WatchOptions(step=step, history=options.anomaly_history,
+                        rate_window=4 * step)  # fmt: skip
 
 
 async def _start_webhook(

@@ -262,6 +262,8 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
     """``--admission both``: the rules the policies do not run on ``manifest``."""
     return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
+
+
 def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
     if not options.prometheus_url or options.anomaly_interval <= 0:
         return None

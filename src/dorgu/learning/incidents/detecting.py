@@ -175,7 +175,7 @@ def _not_ready(
     since = timestamp(ready, "lastTransitionTime")
     if since is None or now - since < grace or not containers:
         return None
-    running = all(mapping(mapping(c, "state"), "running") for c in containers)
+    running = all("running" in mapping(c, "state") for c in containers)
     names = [text(c, "name") or "?" for c in containers if c.get("ready") is False]
     return (since, names) if running and names else None
 

@@ -69,13 +69,13 @@ def test_three_oom_crashing_pods_are_one_incident_with_three_pods():
 
 def test_fingerprint_is_identity_only():
     workload = ObjectRef("Deployment", "shop", "orders")
-    base = dict(
-        cluster="prod",
-        persona=None,
-        workload=workload,
-        category=IncidentCategory.RESOURCE,
-        signal=SignalKind.OOM_KILLED,
-    )
+    base = {
+        "cluster": "prod",
+        "persona": None,
+        "workload": workload,
+        "category": IncidentCategory.RESOURCE,
+        "signal": SignalKind.OOM_KILLED,
+    }
     first = fingerprint(**base)  # type: ignore[arg-type]
     assert len(first) == 32 and first == fingerprint(**base)  # type: ignore[arg-type]
     assert fingerprint(**{**base, "cluster": "staging"}) != first  # type: ignore[arg-type]

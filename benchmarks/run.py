@@ -1,7 +1,7 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
 Usage: python -m benchmarks.run [--report-only]
-    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly ...]
+    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly|incidents ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -20,6 +20,7 @@ from benchmarks import (
     bench_anomaly,
     bench_backfill,
     bench_generate,
+    bench_incidents,
     bench_kompose,
     bench_llm_overhead,
     bench_operator_scale,
@@ -39,6 +40,7 @@ SUITES = {
     "recommend": bench_recommend.run,
     "backfill": bench_backfill.run,
     "anomaly": bench_anomaly.run,
+    "incidents": bench_incidents.run,
 }
 QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),

@@ -128,3 +128,23 @@ def test_fingerprint_ignores_free_text_counts_pod_names_and_extra_fields(
     changed["status"].update({"hostIP": "10.0.0.9", "startTime": "2026-01-05T09:00:00Z"})
     (other,) = correlate(detect_all([copy.deepcopy(changed)]), now=NOW)
     assert other.fingerprint == base.fingerprint
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    restarts=st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=30),
+    minutes=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=30),
+)
+def test_recording_the_same_objects_twice_writes_nothing_the_second_time(restarts, minutes):
+    objects = [
+        pod(
+            f"orders-7d9f8-{i}",
+            containers=[oom_crashloop(r, f"2026-01-05T10:0{minutes[i % len(minutes)]}:00Z")],
+        )
+        for i, r in enumerate(restarts)
+    ]
+    (draft,) = correlate(detect_all(objects), now=NOW)
+    first = record(draft, [], now=NOW, namespace="x")
+    assert first is not None and first.status is not None
+    assert first.status.occurrence_count == 2 * len(restarts)
+    assert record(draft, [first], now=NOW, namespace="x") is None

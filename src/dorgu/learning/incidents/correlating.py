@@ -246,9 +246,12 @@ def _episode(incident: IncidentMemory) -> int:
 def _new(
     draft: IncidentDraft, *, now: datetime, namespace: str, episode: int, previous: str | None
 ) -> IncidentMemory:
-    occurrences = _unique_newest(
-        _occurrences(draft, now), lambda o: (o.resource, o.token), MAX_RECENT_OCCURRENCES
+    distinct = _unique_newest(
+        sorted(_occurrences(draft, now), key=_occurrence_order),
+        lambda o: (o.resource, o.token),
+        len(draft.signals),
     )
+    occurrences = distinct[-MAX_RECENT_OCCURRENCES:]
     spec = IncidentMemorySpec(
         persona_ref=draft.persona,
         attribution=Attribution.PERSONA if draft.persona else Attribution.UNATTRIBUTED,
@@ -270,7 +273,7 @@ def _new(
     )
     status = IncidentMemoryStatus(
         phase=IncidentPhase.RECURRING if previous else IncidentPhase.DETECTED,
-        occurrence_count=len(occurrences),
+        occurrence_count=len(distinct),
         last_occurrence=draft.last_seen,
         episode=episode,
         recent_occurrences=occurrences,
@@ -289,18 +292,29 @@ def _ident(item: AffectedResource | Evidence) -> tuple[object, ...]:
     return (item.signal, item.resource, item.reason)
 
 
+def _occurrence_order(occurrence: Occurrence) -> tuple[datetime, str, str]:
+    return (occurrence.at, occurrence.resource, occurrence.token)
+
+
 def _update(
     latest: IncidentMemory, status: IncidentMemoryStatus, draft: IncidentDraft, now: datetime
 ) -> IncidentMemory | None:
-    known = {(o.resource, o.token) for o in status.recent_occurrences}
-    oldest = min((o.at for o in status.recent_occurrences), default=None)
-    full = len(status.recent_occurrences) >= MAX_RECENT_OCCURRENCES
-    fresh = [
-        o
-        for o in _occurrences(draft, now)
-        if (o.resource, o.token) not in known and not (full and oldest and o.at < oldest)
-    ]
-    fresh = _unique_newest(fresh, lambda o: (o.resource, o.token), len(fresh) or 1)
+    kept = status.recent_occurrences
+    known = {(o.resource, o.token) for o in kept}
+    # A full ring holds the newest sightings: anything ordered before its oldest was seen
+    # already (and dropped), so seeing it again is not new.
+    floor = min((_occurrence_order(o) for o in kept), default=None)
+    full = len(kept) >= MAX_RECENT_OCCURRENCES
+    fresh = _unique_newest(
+        (
+            o
+            for o in sorted(_occurrences(draft, now), key=_occurrence_order)
+            if (o.resource, o.token) not in known
+            and not (full and floor is not None and _occurrence_order(o) < floor)
+        ),
+        lambda o: (o.resource, o.token),
+        len(draft.signals) or 1,
+    )
     if not fresh:
         return None
     spec = latest.spec

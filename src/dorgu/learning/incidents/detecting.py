@@ -74,9 +74,29 @@ def detect_pod(
     workload, workload_labels = owner
     found: list[Signal] = []
 
-    def add(kind: SignalKind, token: str, **details: object) -> None:
+    def add(
+        kind: SignalKind,
+        token: str,
+        *,
+        at: datetime | None = None,
+        container: str | None = None,
+        reason: str | None = None,
+        message: str | None = None,
+        ongoing: bool = True,
+    ) -> None:
         found.append(
-            Signal(kind, resource, workload, token, labels=_pairs(workload_labels), **details)  # type: ignore[arg-type]
+            Signal(
+                kind,
+                resource,
+                workload,
+                token,
+                at=at,
+                container=container,
+                reason=reason,
+                message=message,
+                labels=_pairs(workload_labels),
+                ongoing=ongoing,
+            )
         )
 
     status = mapping(pod, "status")

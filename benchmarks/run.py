@@ -1,7 +1,7 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
 Usage: python -m benchmarks.run [--report-only]
-    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly|anomaly-live ...]
+    [SUITE ...]  (the names in SUITES below; default: all)
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -21,6 +21,7 @@ from benchmarks import (
     bench_anomaly_live,
     bench_backfill,
     bench_generate,
+    bench_incidents,
     bench_kompose,
     bench_llm_overhead,
     bench_operator_scale,
@@ -41,6 +42,7 @@ SUITES = {
     "backfill": bench_backfill.run,
     "anomaly": bench_anomaly.run,
     "anomaly-live": bench_anomaly_live.run,
+    "incidents": bench_incidents.run,
 }
 QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),

@@ -146,3 +146,93 @@ def test_status_conditions_are_a_list_map_and_passed_has_a_default():
         status["learned"]["properties"]["patterns"]["items"]["properties"]["confidence"]["type"]
         == "number"
     )
+
+
+def test_incident_memory_names_columns_and_bounds():
+    from dorgu.crds import incident_memory_crd
+
+    crd = incident_memory_crd()
+    spec = crd["spec"]
+    assert isinstance(spec, dict)
+    assert spec["scope"] == "Namespaced"
+    assert spec["names"]["shortNames"] == ["im"]  # type: ignore[index]
+    assert _version(crd)["subresources"] == {"status": {}}
+    columns = _columns(crd)
+    default_view = [n for n, c in columns.items() if not c.get("priority")]
+    assert default_view == ["Category", "Severity", "Phase", "Signal", "Age"]
+    assert columns["Signal"]["jsonPath"] == ".spec.detection.signal"
+    schema = crd_schema(crd)["properties"]
+    im_spec = schema["spec"]["properties"]  # type: ignore[index]
+    assert schema["spec"]["required"] == ["category", "detection"]  # type: ignore[index]
+    assert im_spec["category"]["enum"] == [
+        "resource",
+        "scaling",
+        "health",
+        "security",
+        "deployment",
+        "dependency",
+        "node",
+        "controlplane",
+    ]
+    assert im_spec["severity"]["enum"] == ["info", "warning", "critical"]
+    assert im_spec["attribution"]["default"] == "unattributed"
+    assert im_spec["personaRef"]["properties"]["kind"]["enum"] == [
+        "ApplicationPersona",
+        "ClusterPersona",
+    ]
+    detection = im_spec["detection"]["properties"]
+    assert detection["affectedResources"]["maxItems"] == 20
+    assert detection["evidence"]["maxItems"] == 10
+    assert detection["evidence"]["items"]["properties"]["message"]["maxLength"] == 512
+    confidence = im_spec["rootCause"]["properties"]["confidence"]
+    assert (confidence["type"], confidence["minimum"], confidence["maximum"]) == ("number", 0, 1)
+    assert im_spec["resolution"]["properties"]["outcome"]["enum"] == [
+        "resolved",
+        "partial",
+        "failed",
+        "rollback",
+        "acknowledged",
+    ]
+    status = schema["status"]["properties"]  # type: ignore[index]
+    assert status["phase"]["enum"] == ["Detected", "Investigating", "Resolved", "Recurring"]
+    assert status["recentOccurrences"]["maxItems"] == 20
+    assert status["conditions"]["x-kubernetes-list-type"] == "map"
+
+
+def test_upstream_incident_with_string_confidence_is_read():
+    from dorgu.models.incidents import IncidentMemory
+
+    upstream = {
+        "apiVersion": "dorgu.io/v1",
+        "kind": "IncidentMemory",
+        "metadata": {"name": "im-abc", "namespace": "shop"},
+        "spec": {
+            "personaRef": {"kind": "ApplicationPersona", "name": "orders", "namespace": "shop"},
+            "attribution": "persona",
+            "category": "resource",
+            "severity": "critical",
+            "detection": {
+                "signal": "OOMKilled",
+                "source": "kubernetes",
+                "firstSeen": "2026-01-05T10:00:00Z",
+                "lastSeen": "2026-01-05T10:02:00Z",
+                "affectedResources": [{"kind": "Pod", "name": "orders-1", "role": "pod"}],
+            },
+            "rootCause": {
+                "summary": "memory limit too low",
+                "provider": "rules",
+                "confidence": "0.8",
+                "contributing": [{"signal": "CrashLoopBackOff"}],
+            },
+            "resolution": {"action": "raised limit", "outcome": "resolved", "duration": "12m"},
+        },
+        "status": {
+            "phase": "Resolved",
+            "occurrenceCount": 2,
+            "lastOccurrence": "2026-01-05T10:02:00Z",
+        },
+    }
+    incident = IncidentMemory.model_validate(upstream)
+    assert incident.spec.root_cause is not None and incident.spec.root_cause.confidence == 0.8
+    assert incident.status is not None and incident.status.occurrence_count == 2
+    assert incident.spec.fingerprint is None  # upstream objects have none; still valid

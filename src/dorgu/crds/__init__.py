@@ -10,7 +10,12 @@ Must not do I/O (``scripts/generate-crds`` writes the files) or import ``dorgu.g
 (a layer-1 sibling); depends only on ``dorgu.models`` and PyYAML.
 """
 
-from dorgu.crds.definitions import CRDS, application_persona_crd, cluster_persona_crd
+from dorgu.crds.definitions import (
+    CRDS,
+    application_persona_crd,
+    cluster_persona_crd,
+    incident_memory_crd,
+)
 from dorgu.crds.rendering import crd_file_name, crd_files, render_crd
 from dorgu.crds.schemas import SchemaConversionError, structural_schema
 from dorgu.crds.structural import structural_violations
@@ -26,6 +31,7 @@ __all__ = [
     "crd_file_name",
     "crd_files",
     "crd_schema",
+    "incident_memory_crd",
     "render_crd",
     "structural_schema",
     "structural_violations",

@@ -1,6 +1,7 @@
 """The ``CustomResourceDefinition`` objects of dorgu, built from the persona models.
 
-``application_persona_crd()`` and ``cluster_persona_crd()`` return plain data ready to apply;
+``application_persona_crd()``, ``cluster_persona_crd()`` and ``incident_memory_crd()`` return
+plain data ready to apply;
 ``CRDS`` lists every CRD dorgu ships, in the order they are written to ``deploy/crds/``.
 
 Must not import ``dorgu.generation`` or do I/O (``scripts/generate-crds`` writes the files).
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 
 from dorgu.crds.schemas import Schema, structural_schema
 from dorgu.models.cluster_personas import ClusterPersonaSpec, ClusterPersonaStatus
+from dorgu.models.incidents import INCIDENT_MEMORY_KIND, IncidentMemorySpec, IncidentMemoryStatus
 from dorgu.models.personas import APPLICATION_PERSONA_KIND, CLUSTER_PERSONA_KIND
 from dorgu.models.personas_base import API_GROUP, API_VERSION_NAME, JsonValue
 from dorgu.models.personas_spec import ApplicationPersonaSpec
@@ -63,6 +65,16 @@ CLUSTER_COLUMNS = (
     Column("Apps", "integer", ".status.applicationCount", "ApplicationPersonas."),
     Column("Phase", "string", ".status.phase", "Discovery phase."),
     Column("Version", "string", ".status.kubernetesVersion", "Kubernetes version.", 1),
+    AGE,
+)
+INCIDENT_COLUMNS = (
+    Column("Category", "string", ".spec.category", "What kind of failure."),
+    Column("Severity", "string", ".spec.severity", "info, warning or critical."),
+    Column("Phase", "string", ".status.phase", "Detected, Investigating, Resolved, Recurring."),
+    Column("Signal", "string", ".spec.detection.signal", "Primary signal."),
+    Column("Workload", "string", ".spec.workload.name", "The workload that failed.", 1),
+    Column("Occurrences", "integer", ".status.occurrenceCount", "Distinct sightings.", 1),
+    Column("Last", "date", ".status.lastOccurrence", "Latest sighting.", 1),
     AGE,
 )
 
@@ -160,7 +172,25 @@ def cluster_persona_crd() -> dict[str, JsonValue]:
     )
 
 
+def incident_memory_crd() -> dict[str, JsonValue]:
+    """``incidentmemories.dorgu.io``: namespaced, short name ``im``."""
+    return _crd(
+        kind=INCIDENT_MEMORY_KIND,
+        plural="incidentmemories",
+        scope="Namespaced",
+        short_names=["im"],
+        columns=INCIDENT_COLUMNS,
+        schema=_resource_schema(
+            "One episode of an incident: what failed, how it was detected and resolved "
+            "(spec) and its lifecycle (status).",
+            IncidentMemorySpec,
+            IncidentMemoryStatus,
+        ),
+    )
+
+
 CRDS: tuple[Callable[[], dict[str, JsonValue]], ...] = (
     application_persona_crd,
     cluster_persona_crd,
+    incident_memory_crd,
 )

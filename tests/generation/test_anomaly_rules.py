@@ -172,15 +172,18 @@ def _counter(rate: Shape, minutes: int) -> str:
     return " ".join(values)
 
 
-def _run_promtool_test(directory: Path, series: str, values: str, tests: list[object]) -> None:
-    rules = _write_rules(directory, _generate())
+Inputs = list[tuple[str, str]]  # (series, values in input_series notation)
+
+
+def _run_promtool_test(directory: Path, inputs: Inputs, tests: list[object]) -> None:
+    rules = _write_rules(directory, _generate(metrics=True))
     unit = {
         "rule_files": [rules.name],
         "evaluation_interval": "1m",
         "tests": [
             {
                 "interval": "1m",
-                "input_series": [{"series": series, "values": values}],
+                "input_series": [{"series": k, "values": v} for k, v in inputs],
                 "promql_expr_test": tests,
             }
         ],
@@ -201,38 +204,74 @@ def _firing(window: str) -> str:
     return f'count by (alertname) (max_over_time(ALERTS{{alertstate="firing"}}[{window}]))'
 
 
-FAULTS: dict[str, tuple[str, Callable[[], str], str, int]] = {
+def _requests(error_share: Shape, minutes: int) -> Inputs:
+    """Two request counters, 200s and 500s, 50 requests/s in all, ``error_share`` of them 5xx."""
+    total = _noisy(50, seed=8)
+    series = f'http_requests_total{{namespace="{NAMESPACE}", pod="{POD}", container="api", code='
+    return [
+        (series + '"200"}', _counter(lambda m: total(m) * (1 - error_share(m)), minutes)),
+        (series + '"500"}', _counter(lambda m: total(m) * error_share(m), minutes)),
+    ]
+
+
+FAULTS: dict[str, tuple[Callable[[], Inputs], str, int]] = {
     "memory step": (
-        MEMORY,
-        lambda: _values(
-            lambda m: _noisy(200e6, seed=1)(m) + (80e6 if m >= FAULT_AT else 0), FAULT_AT + 60
-        ),
+        lambda: [
+            (
+                MEMORY,
+                _values(
+                    lambda m: _noisy(200e6, seed=1)(m) + (80e6 if m >= FAULT_AT else 0),
+                    FAULT_AT + 60,
+                ),
+            )
+        ],
         "DorguMemoryAnomaly",
         DETECT_WITHIN,
     ),
     "memory spike": (
-        MEMORY,
-        lambda: _values(
-            lambda m: _noisy(200e6, seed=2)(m) + (200e6 if FAULT_AT <= m < FAULT_AT + 8 else 0),
-            FAULT_AT + 60,
-        ),
+        lambda: [
+            (
+                MEMORY,
+                _values(
+                    lambda m: (
+                        _noisy(200e6, seed=2)(m) + (200e6 if FAULT_AT <= m < FAULT_AT + 8 else 0)
+                    ),
+                    FAULT_AT + 60,
+                ),
+            )
+        ],
         "DorguMemoryAnomaly",
         DETECT_WITHIN,
     ),
     "memory leak": (
-        MEMORY,
-        lambda: _values(
-            lambda m: _noisy(200e6, seed=3)(m) + 2e6 * max(0, m - FAULT_AT), FAULT_AT + 60
-        ),
+        lambda: [
+            (
+                MEMORY,
+                _values(
+                    lambda m: _noisy(200e6, seed=3)(m) + 2e6 * max(0, m - FAULT_AT), FAULT_AT + 60
+                ),
+            )
+        ],
         "DorguMemoryAnomaly",
         LEAK_WITHIN,
     ),
     "cpu step": (
-        CPU,
-        lambda: _counter(
-            lambda m: _noisy(0.25, seed=4)(m) * (2 if m >= FAULT_AT else 1), FAULT_AT + 60
-        ),
+        lambda: [
+            (
+                CPU,
+                _counter(
+                    lambda m: _noisy(0.25, seed=4)(m) * (2 if m >= FAULT_AT else 1), FAULT_AT + 60
+                ),
+            )
+        ],
         "DorguCpuAnomaly",
+        DETECT_WITHIN,
+    ),
+    "error rate x3": (
+        lambda: _requests(
+            lambda m: _noisy(0.01, seed=9)(m) * (3 if m >= FAULT_AT else 1), FAULT_AT + 60
+        ),
+        "DorguErrorRatioAnomaly",
         DETECT_WITHIN,
     ),
 }
@@ -240,11 +279,10 @@ FAULTS: dict[str, tuple[str, Callable[[], str], str, int]] = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_alert_fires_on_a_fault_and_not_before(tmp_path: Path, fault: str) -> None:
-    series, values, alert, within = FAULTS[fault]
+    inputs, alert, within = FAULTS[fault]
     _run_promtool_test(
         tmp_path,
-        series,
-        values(),
+        inputs(),
         [
             {"expr": _firing("1d"), "eval_time": f"{FAULT_AT - 1}m", "exp_samples": []},
             {
@@ -256,15 +294,21 @@ def test_alert_fires_on_a_fault_and_not_before(tmp_path: Path, fault: str) -> No
     )
 
 
-QUIET: dict[str, tuple[str, Callable[[], str], int]] = {
-    "steady memory": (MEMORY, lambda: _values(_noisy(200e6, seed=5), 900), 900),
-    "steady cpu": (CPU, lambda: _counter(_noisy(0.25, seed=6), 900), 900),
+QUIET: dict[str, tuple[Callable[[], Inputs], int]] = {
+    "steady memory": (lambda: [(MEMORY, _values(_noisy(200e6, seed=5), 900))], 900),
+    "steady cpu": (lambda: [(CPU, _counter(_noisy(0.25, seed=6), 900))], 900),
+    "steady errors": (lambda: _requests(_noisy(0.01, seed=10), 900), 900),
     # the daily view takes over on the second day
     "daily cycle": (
-        MEMORY,
-        lambda: _values(
-            lambda m: _noisy(200e6, seed=7)(m) + 80e6 * math.sin(2 * math.pi * m / 1440), 2600
-        ),
+        lambda: [
+            (
+                MEMORY,
+                _values(
+                    lambda m: _noisy(200e6, seed=7)(m) + 80e6 * math.sin(2 * math.pi * m / 1440),
+                    2600,
+                ),
+            )
+        ],
         2600,
     ),
 }
@@ -272,10 +316,33 @@ QUIET: dict[str, tuple[str, Callable[[], str], int]] = {
 
 @pytest.mark.parametrize("case", list(QUIET))
 def test_alert_stays_silent_on_normal_series(tmp_path: Path, case: str) -> None:
-    series, values, minutes = QUIET[case]
+    inputs, minutes = QUIET[case]
     _run_promtool_test(
         tmp_path,
-        series,
-        values(),
+        inputs(),
         [{"expr": _firing("3d"), "eval_time": f"{minutes - 1}m", "exp_samples": []}],
+    )
+
+
+def test_a_broken_daily_cycle_fires_through_the_daily_view(tmp_path: Path) -> None:
+    """On day 2 the usual afternoon dip does not come: every value stays inside the range the
+    global and local views know, only "same time yesterday" says it is wrong."""
+    broken_at = 1440 + 720  # noon of day 2, where the level starts falling towards its trough
+    noise = _noisy(200e6, seed=11)
+
+    def level(minute: int) -> float:
+        cycle = 80e6 * math.sin(2 * math.pi * minute / 1440)
+        return noise(minute) + (0 if minute >= broken_at else cycle)
+
+    _run_promtool_test(
+        tmp_path,
+        [(MEMORY, _values(level, broken_at + 120))],
+        [
+            {"expr": _firing("3d"), "eval_time": f"{broken_at - 1}m", "exp_samples": []},
+            {
+                "expr": _firing("2h"),
+                "eval_time": f"{broken_at + 119}m",
+                "exp_samples": [{"labels": '{alertname="DorguMemoryAnomaly"}', "value": 1}],
+            },
+        ],
     )

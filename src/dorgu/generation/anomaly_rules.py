@@ -86,6 +86,24 @@ class Signal:
     humanize: str  # the template function that formats its values
 
 
+@dataclass(frozen=True)
+class HttpMetrics:
+    """The names an app's HTTP instrumentation gives its request counter and latency
+    histogram; the 5xx status is read from a ``code`` or a ``status`` label."""
+
+    requests: str
+    buckets: str
+
+
+DEFAULT_HTTP_METRICS = HttpMetrics("http_requests_total", "http_request_duration_seconds_bucket")
+HTTP_METRICS = {
+    # Micrometer (Spring Boot Actuator): the histogram needs percentiles-histogram enabled
+    "spring-boot": HttpMetrics(
+        "http_server_requests_seconds_count", "http_server_requests_seconds_bucket"
+    ),
+}
+
+
 def duration(seconds: int) -> str:
     """A Prometheus duration: 60000 -> ``16h40m``, 86400 -> ``1d``."""
     parts: list[str] = []
@@ -116,8 +134,8 @@ def workload_matchers(plan: ComponentPlan, *, container: str) -> dict[str, str]:
 
 def signals(plan: ComponentPlan, *, container: str, rate_window: str) -> tuple[Signal, ...]:
     """What the persona knows to watch: resources always; HTTP golden signals when the app
-    exposes a metrics endpoint (``http_requests_total`` with ``code``, and
-    ``http_request_duration_seconds`` histograms: the Prometheus client conventions)."""
+    exposes a metrics endpoint (``HTTP_METRICS`` by framework, else the Prometheus client
+    conventions: ``http_requests_total`` and ``http_request_duration_seconds``)."""
     pod = _matchers(workload_matchers(plan, container=container))
     made = [
         Signal(
@@ -136,8 +154,12 @@ def signals(plan: ComponentPlan, *, container: str, rate_window: str) -> tuple[S
         ),
     ]
     if any(e.kind is EndpointKind.METRICS for e in plan.component.endpoints):
-        requests = f"rate(http_requests_total{{{pod}}}[{rate_window}])"
-        errors = f'rate(http_requests_total{{{pod}, code=~"5.."}}[{rate_window}])'
+        names = HTTP_METRICS.get(plan.component.framework or "", DEFAULT_HTTP_METRICS)
+        requests = f"rate({names.requests}{{{pod}}}[{rate_window}])"
+        errors = " or ".join(
+            f'rate({names.requests}{{{pod}, {label}=~"5.."}}[{rate_window}])'
+            for label in ("code", "status")
+        )
         total = f"sum by (namespace) ({requests})"
         made += [
             Signal("requests", "RequestRate", "request rate (per second)", total, "humanize"),
@@ -153,7 +175,7 @@ def signals(plan: ComponentPlan, *, container: str, rate_window: str) -> tuple[S
                 "Latency",
                 "p99 latency",
                 "histogram_quantile(0.99, sum by (namespace, le) "
-                f"(rate(http_request_duration_seconds_bucket{{{pod}}}[{rate_window}])))",
+                f"(rate({names.buckets}{{{pod}}}[{rate_window}])))",
                 "humanizeDuration",
             ),
         ]

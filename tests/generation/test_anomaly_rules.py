@@ -346,3 +346,17 @@ def test_a_broken_daily_cycle_fires_through_the_daily_view(tmp_path: Path) -> No
             },
         ],
     )
+
+
+def test_every_golden_rules_file_passes_promtool_check() -> None:
+    golden = Path(__file__).parent / "golden"
+    files = sorted(golden.rglob("anomaly-rules.prometheus.yaml"))
+    assert len(files) > 10
+    done = subprocess.run(
+        [str(_promtool()), "check", "rules", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == len(files)

@@ -17,6 +17,8 @@ import yaml
 from dorgu.generation import GenerationOptions, GenerationResult
 from dorgu.generation.anomaly_rules import PLAIN_FILE, RULE_FILE, duration
 from dorgu.models.app import Component, Endpoint, EndpointKind, Port
+from dorgu.rules.schemas import validate_object
+from dorgu.services.schemas import load_schema_bundle
 from tests.generation.builders import generate, settings
 from tests.judges import PROMTOOL, require
 
@@ -360,3 +362,17 @@ def test_every_golden_rules_file_passes_promtool_check() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("SUCCESS") == len(files)
+
+
+def test_dorgu_validate_checks_the_prometheus_rule_against_its_schema() -> None:
+    bundle = load_schema_bundle("1.37")
+    rule = _document(_generate(metrics=True), RULE_FILE)
+    assert validate_object(rule, bundle=bundle) == []
+    rules = rule["spec"]["groups"][0]["rules"]  # type: ignore[index]
+    rules[0]["recrod"] = rules[0].pop("record")
+    del rules[-1]["expr"]
+    found = {(f.rule_id, f.field) for f in validate_object(rule, bundle=bundle)}
+    assert found == {
+        ("schema.unknown-field", "spec.groups[0].rules[0].recrod"),
+        ("schema.invalid", f"spec.groups[0].rules[{len(rules) - 1}]"),  # expr is required
+    }

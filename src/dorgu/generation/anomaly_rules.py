@@ -193,6 +193,8 @@ def anomaly_groups(
     rule reads the ones before it in the same evaluation)."""
     s = settings or BandSettings()
     own = f'dorgu_workload="{plan.name}"'
+    if plan.settings.namespace:  # two environments of one app in one Prometheus stay apart
+        own = f'namespace="{plan.settings.namespace}", {own}'
     found = signals(plan, container=container, rate_window=s.rate_window)
     rules: list[Rule] = [
         RecordingRule(

@@ -1,7 +1,7 @@
 """Run every benchmark, print a table with ratios to targets, write JSON to benchmarks/results/.
 
 Usage: python -m benchmarks.run [--report-only]
-    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill ...]
+    [startup|analyze|generate|llm|webhook|operator|kompose|recommend|backfill|anomaly-rules ...]
 
 ``--report-only`` (CI) also runs the reduced variants of the suites that have one (``kompose``:
 the examples, the leak corpus and four of Kompose's fixtures).
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_analyze,
+    bench_anomaly_rules,
     bench_backfill,
     bench_generate,
     bench_kompose,
@@ -37,6 +38,7 @@ SUITES = {
     "kompose": bench_kompose.run,
     "recommend": bench_recommend.run,
     "backfill": bench_backfill.run,
+    "anomaly-rules": bench_anomaly_rules.run,
 }
 QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),

@@ -337,7 +337,12 @@ def _judge(
     tally.leaked += leaks
     if leaks:
         tally.leaks_in.append(f"{project.name} ({leaks})")
-    files = [p for p in output.rglob("*") if p.suffix in (".yaml", ".yml", ".json")]
+    files = [
+        p
+        for p in output.rglob("*")
+        if p.suffix in (".yaml", ".yml", ".json")
+        and not p.name.endswith(".prometheus.yaml")  # a plain Prometheus rules file, no object
+    ]
     if not files:
         return
     done = subprocess.run(

@@ -19,6 +19,7 @@ from benchmarks import (
     bench_analyze,
     bench_anomaly,
     bench_anomaly_live,
+    bench_anomaly_rules,
     bench_backfill,
     bench_generate,
     bench_incidents,
@@ -43,6 +44,7 @@ SUITES = {
     "anomaly": bench_anomaly.run,
     "anomaly-live": bench_anomaly_live.run,
     "incidents": bench_incidents.run,
+    "anomaly-rules": bench_anomaly_rules.run,
 }
 QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),

@@ -1,5 +1,5 @@
 """Finding and running the external checkers the tests judge dorgu's output with (kubeconform,
-actionlint, from the testbed cache, else PATH).
+actionlint, promtool, from the testbed cache, else PATH).
 
 A missing binary fails the test in CI (``CI=true``) and skips it elsewhere.  Binaries are
 looked up at import time, before fixtures patch HOME (the cache lives under it).
@@ -34,6 +34,7 @@ def _find(name: str) -> Path | None:
 
 KUBECONFORM = _find("kubeconform")
 ACTIONLINT = _find("actionlint")
+PROMTOOL = _find("promtool")
 
 
 def in_ci() -> bool:

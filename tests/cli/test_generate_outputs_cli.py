@@ -24,11 +24,19 @@ def test_defaults_write_the_application_and_the_workflow(app):
     assert (app / ".github" / "workflows" / "dorgu-api.yaml").is_file()
     assert ".github/workflows/dorgu-api.yaml" in result.output
     assert "kubectl apply -f k8s/argocd-application.yaml" in result.output
+    rule = yaml.safe_load((app / "k8s" / "monitoring" / "anomaly-rules.yaml").read_text())
+    assert (rule["kind"], rule["metadata"]["namespace"]) == ("PrometheusRule", "shop")
+    plain = yaml.safe_load(
+        (app / "k8s" / "monitoring" / "anomaly-rules.prometheus.yaml").read_text()
+    )
+    assert plain == rule["spec"]
+    assert "monitoring/anomaly-rules.yaml" not in (app / "k8s" / "kustomization.yaml").read_text()
 
 
 def test_skip_flags(app):
-    result = dorgu("generate", "--skip-argocd", "--skip-ci", "--skip-persona")
+    result = dorgu("generate", "--skip-argocd", "--skip-ci", "--skip-persona", "--no-anomaly-rules")
     assert result.exit_code == 0, result.output
+    assert not (app / "k8s" / "monitoring").exists()
     assert not (app / "k8s" / "argocd-application.yaml").exists()
     assert not (app / "k8s" / "applicationpersona.yaml").exists()
     assert not (app / ".github").exists()
@@ -101,11 +109,12 @@ def test_force_removes_stale_generated_files_and_lists_them(app):
 
 
 def test_stale_files_kept_without_force_are_listed_with_how_to_remove_them(app):
-    assert dorgu("generate", "--skip-ci", "--host", "api.example.com").exit_code == 0
+    flags = ("--skip-ci", "--no-anomaly-rules")
+    assert dorgu("generate", *flags, "--host", "api.example.com").exit_code == 0
     for path in (app / "k8s").iterdir():
         if path.name not in ("ingress.yaml", ".dorgu-generated"):
             path.unlink()
-    result = dorgu("generate", "--skip-ci")
+    result = dorgu("generate", *flags)
     assert result.exit_code == 0, result.output
     assert "kept 1 stale file an earlier run generated" in result.stderr
     assert "\n  k8s/ingress.yaml\nremove them with --force" in result.stderr

@@ -199,7 +199,7 @@ def _golden_documents() -> list[tuple[str, dict[str, Any]]]:
 def test_every_generated_example_has_zero_schema_findings(bundle):
     documents = _golden_documents()
     kinds = {d["kind"] for _, d in documents}
-    assert {"Deployment", "ApplicationPersona", "Application", "Service"} <= kinds
+    assert {"Deployment", "ApplicationPersona", "Application", "Service", "PrometheusRule"} <= kinds
     problems = [
         f"{name}: {f.rule_id} {f.field}: {f.message}"
         for name, document in documents

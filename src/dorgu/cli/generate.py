@@ -127,6 +127,13 @@ _DNS_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
     show_default=True,
     help="Write applicationpersona.yaml and PERSONA.md for each app component.",
 )
+@click.option(
+    "--anomaly-rules/--no-anomaly-rules",
+    default=True,
+    show_default=True,
+    help="Write monitoring/anomaly-rules.yaml (a PrometheusRule) and the same rules as a plain "
+    "rules file for each long-running app component (docs/generation.md).",
+)
 @click.option("--skip-argocd", is_flag=True, help="Do not write argocd-application.yaml.")
 @click.option(
     "--argocd-project",
@@ -192,6 +199,7 @@ def generate(
     llm_base_url: str | None,
     no_llm: bool,
     persona: bool,
+    anomaly_rules: bool,
     skip_argocd: bool,
     argocd_project: str,
     argocd_namespace: str,
@@ -258,6 +266,7 @@ def generate(
         argocd_namespace=argocd_namespace,
         argocd_auto_sync=argocd_auto_sync,
         ci=frozenset() if skip_ci else frozenset(providers),
+        anomaly_rules=anomaly_rules,
     )
     request = GenerateRequest(
         path=path,

@@ -9,7 +9,8 @@
   namespace is set; the ``resources-finalizer.argocd.argoproj.io`` finalizer, so deleting the
   Application deletes what it deployed.
 - With ``--format yaml`` (no kustomization.yaml) the directory source excludes the files that
-  must not be applied: the Application itself, Secret templates, personas and exports.
+  must not be applied: the Application itself, Secret templates, personas, exports and
+  the anomaly rules.
 
 The Application lives in the output directory (``argocd-application.yaml``) but is never in
 ``kustomization.yaml``: an Application deploying its own directory must not include itself.
@@ -44,6 +45,7 @@ _NOT_APPLIED = (
     "*applicationpersona.yaml",
     "*catalog-info.yaml",
     "*score.yaml",
+    "*anomaly-rules*.yaml",
 )
 _HTTP = LazyPattern(r"^https?://", re.IGNORECASE)
 

@@ -97,6 +97,7 @@ class GenerationOptions:
     argocd_namespace: str = "argocd"  # where Argo CD watches Applications
     argocd_auto_sync: bool = False  # syncPolicy.automated (prune, selfHeal)
     ci: frozenset[CiProvider] = frozenset({CiProvider.GITHUB})  # empty: no CI files
+    anomaly_rules: bool = True  # monitoring/anomaly-rules*.yaml per long-running app component
 
 
 NameSanitizer = Callable[[str], str]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from dorgu.generation.accounts import build_service_account
+from dorgu.generation.anomaly_rules import build_anomaly_rule_documents
 from dorgu.generation.ci import CiRenderer, build_ci_files
 from dorgu.generation.ci_github import render_github_workflow
 from dorgu.generation.ci_gitlab import render_gitlab_ci
@@ -76,4 +77,5 @@ DOCUMENT_GENERATORS: tuple[DocumentGenerator, ...] = (
     DocumentGenerator("persona", build_persona_documents),
     DocumentGenerator("argocd-application", build_argocd_application),
     DocumentGenerator("ci", partial(build_ci_files, providers=CI_PROVIDERS)),
+    DocumentGenerator("anomaly-rules", build_anomaly_rule_documents),
 )

@@ -2,7 +2,8 @@
 
 The bundle (``k8s-v<major.minor>.json.gz`` beside this file, written by
 ``scripts/update-k8s-schemas``) holds the OpenAPI v3 schemas of the API groups dorgu generates
-or validates, dorgu's own CRDs and a hand-written subset of Argo CD's ``Application``.
+or validates, dorgu's own CRDs and hand-written subsets of Argo CD's ``Application`` and
+prometheus-operator's ``PrometheusRule``.
 
 - ``parse_bundle(data)``: the decoded bundle JSON as a ``SchemaBundle``;
 - ``validate_objects(manifests, bundle=..., policy=...)``: ``schema.invalid`` /

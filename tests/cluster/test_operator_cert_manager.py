@@ -161,7 +161,7 @@ def test_operator_serves_cert_managers_certificate_reloads_it_and_never_writes_i
                    timeout=60)  # fmt: skip
         assert operator.get("/readyz")[0] == 503
         assert operator.process.poll() is None
-        assert "it does not exist yet" in log()
+        eventually(lambda: "it does not exist yet" in log(), timeout=30)  # after its first GET
 
         # cert-manager issues the Certificate: the operator serves it and annotates its config
         first = _issue()

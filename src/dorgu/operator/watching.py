@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from dorgu.models.persona_params import param_spec
 from dorgu.models.personas_base import LabelSelector
 from dorgu.models.personas_policies import NAMESPACE_MODE_LABEL, ValidationMode
 from dorgu.models.personas_spec import ApplicationPersonaSpec
@@ -41,6 +42,9 @@ class PersonaEntry:
     spec: ApplicationPersonaSpec | None
     selector: LabelSelector | None
     error: str | None = None
+    uid: str = ""
+    param: str = "{}"
+    """The admission policies' parameter spec (``persona_params.param_spec``), as sorted JSON."""
 
     @property
     def key(self) -> Key:
@@ -79,6 +83,12 @@ def persona_entry(obj: JsonObject) -> PersonaEntry:
         spec=spec,
         selector=spec.target_selector() if spec else None,
         error=error,
+        uid=str(meta.get("uid") or ""),
+        param=json.dumps(
+            param_spec(raw if isinstance(raw := obj.get("spec"), dict) else {}),
+            sort_keys=True,
+            separators=(",", ":"),
+        ),
     )
 
 

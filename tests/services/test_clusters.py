@@ -60,6 +60,7 @@ def test_init_installs_the_crds_and_creates_the_cluster_persona() -> None:
     assert outcome.crds == (
         "applicationpersonas.dorgu.io",
         "clusterpersonas.dorgu.io",
+        "personapolicies.dorgu.io",
         "clusterkopfpeerings.kopf.dev",
     )
     assert kube.get(CUSTOM_RESOURCE_DEFINITIONS, "clusterpersonas.dorgu.io") is not None
@@ -82,7 +83,11 @@ def test_init_can_skip_the_namespace_and_the_peering_crd() -> None:
         client=kube, now=NOW, operator_namespace=None, peering=False,
         sleep=lambda _: _establish(kube),
     )  # fmt: skip
-    assert outcome.crds == ("applicationpersonas.dorgu.io", "clusterpersonas.dorgu.io")
+    assert outcome.crds == (
+        "applicationpersonas.dorgu.io",
+        "clusterpersonas.dorgu.io",
+        "personapolicies.dorgu.io",
+    )
     assert outcome.namespace is None
     assert kube.list(NAMESPACES) == []
     other = FakeKube()

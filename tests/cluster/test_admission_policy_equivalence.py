@@ -1,7 +1,8 @@
 """The two admission engines judge alike: a corpus of Deployments (allowed and denied for
 each compiled rule, every mode, persona-less namespaces, other apps, exemptions) is sent as
 dry-run creates through the operator's webhook (namespace A) and through the generated
-ValidatingAdmissionPolicies (namespace B) of the same testbed, and every decision, denial
+ValidatingAdmissionPolicies (namespace B, each persona with its PersonaPolicy as the parameter)
+of the same testbed, and every decision, denial
 message and warning is compared.  The webhook runs every rule, so its warnings are compared
 on the compiled rules (the corpus has no error outside them).  Also: the API server accepts
 the CEL and its type checking reports nothing.

@@ -81,6 +81,15 @@ def test_changes_write_new_and_changed_parameters_and_delete_orphans() -> None:
     }  # fmt: skip
 
 
+def test_a_persona_the_models_reject_has_no_parameter_as_the_webhook_ignores_it() -> None:
+    bad = _persona("bad")
+    bad["spec"]["type"] = "spaceship"
+    entry = persona_entry(bad)
+    assert entry.spec is None
+    writes, deletes = param_changes([entry], {entry.key: (entry.uid, entry.param)})
+    assert writes == [] and deletes == [("shop", "bad")]
+
+
 def test_the_parameter_has_no_status_and_no_unread_field() -> None:
     (write,), _ = param_changes([persona_entry(_persona("cart"))], {})
     assert "status" not in write

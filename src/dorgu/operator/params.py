@@ -54,8 +54,9 @@ def observed(obj: JsonObject) -> tuple[Key, Seen]:
 def param_changes(
     personas: Iterable[PersonaEntry], current: Mapping[Key, Seen]
 ) -> tuple[list[JsonObject], list[Key]]:
-    """(objects to apply, keys to delete), sorted, for ``current`` to match ``personas``."""
-    wanted = {p.key: p for p in personas}
+    """(objects to apply, keys to delete), sorted, for ``current`` to match ``personas``.  A
+    persona whose spec the models reject gets none: the webhook ignores it too."""
+    wanted = {p.key: p for p in personas if p.spec is not None}
     writes: list[JsonObject] = [
         dict(persona_param(namespace=p.namespace, name=p.name, uid=p.uid or None,
                       spec=json.loads(p.param)))

@@ -211,6 +211,7 @@ class Stage:
         from dorgu.devcluster import building, locations
 
         create_namespaced_resource("dorgu.io", "v1", "ApplicationPersona", "applicationpersonas")
+        create_namespaced_resource("dorgu.io", "v1", "PersonaPolicy", "personapolicies")
         from dorgu.devcluster.launching import ControlPlane
 
         self.root = root
@@ -287,6 +288,23 @@ class Stage:
         self.apply({"apiVersion": "v1", "kind": "Namespace",
                     "metadata": {"name": name, "labels": {"dorgu.io/validate": "true"}}})  # fmt: skip
         self.apply(persona("shop", mode="enforce", namespace=name), namespace=name)
+        self.apply(policy_setup.param_of(self.kube, "shop", name), namespace=name)
+
+    def param_sizes(self, namespace: str) -> dict[str, int]:
+        """JSON bytes of the persona (status included: what the policies read before) and of
+        its PersonaPolicy (what they read now), and the persona's validation targets."""
+        from lightkube.generic_resource import get_generic_resource
+
+        sizes: dict[str, int] = {}
+        for kind, key in (("ApplicationPersona", "persona"), ("PersonaPolicy", "param")):
+            resource = get_generic_resource("dorgu.io/v1", kind)
+            assert resource is not None
+            obj = self.kube.get(resource, "shop", namespace=namespace).to_dict()
+            sizes[f"{key}_bytes"] = len(json.dumps(obj))
+            if key == "persona":
+                targets = ((obj.get("status") or {}).get("validation") or {}).get("targets")
+                sizes["persona_status_targets"] = len(targets or [])
+        return sizes
 
     def load(self, namespace: str, prefix: str, *, creates: int, interval: float) -> list[float]:
         pki = self.plane.layout.pki
@@ -360,6 +378,7 @@ def bench_cluster() -> list[dict[str, object]]:
     stage = Stage(root)
     samples: dict[tuple[str, str], list[float]] = {}
     checks: dict[str, object] = {}
+    sizes: dict[str, dict[str, int]] = {}
     reviewed = True
     try:
         stage.prepare()
@@ -382,6 +401,8 @@ def bench_cluster() -> list[dict[str, object]]:
                     seen = int(setup.reviews(stage) - before)
                     checks[f"reviews_{setup.name}_round_{round_}"] = f"{seen}/{expected}"
                     reviewed &= seen >= expected
+                if setup.name == "policy":
+                    sizes[f"round_{round_}"] = stage.param_sizes(ns)
         stage.use("none")
     finally:
         stage.close()
@@ -414,6 +435,7 @@ def bench_cluster() -> list[dict[str, object]]:
             "target_added_p99_ms": TARGET_ADDED_P99_S * 1000,
             "ratio_ok": ratio_ok,
             "checks": checks,
+            "policy_param_bytes": sizes,
             "ok": added["dorgu"]["p50"] <= TARGET_ADDED_P50_S * 1000
                   and added["dorgu"]["p99"] <= TARGET_ADDED_P99_S * 1000
                   and ratio_ok and reviewed and all(v is not False for v in checks.values()),

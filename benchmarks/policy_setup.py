@@ -26,6 +26,20 @@ def manifests(operator_namespace: str) -> list[dict[str, object]]:
     )
 
 
+def param_of(kube: Any, persona: str, namespace: str) -> dict[str, object]:
+    """The ``PersonaPolicy`` the operator keeps for a persona (with ``--admission policy``;
+    the benchmark's operator serves the webhook, so the benchmark writes it)."""
+    from lightkube.generic_resource import get_generic_resource
+
+    from dorgu.models.persona_params import persona_param
+
+    resource = get_generic_resource("dorgu.io/v1", "ApplicationPersona")
+    assert resource is not None
+    stored = kube.get(resource, persona, namespace=namespace).to_dict()
+    uid = stored["metadata"].get("uid")
+    return persona_param(namespace=namespace, name=persona, uid=uid, spec=stored["spec"])
+
+
 def install(kube: Any, operator_namespace: str) -> None:
     from lightkube import codecs
 

@@ -1,7 +1,8 @@
 """The two admission engines judge alike: a corpus of Deployments (allowed and denied for
 each compiled rule, every mode, persona-less namespaces, other apps, exemptions) is sent as
 dry-run creates through the operator's webhook (namespace A) and through the generated
-ValidatingAdmissionPolicies (namespace B) of the same testbed, and every decision, denial
+ValidatingAdmissionPolicies (namespace B, each persona with its PersonaPolicy as the parameter)
+of the same testbed, and every decision, denial
 message and warning is compared.  The webhook runs every rule, so its warnings are compared
 on the compiled rules (the corpus has no error outside them).  Also: the API server accepts
 the CEL and its type checking reports nothing.
@@ -27,6 +28,7 @@ from lightkube.resources.admissionregistration_v1 import (
 )
 from lightkube.resources.core_v1 import Namespace
 
+from dorgu.models.persona_params import persona_param
 from dorgu.operator.connecting import connect
 from dorgu.rules.cel import AUTOSCALED_ANNOTATION, COMPILED_RULES, policy_manifests
 from tests.operator.cluster_support import (
@@ -312,6 +314,17 @@ def engines(testbed, operator: OperatorProcess) -> Iterator[dict[str, Any]]:
                 delete_quietly(kube, Namespace, ns)
 
 
+def _create_persona(kube: Client, body: Body | None, ns: str) -> None:
+    """The persona and its ``PersonaPolicy`` (the policies' parameter), as the operator keeps
+    it with ``--admission policy`` (this test's operator serves the webhook; the PersonaPolicy
+    CRD is installed with the others by ``running_operator``)."""
+    assert body is not None
+    stored = kube.create(codecs.from_dict(body), namespace=ns)
+    param = persona_param(namespace=ns, name=body["metadata"]["name"],
+                          uid=stored.metadata.uid, spec=stored.to_dict()["spec"])  # fmt: skip
+    kube.create(codecs.from_dict(param), namespace=ns)
+
+
 def _namespaces(engines: dict[str, Any], case: Case) -> tuple[str, str]:
     names = engines["names"]
     suffix = "-mode" if case.namespaced_mode else ""
@@ -325,7 +338,7 @@ def _wait_until_both_see_personas(testbed, engines: dict[str, Any]) -> None:
     sentinel = Case("sentinel", ENFORCE, _set(f"{C0}.resources.limits.cpu", "2"))
     pairs = [_namespaces(engines, sentinel), _namespaces(engines, Case("s", namespaced_mode=True))]
     for ns in {n for pair in pairs for n in pair}:
-        kube.create(codecs.from_dict(_persona(sentinel)), namespace=ns)
+        _create_persona(kube, _persona(sentinel), ns)
     deadline = time.monotonic() + 60
     requests = [(ns, _deployment(sentinel)) for pair in pairs for ns in pair]
     while any(a.code != 403 for a in _ask(testbed, requests)):
@@ -357,7 +370,7 @@ def test_webhook_and_policies_decide_and_say_the_same(testbed, engines: dict[str
         body = _persona(case)
         if body is not None:
             for ns in _namespaces(engines, case):
-                kube.create(codecs.from_dict(body), namespace=ns)
+                _create_persona(kube, body, ns)
     _wait_until_both_see_personas(testbed, engines)
 
     requests = [(ns, _deployment(case)) for case in CASES for ns in _namespaces(engines, case)]
@@ -390,7 +403,7 @@ def test_policies_skip_hpa_sensitive_rules_on_autoscaled_deployments(
     _, ns = _namespaces(engines, Case("x"))
     case = Case("scaled", ENFORCE, _many(TIDY, _set("spec.replicas", 9)),
                 annotations={AUTOSCALED_ANNOTATION: "scaled"})  # fmt: skip
-    engines["kube"].create(codecs.from_dict(_persona(case)), namespace=ns)
+    _create_persona(engines["kube"], _persona(case), ns)
     unmarked = _deployment(case)
     unmarked["metadata"]["annotations"] = {}
     deadline = time.monotonic() + 30

@@ -55,7 +55,12 @@ def _load(name: str) -> dict[str, object]:
 
 
 def test_persona_crds_become_established(kube: Client, persona_crds: list[str]) -> None:
-    assert persona_crds[:2] == ["applicationpersonas.dorgu.io", "clusterpersonas.dorgu.io"]
+    assert persona_crds == [
+        "applicationpersonas.dorgu.io",
+        "clusterpersonas.dorgu.io",
+        "incidentmemories.dorgu.io",
+        "personapolicies.dorgu.io",
+    ]
     crd = kube.get(CustomResourceDefinition, "applicationpersonas.dorgu.io")
     assert crd.spec.names.shortNames == ["persona", "ap"]
     assert crd.spec.names.categories == ["dorgu"]

@@ -17,9 +17,13 @@ from lightkube.resources.admissionregistration_v1 import (
 )
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
+from lightkube.types import PatchType
 
+from dorgu.models.persona_params import PARAM_FIELDS
 from dorgu.rules.cel import AUTOSCALED_ANNOTATION
 from tests.operator.cluster_support import (
+    AP,
+    PARAMS,
     OperatorProcess,
     delete_quietly,
     denial,
@@ -58,7 +62,7 @@ def test_installs_policies_and_bindings_and_no_webhook(
     for action in ACTIONS:
         policy = kube.get(ValidatingAdmissionPolicy, f"{POLICY}-{action}")
         binding = kube.get(ValidatingAdmissionPolicyBinding, f"{POLICY}-{action}")
-        assert policy.spec.paramKind.kind == "ApplicationPersona"
+        assert policy.spec.paramKind.kind == "PersonaPolicy"
         assert binding.spec.validationActions == [action.capitalize()]
         assert binding.spec.paramRef.parameterNotFoundAction == "Allow"
     with pytest.raises(ApiError):
@@ -84,6 +88,40 @@ def test_enforce_denies_in_the_api_server_with_the_webhooks_message(
         "fix: lower limits.cpu to at most 500m, or raise resources.limits.cpu in the persona"
     ) in message
     assert denial(kube, ns, deployment("shop", cpu="400m")) is None
+
+
+def test_the_parameter_follows_the_persona_through_create_update_and_delete(
+    operator: OperatorProcess, kube: Client, ns: str, eventually
+) -> None:
+    kube.create(codecs.from_dict(persona("cart", mode="audit")), namespace=ns)
+    stored = kube.get(AP, "cart", namespace=ns)
+    param = eventually(lambda: _param(kube, ns, "cart"), timeout=30)
+    [owner] = param["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["name"], owner["uid"]) == (
+        "ApplicationPersona", "cart", stored.metadata.uid)  # fmt: skip
+    assert "status" not in param
+    assert set(param["spec"]) <= set(PARAM_FIELDS)
+    assert param["spec"]["validation"] == {"mode": "audit"}
+    over = deployment("cart", cpu="2")
+    assert denial(kube, ns, over, dry_run=True) is None
+
+    kube.patch(AP, "cart", {"spec": {"validation": {"mode": "enforce"}}}, namespace=ns,
+               patch_type=PatchType.MERGE)  # fmt: skip
+    message = eventually(lambda: denial(kube, ns, over, dry_run=True), timeout=30)
+    assert "persona cart: denied by dorgu (enforce)" in message
+
+    kube.delete(AP, "cart", namespace=ns)
+    eventually(lambda: _param(kube, ns, "cart") is None, timeout=30)
+    assert denial(kube, ns, over, dry_run=True) is None
+
+
+def _param(kube: Client, ns: str, name: str) -> dict | None:  # type: ignore[type-arg]
+    try:
+        return kube.get(PARAMS, name, namespace=ns).to_dict()  # type: ignore[no-any-return]
+    except ApiError as error:
+        if error.status.code == 404:
+            return None
+        raise
 
 
 def test_audit_personas_and_persona_less_namespaces_are_admitted(

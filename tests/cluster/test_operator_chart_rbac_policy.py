@@ -30,6 +30,7 @@ from tests.cluster.test_operator_chart_rbac import (
 )
 from tests.deploy.charting import render
 from tests.operator.cluster_support import (
+    PARAMS,
     PEERING,
     OperatorProcess,
     delete_quietly,
@@ -98,6 +99,8 @@ def test_policy_engine_runs_under_the_chart_service_account(
         over = deployment("api", cpu="8")
         message = eventually(lambda: denial(kube, ns, over, dry_run=True), timeout=30)
         assert f"ValidatingAdmissionPolicy '{policy}-deny'" in message
+        param = kube.get(PARAMS, "api", namespace=ns)  # written under the chart's RBAC
+        assert param.metadata.ownerReferences[0].name == "api"
         kube.create(codecs.from_dict(deployment("api")), namespace=ns)
         hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                "metadata": {"name": "api-hpa"},

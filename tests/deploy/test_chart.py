@@ -297,6 +297,7 @@ def test_admission_engine_webhook_is_the_default_and_grants_no_policy_rights() -
     [role] = [o for o in objects if o["kind"] == "ClusterRole"]
     resources = {r for rule in role["rules"] for r in rule["resources"]}  # type: ignore[union-attr]
     assert "validatingadmissionpolicies" not in resources
+    assert "personapolicies" not in resources
 
 
 @pytest.mark.parametrize("engine", ["policy", "both"])
@@ -319,6 +320,19 @@ def test_policy_engines_pass_the_flags_and_grant_rights_on_their_own_policies_on
     assert all("resourceNames" in r for r in rules if set(r["verbs"]) - {"create"})
     deployments = {v for r in role["rules"] if "deployments" in r["resources"] for v in r["verbs"]}  # type: ignore[union-attr]
     assert deployments == {"get", "list", "watch", "patch"}  # patch: the autoscaled marker
+    params = [r for r in role["rules"] if "personapolicies" in r["resources"]]  # type: ignore[union-attr]
+    assert [(r["apiGroups"], r["resources"]) for r in params] == [
+        (["dorgu.io"], ["personapolicies"])
+    ]
+    assert set(params[0]["verbs"]) == {
+        "get",
+        "list",
+        "watch",
+        "create",
+        "patch",
+        "update",
+        "delete",
+    }
 
 
 def test_bad_admission_engines_fail_the_render() -> None:

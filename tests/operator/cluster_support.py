@@ -27,6 +27,7 @@ from dorgu.crds import crd_files
 from dorgu.operator.peering import PEERING_CRD
 
 AP = create_namespaced_resource("dorgu.io", "v1", "ApplicationPersona", "applicationpersonas")
+PARAMS = create_namespaced_resource("dorgu.io", "v1", "PersonaPolicy", "personapolicies")
 CP = create_global_resource("dorgu.io", "v1", "ClusterPersona", "clusterpersonas")
 PEERING = create_global_resource("kopf.dev", "v1", "ClusterKopfPeering", "clusterkopfpeerings")
 OPT_IN = {"dorgu.io/validate": "true"}

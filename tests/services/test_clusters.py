@@ -61,6 +61,7 @@ def test_init_installs_the_crds_and_creates_the_cluster_persona() -> None:
         "applicationpersonas.dorgu.io",
         "clusterpersonas.dorgu.io",
         "incidentmemories.dorgu.io",
+        "personapolicies.dorgu.io",
         "clusterkopfpeerings.kopf.dev",
     )
     assert kube.get(CUSTOM_RESOURCE_DEFINITIONS, "clusterpersonas.dorgu.io") is not None
@@ -87,6 +88,7 @@ def test_init_can_skip_the_namespace_and_the_peering_crd() -> None:
         "applicationpersonas.dorgu.io",
         "clusterpersonas.dorgu.io",
         "incidentmemories.dorgu.io",
+        "personapolicies.dorgu.io",
     )
     assert outcome.namespace is None
     assert kube.list(NAMESPACES) == []

@@ -17,6 +17,12 @@ from pydantic import BaseModel
 from dorgu.crds.schemas import Schema, structural_schema
 from dorgu.models.cluster_personas import ClusterPersonaSpec, ClusterPersonaStatus
 from dorgu.models.incidents import INCIDENT_MEMORY_KIND, IncidentMemorySpec, IncidentMemoryStatus
+from dorgu.models.persona_params import (
+    PARAM_FIELDS,
+    PARAM_POLICIES,
+    PERSONA_POLICY_KIND,
+    PERSONA_POLICY_PLURAL,
+)
 from dorgu.models.personas import APPLICATION_PERSONA_KIND, CLUSTER_PERSONA_KIND
 from dorgu.models.personas_base import API_GROUP, API_VERSION_NAME, JsonValue
 from dorgu.models.personas_spec import ApplicationPersonaSpec
@@ -105,6 +111,7 @@ def _crd(
     short_names: list[str],
     columns: tuple[Column, ...],
     schema: Schema,
+    status: bool = True,
 ) -> dict[str, JsonValue]:
     names: dict[str, JsonValue] = {
         "kind": kind,
@@ -122,6 +129,8 @@ def _crd(
         "additionalPrinterColumns": [c.manifest() for c in columns],
         "schema": {"openAPIV3Schema": schema},
     }
+    if not status:
+        del version["subresources"]
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -189,8 +198,66 @@ def incident_memory_crd() -> dict[str, JsonValue]:
     )
 
 
+def _param_spec_schema() -> Schema:
+    """The persona's spec schema cut to ``PARAM_FIELDS`` (``policies``: only its security)."""
+    schema = structural_schema(ApplicationPersonaSpec)
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    kept = {k: v for k, v in properties.items() if k in PARAM_FIELDS}
+    policies = kept["policies"]
+    assert isinstance(policies, dict) and isinstance(policies["properties"], dict)
+    policies["properties"] = {
+        k: v for k, v in policies["properties"].items() if k in PARAM_POLICIES
+    }
+    schema["properties"] = kept
+    required = schema.get("required")
+    if isinstance(required, list):
+        schema["required"] = [r for r in required if r in PARAM_FIELDS]
+    schema["description"] = "The persona fields the admission policies read."
+    return schema
+
+
+PARAM_COLUMNS = (
+    Column("Tier", "string", ".spec.tier", "Criticality tier."),
+    Column("Mode", "string", ".spec.validation.mode", "Validation mode of the persona."),
+    AGE,
+)
+
+
+def persona_policy_crd() -> dict[str, JsonValue]:
+    """``personapolicies.dorgu.io``: namespaced, written by the operator only (one per
+    ApplicationPersona, same name), the parameter of the admission policies."""
+    return _crd(
+        kind=PERSONA_POLICY_KIND,
+        plural=PERSONA_POLICY_PLURAL,
+        scope="Namespaced",
+        short_names=["pp"],
+        columns=PARAM_COLUMNS,
+        schema={
+            "type": "object",
+            "description": "What the dorgu admission policies read of an ApplicationPersona "
+            "(kept by the operator; edit the persona, not this object).",
+            "properties": {
+                "apiVersion": {
+                    "type": "string",
+                    "description": "Versioned schema of this representation of an object.",
+                },
+                "kind": {
+                    "type": "string",
+                    "description": "The REST resource this object represents.",
+                },
+                "metadata": {"type": "object"},
+                "spec": _param_spec_schema(),
+            },
+            "required": ["spec"],
+        },
+        status=False,
+    )
+
+
 CRDS: tuple[Callable[[], dict[str, JsonValue]], ...] = (
     application_persona_crd,
     cluster_persona_crd,
     incident_memory_crd,
+    persona_policy_crd,
 )

@@ -4,8 +4,8 @@ apply at start and re-applied every ``policy_refresh_interval`` seconds by the a
 (the policies carry the time exemptions expire against: CEL has no clock).  With
 ``--admission webhook`` the operator deletes policies it left from an earlier run.
 
-Personas are the policies' parameters, so creating, changing or deleting a persona needs no
-write here: the API server reads the personas itself.
+The policies' parameters are the small ``PersonaPolicy`` objects ``dorgu.operator.params``
+keeps in step with the personas; ``require_api`` also checks that their CRD is served.
 
 I/O: discovery GETs and writes of its own six objects (named ``<policy_name>-deny|warn|audit``,
 labelled ``app.kubernetes.io/managed-by: dorgu-operator``).  Must not touch other policies.
@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from dorgu.errors import ClusterError
+from dorgu.models.persona_params import PERSONA_POLICY_PLURAL
+from dorgu.models.personas_base import API_GROUP, API_VERSION
 from dorgu.operator.api import Api, ApiFailure, JsonObject, Kind
 from dorgu.operator.options import OperatorOptions
 from dorgu.operator.watching import ClusterView
@@ -52,6 +54,20 @@ async def policies_served(api: Api) -> bool:
         if error.code == 404:
             return False
         raise
+
+
+async def _params_served(api: Api) -> bool:
+    try:
+        found = await api.raw(f"/apis/{API_VERSION}")
+    except ApiFailure as error:
+        if error.code == 404:
+            return False
+        raise ClusterError(f"cannot tell whether the cluster serves {PERSONA_POLICY_PLURAL}."
+                           f"{API_GROUP}: GET /apis/{API_VERSION}: {error}",
+                           hint="check the operator's RBAC") from error  # fmt: skip
+    items = found.get("resources")
+    names = [i.get("name") for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    return PERSONA_POLICY_PLURAL in names
 
 
 def exemption_expiries(view: ClusterView) -> Iterable[datetime]:
@@ -109,6 +125,14 @@ class PolicyKeeper:
                 f"--admission {self.options.admission} needs ValidatingAdmissionPolicy "
                 f"({GROUP_VERSION}, Kubernetes 1.30 or later), which this cluster does not serve",
                 hint="use --admission webhook, or upgrade the cluster",
+            )
+        if not await _params_served(self.api):
+            raise ClusterError(
+                f"--admission {self.options.admission} needs the PersonaPolicy CRD "
+                "(personapolicies.dorgu.io, the policies' parameters), which this cluster does "
+                "not serve",
+                hint="run dorgu cluster init, or apply deploy/crds/personapolicies.dorgu.io.yaml "
+                "(the Helm chart ships it)",
             )
 
     async def install(self) -> None:

@@ -37,6 +37,7 @@ from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
+from dorgu.operator.params import ParamKeeper
 from dorgu.operator.peering import Leadership, ensure_peering
 from dorgu.operator.policies import PolicyKeeper, exemption_expiries
 from dorgu.operator.preflight import check_prerequisites, failure_error
@@ -157,6 +158,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             tasks.append(
                 asyncio.create_task(_periodically(2.0, marker.sync), name="autoscaled-marker")
             )
+            params = ParamKeeper(api=api, view=view, is_active=lambda: leadership.active)
+            tasks.append(asyncio.create_task(_periodically(0.5, params.sync), name="policy-params"))
         if serve_webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
                                  tasks=tasks)  # fmt: skip

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from dorgu.models.persona_params import param_spec
 from dorgu.models.personas_base import LabelSelector
 from dorgu.models.personas_learned import LearnedState
 from dorgu.models.personas_policies import NAMESPACE_MODE_LABEL, ValidationMode
@@ -44,6 +45,9 @@ class PersonaEntry:
     error: str | None = None
     learned: LearnedState | None = None
     """``status.learned`` (the admission rules on learned baselines read it)."""
+    uid: str = ""
+    param: str = "{}"
+    """The admission policies' parameter spec (``persona_params.param_spec``), as sorted JSON."""
 
     @property
     def key(self) -> Key:
@@ -90,6 +94,12 @@ def persona_entry(obj: JsonObject) -> PersonaEntry:
         selector=spec.target_selector() if spec else None,
         error=error,
         learned=learned,
+        uid=str(meta.get("uid") or ""),
+        param=json.dumps(
+            param_spec(raw if isinstance(raw := obj.get("spec"), dict) else {}),
+            sort_keys=True,
+            separators=(",", ":"),
+        ),
     )
 
 

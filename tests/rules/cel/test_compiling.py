@@ -53,7 +53,7 @@ def test_every_compiled_rule_is_a_real_rule_and_appears_in_the_cel() -> None:
         assert quote(rule_id) in text, rule_id
 
 
-def test_each_mode_has_its_action_and_the_persona_is_the_parameter() -> None:
+def test_each_mode_has_its_action_and_the_persona_policy_is_the_parameter() -> None:
     manifests = policy_manifests(name="p", now=NOW, operator_namespace="ops", opt_in=True)
     policies = {m["metadata"]["name"]: m for m in manifests if m["kind"].endswith("Policy")}
     bindings = {m["metadata"]["name"]: m for m in manifests if m["kind"].endswith("Binding")}
@@ -63,14 +63,17 @@ def test_each_mode_has_its_action_and_the_persona_is_the_parameter() -> None:
         spec = binding["spec"]
         assert spec["policyName"] == name
         assert spec["validationActions"] == [name.removeprefix("p-").capitalize()]
-        assert spec["paramRef"] == {"selector": {}, "parameterNotFoundAction": "Allow"}
+        assert spec["paramRef"] == {
+            "selector": {"matchLabels": {"app.kubernetes.io/managed-by": "dorgu-operator"}},
+            "parameterNotFoundAction": "Allow",
+        }
         selector = spec["matchResources"]["namespaceSelector"]
         assert selector["matchLabels"] == {"dorgu.io/validate": "true"}
         assert "ops" in selector["matchExpressions"][0]["values"]
     for policy in policies.values():
         assert policy["spec"]["paramKind"] == {
             "apiVersion": "dorgu.io/v1",
-            "kind": "ApplicationPersona",
+            "kind": "PersonaPolicy",
         }
         assert policy["spec"]["failurePolicy"] == "Ignore"
     assert len(policies["p-warn"]["spec"]["validations"]) == 20  # one per warning line

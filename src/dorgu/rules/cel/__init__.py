@@ -1,5 +1,6 @@
 """The rule engine compiled to CEL: ValidatingAdmissionPolicies (and bindings) that the API
-server evaluates in-process, with the ApplicationPersona as the parameter object.
+server evaluates in-process, with each persona's small ``PersonaPolicy`` (kept by the
+operator, ``dorgu.models.persona_params``) as the parameter object.
 
 - ``compiling.policy_manifests``: the policies and bindings;
 - ``compiling.COMPILED_RULES``: the rules they run (the rest need objects CEL cannot see:

@@ -1,5 +1,5 @@
 """The rules that compile to CEL: for each, an expression giving the list of its findings
-on ``object`` (an apps/v1 Deployment) and ``params`` (the ApplicationPersona), with the same
+on ``object`` (an apps/v1 Deployment) and ``params`` (the persona's PersonaPolicy), with the same
 rule id, severity, field path, message and fix as the Python check in ``dorgu.rules``.
 
 ``CHECKS`` maps a rule id to its expression, in ``RULES`` order; ``HPA_SENSITIVE`` are the

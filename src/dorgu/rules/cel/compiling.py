@@ -1,5 +1,7 @@
 """Persona rules as ValidatingAdmissionPolicies: three policies (and their bindings) with
-the ApplicationPersona as the parameter, one per validation action.
+the persona's ``PersonaPolicy`` as the parameter (``dorgu.models.persona_params``: the persona's
+name and the spec fields the CEL reads, at the persona's paths, so ``params.metadata.name`` and
+``params.spec.*`` read as on the persona), one per validation action.
 
 - ``<name>-deny`` (``validationActions: [Deny]``): fails for a persona in ``enforce`` mode
   when a compiled rule finds an error; the message is the webhook's (``persona <name>:
@@ -8,9 +10,9 @@ the ApplicationPersona as the parameter, one per validation action.
   webhook): errors and warnings in ``warn`` mode, warnings in ``enforce`` mode;
 - ``<name>-audit`` (``[Audit]``): the findings of personas in ``audit`` mode, in the audit log.
 
-Each binding's ``paramRef`` selects every persona in the object's namespace
-(``parameterNotFoundAction: Allow``: namespaces without personas are not affected), and the
-CEL applies a persona only to the Deployments its selector matches.  The mode is the
+Each binding's ``paramRef`` selects every operator-kept ``PersonaPolicy`` in the object's
+namespace (``parameterNotFoundAction: Allow``: namespaces without personas are not affected),
+and the CEL applies a persona only to the Deployments its selector matches.  The mode is the
 persona's ``spec.validation.mode``, else the namespace label ``dorgu.io/validation-mode``,
 else audit.  HPA-sensitive rules are skipped on Deployments annotated
 ``dorgu.io/autoscaled-by`` (CEL cannot see HPAs); the webhook runs them there.
@@ -24,6 +26,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
+from dorgu.models.persona_params import MANAGED_BY as PARAM_LABELS
+from dorgu.models.persona_params import PERSONA_POLICY_KIND
+from dorgu.models.personas_base import API_VERSION
 from dorgu.models.personas_policies import NAMESPACE_MODE_LABEL, ValidationMode
 from dorgu.models.personas_spec import NAME_LABEL
 from dorgu.rules.admission import MAX_MESSAGE_CHARS, MAX_WARNING_CHARS, MAX_WARNINGS
@@ -223,7 +228,7 @@ def policy_manifests(
             "metadata": metadata,
             "spec": {
                 "failurePolicy": failure_policy,
-                "paramKind": {"apiVersion": "dorgu.io/v1", "kind": "ApplicationPersona"},
+                "paramKind": {"apiVersion": API_VERSION, "kind": PERSONA_POLICY_KIND},
                 "matchConstraints": {"resourceRules": [{
                     "apiGroups": ["apps"], "apiVersions": ["v1"],
                     "operations": ["CREATE", "UPDATE"], "resources": ["deployments"],
@@ -240,7 +245,8 @@ def policy_manifests(
             "spec": {
                 "policyName": full,
                 "validationActions": [action.capitalize()],
-                "paramRef": {"selector": {}, "parameterNotFoundAction": "Allow"},
+                "paramRef": {"selector": {"matchLabels": dict(PARAM_LABELS)},
+                             "parameterNotFoundAction": "Allow"},
                 "matchResources": {
                     "namespaceSelector": _namespace_selector(operator_namespace, opt_in),
                 },

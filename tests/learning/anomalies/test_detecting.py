@@ -131,4 +131,21 @@ def test_weekly_job_is_learned_from_a_week_ago():
 
 def test_weekly_job_needs_the_week_of_memory():
     # with one day of memory every run, and every day after one, is new
-    assert job_alarms(DetectorSettings(days=1)) >= 7
+    assert job_alarms(DetectorSettings(days=1, confirm=0.0)) >= 7
+    # the shift check keeps every run (the hour's +40 moves the 30-sample mean) ...
+    assert job_alarms(DetectorSettings(days=1)) >= 4
+
+
+def missing_job_alarms(settings: DetectorSettings) -> int:
+    return sum(
+        1
+        for i, v in enumerate(detect(weekly_job(), settings))
+        if v.anomaly and i >= 9 * 288 and (i // 288) % 7 == 4 and 24 <= i % 288 < 48
+    )
+
+
+def test_shift_check_drops_borderline_alarms_the_mean_does_not_confirm():
+    # ... but drops the borderline alarms on the days after a run (one day of memory: the
+    # missing job looks new), where the 30-sample mean stays at the usual level
+    assert missing_job_alarms(DetectorSettings(days=1, confirm=0.0)) >= 3
+    assert missing_job_alarms(DetectorSettings(days=1)) == 0

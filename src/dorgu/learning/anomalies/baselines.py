@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from collections import deque
 
 DAY = 86_400.0
@@ -35,11 +36,13 @@ class RollingQuantiles:
 
 
 class RollingBar:
-    """The last ``size`` values' mean plus ``k`` standard deviations (running sums)."""
+    """The last ``size`` values' mean plus ``k`` standard deviations (running sums).  The values
+    sit in a ring of C doubles (8 bytes each, not a Python float object per value)."""
 
     def __init__(self, size: int, k: float) -> None:
         self.size, self.k = size, k
-        self._values: deque[float] = deque()
+        self._values = array("d")
+        self._next = 0  # where the next value goes once the ring is full
         self._total = 0.0
         self._squares = 0.0
         self._pushes = 0
@@ -56,11 +59,14 @@ class RollingBar:
         return mean + self.k * math.sqrt(variance)
 
     def push(self, value: float) -> None:
-        self._values.append(value)
         self._total += value
         self._squares += value * value
-        if len(self._values) > self.size:
-            old = self._values.popleft()
+        if len(self._values) < self.size:
+            self._values.append(value)
+        else:
+            old = self._values[self._next]
+            self._values[self._next] = value
+            self._next = (self._next + 1) % self.size
             self._total -= old
             self._squares -= old * old
         self._pushes += 1

@@ -19,7 +19,14 @@ likelihood: judge a deviation against how this series usually deviates), giving 
 view.  When the daily view has a partner it also vouches for the other two: what looked the
 same on a recent day is seasonal, so the global/local ratio counts at most ``1 / gate`` times the
 daily ratio (a nightly batch job is not an anomaly; a missing one is).  The score is
-``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".  A sample is an
+``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".
+
+A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a fourth, slower
+*shift* view: the mean of the last ``shift_window`` raw values against the long median, in
+spreads, must reach ``confirm`` times that view's own bar (mean plus ``k`` standard deviations
+of its last ``memory`` deviations; always confirmed during its first ``shift_warmup``).  An
+unconfirmed one (a burst or dip too short to move the mean) gets ratio ``UNCONFIRMED``, just
+under the bar.  A sample is an
 anomaly when its score reaches ``threshold`` and no anomaly fired in the ``refractory``
 samples before (one alarm per event, not one per sample).
 
@@ -38,6 +45,7 @@ from dataclasses import dataclass
 from dorgu.learning.anomalies.baselines import RollingBar, RollingQuantiles, SameTimeHistory
 
 VALUE_LIMIT = 1e100  # values are clamped to +-this, so sums of squares stay finite
+UNCONFIRMED = 0.99  # the ratio of a borderline alarm the shift view does not confirm
 DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of `memory` (5,000) deviations finite
 
 
@@ -50,7 +58,7 @@ class DetectorSettings:
     score alike on both halves of it (docs/anomaly.md); the rest are set by reasoning.
 
     Memory per series: ``history`` (twice: sorted and in order) + ``local`` (twice) +
-    ``3 * memory`` + ``smooth`` + ``steps`` floats, plus the (time, value) pairs of the last
+    ``4 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value) pairs of the last
     ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of them (held in
     lists of at most twice that, compacted in bulk)."""
 
@@ -70,6 +78,10 @@ class DetectorSettings:
     day_tolerance: float = 600.0
     cv: float = 0.2
     days: int = 7
+    shift_window: int = 30
+    shift_warmup: int = 500
+    confirm: float = 0.3
+    confirm_below: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,8 @@ class Detector:
         self._since_alarm = s.refractory + 1
         self._steps: deque[float] = deque(maxlen=s.steps)
         self._last_time: float | None = None
+        self._shift_values: deque[float] = deque(maxlen=s.shift_window)
+        self._shift_bar = RollingBar(s.memory, s.k)
 
     def update(self, time: float, value: float) -> Verdict:
         """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
@@ -108,6 +122,8 @@ class Detector:
         ratio = 0.0
         if len(self._long) >= s.warmup:
             ratio = self._ratio(time, smoothed)
+            if not self._shift_confirms(value) and 1.0 <= ratio < s.confirm_below:
+                ratio = UNCONFIRMED
         score = ratio / (ratio + 1.0)
         self._since_alarm += 1
         anomaly = score >= s.threshold and self._since_alarm > s.refractory
@@ -117,6 +133,23 @@ class Detector:
         self._local.push(value)
         self._day.push(time, smoothed)
         return Verdict(score, anomaly)
+
+    def _shift_confirms(self, value: float) -> bool:
+        """The shift view: whether the mean of the last ``shift_window`` values has moved from
+        the long window's median by at least ``confirm`` times this view's own bar (mean plus
+        ``k`` deviations of its last ``memory`` deviations).  True while it is still learning."""
+        s = self.settings
+        self._shift_values.append(value)
+        if len(self._shift_values) < s.shift_window:
+            return True
+        median = self._long.quantile(0.5)
+        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        mean = sum(self._shift_values) / len(self._shift_values)
+        deviation = min(abs(mean - median) / spread, DEVIATION_LIMIT)
+        bar = self._shift_bar
+        confirms = len(bar) < s.shift_warmup or deviation >= s.confirm * max(bar.bar(), s.floor)
+        bar.push(deviation)
+        return confirms
 
     def _is_gap(self, time: float) -> bool:
         """Whether ``time`` follows a gap (more than ``gap_factor`` typical steps since the

@@ -171,6 +171,26 @@ def test_bad_urls_are_usage_errors(url):
         check_url(url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1", "http://127.0.0.1:99999/", "http://h:0", "http://h:port/",
+     "ftp://user:s3cr3tpass@127.0.0.1/", "http://user:s3cr3tpass@[::1", "http://s3cr3tpass@h"],
+)  # fmt: skip
+def test_malformed_urls_are_usage_errors_that_never_echo_credentials(url):
+    with pytest.raises(UsageError) as caught:
+        check_url(url)
+    assert "s3cr3tpass" not in f"{caught.value.message} {caught.value.hint}"
+
+
+def test_an_unreachable_prometheus_is_named_without_its_query_or_credentials():
+    async def one(client: PrometheusClient) -> None:
+        await client.query("up")
+
+    with pytest.raises(PrometheusError) as caught:
+        _run("http://127.0.0.1:1/?token=s3cr3tpass", one)
+    assert "s3cr3tpass" not in str(caught.value)
+
+
 def test_a_long_regex_travels_in_the_body_intact():
     regex = "|".join(f"web-7d9f8c6b5-{i:05d}" for i in range(50))
     promql = f'max by (pod) (rate(container_cpu_usage_seconds_total{{pod=~"{regex}"}}[2m]))'

@@ -89,19 +89,39 @@ class QueryStats:
 
 
 def check_url(url: str) -> str:
-    """``url`` without a trailing slash; ``UsageError`` unless it is ``http(s)://host...``."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """``url`` without a trailing slash; ``UsageError`` unless it is ``http(s)://host[:port]...``
+    without credentials.  Messages never repeat the URL's user information or query."""
+    example = "for example --prometheus-url http://prometheus.monitoring:9090"
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError when not a number in 0..65535
+        host = parts.hostname
+    except ValueError as error:
         raise UsageError(
-            f"Prometheus URL {url!r} is not an http(s) URL",
-            hint="for example --prometheus-url http://prometheus.monitoring:9090",
-        )
-    if parts.username or parts.password:
+            f"Prometheus URL {_shown(text)!r} is not a valid URL ({error})", hint=example
+        ) from error
+    if "@" in parts.netloc:
         raise UsageError(
             "the Prometheus URL must not carry credentials",
-            hint="reach Prometheus through a port-forward or an authenticating proxy",
+            hint="use prometheus.bearer_token_file or prometheus.username + password_file "
+            "(docs/configuration.md), or an authenticating proxy",
         )
-    return url.strip().rstrip("/")
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(f"Prometheus URL {_shown(text)!r} is not an http(s) URL", hint=example)
+    if port == 0:
+        raise UsageError(f"Prometheus URL {_shown(text)!r} has port 0", hint=example)
+    return text.rstrip("/")
+
+
+def _shown(url: str) -> str:
+    """``url`` as it may appear in a message: no user information, no query, at most 200
+    characters."""
+    head = url.split("?", 1)[0].split("#", 1)[0]
+    if "@" in head:
+        scheme, _, rest = head.rpartition("://")
+        head = (scheme + "://" if scheme else "") + "***@" + rest.rsplit("@", 1)[1]
+    return head[:200]
 
 
 def _number(text: object) -> float:
@@ -250,7 +270,7 @@ class PrometheusClient:
     async def _send(self, path: str, form: dict[str, str]) -> QueryResult:
         import httpx
 
-        where = f"Prometheus at {self.url}"
+        where = f"Prometheus at {_shown(self.url)}"
         attempt = 0
         while True:
             if self._max_queries is not None and self.stats.sent >= self._max_queries:

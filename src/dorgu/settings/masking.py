@@ -10,6 +10,7 @@ from enum import Enum
 
 from pydantic import SecretStr
 
+from dorgu.models.patterns import LazyPattern
 from dorgu.settings.keys import KeyPath
 
 SECRET_PREFIXES: tuple[KeyPath, ...] = (("llm", "api_keys"),)
@@ -18,6 +19,8 @@ _VISIBLE = 4
 _MIN_LENGTH_TO_SHOW_TAIL = 12
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+_URL_USERINFO = LazyPattern(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
 
 
 def is_secret_key(path: Sequence[str | int]) -> bool:
@@ -38,6 +41,8 @@ def display_value(path: Sequence[str | int], value: object) -> JsonValue:
         return mask_secret(value.get_secret_value())
     if is_secret_key(path) and isinstance(value, str):
         return mask_secret(value)
+    if isinstance(value, str) and "@" in value:
+        return _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", value)  # user:password@
     if isinstance(value, Enum):
         return display_value(path, value.value)
     if isinstance(value, dict):

@@ -55,6 +55,12 @@ def test_millisecond_timestamps_are_refused() -> None:
     assert error.startswith("h.om:1: ") and "looks like milliseconds" in error
 
 
+def test_windows_line_endings_are_refused_at_their_first_line() -> None:
+    error = _error(f"# TYPE x gauge\r\nx 1 {T}\r\n# EOF\r\n")
+
+    assert error.startswith("h.om:1: Windows (CRLF) line ending") and "dos2unix" in error
+
+
 def test_samples_in_the_head_range_are_refused() -> None:
     error = _error(f"x 1 {T}\nx 1 {NOW - 600}\n")
 

@@ -73,10 +73,14 @@ def check_backfill(
     latest = now - head_margin
     number = 0
     for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\n").rstrip("\r")
+        line = raw.rstrip("\n")
 
         def fail(message: str, hint: str | None = None, *, at: int = number) -> ParseError:
             return ParseError(message, file=file, line=at, hint=hint)
+
+        if line.endswith("\r"):  # promtool reads "\r" as part of the line (e.g. 'gauge\r')
+            raise fail("Windows (CRLF) line ending", "convert the file to LF line endings "
+                       "(e.g. dos2unix FILE) and backfill again")  # fmt: skip
 
         if eof_line is not None:
             raise fail("content after '# EOF'", "'# EOF' must be the last line")

@@ -32,6 +32,8 @@ def test_parses_iso_and_epoch_timestamps():
         (HEADER + "5,2\n3,3\n", "s.csv:3", "is before"),
         (HEADER + "5,2\n5,3\n", "s.csv:3", "repeats"),
         (HEADER + "5\n", "s.csv:2", "expected"),
+        (HEADER + "1388534400,1\n1388534400000,2\n", "s.csv:3", "looks like milliseconds"),
+        (HEADER + "-1e20,1\n", "s.csv:2", "out of range"),
     ],
 )
 def test_bad_input_names_the_row(text: str, where: str, what: str):

@@ -34,6 +34,10 @@ class Series:
         return len(self.values)
 
 
+MAX_EPOCH_SECONDS = 1e11
+"""Beyond the year 5138: a larger epoch number is milliseconds (or nonsense), not seconds."""
+
+
 def parse_timestamp(text: str) -> float:
     """Epoch seconds of an ISO 8601 timestamp (naive = UTC) or of a plain number."""
     text = text.strip()
@@ -94,6 +98,14 @@ def parse_series(
                 file=source,
                 line=number,
             ) from None
+        if not -MAX_EPOCH_SECONDS <= moment <= MAX_EPOCH_SECONDS:
+            raise ParseError(
+                f"timestamp {stamp[:60]!r} is out of range for epoch seconds"
+                + (" (it looks like milliseconds)" if moment > MAX_EPOCH_SECONDS else ""),
+                file=source,
+                line=number,
+                hint="write epoch seconds (divide milliseconds by 1000) or ISO 8601",
+            )
         try:
             value = float(raw)
         except ValueError:

@@ -69,3 +69,20 @@ def test_nan_infinite_and_repeated_samples_are_ignored():
     assert watch.update(T0 + 60, math.nan) is None
     assert watch.update(T0 + 120, math.inf) is None
     assert watch.last_time == T0
+
+
+def test_an_old_level_change_already_inside_the_recent_band_opens_nothing():
+    """The detector keeps scoring a level change while its long window still holds the old
+    level; once the recent band has caught up (here: the change fell in the learning period),
+    a value inside that band is no news and opens no episode (seen live: history 2 % off the
+    live rate); a real step afterwards still opens one."""
+    step, history = 2.0, 64_800
+    learning = (history + 7_200 + 200) * step  # until 200 samples after the change
+    watch = SeriesWatch(WatchSettings(learn_seconds=learning))
+    for i in range(history):
+        watch.update(T0 + i * step, 0.1023)
+    live = range(history + 7_200, history + 7_600)  # after a 4 h gap
+    events = [watch.update(T0 + i * step, 0.1 + 1e-6 * (i % 2)) for i in live]
+    assert [e for e in events if e is not None] == []
+    jump = range(history + 7_600, history + 7_620)
+    assert any(watch.update(T0 + i * step, 0.4) is not None for i in jump)

@@ -5,7 +5,9 @@ The detector's own decision is tuned for NAB, where every labelled window counts
 series at the scrape cadence a false alarm costs a person's attention, so the live rule is
 stricter (``WatchSettings``): an episode opens when the score stays at or above ``threshold``
 for ``persist`` consecutive samples, and closes after ``close_after`` samples below
-``release``.  A series raises nothing during its first ``learn_seconds`` (the detector has no
+``release``, and only when the value lies outside the expected band by at least ``min_change``
+of the band's median (a change too small to act on, such as a flat series moving by a
+rounding error, is no anomaly however unusual).  A series raises nothing during its first ``learn_seconds`` (the detector has no
 daily view yet), and at most one episode opens per ``refractory_seconds``.
 
 State per series: the detector's (bounded, see ``DetectorSettings``) plus the last
@@ -32,6 +34,7 @@ class WatchSettings:
     learn_seconds: float = 93_600.0  # a day and 2 hours: the daily view and its bar are warm
     refractory_seconds: float = 3_600.0
     band_samples: int = 60
+    min_change: float = 0.01
     detector: DetectorSettings = field(default_factory=DetectorSettings)
 
 
@@ -86,6 +89,7 @@ class SeriesWatch:
             and time - self._first >= s.learn_seconds
             and time - self._last_open >= s.refractory_seconds
             and len(self._band)
+            and self._outside_band(value)
         ):
             start = self._run_start if self._run_start is not None else time
             self.current = changed = Episode(
@@ -96,6 +100,12 @@ class SeriesWatch:
         if self.current is None:
             self._band.push(value)
         return changed
+
+    def _outside_band(self, value: float) -> bool:
+        margin = self.settings.min_change * abs(self._band.quantile(0.5))
+        return (
+            value > self._band.quantile(0.95) + margin or value < self._band.quantile(0.05) - margin
+        )
 
     def _follow(self, time: float, value: float, score: float) -> Episode | None:
         s, episode = self.settings, self.current

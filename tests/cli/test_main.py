@@ -104,3 +104,16 @@ def test_the_process_entry_point_leaves_the_heap_out_of_the_final_collection():
     assert _freeze_count_at_exit("main()") > 1000
     # a caller passing argv (tests, embedding) keeps collecting its own garbage
     assert _freeze_count_at_exit("try:\n    main(['--version'])\nexcept SystemExit:\n    pass") == 0
+
+
+def test_every_command_summary_fits_on_one_line_of_the_top_level_help():
+    """Scripts (and walk-user-path) read the command list line by line: a wrapped summary
+    would look like a command of its own."""
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main_module.cli, ["--help"], terminal_width=80)
+    assert result.exit_code == 0
+    listed = result.output.split("Commands:\n", 1)[1].splitlines()
+    names = [line.split()[0] for line in listed if line.strip()]
+    assert all(line.startswith("  ") and not line.startswith("   ") for line in listed if line)
+    assert "recommend" in names and "anomaly" in names

@@ -55,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "recommend": (
         "dorgu.cli.recommend",
         "recommend",
-        "Right-size running workloads' CPU and memory from Prometheus history.",
+        "Right-size workloads' CPU and memory from Prometheus history.",
     ),
     "cluster": (
         "dorgu.cli.cluster",

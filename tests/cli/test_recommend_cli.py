@@ -135,6 +135,7 @@ def test_a_slow_prometheus_is_one_line_exit_6(kube, monkeypatch):
     assert result.exit_code == 6
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "did not answer within 0.3s" in lines[0]
+    assert len(server.requests) == 1  # the probe is not retried: a wrong URL fails fast
 
 
 def test_the_cli_offers_exactly_the_registered_strategies_and_patch_formats():

@@ -244,11 +244,14 @@ class PrometheusClient:
         if authorization is not None:  # a secret: set on the client, never logged or echoed
             self._http.headers["authorization"] = authorization
 
-    async def query(self, promql: str, *, at: float | None = None) -> QueryResult:
+    async def query(
+        self, promql: str, *, at: float | None = None, retries: int | None = None
+    ) -> QueryResult:
+        """An instant query; ``retries`` overrides the client's (0: a probe that fails fast)."""
         form = {"query": promql, "timeout": f"{self._timeout:g}s"}
         if at is not None:
             form["time"] = f"{at:.3f}"
-        return await self._send("/api/v1/query", form)
+        return await self._send("/api/v1/query", form, retries=retries)
 
     async def query_range(
         self, promql: str, *, start: float, end: float, step: float
@@ -267,9 +270,12 @@ class PrometheusClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _send(self, path: str, form: dict[str, str]) -> QueryResult:
+    async def _send(
+        self, path: str, form: dict[str, str], *, retries: int | None = None
+    ) -> QueryResult:
         import httpx
 
+        allowed = self._retries if retries is None else retries
         where = f"Prometheus at {_shown(self.url)}"
         attempt = 0
         while True:
@@ -320,14 +326,14 @@ class PrometheusClient:
                 failure.__cause__ = error
             except httpx.HTTPError as error:
                 failure = PrometheusError(
-                    f"cannot reach {where}: {error or type(error).__name__}",
+                    f"cannot reach {where}: {str(error) or type(error).__name__}",
                     hint="check --prometheus-url (or DORGU_PROMETHEUS_URL) and that it is up",
                     retryable=True,
                 )
                 failure.__cause__ = error
             except PrometheusError as error:
                 failure = error
-            if not failure.retryable or attempt >= self._retries:
+            if not failure.retryable or attempt >= allowed:
                 self.stats.failed += 1
                 raise failure
             attempt += 1

@@ -294,7 +294,7 @@ async def fetch_usage(
 ) -> Usage:
     """Usage of every container of ``workloads``.  Raises ``PrometheusError`` when the probe
     fails or every query fails; failures of some batches only mark their containers partial."""
-    probe = await client.query("vector(1)", at=options.end)
+    probe = await client.query("vector(1)", at=options.end, retries=0)  # a wrong URL fails fast
     if probe.result_type not in ("vector", "scalar"):
         raise PrometheusError(f"Prometheus at {client.url} answered vector(1) oddly")
     usage = Usage(range_step=range_step(options))

@@ -25,6 +25,7 @@ class Reply:
     body: object = None  # a document (JSON-encoded) or raw bytes
     delay: float = 0.0
     content_type: str = "application/json"
+    cut_after: int | None = None  # announce the whole body, send this many bytes, then hang up
 
     def payload(self) -> bytes:
         return self.body if isinstance(self.body, bytes) else json.dumps(self.body).encode()
@@ -90,6 +91,11 @@ def serve(answer: Callable[[str, dict[str, str]], Reply]) -> Iterator[PromServer
                 self.send_header("content-type", reply.content_type)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
+                if reply.cut_after is not None:
+                    self.wfile.write(data[: reply.cut_after])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass

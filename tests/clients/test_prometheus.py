@@ -112,6 +112,29 @@ def test_an_unreachable_prometheus_is_a_cluster_error():
         _run(f"http://127.0.0.1:{port}", lambda c: c.query("up"), retries=0)
 
 
+def test_a_reply_over_the_size_cap_is_cut_off_with_a_clear_error(monkeypatch):
+    monkeypatch.setattr("dorgu.clients.prometheus.MAX_REPLY_BYTES", 4096)
+    big = [{"metric": {"pod": f"p{i}"}, "value": [1700000000, "1"]} for i in range(1000)]
+    with (
+        serve(lambda path, form: success("vector", big)) as server,
+        pytest.raises(PrometheusError, match="a reply larger than 64 MiB") as caught,
+    ):
+        _run(server.url, lambda c: c.query("up"))
+    assert "cannot reach" not in str(caught.value)
+    assert "narrow the scope" in (caught.value.hint or "")
+
+
+def test_a_reply_broken_off_midway_is_not_reported_as_unreachable():
+    body = success("vector", [{"metric": {}, "value": [1700000000, "1"]}]).payload()
+    with (
+        serve(lambda path, form: Reply(200, body, cut_after=10)) as server,
+        pytest.raises(PrometheusError, match="broke off its reply") as caught,
+    ):
+        _run(server.url, lambda c: c.query("up"), retries=1)
+    assert "cannot reach" not in str(caught.value)
+    assert len(server.requests) == 2  # retried once
+
+
 def test_a_url_that_is_not_prometheus_says_so():
     with (
         serve(lambda path, form: Reply(404, b"<html>nope</html>", content_type="text/html")) as s,

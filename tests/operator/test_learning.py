@@ -116,3 +116,28 @@ def test_a_slow_prometheus_marks_the_last_good_baselines_stale_once() -> None:
     assert queued == [("shop", "web")]
     assert metrics.learning_runs.value(result="failed") == 2
     assert metrics.prometheus_queries.value() >= 2
+
+
+def test_the_learner_sends_the_configured_prometheus_credentials() -> None:
+    from tests.clients.prometheus_server import serve, success
+
+    with serve(lambda path, form: success("matrix", [])) as server:
+
+        async def scenario() -> None:
+            api, view, metrics = FakeApi(_persona()), ClusterView(), Metrics()
+            view.personas.put(api.obj)
+            view.deployments.put(_deployment())
+            learner = Learner(api=api, view=view, metrics=metrics,  # type: ignore[arg-type]
+                              prometheus_url=server.url, interval=60, window="7d",
+                              clock=lambda: NOW, authorization="Bearer s3cret-token")  # fmt: skip
+            await learner.learn_once()
+
+        asyncio.run(scenario())
+    assert server.authorizations and set(server.authorizations) == {"Bearer s3cret-token"}
+
+
+def test_operator_options_never_show_the_prometheus_credentials() -> None:
+    from dorgu.operator.options import OperatorOptions
+
+    options = OperatorOptions(prometheus_authorization="Bearer s3cret-token")
+    assert "s3cret" not in repr(options)

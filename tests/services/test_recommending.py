@@ -4,7 +4,9 @@ server speaking the Prometheus HTTP API."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import stat
 
 import pytest
 
@@ -250,8 +252,35 @@ def test_owners_and_targets():
     assert parse_target("sts/db")[1] == "db"
     with pytest.raises(UsageError, match="unknown kind"):
         parse_target("replicaset/x")
+    kube = _kube()
+    kube.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
     with pytest.raises(UsageError, match="no Deployment, StatefulSet"):
-        list_workloads(client=_kube(), namespace="shop", target="nope")
+        list_workloads(client=kube, namespace="shop", target="nope")
+
+
+def test_a_missing_namespace_is_a_usage_error_not_an_empty_report():
+    with pytest.raises(UsageError, match="namespace 'typo' does not exist"):
+        list_workloads(client=_kube(), namespace="typo")
+    kube = _kube()
+    kube.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "empty"}})
+    assert list_workloads(client=kube, namespace="empty") == []
+    assert list_workloads(client=kube, all_namespaces=True) != []
+
+
+def test_patch_files_get_the_usual_mode_and_no_tree_is_invented(tmp_path):
+    files = {"shop/web.yaml": "a: 1\n"}
+    old = os.umask(0o022)
+    try:
+        (written,) = write_patches(files, tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644
+    with pytest.raises(OutputError, match=r"parent directory .* does not exist"):
+        write_patches(files, tmp_path / "no" / "such" / "dir")
+    assert not (tmp_path / "no").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="not a directory"):
+        write_patches(files, tmp_path / "file")
 
 
 def test_batches_hold_at_most_50_pods():

@@ -338,8 +338,10 @@ def run(
     from dorgu.operator.options import AdmissionEngine, CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
     from dorgu.services.configuring import load_settings
+    from dorgu.services.recommending import authorization
 
-    prometheus = load_settings(Path("."), app_file=False).settings.prometheus
+    settings = load_settings(Path("."), app_file=False).settings
+    prometheus = settings.prometheus
     prometheus_url = prometheus_url or _checked_url(prometheus.url)  # flag/env, else the files
     options = OperatorOptions(
         namespace=namespace,
@@ -373,6 +375,7 @@ def run(
         prometheus_max_queries=prometheus.max_queries,
         prometheus_cluster=prometheus.cluster,
         prometheus_cluster_label=prometheus.cluster_label,
+        prometheus_authorization=authorization(settings) if prometheus_url else None,
         learn_interval=learn_interval,
         learn_window=learn_window,
         anomaly_interval=anomaly_interval,

@@ -270,6 +270,19 @@ class PrometheusClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def _post(self, path: str, form: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The reply and at most ``MAX_REPLY_BYTES + 1`` bytes of its body: a huge reply is
+        cut off while it streams in, never held whole in memory."""
+        async with self._http.stream("POST", self.url + path, data=form) as reply:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in reply.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_REPLY_BYTES:
+                    break
+            return reply, b"".join(chunks)[: MAX_REPLY_BYTES + 1]
+
     async def _send(
         self, path: str, form: dict[str, str], *, retries: int | None = None
     ) -> QueryResult:
@@ -287,10 +300,12 @@ class PrometheusClient:
             self.stats.sent += 1
             try:
                 async with self._limit:
-                    reply = await self._http.post(self.url + path, data=form)
-                    body = reply.content[: MAX_REPLY_BYTES + 1]
+                    reply, body = await self._post(path, form)
                 if len(body) > MAX_REPLY_BYTES:
-                    raise PrometheusError(f"{where}: a reply larger than 64 MiB")
+                    raise PrometheusError(
+                        f"{where}: a reply larger than 64 MiB",
+                        hint="narrow the scope (-n, WORKLOAD) or the history window",
+                    )
                 if reply.is_redirect:
                     raise PrometheusError(
                         f"{where} redirects to {reply.headers.get('location')!r}",
@@ -324,10 +339,18 @@ class PrometheusClient:
                     retryable=True,
                 )
                 failure.__cause__ = error
-            except httpx.HTTPError as error:
+            except (httpx.ConnectError, httpx.UnsupportedProtocol) as error:
                 failure = PrometheusError(
                     f"cannot reach {where}: {str(error) or type(error).__name__}",
                     hint="check --prometheus-url (or DORGU_PROMETHEUS_URL) and that it is up",
+                    retryable=isinstance(error, httpx.ConnectError),
+                )
+                failure.__cause__ = error
+            except httpx.HTTPError as error:
+                failure = PrometheusError(
+                    f"{where} broke off its reply: {str(error) or type(error).__name__}",
+                    hint="is it overloaded or behind a proxy that limits replies? "
+                    "narrow the scope (-n, WORKLOAD)",
                     retryable=True,
                 )
                 failure.__cause__ = error

@@ -86,6 +86,7 @@ class Learner:
         max_queries: int = 10_000,
         cluster: str | None = None,
         cluster_label: str = "cluster",
+        authorization: str | None = None,
         is_active: Callable[[], bool] = lambda: True,
         reconcile: Callable[[Key], None] = lambda key: None,
     ) -> None:
@@ -96,6 +97,7 @@ class Learner:
         self.run_timeout, self.query_timeout = run_timeout, query_timeout
         self.max_queries = max_queries
         self.cluster, self.cluster_label = cluster, cluster_label
+        self._authorization = authorization
         self.is_active, self.reconcile = is_active, reconcile
 
     async def run(self) -> None:
@@ -132,7 +134,8 @@ class Learner:
         loop = asyncio.get_running_loop()
         started = loop.time()
         client = PrometheusClient(self.url, timeout_seconds=self.query_timeout, retries=1,
-                                  max_queries=self.max_queries)  # fmt: skip
+                                  max_queries=self.max_queries,
+                                  authorization=self._authorization)  # fmt: skip
         options = UsageOptions(window_seconds=self.window_seconds, end=now.timestamp(),
                                series=True, cluster=self.cluster,
                                cluster_label=self.cluster_label)  # fmt: skip

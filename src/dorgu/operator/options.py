@@ -110,6 +110,9 @@ class OperatorOptions:
     prometheus_cluster: str | None = None
     """Select series whose ``prometheus_cluster_label`` has this value (a shared Prometheus)."""
     prometheus_cluster_label: str = "cluster"
+    prometheus_authorization: str | None = field(default=None, repr=False)
+    """The ``Authorization`` header for Prometheus (a secret: never in repr or logs), from
+    ``prometheus.bearer_token_file`` or basic auth, read once at start."""
     anomaly_interval: float = 30.0
     """Seconds between anomaly ticks, and the step of the series read (the scrape cadence);
     0: no anomaly detection."""

@@ -187,6 +187,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                               max_queries=options.prometheus_max_queries,
                               cluster=options.prometheus_cluster,
                               cluster_label=options.prometheus_cluster_label,
+                              authorization=options.prometheus_authorization,
                               is_active=lambda: leadership.active, reconcile=reconciler.enqueue)  # fmt: skip
             tasks.append(asyncio.create_task(learner.run(), name="learner"))
         if prometheus is not None:
@@ -271,7 +272,8 @@ def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
     if not options.prometheus_url or options.anomaly_interval <= 0:
         return None
     return PrometheusClient(options.prometheus_url, timeout_seconds=options.anomaly_timeout,
-                            retries=0, max_in_flight=2)  # fmt: skip
+                            retries=0, max_in_flight=2,
+                            authorization=options.prometheus_authorization)  # fmt: skip
 
 
 def _watch_options(options: OperatorOptions) -> WatchOptions:

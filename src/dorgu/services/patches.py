@@ -121,7 +121,16 @@ def render_patches(records: Sequence[Record], fmt: str) -> dict[str, str]:
 
 
 def write_patches(files: Mapping[str, str], directory: Path, *, force: bool = False) -> list[Path]:
-    """Write ``files`` under ``directory`` (created); checks every target before writing."""
+    """Write ``files`` under ``directory`` (created when its parent exists); checks every
+    target before writing.  Files get the usual mode (0666 less the umask)."""
+    if not directory.is_dir() and not directory.parent.is_dir():
+        raise OutputError(
+            f"{directory}: its parent directory {directory.parent} does not exist",
+            hint="create it first, or give an existing directory",
+        )
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{directory}: exists and is not a directory")
+    mode = _file_mode()
     targets = {directory / relative: text for relative, text in files.items()}
     for target, text in targets.items():
         if target.is_symlink() or (target.exists() and not target.is_file()):
@@ -137,6 +146,7 @@ def write_patches(files: Mapping[str, str], directory: Path, *, force: bool = Fa
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".dorgu-")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
+            os.chmod(temporary, mode)
             os.replace(temporary, target)
             written.append(target)
     except OSError as error:
@@ -144,3 +154,10 @@ def write_patches(files: Mapping[str, str], directory: Path, *, force: bool = Fa
             f"cannot write {error.filename or directory}: {error.strerror}"
         ) from error
     return written
+
+
+def _file_mode() -> int:
+    """0666 less the process umask (``mkstemp`` creates files 0600)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask

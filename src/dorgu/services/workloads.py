@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dorgu.clients import JsonObject, KubeClient, ResourceKind
-from dorgu.errors import UsageError
+from dorgu.clients import NAMESPACES, JsonObject, KubeClient, ResourceKind
+from dorgu.errors import ClusterError, UsageError
 from dorgu.learning.rightsizing import HpaTarget, Resources, parse_quantity
 
 DEPLOYMENTS = ResourceKind("apps/v1", "Deployment", "deployments", namespaced=True)
@@ -234,6 +234,8 @@ def list_workloads(
             obj.setdefault("kind", resource.kind)
             if wanted is None or _mapping(obj.get("metadata")).get("name") == wanted[1]:
                 objects.append(obj)
+    if not objects and not all_namespaces:
+        _require_namespace(client, namespace or client.namespace)
     if wanted is not None and not objects:
         where = "any namespace" if all_namespaces else f"namespace {namespace or client.namespace}"
         raise UsageError(
@@ -263,3 +265,17 @@ def list_workloads(
             workload_of(obj, namespace=ns, pods=pods, hpas=tuple(hpas_of.get((ns, kind, name), [])))
         )
     return sorted(workloads, key=lambda w: (w.namespace, w.kind, w.name))
+
+
+def _require_namespace(client: KubeClient, namespace: str) -> None:
+    """``UsageError`` when ``namespace`` does not exist (a typo would otherwise read as a
+    namespace without workloads); a caller who may not read namespaces is not checked."""
+    try:
+        found = client.get(NAMESPACES, namespace)
+    except ClusterError:
+        return
+    if found is None:
+        raise UsageError(
+            f"namespace {namespace!r} does not exist",
+            hint="list namespaces with kubectl get namespaces, or use -A",
+        )

@@ -15,7 +15,9 @@ Every error a user can cause says what was wrong, where, and what to do.  The CL
     ├── OutputError                 exit 5   refusing to overwrite, cannot write output
     ├── ClusterError                exit 6   cluster unreachable, API refused a request
     ├── ToolchainError              exit 7   Go missing, testbed build failed, extra not installed
-    └── ProviderError               exit 8   an LLM provider failed (callers fall back)
+    ├── ProviderError               exit 8   an LLM provider failed (callers fall back)
+    └── ConflictError               exit 9   the cluster's state forbids the action now (auto-sync
+                                             on, another operation running, nothing to roll back to)
 
 Third-party exceptions are translated at the boundary with ``raise ... from e``.
 """
@@ -106,3 +108,10 @@ class ProviderError(DorguError):
     """An LLM provider failed; callers fall back to the rule-based result."""
 
     exit_code = 8
+
+
+class ConflictError(DorguError):
+    """The cluster's current state forbids the action (e.g. a rollback while Argo CD's
+    automated sync is on); the message says what to change first."""
+
+    exit_code = 9

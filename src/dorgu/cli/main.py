@@ -5,6 +5,7 @@ it (``dorgu operator run --debug``): ``LazyGroup`` adds them to every command it
 
 Exit codes: 0 ok; 1 findings or generic dorgu error; 2 usage; 3 bad input; 4 config;
 5 output; 6 cluster; 7 toolchain (also: an optional package is not installed); 8 LLM provider;
+9 conflict with the cluster's state (e.g. a rollback while auto-sync is on);
 70 internal error; 130 interrupted.
 """
 
@@ -51,6 +52,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "dorgu.cli.persona",
         "persona",
         "Apply, inspect and pull ApplicationPersonas in a cluster.",
+    ),
+    "rollback": (
+        "dorgu.cli.rollback",
+        "rollback",
+        "Roll an app back through Argo CD (or rollout undo), recorded.",
     ),
     "recommend": (
         "dorgu.cli.recommend",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from dorgu.errors import ToolchainError
 
@@ -25,6 +25,7 @@ FIELD_MANAGER = "dorgu"
 CRD_GROUP = "dorgu.io"
 CRDS_MISSING = "the dorgu CRDs are not installed: run `dorgu cluster init`"
 DEFAULT_TIMEOUT_SECONDS = 10.0
+PatchKind = Literal["merge", "json"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,26 @@ class KubeClient(Protocol):
         self, kind: ResourceKind, name: str, *, namespace: str | None = None
     ) -> JsonObject | None:
         """The object, or None when it does not exist (a missing CRD is a ``ClusterError``)."""
+        ...
+
+    def patch(
+        self,
+        kind: ResourceKind,
+        name: str,
+        body: object,
+        *,
+        namespace: str | None = None,
+        patch_type: PatchKind = "merge",
+        status: bool = False,
+        dry_run: bool = False,
+    ) -> JsonObject:
+        """A JSON merge patch (RFC 7386, ``body`` a mapping) or JSON patch (RFC 6902, ``body``
+        a list; a failed ``test`` is a ``ClusterError``) of one object, or of its status."""
+        ...
+
+    def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
+        """Create ``manifest`` (POST; ``metadata.generateName`` works); the object created, or
+        the reply of a create-only review kind (``SelfSubjectReview`` ...)."""
         ...
 
     def list(

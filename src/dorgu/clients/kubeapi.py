@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import httpx2
 from lightkube import ApiError, Client
@@ -31,6 +31,7 @@ from dorgu.clients.kube import (
     JsonList,
     JsonObject,
     Names,
+    PatchKind,
     ResourceKind,
 )
 from dorgu.clients.kubeconfigs import ResolvedConnection
@@ -111,6 +112,56 @@ class LightkubeClient:
             lambda: _unless_missing(lambda: self._lightkube().get(resource, name, namespace=ns)),
         )
         return None if found is _MISSING else _to_json(found)
+
+    def patch(
+        self,
+        kind: ResourceKind,
+        name: str,
+        body: object,
+        *,
+        namespace: str | None = None,
+        patch_type: PatchKind = "merge",
+        status: bool = False,
+        dry_run: bool = False,
+    ) -> JsonObject:
+        ns = (namespace or self.namespace) if kind.namespaced else None
+        operation = Operation("patch", kind.resource, name, ns)
+        resource = self._resource(kind, operation)
+        target = resource.Status if status else resource
+        chosen = PatchType.MERGE if patch_type == "merge" else PatchType.JSON
+        result = self._call(
+            operation,
+            lambda: self._lightkube().patch(
+                target, name, body, namespace=ns, patch_type=chosen, dry_run=dry_run
+            ),
+        )
+        return _to_json(result)
+
+    def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
+        body = dict(manifest)
+        kind = self._kind_of(body)
+        metadata = dict(_mapping(body.get("metadata")))
+        namespace = None
+        if kind.namespaced:
+            namespace = str(metadata.get("namespace") or self.namespace)
+            metadata["namespace"] = namespace
+            body["metadata"] = metadata
+        operation = Operation("create", kind.resource, metadata.get("name"), namespace)
+        path = _collection_path(kind, namespace)
+        params = {"dryRun": "All"} if dry_run else {}
+
+        def send() -> object:
+            if self._http is None:
+                self._http = HttpClient(
+                    self._connection.config, ConnectionParams(timeout=self._timeout)
+                )
+            response = self._http.post(path, json=body, params=params)
+            if response.status_code >= 400:
+                _raise_for(response)
+            return response.json()
+
+        created = self._call(operation, send)
+        return dict(created) if isinstance(created, dict) else {}
 
     def list(
         self, kind: ResourceKind, *, namespace: str | None = None, all_namespaces: bool = False
@@ -256,6 +307,22 @@ class LightkubeClient:
             return create_global_resource(kind.group, kind.version, kind.kind, kind.plural)
         except ValueError as error:
             raise ClusterError(f"{operation.describe()}: {error}") from error
+
+
+def _collection_path(kind: ResourceKind, namespace: str | None) -> str:
+    base = f"/apis/{kind.api_version}" if kind.group else f"/api/{kind.api_version}"
+    where = f"/namespaces/{namespace}" if namespace else ""
+    return f"{base}{where}/{kind.plural}"
+
+
+def _raise_for(response: Any) -> NoReturn:
+    """Raise what lightkube would for a failed raw request: ``ApiError`` for a Status body,
+    else the plain HTTP status error."""
+    try:
+        response.json()
+    except ValueError:
+        response.raise_for_status()
+    raise ApiError(request=response.request, response=response)
 
 
 def _unless_missing(call: Callable[[], object]) -> object:

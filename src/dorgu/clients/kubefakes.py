@@ -12,7 +12,15 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dorgu.clients.kube import CRD_GROUP, CRDS_MISSING, JsonList, JsonObject, Names, ResourceKind
+from dorgu.clients.kube import (
+    CRD_GROUP,
+    CRDS_MISSING,
+    JsonList,
+    JsonObject,
+    Names,
+    PatchKind,
+    ResourceKind,
+)
 from dorgu.errors import ClusterError
 
 CLUSTER_SCOPED = frozenset(
@@ -50,6 +58,10 @@ class FakeKube:
     groups: list[str] = field(default_factory=lambda: ["apps/v1", "v1"])
     objects: dict[Key, JsonObject] = field(default_factory=dict)
     applied: list[tuple[JsonObject, bool, bool]] = field(default_factory=list)
+    patched: list[tuple[str, str, object, str, bool]] = field(default_factory=list)
+    """``(kind, name, body, patch type, status)`` of every patch."""
+    user: str = "fake-user"
+    """The user name a ``SelfSubjectReview`` reports."""
     closed: bool = False
     _counter: int = 0
 
@@ -102,6 +114,53 @@ class FakeKube:
         key = (kind.api_version, kind.kind, self._ns(kind, namespace), name)
         found = self.objects.get(key)
         return copy.deepcopy(found) if found is not None else None
+
+    def patch(
+        self,
+        kind: ResourceKind,
+        name: str,
+        body: object,
+        *,
+        namespace: str | None = None,
+        patch_type: PatchKind = "merge",
+        status: bool = False,
+        dry_run: bool = False,
+    ) -> JsonObject:
+        self._check(kind.api_version)
+        key = (kind.api_version, kind.kind, self._ns(kind, namespace), name)
+        current = self.objects.get(key)
+        if current is None:
+            raise ClusterError(f"not found (404): patch {kind.resource}/{name}: no such object")
+        self.patched.append((kind.kind, name, copy.deepcopy(body), patch_type, status))
+        if patch_type == "merge":
+            assert isinstance(body, Mapping)
+            changed = _merge(current, body if not status else {"status": body.get("status")})
+        else:
+            assert isinstance(body, list)
+            changed = _json_patch(current, body)
+        self._counter += 1
+        _metadata(changed)["resourceVersion"] = str(self._counter)
+        if not dry_run:
+            self.objects[key] = copy.deepcopy(changed)
+        return changed
+
+    def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
+        body = copy.deepcopy(dict(manifest))
+        self._check(str(body.get("apiVersion", "")))
+        if body.get("kind") == "SelfSubjectReview":
+            return {**body, "status": {"userInfo": {"username": self.user}}}
+        metadata = _metadata(body)
+        if not metadata.get("name"):
+            self._counter += 1
+            metadata["name"] = f"{metadata.get('generateName') or 'object-'}{self._counter:05d}"
+        key = self._key(body)
+        if key in self.objects:
+            raise ClusterError(f"conflict (409): create {key[1]}/{key[3]}: already exists")
+        self._counter += 1
+        metadata["resourceVersion"] = str(self._counter)
+        if not dry_run:
+            self.objects[key] = copy.deepcopy(body)
+        return body
 
     def list(
         self, kind: ResourceKind, *, namespace: str | None = None, all_namespaces: bool = False
@@ -171,3 +230,42 @@ def _metadata(obj: Mapping[str, object]) -> dict[str, object]:
         obj["metadata"] = {}
         return obj["metadata"]  # type: ignore[no-any-return]
     return {}
+
+
+def _merge(target: object, patch: Mapping[str, object]) -> JsonObject:
+    """RFC 7386: ``null`` removes a key, mappings merge, anything else replaces."""
+    result = copy.deepcopy(dict(target)) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, Mapping):
+            result[key] = _merge(result.get(key), value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def _json_patch(target: JsonObject, operations: list[object]) -> JsonObject:
+    """RFC 6902 ``test``, ``add``, ``replace`` and ``remove`` on object members (enough for
+    the tests; a failed test is the API server's 422)."""
+    result = copy.deepcopy(target)
+    for operation in operations:
+        assert isinstance(operation, Mapping)
+        *parents, last = [p.replace("~1", "/").replace("~0", "~")
+                          for p in str(operation["path"]).split("/")[1:]]  # fmt: skip
+        node: object = result
+        for part in parents:
+            assert isinstance(node, dict)
+            node = node.setdefault(part, {})
+        assert isinstance(node, dict)
+        op = operation["op"]
+        if op == "test":
+            if node.get(last) != operation.get("value"):
+                raise ClusterError(
+                    f"the API server rejected patch (422): test failed at {operation['path']}"
+                )
+        elif op in ("add", "replace"):
+            node[last] = copy.deepcopy(operation.get("value"))
+        elif op == "remove":
+            node.pop(last, None)
+    return result

@@ -147,6 +147,36 @@ class ArgoHealth(StrEnum):
     UNKNOWN = "Unknown"
 
 
+class AutoSyncOverride(WireModel):
+    """Who turned the Application's automated sync off, when and why (``dorgu rollback
+    --disable-auto-sync``): until someone turns it back on, Git changes are not deployed."""
+
+    by: str = Field(description="The user who turned it off.", max_length=256)
+    at: Timestamp = Field(description="When.")
+    reason: str = Field(description="Why (the rollback it made possible).", max_length=256)
+
+
+class RollbackVia(StrEnum):
+    ARGOCD = "argocd"
+    ARGOCD_API = "argocd-api"
+    REPLICASET = "replicaset"
+
+
+class RollbackRecord(WireModel):
+    """The latest rollback ``dorgu rollback`` started for the app."""
+
+    via: RollbackVia = Field(description="argocd (the Application's operation), argocd-api "
+                             "(Argo CD's REST API) or replicaset (rollout undo).")  # fmt: skip
+    target: str = Field(description="The Argo CD history id or Deployment revision rolled back "
+                        "to.", max_length=64)  # fmt: skip
+    revision: str | None = Field(None, description="The Git revision(s) of the target.",
+                                 max_length=512)  # fmt: skip
+    by: str = Field(description="Who started it.", max_length=256)
+    at: Timestamp = Field(description="When it started.")
+    phase: str | None = Field(None, description="How it ended as far as dorgu followed it: "
+                              "Succeeded, Failed, Error, Running.", max_length=32)  # fmt: skip
+
+
 class ArgoCDStatus(WireModel):
     """The Argo CD Application deploying the app, when Argo CD is installed."""
 
@@ -156,6 +186,9 @@ class ArgoCDStatus(WireModel):
     revision: str | None = Field(None, description="Git revision synced.")
     application_name: str | None = Field(None, description="Application name.")
     application_namespace: str | None = Field(None, description="Application namespace.")
+    auto_sync_disabled: AutoSyncOverride | None = Field(
+        None, description="Set while dorgu rollback --disable-auto-sync has turned sync off."
+    )
 
 
 class ApplicationPersonaStatus(WireModel):
@@ -174,6 +207,9 @@ class ApplicationPersonaStatus(WireModel):
         default_factory=list, description="Suggested improvements."
     )
     argo_cd: ArgoCDStatus | None = Field(None, description="Argo CD sync state.")
+    rollback: RollbackRecord | None = Field(
+        None, description="The latest rollback started with dorgu rollback."
+    )
     anomalies: AnomalySummary | None = Field(
         None, description="Anomalies on the persona's metric series (operator, with Prometheus)."
     )

@@ -143,8 +143,9 @@ def rollback(
     )
     argocd = None
     if via == "api":
-        from dorgu.clients.argocd import ArgoRestClient
+        from dorgu.clients.argocd import ArgoRestClient, check_server
 
+        check_server(str(server))
         argocd = ArgoRestClient(str(server), token=_read_token(auth_token_file),
                                 insecure=insecure)  # fmt: skip
         click.get_current_context().call_on_close(argocd.close)

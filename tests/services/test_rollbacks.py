@@ -120,7 +120,9 @@ def test_without_argo_cd_the_deployment_is_undone_and_recorded():
 
 def test_a_deployment_argo_cd_tracks_is_not_undone_behind_its_back():
     deployment = _deployment("web:3", 3)
-    deployment["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "shop:apps/Deployment:shop/web"  # type: ignore[index]
+    deployment["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = (
+        "shop:apps/Deployment:shop/web"  # type: ignore[index]
+    )
     kube = _kube(deployment, *RS, groups=["apps/v1", "v1"])
     with pytest.raises(ConflictError, match="managed by Argo CD"):
         rollback(RollbackRequest(name="web", namespace="shop"), client=kube, clock=lambda: NOW)

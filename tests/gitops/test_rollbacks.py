@@ -3,6 +3,7 @@ server writes, refusal while auto-sync is on, and the recorded override."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 
@@ -119,7 +120,5 @@ def test_rolling_back_to_the_current_entry_is_a_noop():
 def test_junk_applications_read_without_raising(junk):
     obj = {"metadata": junk, "spec": junk, "status": {"history": junk, "sync": junk}}
     app = read_application(obj)
-    try:
+    with contextlib.suppress(ConflictError, UsageError):
         plan_rollback(app, to_id=None, user="u", now=NOW)
-    except (ConflictError, UsageError):
-        pass

@@ -70,6 +70,8 @@ class Application:
     operation_message: str | None
     operation_pending: bool
     """An ``operation`` is set and not yet taken up (or still running)."""
+    operation_finished_at: str | None = None
+    destination_namespace: str | None = None
     resources: tuple[tuple[str, str, str], ...] = field(default=())
     """``(kind, namespace, name)`` of the managed objects in ``status.resources``."""
     annotations: JsonMap = field(default_factory=dict)
@@ -140,6 +142,8 @@ def read_application(obj: JsonMap) -> Application:
         operation_message=_text(state.get("message")),
         operation_pending=isinstance(obj.get("operation"), Mapping)
         or phase in ("Running", "Terminating"),
+        operation_finished_at=_text(state.get("finishedAt")),
+        destination_namespace=_text(_map(spec.get("destination")).get("namespace")),
         resources=resources,
         annotations=_map(meta.get("annotations")),
     )

@@ -177,6 +177,14 @@ class RollbackRecord(WireModel):
                               "Succeeded, Failed, Error, Running.", max_length=32)  # fmt: skip
 
 
+class ArgoHistoryEntry(WireModel):
+    """One Argo CD deployment (``status.history[]`` of the Application)."""
+
+    id: int = Field(description="The history id (dorgu rollback --to-revision).")
+    revision: str | None = Field(None, description="Git revision(s).", max_length=512)
+    deployed_at: Timestamp | None = Field(None, description="When it was deployed.")
+
+
 class ArgoCDStatus(WireModel):
     """The Argo CD Application deploying the app, when Argo CD is installed."""
 
@@ -186,6 +194,20 @@ class ArgoCDStatus(WireModel):
     revision: str | None = Field(None, description="Git revision synced.")
     application_name: str | None = Field(None, description="Application name.")
     application_namespace: str | None = Field(None, description="Application namespace.")
+    auto_sync: bool | None = Field(None, description="Whether automated sync is on.")
+    operation_phase: str | None = Field(
+        None,
+        description="The last operation's phase (Running, Succeeded, Failed, Error).",
+        max_length=32,
+    )
+    operation_message: str | None = Field(
+        None, description="The last operation's message.", max_length=512
+    )
+    history: list[ArgoHistoryEntry] = Field(
+        default_factory=list,
+        description="The latest deployments (at most 10), oldest first.",
+        max_length=10,
+    )
     auto_sync_disabled: AutoSyncOverride | None = Field(
         None, description="Set while dorgu rollback --disable-auto-sync has turned sync off."
     )

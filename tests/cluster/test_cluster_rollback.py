@@ -225,3 +225,41 @@ def test_without_an_application_the_deployment_is_undone(
     assert "RollbackInitiated" in _reasons(argo, app_ns)
     again = dorgu(*base, "--to-revision", "9")
     assert again.exit_code == 2 and "no revision 9" in again.output
+
+
+def test_the_operator_keeps_the_persona_linked_to_its_application(
+    argo: Client, spaces: tuple[str, str], testbed, eventually, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.operator.cluster_support import OperatorProcess, deployment, persona
+
+    app_ns, argo_ns = spaces
+    argo.create(codecs.from_dict(deployment("web", replicas=0)), namespace=app_ns)
+    argo.create(codecs.from_dict(persona("web")), namespace=app_ns)
+    _application(argo, spaces, automated=True, multi=False)
+    argo.patch(Application, "shop", {"status": {"resources": [
+        {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": app_ns,
+         "name": "web"}]}}, namespace=argo_ns, patch_type=PatchType.MERGE)  # fmt: skip
+    home = f"dorgu-op-{uuid.uuid4().hex[:6]}"
+    argo.create(Namespace(metadata=ObjectMeta(name=home)))
+    process = OperatorProcess(kubeconfig=testbed.kubeconfig, namespace=home,
+                              log=tmp_path / "operator.log", configuration=f"dorgu-test-{home}",
+                              extra=("--no-webhook",))  # fmt: skip
+
+    def linked() -> dict[str, Any]:
+        return (argo.get(Persona, "web", namespace=app_ns).get("status") or {}).get("argoCD") or {}
+
+    try:
+        process.wait_ready()
+        link = eventually(lambda: linked().get("applicationName") == "shop" and linked(),
+                          timeout=60)  # fmt: skip
+        assert link["applicationNamespace"] == argo_ns and link["syncStatus"] == "Synced"
+        assert link["healthStatus"] == "Degraded" and link["revision"] == "c3"
+        assert link["autoSync"] is True and [h["id"] for h in link["history"]] == [1, 2, 3]
+        argo.patch(Application, "shop", {"status": {"sync": {"status": "OutOfSync"},
+                                                    "health": {"status": "Healthy"}}},
+                   namespace=argo_ns, patch_type=PatchType.MERGE)  # fmt: skip
+        eventually(lambda: linked().get("syncStatus") == "OutOfSync", timeout=30)
+        assert linked()["healthStatus"] == "Healthy"
+    finally:
+        process.stop()
+        argo.delete(Namespace, home)

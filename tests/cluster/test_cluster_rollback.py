@@ -27,6 +27,11 @@ from tests.cli.running import dorgu
 from tests.operator.cluster_support import install_crds
 
 CRD = Path(__file__).parent / "data" / "argocd" / "application-crd.yaml"
+FLUX_CRD = (
+    Path(__file__).parent / "data" / "flux" / "kustomize.toolkit.fluxcd.io_kustomizations.yaml"
+)
+Kustomization = create_namespaced_resource("kustomize.toolkit.fluxcd.io", "v1", "Kustomization",
+                                           "kustomizations")  # fmt: skip
 Application = create_namespaced_resource("argoproj.io", "v1alpha1", "Application", "applications")
 Persona = create_namespaced_resource("dorgu.io", "v1", "ApplicationPersona", "applicationpersonas")
 SOURCE = {"repoURL": "https://git.example.com/shop.git", "path": "deploy", "targetRevision": "main"}
@@ -38,15 +43,17 @@ ADMIN = "dorgu-admin"
 def argo(testbed) -> Iterator[Client]:  # type: ignore[no-untyped-def]
     kube = testbed.client()
     install_crds(kube)
-    kube.apply(codecs.from_dict(yaml.safe_load(CRD.read_text())), force=True)
-    deadline = time.monotonic() + 30
-    while not any(
-        c.type == "Established" and c.status == "True"
-        for c in (kube.get(CustomResourceDefinition, "applications.argoproj.io").status
-                  .conditions or [])
-    ):  # fmt: skip
-        assert time.monotonic() < deadline, "the Application CRD never became Established"
-        time.sleep(0.2)
+    for path in (CRD, FLUX_CRD):
+        crd = yaml.safe_load(path.read_text())
+        kube.apply(codecs.from_dict(crd), force=True)
+        deadline = time.monotonic() + 30
+        while not any(
+            c.type == "Established" and c.status == "True"
+            for c in (kube.get(CustomResourceDefinition, crd["metadata"]["name"]).status
+                      .conditions or [])
+        ):  # fmt: skip
+            assert time.monotonic() < deadline, f"{path.name} never became Established"
+            time.sleep(0.2)
     yield kube
     kube.close()
 
@@ -233,7 +240,19 @@ def test_the_operator_keeps_the_persona_linked_to_its_application(
     from tests.operator.cluster_support import OperatorProcess, deployment, persona
 
     app_ns, argo_ns = spaces
-    argo.create(codecs.from_dict(deployment("web", replicas=0)), namespace=app_ns)
+    web = deployment("web", replicas=0)
+    web["metadata"].setdefault("labels", {}).update({
+        "kustomize.toolkit.fluxcd.io/name": "apps",
+        "kustomize.toolkit.fluxcd.io/namespace": argo_ns})  # fmt: skip
+    argo.create(codecs.from_dict(web), namespace=app_ns)
+    argo.create(Kustomization(metadata=ObjectMeta(name="apps", namespace=argo_ns),
+                              spec={"interval": "5m", "path": "./apps", "prune": True,
+                                    "sourceRef": {"kind": "GitRepository", "name": "repo"}}))  # fmt: skip
+    argo.patch(Kustomization.Status, "apps", {"status": {"lastAppliedRevision": "main@sha1:abc",
+               "conditions": [{"type": "Ready", "status": "False", "reason": "HealthCheckFailed",
+                               "message": "timeout waiting for web",
+                               "lastTransitionTime": "2026-12-08T10:00:00Z"}]}},
+               namespace=argo_ns, patch_type=PatchType.MERGE)  # fmt: skip
     argo.create(codecs.from_dict(persona("web")), namespace=app_ns)
     _application(argo, spaces, automated=True, multi=False)
     argo.patch(Application, "shop", {"status": {"resources": [
@@ -260,6 +279,11 @@ def test_the_operator_keeps_the_persona_linked_to_its_application(
                    namespace=argo_ns, patch_type=PatchType.MERGE)  # fmt: skip
         eventually(lambda: linked().get("syncStatus") == "OutOfSync", timeout=30)
         assert linked()["healthStatus"] == "Healthy"
+        flux = argo.get(Persona, "web", namespace=app_ns)["status"]["flux"]
+        assert flux["kind"] == "Kustomization" and flux["ready"] == "False"
+        assert (
+            flux["reason"] == "HealthCheckFailed" and flux["lastAppliedRevision"] == "main@sha1:abc"
+        )
     finally:
         process.stop()
         argo.delete(Namespace, home)

@@ -213,6 +213,23 @@ class ArgoCDStatus(WireModel):
     )
 
 
+class FluxStatus(WireModel):
+    """The Flux Kustomization or HelmRelease that applied the app's workloads."""
+
+    kind: str = Field(description="Kustomization or HelmRelease.", max_length=32)
+    namespace: str = Field(description="Its namespace.", max_length=253)
+    name: str = Field(description="Its name.", max_length=253)
+    ready: str = Field(description="Its Ready condition: True, False or Unknown.", max_length=8)
+    reason: str | None = Field(None, description="The Ready condition's reason.", max_length=128)
+    message: str | None = Field(None, description="The Ready condition's message.",
+                                max_length=512)  # fmt: skip
+    last_applied_revision: str | None = Field(None, description="The revision applied.",
+                                              max_length=512)  # fmt: skip
+    last_attempted_revision: str | None = Field(None, description="The revision last tried.",
+                                                max_length=512)  # fmt: skip
+    suspended: bool = Field(False, description="Whether reconciliation is suspended.")
+
+
 class ApplicationPersonaStatus(WireModel):
     """What the operator observed."""
 
@@ -229,6 +246,7 @@ class ApplicationPersonaStatus(WireModel):
         default_factory=list, description="Suggested improvements."
     )
     argo_cd: ArgoCDStatus | None = Field(None, description="Argo CD sync state.")
+    flux: FluxStatus | None = Field(None, description="Flux readiness, when Flux applied it.")
     rollback: RollbackRecord | None = Field(
         None, description="The latest rollback started with dorgu rollback."
     )

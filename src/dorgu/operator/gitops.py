@@ -1,8 +1,9 @@
-"""The Argo CD link: an informer on ``applications.argoproj.io`` and, on the leader, each
-persona's ``status.argoCD`` kept in step with the Application that deploys it (sync, health,
-revision, last operation, bounded history, and whether ``dorgu rollback`` turned automated sync
-off).  Without Argo CD the informer marks its store missing and retries slowly; nothing else
-changes.  Writes are JSON merge patches of ``status.argoCD`` only, and only when it changed.
+"""The GitOps link: informers on Argo CD ``Applications`` and Flux ``Kustomizations`` and
+``HelmReleases`` and, on the leader, each persona's ``status.argoCD`` (sync, health, revision,
+last operation, bounded history, whether ``dorgu rollback`` turned automated sync off) and
+``status.flux`` (Ready, revisions) kept in step.  Without Argo CD or Flux the informers mark
+their stores missing and retry slowly; nothing else changes.  Writes are JSON merge patches of
+those two fields only, and only when they changed.
 
 Must not decide what to roll back (``dorgu.services.rollbacks``) or touch Applications.
 """
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Callable
 
 from dorgu.gitops import Application, read_application
+from dorgu.gitops.flux import HELM_RELEASE, KUSTOMIZATION, FluxObject, flux_status, read_flux
 from dorgu.gitops.linking import argo_status, find_link
 from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure, JsonObject, Kind
@@ -22,6 +24,8 @@ from dorgu.operator.caching import Key, Store, run_informer
 from dorgu.operator.watching import ClusterView
 
 APPLICATIONS = Kind("argoproj.io", "v1alpha1", "applications")
+KUSTOMIZATIONS = Kind("kustomize.toolkit.fluxcd.io", "v1", "kustomizations")
+HELM_RELEASES = Kind("helm.toolkit.fluxcd.io", "v2", "helmreleases")
 logger = logging.getLogger(__name__)
 
 
@@ -29,7 +33,7 @@ def application_entry(obj: JsonObject) -> Application:
     return read_application(obj)
 
 
-class ArgoLinker:
+class GitOpsLinker:
     def __init__(
         self,
         *,
@@ -41,26 +45,35 @@ class ArgoLinker:
         self.api, self.view, self.interval, self.is_active = api, view, interval, is_active
         self.applications: Store[Application] = Store("applications.argoproj.io",
                                                       application_entry)  # fmt: skip
-        self._written: dict[Key, dict[str, object] | None] = {}
+        self.kustomizations: Store[FluxObject] = Store(
+            "kustomizations.kustomize.toolkit.fluxcd.io", lambda o: read_flux(KUSTOMIZATION, o)
+        )
+        self.releases: Store[FluxObject] = Store(
+            "helmreleases.helm.toolkit.fluxcd.io", lambda o: read_flux(HELM_RELEASE, o)
+        )
+        self._written: dict[Key, dict[str, object]] = {}
         self._dirty = asyncio.Event()
-        self.applications.listeners.append(lambda *_: self._dirty.set())
+        for store in (self.applications, self.kustomizations, self.releases):
+            store.listeners.append(lambda *_: self._dirty.set())
         view.personas.listeners.append(lambda *_: self._dirty.set())
 
     def start(self) -> list[asyncio.Task[None]]:
         return [
-            asyncio.create_task(
-                run_informer(self.api, APPLICATIONS, self.applications),
-                name="informer:applications",
-            ),
-            asyncio.create_task(self.run(), name="argocd-link"),
-        ]
+            asyncio.create_task(run_informer(self.api, APPLICATIONS, self.applications),
+                                name="informer:applications"),
+            asyncio.create_task(run_informer(self.api, KUSTOMIZATIONS, self.kustomizations),
+                                name="informer:kustomizations"),
+            asyncio.create_task(run_informer(self.api, HELM_RELEASES, self.releases),
+                                name="informer:helmreleases"),
+            asyncio.create_task(self.run(), name="gitops-link"),
+        ]  # fmt: skip
 
     async def run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._dirty.wait(), timeout=self.interval * 30)
             self._dirty.clear()
-            if self.is_active() and self.applications.synced.is_set():
+            if self.is_active() and self.synced():
                 try:
                     await self.sync()
                 except ApiFailure as error:
@@ -69,15 +82,25 @@ class ArgoLinker:
                     logger.exception("Argo CD link failed; retrying")
             await asyncio.sleep(self.interval)  # coalesce bursts of Application updates
 
-    def desired(self) -> dict[Key, dict[str, object] | None]:
-        """``status.argoCD`` per persona (None: no Application deploys it)."""
+    def synced(self) -> bool:
+        stores = (self.applications, self.kustomizations, self.releases)
+        return all(store.synced.is_set() for store in stores)
+
+    def desired(self) -> dict[Key, dict[str, object]]:
+        """``{"argoCD": ..., "flux": ...}`` per persona (None where nothing deploys it)."""
         apps = [app for _, app in self.applications.items()]
-        wanted: dict[Key, dict[str, object] | None] = {}
+        flux = {(o.kind, o.namespace, o.name): o
+                for store in (self.kustomizations, self.releases) for _, o in store.items()}  # fmt: skip
+        wanted: dict[Key, dict[str, object]] = {}
         for key, entry in self.view.personas.items():
-            workloads = [(w.kind, w.name) for w in self.view.workloads_for(entry)]
-            app = find_link(namespace=entry.namespace, name=entry.name, workloads=workloads,
+            workloads = self.view.workloads_for(entry)
+            app = find_link(namespace=entry.namespace, name=entry.name,
+                            workloads=[(w.kind, w.name) for w in workloads],
                             applications=apps)  # fmt: skip
-            wanted[key] = argo_status(app) if app is not None else None
+            wanted[key] = {
+                "argoCD": argo_status(app) if app is not None else None,
+                "flux": flux_status([w.labels for w in workloads], flux),
+            }
         return wanted
 
     async def sync(self) -> int:
@@ -87,13 +110,10 @@ class ArgoLinker:
         for key in set(self._written) - set(wanted):
             self._written.pop(key, None)
         for key, status in sorted(wanted.items()):
-            if key in self._written and self._written[key] == status:
-                continue
-            if status is None and key not in self._written:
-                self._written[key] = None  # never linked: nothing to clear
-                continue
+            if self._written.get(key, {"argoCD": None, "flux": None}) == status:
+                continue  # unchanged, or never linked: nothing to write or clear
             try:
-                await self.api.patch(kinds.PERSONAS, key[1], {"status": {"argoCD": status}},
+                await self.api.patch(kinds.PERSONAS, key[1], {"status": status},
                                      namespace=key[0], patch="merge", subresource="status")  # fmt: skip
             except ApiFailure as error:
                 if error.code == 404:

@@ -32,7 +32,7 @@ from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
-from dorgu.operator.gitops import ArgoLinker
+from dorgu.operator.gitops import GitOpsLinker
 from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
@@ -191,7 +191,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                               authorization=options.prometheus_authorization,
                               is_active=lambda: leadership.active, reconcile=reconciler.enqueue)  # fmt: skip
             tasks.append(asyncio.create_task(learner.run(), name="learner"))
-        linker = ArgoLinker(api=api, view=view, is_active=lambda: leadership.active)
+        linker = GitOpsLinker(api=api, view=view, is_active=lambda: leadership.active)
         tasks += linker.start()
         if prometheus is not None:
             watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,

@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "rollback",
         "Roll an app back through Argo CD (or rollout undo), recorded.",
     ),
+    "sync": (
+        "dorgu.cli.sync",
+        "sync",
+        "Show or resolve drift between the repository and the cluster's persona.",
+    ),
     "recommend": (
         "dorgu.cli.recommend",
         "recommend",

@@ -61,7 +61,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sync": (
         "dorgu.cli.sync",
         "sync",
-        "Show or resolve drift between the repository and the cluster's persona.",
+        "Show or resolve drift between the repo and the cluster.",
     ),
     "recommend": (
         "dorgu.cli.recommend",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr, ValidationError
 
-from dorgu.errors import ConfigError
+from dorgu.errors import ConfigError, InputError
 from dorgu.formats.yamldocs import load_yaml
 from dorgu.models.notifications import (
     MAX_NOTIFICATIONS,
@@ -59,7 +59,10 @@ def env_targets(
 def parse_routing(text: str, *, source: str) -> RoutingConfig:
     """The routing config in ``text`` (YAML); a one-line ``ConfigError`` naming the field and
     its line otherwise (never echoing a value: it may be a webhook URL)."""
-    document = load_yaml(text, file=source)
+    try:
+        document = load_yaml(text, file=source)
+    except InputError as error:
+        raise ConfigError(str(error), hint="the routing config is YAML") from error
     data = document.data if document.data is not None else {}
     try:
         return RoutingConfig.model_validate(data)

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_SLACK_API = "https://slack.com/api"
 DEFAULT_TIMEOUT = 5.0
 MAX_REPLY = 64 * 1024
+_HTTP_LOGGERS = ("httpx", "httpcore")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _PERMANENT_SLACK = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
@@ -76,9 +77,26 @@ def retry_after(value: str | None) -> float | None:
     return seconds if 0 <= seconds < 86_400 else None
 
 
+class _HideUrls(logging.Filter):
+    """Drops httpx's own log records that name a notification URL (httpx logs every request
+    with its full URL at INFO; a webhook URL is a credential)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:
+            return False
+        return not any(url in text for url in self.urls)
+
+
 class HttpxTransport:
     """Posts with httpx: a short timeout, no redirects (a webhook that redirects is
-    misconfigured, and following it could send the payload elsewhere), a bounded reply."""
+    misconfigured, and following it could send the payload elsewhere), a bounded reply.
+    httpx's request log lines naming the URLs posted to are dropped while it is open."""
 
     def __init__(
         self, *, timeout: float = DEFAULT_TIMEOUT, client: httpx.AsyncClient | None = None
@@ -89,12 +107,16 @@ class HttpxTransport:
             timeout=httpx.Timeout(timeout), follow_redirects=False,
             headers={"User-Agent": "dorgu-notify"},
         )  # fmt: skip
+        self._filter = _HideUrls()
+        for name in _HTTP_LOGGERS:
+            logging.getLogger(name).addFilter(self._filter)
 
     async def post(
         self, url: str, payload: Mapping[str, Any], *, token: str | None = None
     ) -> Reply:
         import httpx
 
+        self._filter.urls.add(url)
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -113,6 +135,8 @@ class HttpxTransport:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        for name in _HTTP_LOGGERS:
+            logging.getLogger(name).removeFilter(self._filter)
 
 
 @dataclass

@@ -162,7 +162,8 @@ class RoutingConfig(_Config):
     default_targets: tuple[str, ...] | None = Field(
         None,
         alias="defaultTargets",
-        description="Targets of incidents no route takes; default: every flag/env target.",
+        description="Targets of incidents no route takes; default: the flag/env targets and "
+        "the targets no route names.",
     )
     quiet_hours: QuietHours | None = Field(
         None, alias="quietHours", description="Quiet hours of every route without its own."

@@ -54,13 +54,24 @@ def incident(
                 first_seen=T0,
                 last_seen=T0,
                 affected_resources=[AffectedResource(kind="Pod", name="orders-abc-1")],
-                evidence=[Evidence(signal="OOMKilled", resource=f"Pod/orders-abc-{i}",
-                                   reason="OOMKilled", message=message, at=T0)
-                          for i in range(evidence)],  # fmt: skip
+                evidence=[
+                    Evidence(
+                        signal="OOMKilled",
+                        resource=f"Pod/orders-abc-{i}",
+                        reason="OOMKilled",
+                        message=message,
+                        at=T0,
+                    )
+                    for i in range(evidence)
+                ],  # fmt: skip
             ),
             previous_incident=previous,
         ),
-        status=IncidentMemoryStatus(phase=phase, occurrence_count=count, episode=episode,
-                                    resolved_at=resolved_at,
-                                    notifications=list(notifications)),  # fmt: skip
+        status=IncidentMemoryStatus(
+            phase=phase,
+            occurrence_count=count,
+            episode=episode,
+            resolved_at=resolved_at,
+            notifications=list(notifications),
+        ),  # fmt: skip
     )

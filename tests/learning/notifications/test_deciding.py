@@ -26,7 +26,9 @@ def _delivered(target, inc, now, message_id="1.1", channel_id="C1"):
     plan, _ = decide(inc, _state(inc, target), target=target, now=now)
     assert plan.sends
     state = record_success(plan, now=now, message_id=message_id, channel_id=channel_id)
-    return inc.model_copy(update={"status": inc.status.model_copy(update={"notifications": [state]})})
+    return inc.model_copy(
+        update={"status": inc.status.model_copy(update={"notifications": [state]})}
+    )
 
 
 def _state(inc, target):
@@ -53,12 +55,16 @@ def test_occurrences_update_only_at_milestones():
     actions = []
     current = sent
     for count in range(2, 30):
-        bumped = current.model_copy(update={"status": current.status.model_copy(update={"occurrence_count": count})})
+        bumped = current.model_copy(
+            update={"status": current.status.model_copy(update={"occurrence_count": count})}
+        )
         plan, _ = decide(bumped, _state(bumped, SLACK), target=SLACK, now=T0)
         actions.append(plan.action)
         if plan.sends:
             state = record_success(plan, now=T0)
-            bumped = bumped.model_copy(update={"status": bumped.status.model_copy(update={"notifications": [state]})})
+            bumped = bumped.model_copy(
+                update={"status": bumped.status.model_copy(update={"notifications": [state]})}
+            )
         current = bumped
     assert actions.count(Action.UPDATE) == 3  # 5, 10, 25
     assert set(actions) == {Action.NONE, Action.UPDATE}
@@ -70,9 +76,13 @@ def test_phase_and_severity_changes_update_and_resolution_is_one_message():
         moved = sent.model_copy(update={"status": sent.status.model_copy(update=change)})
         plan, _ = decide(moved, _state(moved, SLACK), target=SLACK, now=T0)
         assert plan.action is Action.UPDATE
-    worse = sent.model_copy(update={"spec": sent.spec.model_copy(update={"severity": IncidentSeverity.WARNING})})
+    worse = sent.model_copy(
+        update={"spec": sent.spec.model_copy(update={"severity": IncidentSeverity.WARNING})}
+    )
     assert decide(worse, _state(worse, SLACK), target=SLACK, now=T0)[0].action is Action.UPDATE
-    resolved = sent.model_copy(update={"status": sent.status.model_copy(update={"phase": IncidentPhase.RESOLVED})})
+    resolved = sent.model_copy(
+        update={"status": sent.status.model_copy(update={"phase": IncidentPhase.RESOLVED})}
+    )
     plan, _ = decide(resolved, _state(resolved, SLACK), target=SLACK, now=T0)
     assert plan.action is Action.RESOLVE
     done = record_success(plan, now=T0)
@@ -117,7 +127,9 @@ def test_failed_delivery_backs_off_with_jitter_and_is_retried_after_a_restart():
     failed = record_failure(plan, now=T0, error="HTTP 503", jitter=0.0)
     assert failed.attempts == 1 and failed.sent is None
     assert failed.next_attempt == T0 + timedelta(seconds=15)
-    stored = inc.model_copy(update={"status": inc.status.model_copy(update={"notifications": [failed]})})
+    stored = inc.model_copy(
+        update={"status": inc.status.model_copy(update={"notifications": [failed]})}
+    )
     reread = type(stored).model_validate(stored.model_dump(mode="json", by_alias=True))
     early, _ = decide(reread, _state(reread, TEAMS), target=TEAMS, now=T0 + timedelta(seconds=10))
     assert early.action is Action.WAIT
@@ -140,7 +152,9 @@ def test_retry_after_wins_and_attempts_are_bounded():
         state = record_failure(plan, now=T0, error="HTTP 503", jitter=0.5)
     assert state.abandoned == plan.desired and state.next_attempt is None
     assert state.last_error.startswith(f"gave up after {MAX_ATTEMPTS} attempts")
-    assert decide(incident(), state, target=TEAMS, now=T0 + timedelta(days=1))[0].action is Action.NONE
+    assert (
+        decide(incident(), state, target=TEAMS, now=T0 + timedelta(days=1))[0].action is Action.NONE
+    )
 
 
 def test_permanent_failure_is_not_retried_but_a_later_change_is_sent():
@@ -162,7 +176,9 @@ def test_rate_limit_per_target_is_a_token_bucket():
     assert [p.action for p in actions] == [Action.OPEN, Action.OPEN, Action.WAIT]
     assert actions[2].reason == "rate limit"
     assert actions[2].state.next_attempt == T0 + timedelta(seconds=10)
-    plan, bucket = decide(incident(name="x"), None, target=SLACK, now=T0 + timedelta(seconds=10), bucket=bucket)
+    plan, bucket = decide(
+        incident(name="x"), None, target=SLACK, now=T0 + timedelta(seconds=10), bucket=bucket
+    )
     assert plan.action is Action.OPEN
 
 
@@ -191,7 +207,9 @@ def test_quiet_hours_respect_days_and_daylight_saving():
 
     from dorgu.learning.notifications import quiet_until
 
-    weekend = QuietHours(timezone="America/New_York", start="00:00", end="08:00", days=("sat", "sun"))
+    weekend = QuietHours(
+        timezone="America/New_York", start="00:00", end="08:00", days=("sat", "sun")
+    )
     saturday_3am_ny_summer = datetime(2026, 7, 4, 7, 0, tzinfo=UTC)  # EDT, UTC-4
     assert quiet_until(saturday_3am_ny_summer, weekend) == datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
     monday = datetime(2026, 7, 6, 7, 0, tzinfo=UTC)

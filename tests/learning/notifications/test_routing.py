@@ -42,7 +42,12 @@ def _names(routed):
 
 def test_first_matching_route_wins_and_continue_keeps_matching():
     config, targets = _targets()
-    facts = {"namespace": "shop", "team": "payments", "severity": "critical", "category": "resource"}
+    facts = {
+        "namespace": "shop",
+        "team": "payments",
+        "severity": "critical",
+        "category": "resource",
+    }
     first = route(config, targets, facts=facts)
     assert _names(first) == ["payments", "ops-teams"]
     assert first[0].quiet_hours is not None and first[0].quiet_hours.allow_critical is False

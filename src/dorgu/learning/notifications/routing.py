@@ -1,5 +1,5 @@
 """Which targets an incident goes to: the routes of the routing Secret (first match wins unless
-a route says ``continue``), else the default targets (every flag/env target unless
+a route says ``continue``), else the default targets (the flag/env targets and the Secret's targets no route names, unless
 ``defaultTargets`` says otherwise), plus the persona's own Slack channel
 (``spec.ownership.channel``) when a bot token is configured."""
 
@@ -139,7 +139,8 @@ def route(
     if not matched:
         names = config.default_targets
         if names is None:
-            names = tuple(t.name for t in targets.values() if t.name in _ENV_NAMES)
+            used = {name for rule in config.routes for name in rule.targets}
+            names = tuple(n for n, t in targets.items() if n in _ENV_NAMES or n not in used)
         chosen += [RoutedTarget(targets[n], config.quiet_hours, "default") for n in names]
     if (
         config.persona_channels

@@ -56,7 +56,7 @@ def test_the_block_kit_checker_rejects_what_slack_rejects():
     long_section["blocks"][1]["text"]["text"] = "s" * 3001
     unknown = {**good, "blocks": [{"type": "sectoin", "text": {"type": "mrkdwn", "text": "x"}}]}
     for bad in (too_many, long_header, eleven_fields, long_section, unknown, {"blocks": []}):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"^(text|blocks)"):
             check_block_kit(bad)
 
 

@@ -63,7 +63,7 @@ def incident(
                         at=T0,
                     )
                     for i in range(evidence)
-                ],  # fmt: skip
+                ],
             ),
             previous_incident=previous,
         ),
@@ -73,5 +73,5 @@ def incident(
             episode=episode,
             resolved_at=resolved_at,
             notifications=list(notifications),
-        ),  # fmt: skip
+        ),
     )

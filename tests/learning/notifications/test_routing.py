@@ -96,9 +96,13 @@ def test_the_persona_channel_is_added_once_with_a_bot_token_only():
 )  # fmt: skip
 def test_bad_routing_configs_are_one_line_errors_with_the_place(text, expected):
     env = env_targets(slack_token=True, slack_channel="#x")
-    with pytest.raises(ConfigError) as caught:
+
+    def load():
         config = parse_routing(text, source="secret ns/name")
         resolve_targets(config, env, slack_token=True, source="secret ns/name")
+
+    with pytest.raises(ConfigError) as caught:
+        load()
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
 

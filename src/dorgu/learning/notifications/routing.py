@@ -62,7 +62,9 @@ def parse_routing(text: str, *, source: str) -> RoutingConfig:
     try:
         document = load_yaml(text, file=source)
     except InputError as error:
-        raise ConfigError(str(error), hint="the routing config is YAML") from error
+        raise ConfigError(
+            " ".join(error.message.split()), hint="the routing config is YAML"
+        ) from error
     data = document.data if document.data is not None else {}
     try:
         return RoutingConfig.model_validate(data)
@@ -72,7 +74,7 @@ def parse_routing(text: str, *, source: str) -> RoutingConfig:
         line = document.line_of(path)
         where = f"{source}:{line}" if line else source
         field = ".".join(str(part) for part in path) or "(top)"
-        message = first["msg"].removeprefix("Value error, ")
+        message = " ".join(first["msg"].removeprefix("Value error, ").split())
         raise ConfigError(f"{where}: {field}: {message}",
                           hint="see docs/incidents.md#notifications for the format") from None  # fmt: skip
 

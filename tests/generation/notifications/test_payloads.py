@@ -125,3 +125,16 @@ def test_webhook_event_is_deterministic_json():
     assert a["schema"] == "dorgu.io/incident-event/v1" and a["event"] == "opened"
     assert a["incident"]["firstSeen"] == "2026-01-05T10:00:00Z"
     assert a["incident"]["fingerprint"] == incident().spec.fingerprint
+
+
+def test_only_plain_https_runbooks_are_linked():
+    for bad in ("http://x.example", "https://x.example/a|<!channel>", "javascript:alert(1)"):
+        summary = summarize(incident(), event=Event.OPENED, redact=redact_text, runbook=bad)
+        assert summary.runbook is None
+    summary = summarize(incident(), event=Event.OPENED, redact=redact_text,
+                        runbook="https://wiki.example/runbooks/orders")  # fmt: skip
+    assert "<https://wiki.example/runbooks/orders|open the runbook>" in json.dumps(
+        slack_webhook_payload(summary)
+    )
+    teams = teams_payload(summary)["attachments"][0]["content"]
+    assert teams["actions"][0]["url"] == "https://wiki.example/runbooks/orders"

@@ -186,9 +186,8 @@ def _check_block(block: object, where: str) -> None:
         if "text" in block:
             _check_text(block["text"], f"{where}.text", MAX_SECTION, ("mrkdwn", "plain_text"))
         fields = block.get("fields", [])
-        if not isinstance(fields, list) or (
-            not 1 <= len(fields) <= MAX_FIELDS and "fields" in block
-        ):
+        present = "fields" in block
+        if not isinstance(fields, list) or (present and not 1 <= len(fields) <= MAX_FIELDS):
             raise ValueError(f"{where}.fields: 1 to {MAX_FIELDS} text objects")
         for i, item in enumerate(fields):
             _check_text(item, f"{where}.fields[{i}]", MAX_FIELD, ("mrkdwn", "plain_text"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,8 @@ from enum import StrEnum
 
 from dorgu.models.incidents import IncidentMemory, IncidentMemoryStatus
 
+_RUNBOOK = re.compile(r"https://[^\s<>|\"']{1,500}")
+"""A runbook link is shown only when it is a plain https URL (it goes into Slack link markup)."""
 MAX_EVIDENCE_LINES = 5
 MAX_LINE = 300
 MAX_SUMMARY = 1000
@@ -105,7 +108,7 @@ def summarize(
         root_cause=_clip(redact(cause), MAX_SUMMARY) if cause else None,
         resolution=resolution,
         previous=spec.previous_incident,
-        runbook=_clip(runbook, 500) if runbook and runbook.startswith("https://") else None,
+        runbook=runbook if runbook and _RUNBOOK.fullmatch(runbook) else None,
     )
 
 

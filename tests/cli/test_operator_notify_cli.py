@@ -40,7 +40,9 @@ def test_env_sets_the_notification_options_and_flags_win(captured, monkeypatch):
     monkeypatch.setenv("DORGU_NOTIFY_SLACK_TOKEN", "xoxb-123-456-abcdef")
     monkeypatch.setenv("DORGU_NOTIFY_SLACK_CHANNEL", "#incidents")
     monkeypatch.setenv("DORGU_NOTIFY_ROUTING_SECRET", "dorgu-notify")
-    assert _run("--notify-slack-channel", "#ops", "--notify-webhook-url", "https://w.example/x") == 0
+    assert (
+        _run("--notify-slack-channel", "#ops", "--notify-webhook-url", "https://w.example/x") == 0
+    )
     (options,) = captured
     assert options.notify_slack_webhook_url.get_secret_value() == HOOK
     assert options.notify_slack_token.get_secret_value() == "xoxb-123-456-abcdef"

@@ -36,3 +36,26 @@ def test_credentials_come_from_a_secret_and_the_routing_secret_alone_is_readable
         o for o in objects if o["kind"] == "RoleBinding" and o["metadata"]["name"] == "dorgu-notify"
     ]
     assert binding["roleRef"]["name"] == "dorgu-notify"
+
+
+NOTIFY_VALUES = (
+    "notifications.credentialsSecret=dorgu-notify-credentials",
+    "notifications.slackChannel=#incidents",
+    "notifications.routingSecret=dorgu-notify-routing",
+)
+
+
+def test_helm_lint_and_kubeconform_pass_with_notifications(tmp_path):
+    import yaml
+
+    from tests.deploy.charting import CHART, chart_crds, run, tool
+    from tests.judges import kubeconform, write_kubeconform_schemas
+
+    helm = tool("helm")
+    done = run(helm, "lint", "--strict", str(CHART), *(f"--set={v}" for v in NOTIFY_VALUES))
+    assert done.returncode == 0, done.stdout + done.stderr
+    location = write_kubeconform_schemas(tmp_path / "schemas", crds=chart_crds())
+    target = tmp_path / "rendered.yaml"
+    target.write_text(yaml.safe_dump_all(render(*NOTIFY_VALUES)))
+    problems = kubeconform([target], schema_location=location, skip=("ClusterKopfPeering",))
+    assert problems == [], [(p.get("kind"), p.get("name"), p.get("msg")) for p in problems]

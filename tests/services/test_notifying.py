@@ -257,8 +257,9 @@ routes:
         with stand_in() as server:
             setup = _setup(server.url, routing=routing, slack_webhook=False, teams=False,
                            webhook=False)  # fmt: skip
-            owners = {"orders": Ownership(team="payments", channel="#incidents")}
-            notifier = _notifier(setup, Clock(), personas=lambda ref: owners.get(ref.name))
+            owners = {("shop", "orders"): Ownership(team="payments", channel="#incidents")}
+            notifier = _notifier(setup, Clock(),
+                                 personas=lambda ref: owners.get((ref.namespace, ref.name)))  # fmt: skip
             written = await notifier(None, incident())
             assert [s.target for s in written.status.notifications] == [
                 "payments",

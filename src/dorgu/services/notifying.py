@@ -238,6 +238,8 @@ class IncidentNotifier:
         ref = incident.spec.persona_ref
         if ref is None or ref.kind is not PersonaKind.APPLICATION or self.personas is None:
             return None
+        if ref.namespace is None:  # an ApplicationPersona lives in the incident's namespace
+            ref = ref.model_copy(update={"namespace": incident.metadata.namespace})
         try:
             return self.personas(ref)
         except Exception as error:

@@ -13,7 +13,7 @@ formats as documented:
 
 The Slack stand-in checks every Block Kit payload with ``check_block_kit`` and the Teams one
 every card with the strict Adaptive Card model, so a malformed payload fails like the real
-service.  ``script`` queues replies (status, body, headers) served before the normal ones.
+service.  ``script`` queues replies for a path prefix, served before the normal ones.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ class Request:
 class StandIn:
     url: str = ""
     requests: list[Request] = field(default_factory=list)
-    script: list[tuple[int, bytes, dict[str, str]]] = field(default_factory=list)
+    script: list[tuple[str, int, bytes, dict[str, str]]] = field(default_factory=list)
+    """``(path prefix, status, body, headers)``: served once, to the first request it matches."""
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Slack: ts -> the message as last posted or updated (with ``thread_ts`` if a reply)."""
     counter: int = 0
@@ -90,8 +91,10 @@ def _answer(
         body = None
     with state.lock:
         state.requests.append(Request(path, body, auth))
-        if state.script:
-            return state.script.pop(0)
+        for index, (prefix, status, reply, headers) in enumerate(state.script):
+            if path.startswith(prefix):
+                del state.script[index]
+                return status, reply, headers
         if path.startswith("/api/"):
             status, reply = _slack(state, path, body, auth)
             return status, json.dumps(reply).encode(), {"Content-Type": "application/json"}

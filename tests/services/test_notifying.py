@@ -112,7 +112,7 @@ def test_a_restarted_operator_sends_no_duplicate_and_retries_what_failed():
         with stand_in() as server:
             clock = Clock()
             setup = _setup(server.url, slack_webhook=False, webhook=False)
-            server.script.append((503, b"busy", {}))  # the first post (Slack) fails
+            server.script.append(("/api/", 503, b"busy", {}))  # the first Slack post fails
             notifier = _notifier(setup, clock)
             written = await notifier(None, incident())
             states = {s.target: s for s in written.status.notifications}
@@ -140,7 +140,7 @@ def test_slack_429_retry_after_is_honoured_without_blocking():
         with stand_in() as server:
             clock = Clock()
             setup = _setup(server.url, slack_webhook=False, teams=False, webhook=False)
-            server.script.append((429, b"", {"Retry-After": "30"}))
+            server.script.append(("/api/", 429, b"", {"Retry-After": "30"}))
             notifier = _notifier(setup, clock)
             written = await notifier(None, incident())
             state = written.status.notifications[0]
@@ -165,7 +165,10 @@ def test_teams_and_webhook_5xx_and_429_are_retried_and_4xx_given_up():
         with stand_in() as server:
             clock = Clock()
             setup = _setup(server.url, slack_webhook=False, bot=False)
-            server.script += [(429, b"", {"Retry-After": "5"}), (400, b"bad", {})]
+            server.script += [
+                ("/workflows/", 429, b"", {"Retry-After": "5"}),
+                ("/hook", 400, b"bad", {}),
+            ]
             notifier = _notifier(setup, clock)
             written = await notifier(None, incident())
             states = {s.target: s for s in written.status.notifications}
@@ -334,3 +337,19 @@ def test_no_target_configured_means_no_notifier_and_bad_routing_is_a_config_erro
         build_setup(routing_text="routes:\n  - {name: r, targets: [x]}\n")
     setup = build_setup(webhook_url=SecretStr("https://hooks.example/very-secret"))
     assert "very-secret" not in repr(setup)
+
+
+def test_the_thread_memory_is_bounded():
+    from dorgu.models.notifications import NotificationState, TargetKind
+    from dorgu.services.notifying import _Memory
+
+    memory = _Memory(limit=3)
+    old = NotificationState(target="s", kind=TargetKind.SLACK, opened_at=T0)
+    fresh = NotificationState(target="s", kind=TargetKind.SLACK, opened_at=T0 + timedelta(hours=30))
+    for i in range(3):
+        memory.remember(f"old{i}", "n", [old], now=T0 + timedelta(hours=30))
+    memory.remember("fresh", "n", [fresh], now=T0 + timedelta(hours=30))
+    assert list(memory.by_fingerprint) == ["fresh"]
+    for i in range(5):
+        memory.remember(f"f{i}", "n", [fresh], now=T0 + timedelta(hours=30))
+    assert len(memory.by_fingerprint) == 3

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +37,7 @@ from dorgu.generation.notifications import (
     webhook_payload,
 )
 from dorgu.learning.notifications import (
+    REOPEN_WINDOW,
     Action,
     Plan,
     RoutedTarget,
@@ -138,6 +139,19 @@ class _Memory:
     by_fingerprint: dict[str, tuple[str, tuple[NotificationState, ...]]] = field(
         default_factory=dict
     )
+    limit: int = 4096
+
+    def remember(
+        self, fingerprint: str, name: str, states: Sequence[NotificationState], *, now: datetime
+    ) -> None:
+        self.by_fingerprint[fingerprint] = (name, tuple(states))
+        if len(self.by_fingerprint) > self.limit:  # forget threads too old to be continued
+            self.by_fingerprint = {
+                f: (n, kept) for f, (n, kept) in self.by_fingerprint.items()
+                if any(s.opened_at and now - s.opened_at < REOPEN_WINDOW for s in kept)
+            }  # fmt: skip
+            while len(self.by_fingerprint) > self.limit:
+                self.by_fingerprint.pop(next(iter(self.by_fingerprint)))
 
 
 class IncidentNotifier:
@@ -190,9 +204,8 @@ class IncidentNotifier:
             if status.phase is IncidentPhase.RESOLVED:
                 self._locks.pop(key, None)
         if incident.spec.fingerprint:
-            self._memory.by_fingerprint[incident.spec.fingerprint] = (
-                key[1], tuple(status.notifications),
-            )  # fmt: skip
+            self._memory.remember(incident.spec.fingerprint, key[1], status.notifications,
+                                  now=self.clock())  # fmt: skip
         return updated
 
     async def _notify(self, incident: IncidentMemory) -> IncidentMemory | None:

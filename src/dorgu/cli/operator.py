@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 CERTIFICATE_SOURCES = ("self", "cert-manager", "auto")
 _META = "dorgu.operator.connection"
@@ -88,6 +91,22 @@ def _checked_url(value: str | None) -> str | None:
         return check_url(value)
     except UsageError as error:
         raise UsageError(f"--prometheus-url: {error.message}", hint=error.hint) from error
+
+
+def _notify_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return _check_notify_url(value, f"--{(param.name or '').replace('_', '-')}")
+
+
+def _check_notify_url(value: str | None, where: str) -> str | None:
+    """A notification URL: http(s) only; the value is never echoed (it is a credential)."""
+    from dorgu.errors import UsageError
+
+    if value is None or value == "":
+        return None
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise UsageError(f"{where}: expected an http(s) URL (value not shown: it is a secret)",
+                         hint="copy the webhook URL from Slack or the Teams workflow")  # fmt: skip
+    return value
 
 
 def _anomaly_history(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -296,6 +315,41 @@ def operator() -> None:
     callback=_anomaly_history,
     help="History read at start to rebuild the detectors (1h..7d).",
 )
+@click.option(
+    "--notify-slack-webhook-url",
+    callback=_notify_url,
+    metavar="URL",
+    help="Slack incoming webhook for incident notifications (secret: prefer the env "
+    "DORGU_NOTIFY_SLACK_WEBHOOK_URL).",
+)
+@click.option(
+    "--notify-slack-token",
+    metavar="TOKEN",
+    help="Slack bot token (xoxb-...) for threads (secret: prefer DORGU_NOTIFY_SLACK_TOKEN).",
+)
+@click.option(
+    "--notify-slack-channel",
+    metavar="CHANNEL",
+    help="Channel the bot posts to (env DORGU_NOTIFY_SLACK_CHANNEL).",
+)
+@click.option(
+    "--notify-teams-webhook-url",
+    callback=_notify_url,
+    metavar="URL",
+    help="Teams Workflows webhook (secret: prefer DORGU_NOTIFY_TEAMS_WEBHOOK_URL).",
+)
+@click.option(
+    "--notify-webhook-url",
+    callback=_notify_url,
+    metavar="URL",
+    help="Webhook receiving dorgu's JSON incident events (secret: prefer DORGU_NOTIFY_WEBHOOK_URL).",
+)
+@click.option(
+    "--notify-routing-secret",
+    metavar="NAME",
+    help="Secret (in --namespace) whose routing.yaml routes incidents to targets "
+    "(env DORGU_NOTIFY_ROUTING_SECRET).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -327,6 +381,12 @@ def run(
     learn_window: str,
     anomaly_interval: float,
     anomaly_history: float,
+    notify_slack_webhook_url: str | None,
+    notify_slack_token: str | None,
+    notify_slack_channel: str | None,
+    notify_teams_webhook_url: str | None,
+    notify_webhook_url: str | None,
+    notify_routing_secret: str | None,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -341,7 +401,7 @@ def run(
     from dorgu.services.recommending import authorization
 
     settings = load_settings(Path("."), app_file=False).settings
-    prometheus = settings.prometheus
+    prometheus, notify = settings.prometheus, settings.notify
     prometheus_url = prometheus_url or _checked_url(prometheus.url)  # flag/env, else the files
     options = OperatorOptions(
         namespace=namespace,
@@ -380,7 +440,16 @@ def run(
         learn_window=learn_window,
         anomaly_interval=anomaly_interval,
         anomaly_history=anomaly_history,
-    )
+        notify_slack_webhook_url=_secret(notify_slack_webhook_url, notify.slack_webhook_url,
+                                         "--notify-slack-webhook-url"),
+        notify_slack_token=_secret(notify_slack_token, notify.slack_token, None),
+        notify_slack_channel=notify_slack_channel or notify.slack_channel,
+        notify_slack_api_url=notify.slack_api_url,
+        notify_teams_webhook_url=_secret(notify_teams_webhook_url, notify.teams_webhook_url,
+                                         "--notify-teams-webhook-url"),
+        notify_webhook_url=_secret(notify_webhook_url, notify.webhook_url, "--notify-webhook-url"),
+        notify_routing_secret=notify_routing_secret or notify.routing_secret,
+    )  # fmt: skip
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -397,3 +466,16 @@ def run(
         factory = None
     with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(main())
+
+
+def _secret(flag: str | None, setting: SecretStr | None, url_flag: str | None) -> SecretStr | None:
+    """Flag > env/files (the settings tree); URLs checked without echoing them."""
+    from pydantic import SecretStr
+
+    value = flag or (setting.get_secret_value() if setting is not None else None)
+    if not value:
+        return None
+    if url_flag is not None and not flag:
+        env = "DORGU_NOTIFY_" + url_flag.removeprefix("--notify-").replace("-", "_").upper()
+        _check_notify_url(value, f"{env} (or the notify settings)")
+    return SecretStr(value)

@@ -320,6 +320,36 @@ class PrometheusSection(_Section):
     )
 
 
+class NotifySection(_Section):
+    """Incident notifications sent by the operator (docs/incidents.md#notifications).  The URLs
+    and the token are secrets: set them in the environment (from a Kubernetes Secret), never
+    in a file in a repository; they are never logged."""
+
+    slack_webhook_url: SecretStr | None = Field(
+        None, description="Slack incoming webhook URL (secret; env DORGU_NOTIFY_SLACK_WEBHOOK_URL)."
+    )
+    slack_token: SecretStr | None = Field(
+        None, description="Slack bot token xoxb-... for chat.postMessage (secret)."
+    )
+    slack_channel: str | None = Field(
+        None, max_length=80, description="Channel the bot posts to unless a route says otherwise."
+    )
+    slack_api_url: str | None = Field(
+        None, description="Slack Web API base URL (default https://slack.com/api)."
+    )
+    teams_webhook_url: SecretStr | None = Field(
+        None, description="Microsoft Teams Workflows webhook URL (secret)."
+    )
+    webhook_url: SecretStr | None = Field(
+        None, description="Generic webhook receiving dorgu's JSON incident events (secret)."
+    )
+    routing_secret: str | None = Field(
+        None,
+        max_length=253,
+        description="Secret in the operator's namespace whose routing.yaml routes incidents.",
+    )
+
+
 class PricingSection(_Section):
     """Prices for cost estimates (defaults: OpenCost's default price sheet, USD)."""
 
@@ -506,6 +536,9 @@ class EffectiveSettings(_Section):
     pricing: PricingSection = Field(default_factory=PricingSection, description="Cost prices.")
     recommend: RecommendSection = Field(
         default_factory=RecommendSection, description="`dorgu recommend` defaults."
+    )
+    notify: NotifySection = Field(
+        default_factory=NotifySection, description="Incident notifications (the operator)."
     )
     descriptors: DescriptorsMode = Field(
         DescriptorsMode.KEEP,

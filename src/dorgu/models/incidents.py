@@ -7,7 +7,8 @@ Compatible with the upstream Go operator's field set (``personaRef``, ``attribut
 ``spec.fingerprint`` (the deterministic identity, see ``dorgu.learning.incidents``),
 ``spec.workload``, ``spec.detection.evidence``, ``spec.previousIncident`` (the resolved episode
 a recurrence follows), ``spec.retention``, ``resolution.resolvedBy``/``note``,
-``status.episode``, ``status.resolvedAt`` and ``status.recentOccurrences``.
+``status.episode``, ``status.resolvedAt``, ``status.recentOccurrences`` and
+``status.notifications`` (see ``dorgu.models.notifications``).
 
 Every list and string is bounded (``MAX_*`` below), so an incident storm cannot grow an object
 towards etcd's size limit; the API server enforces the same bounds through the CRD schema.
@@ -23,6 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
+from dorgu.models.notifications import MAX_NOTIFICATIONS, NotificationState
 from dorgu.models.personas_base import (
     CONDITIONS_SCHEMA,
     Condition,
@@ -256,6 +258,11 @@ class IncidentMemoryStatus(WireModel):
         max_length=MAX_CONDITIONS,
         description="Standard conditions.",
         json_schema_extra=CONDITIONS_SCHEMA,
+    )
+    notifications: list[NotificationState] = Field(
+        default_factory=list,
+        max_length=MAX_NOTIFICATIONS,
+        description=f"Delivery state per notification target (at most {MAX_NOTIFICATIONS}).",
     )
 
 

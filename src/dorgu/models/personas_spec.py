@@ -216,6 +216,11 @@ class Ownership(WireModel):
     repository: str | None = Field(None, description="Source repository URL.")
     oncall: str | None = Field(None, description="On-call contact or rotation.")
     runbook: str | None = Field(None, description="Runbook URL.")
+    channel: str | None = Field(
+        None,
+        max_length=80,
+        description="Chat channel for incident notifications, e.g. #payments-oncall.",
+    )
 
 
 class ApplicationPersonaSpec(WireModel):

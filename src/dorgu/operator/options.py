@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
+
 FailurePolicy = Literal["Ignore", "Fail"]
 AdmissionEngine = Literal["webhook", "policy", "both"]
 """Who judges Deployments at admission: the webhook (every rule), ValidatingAdmissionPolicies
@@ -120,3 +122,16 @@ class OperatorOptions:
     """Seconds of history read at start to rebuild the detectors (and the longest catch-up)."""
     anomaly_timeout: float = 10.0
     """Timeout of one Prometheus query of the anomaly watch (no retries within a tick)."""
+
+    notify_slack_webhook_url: SecretStr | None = None
+    """Incident notifications (docs/incidents.md#notifications): a Slack incoming webhook."""
+    notify_slack_token: SecretStr | None = None
+    """A Slack bot token (``chat.postMessage``/``chat.update``, threads)."""
+    notify_slack_channel: str | None = None
+    """The channel the bot posts to unless a route or the persona says otherwise."""
+    notify_slack_api_url: str | None = None
+    """The Slack Web API base (default ``https://slack.com/api``)."""
+    notify_teams_webhook_url: SecretStr | None = None
+    notify_webhook_url: SecretStr | None = None
+    notify_routing_secret: str | None = None
+    """A Secret in ``namespace`` whose ``routing.yaml`` routes incidents to targets."""

@@ -37,6 +37,7 @@ from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
+from dorgu.operator.notifying import build_notifier
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
 from dorgu.operator.params import ParamKeeper
 from dorgu.operator.peering import Leadership, ensure_peering
@@ -136,6 +137,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
                           expiries=lambda: exemption_expiries(view))  # fmt: skip
     prometheus = _prometheus(options)
+    notifier = None
 
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
@@ -151,6 +153,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             await health.start()
             servers.append(health)
         await asyncio.wait_for(view.wait_synced(), timeout=60)
+        notifier = await build_notifier(options, api=api, view=view)  # None: no targets
+        # LEAD: register the notifier on the incident tracker here, e.g.
+        #   tracker.add_listener(notifier)   # async (previous, written) -> IncidentMemory | None
+        #   tasks.append(asyncio.create_task(notifier.run(persist=<write status.notifications
+        #                only>), name="notify-retries"))
         freezer = Freezer(lambda: sum(map(len, stores)) + reconciler.evaluation_count())
         await freezer.check()
         await _keep_policies(options, keeper=keeper, api=api, tasks=tasks)
@@ -230,6 +237,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             await server.stop()
         if prometheus is not None:
             await prometheus.aclose()
+        if notifier is not None:
+            await notifier.aclose()
         await http.aclose()
         logger.info("dorgu operator %s stopped", identity)
 

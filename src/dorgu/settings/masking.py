@@ -13,7 +13,13 @@ from pydantic import SecretStr
 from dorgu.models.patterns import LazyPattern
 from dorgu.settings.keys import KeyPath
 
-SECRET_PREFIXES: tuple[KeyPath, ...] = (("llm", "api_keys"),)
+SECRET_PREFIXES: tuple[KeyPath, ...] = (
+    ("llm", "api_keys"),
+    ("notify", "slack_webhook_url"),
+    ("notify", "slack_token"),
+    ("notify", "teams_webhook_url"),
+    ("notify", "webhook_url"),
+)
 MASK = "****"
 _VISIBLE = 4
 _MIN_LENGTH_TO_SHOW_TAIL = 12

@@ -18,7 +18,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import kopf
@@ -33,6 +33,7 @@ from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
 from dorgu.operator.handlers import build_registry, build_settings
+from dorgu.operator.incidents import IncidentTracker, TrackerSettings
 from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
@@ -129,6 +130,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
+    tracker = _incident_tracker(options, api=api, view=view, metrics=metrics,
+                                is_active=lambda: leadership.active)  # fmt: skip
+    if tracker is not None:
+        stores += tracker.stores_list()
+        tasks += tracker.start(api)
     servers: list[Server | AsgiServer | GranianServer] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
@@ -265,6 +271,24 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
     """``--admission both``: the rules the policies do not run on ``manifest``."""
     return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
+
+
+def _incident_tracker(
+    options: OperatorOptions,
+    *,
+    api: Api,
+    view: ClusterView,
+    metrics: Metrics,
+    is_active: Callable[[], bool],
+) -> IncidentTracker | None:
+    if not options.incidents:
+        return None
+    settings = TrackerSettings(stabilization=timedelta(seconds=options.incident_stabilization),
+                               retention=timedelta(seconds=options.incident_retention),
+                               batch_interval=options.incident_batch_interval,
+                               update_interval=options.incident_update_interval)  # fmt: skip
+    return IncidentTracker(api=api, view=view, namespace=options.namespace, is_active=is_active,
+                           settings=settings, metrics=metrics)  # fmt: skip
 
 
 def _prometheus(options: OperatorOptions) -> PrometheusClient | None:

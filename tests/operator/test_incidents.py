@@ -364,3 +364,47 @@ def test_a_standby_replica_writes_nothing(active: bool):
 
     asyncio.run(go())
     assert api.calls == []
+
+
+def test_the_owner_caches_lead_from_a_pod_to_its_deployment_without_a_template_hash():
+    api, clock = FakeApi(), Clock()
+    crashing = _crashing("orders-x1")
+    crashing["metadata"]["labels"] = {"app": "orders"}  # no pod-template-hash to guess by
+    crashing["metadata"]["ownerReferences"][0]["name"] = "orders-rs"
+    replica_set = {"kind": "ReplicaSet", "metadata": {"name": "orders-rs", "namespace": "shop",
+                   "ownerReferences": [{"kind": "Deployment", "name": "orders", "controller": True}]}}  # fmt: skip
+
+    async def go() -> None:
+        tracker = _tracker(api, clock)
+        tracker.stores.replica_sets.put(replica_set)
+        tracker.stores.pods.put(crashing)
+        await tracker.tick()
+
+    asyncio.run(go())
+    (incident,) = _incidents(api)
+    assert incident.spec.workload is not None
+    assert (incident.spec.workload.kind, incident.spec.workload.name) == ("Deployment", "orders")
+
+
+def test_a_failed_write_is_retried_later_not_every_batch(caplog):
+    api, clock = FakeApi(), Clock()
+    refused = 0
+
+    async def create(kind: object, body: dict[str, Any], *, namespace: str | None = None) -> Any:
+        nonlocal refused
+        refused += 1
+        raise ApiFailure(403, "namespace shop is being terminated")
+
+    async def go() -> IncidentTracker:
+        tracker = _tracker(api, clock)
+        api.create = create  # type: ignore[method-assign]
+        tracker.stores.pods.put(_crashing("orders-7d9f8-0"))
+        for _ in range(5):
+            await tracker.tick()
+        return tracker
+
+    with caplog.at_level(logging.WARNING):
+        tracker = asyncio.run(go())
+    assert refused == 1
+    assert ObjectRef("Deployment", "shop", "orders") in tracker.dirty  # kept for the retry
+    assert "being terminated" in caplog.text

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from typing import Any
 
 from dorgu.learning.incidents import ObjectRef, Signal, detect
 from dorgu.learning.incidents.reading import condition, mapping, text, timestamp
@@ -130,11 +131,19 @@ class Owners(Mapping[ObjectRef, Obj]):
             raise KeyError(ref)
         return found
 
-    def __iter__(self) -> Iterator[ObjectRef]:
-        return iter(())  # lookups only
+    def _keyed(self) -> Iterator[tuple[str, Store[Any]]]:
+        yield "ReplicaSet", self.stores.replica_sets
+        yield "Job", self.stores.jobs
+        yield "Deployment", self.view.deployments
+        yield "StatefulSet", self.view.statefulsets
 
-    def __len__(self) -> int:
-        return 0
+    def __iter__(self) -> Iterator[ObjectRef]:
+        for kind, store in self._keyed():
+            for (namespace, name), _ in store.items():
+                yield ObjectRef(kind, namespace, name)
+
+    def __len__(self) -> int:  # a Mapping is falsy when empty: ``owners or {}`` relies on it
+        return sum(len(store) for _, store in self._keyed())
 
 
 class Pods(Mapping[ObjectRef, Obj]):
@@ -148,10 +157,11 @@ class Pods(Mapping[ObjectRef, Obj]):
         return found
 
     def __iter__(self) -> Iterator[ObjectRef]:
-        return iter(())
+        for (namespace, name), _ in self.store.items():
+            yield ObjectRef("Pod", namespace, name)
 
     def __len__(self) -> int:
-        return 0
+        return len(self.store)
 
 
 def _ready_since(pod: Obj) -> datetime | None:

@@ -79,6 +79,7 @@ ChangeListener = Callable[[IncidentMemory | None, IncidentMemory], Awaitable[Inc
 status to write back (e.g. the notifier's delivery state)."""
 
 DEFAULT_RETENTION = timedelta(hours=720)
+RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class IncidentTracker:
         self.dirty: dict[ObjectRef, float] = {}
         self.external: dict[ObjectRef, dict[tuple[object, ...], tuple[Signal, datetime]]] = {}
         self.written_at: dict[Key, float] = {}
+        self.blocked: dict[ObjectRef, float] = {}
+        """Workloads whose last write failed, until when they wait."""
         self.latencies: deque[float] = deque(maxlen=10_000)
         self._active = False
         self._swept = 0.0
@@ -270,10 +273,14 @@ class IncidentTracker:
     # -- recording --------------------------------------------------------------------------
 
     async def flush(self) -> None:
+        if self.incident_store.missing:
+            return  # the CRD is not installed (or not readable): nothing can be written yet
         clock = time.monotonic()
         for workload in sorted(self.dirty):
             if not self.is_active():
                 return
+            if self.blocked.get(workload, 0.0) > clock:
+                continue
             recent = [clock - self.written_at.get(k, -1e18) for k in self.open.get(workload, ())]
             if any(age < self.settings.update_interval for age in recent):
                 continue  # written lately: wait (it stays dirty)
@@ -281,8 +288,14 @@ class IncidentTracker:
             try:
                 await self._process(workload, since)
             except ApiFailure as error:
+                # retried later (not every batch): a namespace being deleted, a rejected
+                # object or an API server in trouble must not turn into a write loop
                 self.dirty.setdefault(workload, since)
-                logger.warning("incident of %s not written: %s", workload, error)
+                self.blocked[workload] = time.monotonic() + RETRY_SECONDS
+                logger.warning("incident of %s not written (retrying in %.0fs): %s",
+                               workload, RETRY_SECONDS, error)  # fmt: skip
+            else:
+                self.blocked.pop(workload, None)
 
     def _signals(self, workload: ObjectRef, now: datetime) -> list[Signal]:
         found = self.board.signals_of(workload)

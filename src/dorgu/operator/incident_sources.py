@@ -142,8 +142,11 @@ class Owners(Mapping[ObjectRef, Obj]):
             for (namespace, name), _ in store.items():
                 yield ObjectRef(kind, namespace, name)
 
-    def __len__(self) -> int:  # a Mapping is falsy when empty: ``owners or {}`` relies on it
+    def __len__(self) -> int:
         return sum(len(store) for _, store in self._keyed())
+
+    def __bool__(self) -> bool:  # ``owners or {}`` must keep this view, and cheaply
+        return True
 
 
 class Pods(Mapping[ObjectRef, Obj]):
@@ -162,6 +165,9 @@ class Pods(Mapping[ObjectRef, Obj]):
 
     def __len__(self) -> int:
         return len(self.store)
+
+    def __bool__(self) -> bool:
+        return True
 
 
 def _ready_since(pod: Obj) -> datetime | None:

@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from lightkube import Client
-from lightkube.resources.core_v1 import Event, Pod
+from lightkube import Client, codecs
+from lightkube.resources.core_v1 import Pod
 from lightkube.types import PatchType
 
 
@@ -94,11 +94,10 @@ def recovered(pod: Pod, *, restarts: int, finished: datetime, ready: datetime) -
 def write_status(kube: Client, pod: Pod, status: dict[str, Any]) -> None:
     assert pod.metadata is not None and pod.metadata.name is not None
     kube.patch(
-        Pod,
+        Pod.Status,
         pod.metadata.name,
         {"status": status},
         namespace=pod.metadata.namespace,
-        subresource="status",
         patch_type=PatchType.MERGE,
     )
 
@@ -109,23 +108,16 @@ def post_probe_failure(kube: Client, pod: Pod, *, kind: str = "Liveness") -> Non
     assert meta is not None and meta.name is not None
     container = pod.spec.containers[0].name if pod.spec else "app"
     now = stamp()
-    kube.create(
-        Event(
-            metadata={"name": f"{meta.name}.{uuid.uuid4().hex[:12]}", "namespace": meta.namespace},  # type: ignore[arg-type]
-            involvedObject={
-                "kind": "Pod",
-                "name": meta.name,
-                "namespace": meta.namespace,  # type: ignore[arg-type]
-                "uid": meta.uid,
-                "apiVersion": "v1",
-                "fieldPath": f"spec.containers{{{container}}}",
-            },
-            reason="Unhealthy",
-            type="Warning",
-            count=1,
-            firstTimestamp=now,
-            lastTimestamp=now,  # type: ignore[arg-type]
-            message=f"{kind} probe failed: HTTP probe failed with statuscode: 500",
-            source={"component": "kubelet", "host": "node-1"},  # type: ignore[arg-type]
-        )
-    )
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{meta.name}.{uuid.uuid4().hex[:12]}", "namespace": meta.namespace},
+        "involvedObject": {"kind": "Pod", "name": meta.name, "namespace": meta.namespace,
+                           "uid": meta.uid, "apiVersion": "v1",
+                           "fieldPath": f"spec.containers{{{container}}}"},
+        "reason": "Unhealthy", "type": "Warning", "count": 1,
+        "firstTimestamp": now, "lastTimestamp": now,
+        "message": f"{kind} probe failed: HTTP probe failed with statuscode: 500",
+        "source": {"component": "kubelet", "host": "node-1"},
+    }  # fmt: skip
+    kube.create(codecs.from_dict(event), namespace=meta.namespace)

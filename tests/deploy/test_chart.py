@@ -190,7 +190,8 @@ def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) ->
 
     assert isinstance(operator, click.Group)
     run_command = operator.commands["run"]
-    known = {opt for param in run_command.params for opt in getattr(param, "opts", [])}
+    known = {opt for param in run_command.params
+             for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]}  # fmt: skip
     [deployment] = [o for o in render(*values) if o["kind"] == "Deployment"]
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
     flags = [a.split("=")[0] for a in args if a.startswith("--")]

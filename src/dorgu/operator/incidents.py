@@ -12,11 +12,12 @@ Public seams (other inputs and the notifier build on them):
   and every incident resolved within ``replay_resolved``: state a listener keeps must live in
   the incident, so it can tell what it already did.  When a listener returns an incident, its
   ``status`` is written back through the status subresource (the next listener sees that).
-  Listeners run one after the other in the tracker's task: each call is bounded by
-  ``listener_timeout``; a failure or timeout is logged and the pipeline goes on.
+  Listeners run one after the other, for one incident at a time (a lock, although several
+  workloads are written concurrently): each call is bounded by ``listener_timeout``; a failure
+  or timeout is logged and the pipeline goes on.
 
 Bounded writes: changes mark a workload dirty; every ``batch_interval`` the dirty workloads are
-correlated and written at most once each, and an open incident is rewritten at most once per
+correlated and written at most once each (``write_concurrency`` workloads at a time), and an open incident is rewritten at most once per
 ``update_interval`` (creates are never delayed).  A storm of N failing workloads costs about
 2N writes to open (create + status), then at most 2N per ``update_interval`` while it goes on.
 
@@ -97,6 +98,8 @@ class TrackerSettings:
     sweep_interval: float = 60.0
     replay_resolved: timedelta = timedelta(hours=1)
     listener_timeout: float = 10.0
+    write_concurrency: int = 8
+    """Workloads written at the same time within one batch (a storm is not written serially)."""
     cluster: str = ""
     """Part of every fingerprint (two clusters sharing a store never merge incidents)."""
 
@@ -152,6 +155,7 @@ class IncidentTracker:
         self.latencies: deque[float] = deque(maxlen=10_000)
         self._active = False
         self._swept = 0.0
+        self._listening = asyncio.Lock()
         if metrics is not None:
             metrics.add_gauge(Gauge("dorgu_incident_writes", "IncidentMemory API writes since "
                                     "start, by verb.", "verb", self._writes))  # fmt: skip
@@ -273,29 +277,46 @@ class IncidentTracker:
     # -- recording --------------------------------------------------------------------------
 
     async def flush(self) -> None:
+        """Correlate and write the dirty workloads that are due, ``write_concurrency`` at a
+        time (each workload's incidents are its own: no two writers share an object)."""
         if self.incident_store.missing:
             return  # the CRD is not installed (or not readable): nothing can be written yet
         clock = time.monotonic()
+        due: list[tuple[ObjectRef, float]] = []
         for workload in sorted(self.dirty):
-            if not self.is_active():
-                return
             if self.blocked.get(workload, 0.0) > clock:
                 continue
             recent = [clock - self.written_at.get(k, -1e18) for k in self.open.get(workload, ())]
             if any(age < self.settings.update_interval for age in recent):
                 continue  # written lately: wait (it stays dirty)
-            since = self.dirty.pop(workload)
-            try:
-                await self._process(workload, since)
-            except ApiFailure as error:
-                # retried later (not every batch): a namespace being deleted, a rejected
-                # object or an API server in trouble must not turn into a write loop
-                self.dirty.setdefault(workload, since)
-                self.blocked[workload] = time.monotonic() + RETRY_SECONDS
-                logger.warning("incident of %s not written (retrying in %.0fs): %s",
-                               workload, RETRY_SECONDS, error)  # fmt: skip
-            else:
-                self.blocked.pop(workload, None)
+            due.append((workload, self.dirty.pop(workload)))
+        if not due:
+            return
+        queue = iter(due)
+
+        async def worker() -> None:
+            for workload, since in queue:
+                if not self.is_active():
+                    self.dirty.setdefault(workload, since)
+                    continue
+                await self._flush_one(workload, since)
+
+        await asyncio.gather(
+            *(worker() for _ in range(min(self.settings.write_concurrency, len(due))))
+        )
+
+    async def _flush_one(self, workload: ObjectRef, since: float) -> None:
+        try:
+            await self._process(workload, since)
+        except ApiFailure as error:
+            # retried later (not every batch): a namespace being deleted, a rejected object or
+            # an API server in trouble must not turn into a write loop
+            self.dirty.setdefault(workload, since)
+            self.blocked[workload] = time.monotonic() + RETRY_SECONDS
+            logger.warning("incident of %s not written (retrying in %.0fs): %s",
+                           workload, RETRY_SECONDS, error)  # fmt: skip
+        else:
+            self.blocked.pop(workload, None)
 
     def _signals(self, workload: ObjectRef, now: datetime) -> list[Signal]:
         found = self.board.signals_of(workload)
@@ -431,6 +452,14 @@ class IncidentTracker:
     # -- listeners --------------------------------------------------------------------------
 
     async def _notify(self, previous: IncidentMemory | None, written: IncidentMemory) -> None:
+        if not self.listeners:
+            return
+        async with self._listening:  # listeners see one incident at a time, in write order
+            await self._call_listeners(previous, written)
+
+    async def _call_listeners(
+        self, previous: IncidentMemory | None, written: IncidentMemory
+    ) -> None:
         current = written
         for listener in list(self.listeners):
             try:

@@ -408,3 +408,30 @@ def test_a_failed_write_is_retried_later_not_every_batch(caplog):
     assert refused == 1
     assert ObjectRef("Deployment", "shop", "orders") in tracker.dirty  # kept for the retry
     assert "being terminated" in caplog.text
+
+
+def test_a_dependency_in_an_open_incident_is_named_as_a_suspect():
+    from tests.operator.cluster_support import persona
+
+    api, clock = FakeApi(), Clock()
+    orders = persona("orders", dependencies=[{"name": "postgres", "type": "database"}])
+    orders["metadata"]["namespace"] = "shop"
+
+    async def go() -> None:
+        tracker = _tracker(api, clock)
+        tracker.view.personas.put(orders)
+        tracker.stores.pods.put(_crashing("postgres-7d9f8-0", deployment="postgres"))
+        await tracker.tick()
+        tracker.stores.pods.put(_crashing("orders-7d9f8-0"))
+        await tracker.tick()
+
+    asyncio.run(go())
+    by_workload = {i.spec.workload.name: i for i in _incidents(api) if i.spec.workload}
+    orders_incident, postgres_incident = by_workload["orders"], by_workload["postgres"]
+    assert orders_incident.spec.persona_ref is not None
+    assert orders_incident.spec.persona_ref.name == "orders"
+    assert orders_incident.spec.root_cause is not None
+    details = {c.signal: c.detail for c in orders_incident.spec.root_cause.contributing}
+    assert details["Dependency"] == (
+        f"dependency postgres is in incident {postgres_incident.metadata.name}"
+    )

@@ -435,3 +435,27 @@ def test_a_dependency_in_an_open_incident_is_named_as_a_suspect():
     assert details["Dependency"] == (
         f"dependency postgres is in incident {postgres_incident.metadata.name}"
     )
+
+
+def test_a_failure_after_resolution_is_a_new_recurring_episode():
+    api, clock = FakeApi(), Clock()
+
+    async def go() -> None:
+        tracker = _tracker(api, clock, stabilization=timedelta(minutes=1))
+        tracker.stores.pods.put(_crashing("orders-7d9f8-0"))
+        await tracker.tick()
+        tracker.stores.pods.put(_healthy("orders-7d9f8-0", clock.now))
+        clock.now += timedelta(minutes=2)
+        await tracker.tick()
+        clock.now += timedelta(minutes=5)
+        again = oom_crashloop(4, clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        tracker.stores.pods.put(pod("orders-7d9f8-0", containers=[again]))
+        await tracker.tick()
+
+    asyncio.run(go())
+    first, second = sorted(_incidents(api), key=lambda i: i.status.episode if i.status else 0)
+    assert first.status is not None and first.status.phase is IncidentPhase.RESOLVED
+    assert second.status is not None and second.status.phase is IncidentPhase.RECURRING
+    assert second.status.episode == 2
+    assert second.spec.previous_incident == first.metadata.name
+    assert second.spec.fingerprint == first.spec.fingerprint

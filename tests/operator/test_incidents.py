@@ -459,3 +459,22 @@ def test_a_failure_after_resolution_is_a_new_recurring_episode():
     assert second.status.episode == 2
     assert second.spec.previous_incident == first.metadata.name
     assert second.spec.fingerprint == first.spec.fingerprint
+
+
+def test_retention_leaves_incidents_dorgu_does_not_manage_alone():
+    api, clock = FakeApi(), Clock()
+    foreign = {
+        "apiVersion": "dorgu.io/v1", "kind": "IncidentMemory",
+        "metadata": {"name": "upstream-1", "namespace": "shop", "resourceVersion": "1"},
+        "spec": {"category": "health", "detection": {"signal": "CrashLoopBackOff",
+                 "firstSeen": "2025-01-01T00:00:00Z", "lastSeen": "2025-01-01T00:00:00Z"}},
+        "status": {"phase": "Resolved", "resolvedAt": "2025-01-01T01:00:00Z"},
+    }  # fmt: skip
+    api.objects[("shop", "upstream-1")] = foreign
+
+    async def go() -> None:
+        tracker = _tracker(api, clock, sweep_interval=0.0)
+        await tracker.tick()
+
+    asyncio.run(go())
+    assert ("shop", "upstream-1") in api.objects and "delete" not in api.calls

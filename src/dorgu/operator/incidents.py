@@ -81,6 +81,7 @@ status to write back (e.g. the notifier's delivery state)."""
 
 DEFAULT_RETENTION = timedelta(hours=720)
 RETRY_SECONDS = 30.0
+MANAGED_BY = "app.kubernetes.io/managed-by"
 
 
 @dataclass(frozen=True)
@@ -435,12 +436,14 @@ class IncidentTracker:
                 await self._notify(incident, written)
 
     async def sweep(self) -> None:
-        """Delete resolved incidents older than their retention."""
+        """Delete resolved incidents dorgu manages that are older than their retention."""
         now = self.clock()
         for key in sorted(self.incidents):
             incident = self.incidents.get(key)
             if incident is None or not expired(incident, now=now, default=self.settings.retention):
                 continue
+            if (incident.metadata.labels or {}).get(MANAGED_BY) != "dorgu":
+                continue  # not ours (an upstream operator's, or hand-made): left alone
             try:
                 await self.writer.delete(incident)
             except ApiFailure as error:

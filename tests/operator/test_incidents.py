@@ -478,3 +478,37 @@ def test_retention_leaves_incidents_dorgu_does_not_manage_alone():
 
     asyncio.run(go())
     assert ("shop", "upstream-1") in api.objects and "delete" not in api.calls
+
+
+def test_persist_status_writes_only_the_named_fields_onto_the_newest_copy():
+    api, clock = FakeApi(), Clock()
+
+    async def go() -> IncidentTracker:
+        tracker = _tracker(api, clock)
+        tracker.stores.pods.put(_crashing("orders-7d9f8-0"))
+        await tracker.tick()
+        return tracker
+
+    tracker = asyncio.run(go())
+    (incident,) = tracker.incidents.values()
+    assert incident.status is not None and incident.status.phase is IncidentPhase.INVESTIGATING
+    stale = _incidents(api)[0]  # as a notifier might hold it: an older phase, one new condition
+    condition = {"type": "Notified", "status": "True", "reason": "Sent",
+                 "lastTransitionTime": "2026-01-05T10:01:00Z"}  # fmt: skip
+    assert stale.status is not None
+    stale_status = stale.status.model_validate({
+        **stale.status.model_dump(by_alias=True, mode="json"),
+        "phase": "Detected", "conditions": [condition]})  # fmt: skip
+    stale = stale.model_copy(update={"status": stale_status})
+    api.objects[next(iter(api.objects))]["metadata"]["resourceVersion"] = "999"  # someone wrote
+
+    async def persist() -> IncidentMemory | None:
+        return await tracker.persist_status(stale, fields=["conditions"])
+
+    api.version = 1000
+    written = asyncio.run(persist())  # 409 on the first try, re-read, then written
+    assert written is not None and written.status is not None
+    (stored,) = _incidents(api)
+    assert stored.status is not None
+    assert stored.status.phase is IncidentPhase.INVESTIGATING  # not rolled back
+    assert [c.type for c in stored.status.conditions] == ["Notified"]

@@ -6,7 +6,7 @@ Public seams (other inputs and the notifier build on them):
 - ``IncidentTracker.submit(signals)`` adds signals from outside the informers (Alertmanager,
   metric anomalies).  They count for the correlation window (``window``) after they arrive;
   a source that still sees the problem submits again.
-- ``IncidentTracker.listeners``: ``ChangeListener`` callables, awaited after every write with
+- ``IncidentTracker.listeners`` (or ``add_listener``): ``ChangeListener`` callables, awaited after every write with
   ``(previous, written)`` (``previous`` is ``None`` for a new object), and once at start-up (and
   when this replica becomes the active one) with ``(None, incident)`` for every open incident
   and every incident resolved within ``replay_resolved``: state a listener keeps must live in
@@ -15,6 +15,8 @@ Public seams (other inputs and the notifier build on them):
   Listeners run one after the other, for one incident at a time (a lock, although several
   workloads are written concurrently): each call is bounded by ``listener_timeout``; a failure
   or timeout is logged and the pipeline goes on.
+- ``IncidentTracker.persist_status(incident, fields=[...])``: a listener's later writes from its
+  own task (the notifier's retries) write only those status fields onto the newest copy.
 
 Bounded writes: changes mark a workload dirty; every ``batch_interval`` the dirty workloads are
 correlated and written at most once each (``write_concurrency`` workloads at a time), and an open incident is rewritten at most once per
@@ -453,6 +455,42 @@ class IncidentTracker:
             self.written_at.pop(key, None)
 
     # -- listeners --------------------------------------------------------------------------
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        self.listeners.append(listener)
+
+    async def persist_status(
+        self, incident: IncidentMemory, *, fields: Sequence[str]
+    ) -> IncidentMemory | None:
+        """Write the ``fields`` of ``incident.status`` (Python names, e.g. ``conditions``) onto
+        the newest copy the tracker knows, keeping everything else: for a listener's own later
+        writes (the notifier's retries), which must not roll back the phase or the counts.
+        One retry after a 409; ``None`` when the incident is gone."""
+        key = _key(incident)
+        source = incident.status or IncidentMemoryStatus()
+        for attempt in range(2):
+            current = self.incidents.get(key)
+            if current is None:
+                return None
+            status = (current.status or IncidentMemoryStatus()).model_copy(
+                update={name: getattr(source, name) for name in fields}
+            )
+            try:
+                written = await self.writer.write_status(
+                    current, current.model_copy(update={"status": status})
+                )
+            except ApiFailure as error:
+                if error.code != 409 or attempt:
+                    raise
+                fresh = await self.writer.read(key[1], key[0])
+                if fresh is None:
+                    self._forget(key)
+                    return None
+                self._remember(fresh)
+                continue
+            self._remember(written)
+            return written
+        return None
 
     async def _notify(self, previous: IncidentMemory | None, written: IncidentMemory) -> None:
         if not self.listeners:

@@ -6,17 +6,36 @@
   on every batch of informer changes); a second pass over unchanged objects must record nothing;
 - size: an IncidentMemory with every bounded list full of maximum-length strings, as JSON; it
   must stay far below etcd's 1.5 MiB request limit (target: at most 512 KiB; eight
-  conditions with Kubernetes' 32 KiB messages are most of it).
+  conditions with Kubernetes' 32 KiB messages are most of it);
+- operator storm (the testbed: etcd, kube-apiserver, kube-controller-manager; no kubelet):
+  50 Deployments of 10 replicas exist, the operator runs (standalone, no webhook), then all 500
+  Pods are made to OOM-crash-loop at once (status written through the status subresource, as
+  a kubelet does).  Must give exactly 50 IncidentMemory objects, each naming all its Pods;
+  reported: the IncidentMemory API writes (by verb, from the operator's metrics) per incident
+  (target: at most 6), the operator's peak and final RSS (target: at most 200 MiB), the time
+  from the last Pod status write until every incident names all its Pods (target: 15 s; the
+  Pods fail in a shuffled order, interleaved across Deployments), and the pipeline latency (first change of a batch -> incident written; p50/p99/max).
+  ``run(quick=True)`` (CI) runs 10 Deployments of 5 replicas.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import random
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from benchmarks.objects import deployment, free_port
 from dorgu.learning.incidents import ObjectRef, correlate, detect_all, record
 from dorgu.models import incidents as im
 from dorgu.models.personas_base import dump_wire
@@ -126,7 +145,234 @@ def _largest() -> int:
     return len(json.dumps(dump_wire(incident)).encode("utf-8"))
 
 
-def run() -> list[dict[str, object]]:
+STORM_TARGET_SECONDS = 15.0
+"""From the last Pod status write until every incident names all its Pods (an open incident is
+rewritten at most every 10 s, so a Pod failing just after its incident's write waits that)."""
+STORM_TARGET_WRITES_PER_INCIDENT = 6.0
+STORM_TARGET_MEMORY_MIB = 200.0
+STORM_TIMEOUT_SECONDS = 180.0
+STORM_NAMESPACE = "storm"
+
+
+def _crash_looping(image: str, at: str) -> dict[str, Any]:
+    condition = [{"type": t, "status": s, "lastTransitionTime": at}
+                 for t, s in (("PodScheduled", "True"), ("Ready", "False"))]  # fmt: skip
+    return {"status": {
+        "phase": "Running",
+        "conditions": condition,
+        "containerStatuses": [{
+            "name": "app", "image": image, "imageID": "", "ready": False, "started": False,
+            "restartCount": 1,
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 10s"}},
+            "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137,
+                                         "startedAt": at, "finishedAt": at}},
+        }],
+    }}  # fmt: skip
+
+
+async def _storm_requests(kubeconfig: Path, requests: list[tuple[str, str, object]]) -> None:
+    from dorgu.operator.connecting import connect
+
+    connection = connect(kubeconfig=kubeconfig)
+    queue: asyncio.Queue[tuple[str, str, object]] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        async with connection.http_client() as http:
+            while not queue.empty():
+                method, path, body = queue.get_nowait()
+                headers = (
+                    {"Content-Type": "application/merge-patch+json"} if method == "PATCH" else {}
+                )
+                response = await http.request(method, path, json=body, headers=headers)
+                if response.status_code >= 300:
+                    raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+
+    await asyncio.gather(*(worker() for _ in range(16)))
+
+
+async def _get(kubeconfig: Path, path: str) -> list[dict[str, Any]]:
+    from dorgu.operator.connecting import connect
+
+    async with connect(kubeconfig=kubeconfig).http_client() as http:
+        response = await http.get(path)
+        items = response.json().get("items") or []
+    return [i for i in items if isinstance(i, dict)]
+
+
+def _complete(incidents: list[dict[str, Any]], replicas: int) -> int:
+    done = 0
+    for item in incidents:
+        resources = item.get("spec", {}).get("detection", {}).get("affectedResources") or []
+        if sum(1 for r in resources if r.get("kind") == "Pod") >= replicas:
+            done += 1
+    return done
+
+
+def _scrape(port: int) -> dict[str, float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(("dorgu_incident_writes{", "dorgu_incident_latency_seconds{")):
+            series, _, value = line.rpartition(" ")
+            found[series] = float(value)
+    return found
+
+
+def _memory_mib(pid: int) -> tuple[float, float]:
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if ":" in line)  # fmt: skip
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` (the operator's own cost, whatever the machine's load)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"operator exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"operator not ready: {log.read_text()[-2000:]}")
+
+
+def bench_operator_storm(
+    deployments: int = DEPLOYMENTS, replicas: int = PODS_PER_DEPLOYMENT
+) -> dict[str, object]:
+    import yaml
+    from lightkube import Client, KubeConfig, codecs
+
+    from dorgu.crds import crd_files
+    from dorgu.devcluster import building, locations
+    from dorgu.devcluster.launching import ControlPlane
+
+    root = Path(tempfile.mkdtemp(prefix="dorgu-bench-incidents-"))
+    plane = ControlPlane(binaries=building.ensure_binaries(env=locations.current_env()), root=root)
+    plane.start()
+    process: subprocess.Popen[bytes] | None = None
+    pods_path = f"/api/v1/namespaces/{STORM_NAMESPACE}/pods"
+    incidents_path = f"/apis/dorgu.io/v1/namespaces/{STORM_NAMESPACE}/incidentmemories"
+    try:
+        kubeconfig = plane.layout.kubeconfig
+        kube = Client(KubeConfig.from_file(kubeconfig), field_manager="bench", trust_env=False)
+        for text in crd_files().values():
+            kube.apply(codecs.from_dict(yaml.safe_load(text)), force=True)
+        for namespace in ("dorgu-bench", STORM_NAMESPACE):
+            kube.create(codecs.from_dict({"apiVersion": "v1", "kind": "Namespace",
+                                          "metadata": {"name": namespace}}))  # fmt: skip
+        kube.close()
+        time.sleep(2)  # CRDs established
+        creates: list[tuple[str, str, object]] = [
+            ("POST", f"/apis/apps/v1/namespaces/{STORM_NAMESPACE}/deployments",
+             deployment(f"svc-{d:02d}", app=f"svc-{d:02d}", namespace=STORM_NAMESPACE, replicas=replicas))
+            for d in range(deployments)
+        ]  # fmt: skip
+        asyncio.run(_storm_requests(kubeconfig, creates))
+        total = deployments * replicas
+        deadline = time.monotonic() + STORM_TIMEOUT_SECONDS
+        while len(pods := asyncio.run(_get(kubeconfig, pods_path))) < total:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {len(pods)} of {total} pods were created")
+            time.sleep(1)
+        port = free_port()
+        args = [sys.executable, "-m", "dorgu.cli.main", "operator", "run", "--kubeconfig", str(kubeconfig),
+                "--namespace", "dorgu-bench", "--no-webhook", "--metrics-port", str(port), "--standalone"]  # fmt: skip
+        log = root / "operator.log"
+        process = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        _wait_ready(port, process, log)
+        time.sleep(3)  # the incident caches synced and the first (empty) batches done
+        cpu_before = _cpu_seconds(process.pid)
+        at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        patches: list[tuple[str, str, object]] = [
+            ("PATCH", f"{pods_path}/{p['metadata']['name']}/status",
+             _crash_looping(p["spec"]["containers"][0]["image"], at))
+            for p in pods
+        ]  # fmt: skip
+        random.Random(14).shuffle(patches)  # the pods of all Deployments fail interleaved
+        started = time.monotonic()
+        asyncio.run(_storm_requests(kubeconfig, patches))
+        written_in = time.monotonic() - started
+        last_write = time.monotonic()
+        complete, elapsed, after, incidents = 0, 0.0, 0.0, []
+        while time.monotonic() - started < STORM_TIMEOUT_SECONDS:
+            if process.poll() is not None:
+                raise RuntimeError(f"operator exited: {log.read_text()[-2000:]}")
+            incidents = asyncio.run(_get(kubeconfig, incidents_path))
+            complete, elapsed = _complete(incidents, replicas), time.monotonic() - started
+            after = time.monotonic() - last_write
+            if complete == deployments:
+                break
+            time.sleep(0.5)
+        time.sleep(15)  # past the update interval: any late writes are in
+        incidents = asyncio.run(_get(kubeconfig, incidents_path))
+        peak, current = _memory_mib(process.pid)
+        cpu = _cpu_seconds(process.pid) - cpu_before
+        metrics = _scrape(port)
+        load = os.getloadavg()[0]
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        plane.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    writes = {
+        k.split('"')[1]: int(v) for k, v in metrics.items() if k.startswith("dorgu_incident_writes")
+    }
+    latency = {k.split('"')[1]: round(v, 3) for k, v in metrics.items()
+               if k.startswith("dorgu_incident_latency_seconds")}  # fmt: skip
+    per_incident = sum(writes.values()) / max(len(incidents), 1)
+    return {
+        "name": f"incidents_operator_storm_{deployments * replicas}_pods_{deployments}_deployments",
+        "cores": os.cpu_count(),
+        "pods": deployments * replicas,
+        "pod_status_writes_s": round(written_in, 1),
+        "incidents": len(incidents),
+        "complete_incidents": complete,
+        "seconds_to_all_complete": round(elapsed, 1),
+        "seconds_after_last_pod_write": round(after, 1),
+        "api_writes": sum(writes.values()),
+        "api_writes_by_verb": writes,
+        "api_writes_per_incident": round(per_incident, 2),
+        "latency_s": latency,
+        "operator_cpu_s": round(cpu, 1),
+        "load_average_1m": round(load, 1),
+        "peak_rss_mib": round(peak, 1),
+        "rss_after_mib": round(current, 1),
+        "target_s": STORM_TARGET_SECONDS,
+        "target_writes_per_incident": STORM_TARGET_WRITES_PER_INCIDENT,
+        "target_memory_mib": STORM_TARGET_MEMORY_MIB,
+        "ok": len(incidents) == deployments
+        and complete == deployments
+        and after <= STORM_TARGET_SECONDS
+        and per_incident <= STORM_TARGET_WRITES_PER_INCIDENT
+        and peak <= STORM_TARGET_MEMORY_MIB,
+    }
+
+
+def _operator_storm(quick: bool) -> dict[str, object]:
+    try:
+        return bench_operator_storm(*((10, 5) if quick else (DEPLOYMENTS, PODS_PER_DEPLOYMENT)))
+    except Exception as error:  # no testbed binaries: report, do not hide
+        return {"name": "incidents_operator_storm", "ok": False,
+                "error": f"{type(error).__name__}: {error}"}  # fmt: skip
+
+
+def run(*, quick: bool = False, operator: bool = True) -> list[dict[str, object]]:
     objects, pods = _storm()
     timings = []
     first: list[im.IncidentMemory] = []
@@ -158,4 +404,5 @@ def run() -> list[dict[str, object]]:
             "ratio_to_target": round(size / TARGET_BYTES, 3),
             "ok": size <= TARGET_BYTES,
         },
+        *([_operator_storm(quick)] if operator else []),
     ]

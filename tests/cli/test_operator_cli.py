@@ -155,3 +155,31 @@ def test_the_prometheus_settings_of_the_global_file_reach_the_learner(
     assert options.prometheus_timeout == 12
     assert _run("--prometheus-url", "http://flag:9090") == 0
     assert captured[-1].prometheus_url == "http://flag:9090"  # the flag wins
+
+
+def test_incidents_are_on_by_default_and_their_flags_reach_the_operator_options(
+    captured: list[OperatorOptions],
+) -> None:
+    assert _run() == 0
+    assert _run("--no-incidents", "--incident-stabilization", "90s",
+                "--incident-retention", "1h30m") == 0  # fmt: skip
+    default, chosen = captured
+    assert (default.incidents, default.incident_stabilization, default.incident_retention) == (
+        True, 300.0, 720 * 3600.0)  # fmt: skip
+    assert (chosen.incidents, chosen.incident_stabilization, chosen.incident_retention) == (
+        False, 90.0, 5400.0)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--incident-stabilization", "5 minutes"), ("--incident-stabilization", "0s"),
+     ("--incident-stabilization", "-5m"), ("--incident-retention", "30s"),
+     ("--incident-retention", "99999h"), ("--incident-retention", "")],
+)  # fmt: skip
+def test_bad_incident_durations_are_one_line_usage_errors(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    assert _run(flag, value) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flag in err and "Traceback" not in err
+    assert not captured

@@ -1,6 +1,7 @@
 """The chart's RBAC is sufficient: the operator runs under the chart's ServiceAccount token
 (minted through the TokenRequest API) against the testbed, reconciles a persona to Active,
-denies an over-bound Deployment in enforce mode, and never meets a 403."""
+denies an over-bound Deployment in enforce mode, records an incident when the persona's pods
+crash-loop, and never meets a 403."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from lightkube import ApiError, Client, KubeConfig, codecs
+from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.authentication_v1 import TokenRequestSpec
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.admissionregistration_v1 import ValidatingWebhookConfiguration
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.core_v1 import Namespace, Pod, Secret, ServiceAccount
 
+from tests.cluster import kubelet
 from tests.deploy.charting import chart_crds, render
 from tests.operator.cluster_support import (
     PEERING,
@@ -34,6 +38,7 @@ from tests.operator.cluster_support import (
     temporary_namespace,
 )
 
+IM = create_namespaced_resource("dorgu.io", "v1", "IncidentMemory", "incidentmemories")
 RBAC_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 FORBIDDEN = re.compile(r"\b403\b|forbidden|not enough permissions", re.IGNORECASE)
 TERMINATING = "because it is being terminated"
@@ -139,7 +144,7 @@ def test_operator_runs_under_the_chart_service_account(
     restricted = Client(KubeConfig.from_file(release.kubeconfig), trust_env=False)
     try:
         with pytest.raises(ApiError) as refused:
-            list(restricted.list(Pod, namespace="kube-system"))
+            list(restricted.list(Secret, namespace="kube-system"))  # (Pods: read for incidents)
         assert refused.value.status.code == 403
     finally:
         restricted.close()
@@ -166,6 +171,20 @@ def test_operator_runs_under_the_chart_service_account(
 
         status = eventually(active, timeout=60)
         assert status["observedGeneration"] == 1
+
+        # incidents: its pods crash-loop -> an IncidentMemory created and its status written
+        pods = eventually(lambda: len(p := list(kube.list(Pod, namespace=ns))) == 2 and p)
+        failed = datetime.now(UTC)
+        for pod in pods:
+            kubelet.write_status(
+                kube, pod, kubelet.oom_crash_looping(pod, restarts=1, finished=failed)
+            )
+        incidents = eventually(
+            lambda: [i for i in kube.list(IM, namespace=ns) if (i.to_dict().get("status") or {}).get("occurrenceCount")],
+            timeout=60,
+        )  # fmt: skip
+        (incident,) = incidents
+        assert incident.to_dict()["spec"]["personaRef"]["name"] == "web"
 
         # enforce: a Deployment over the persona's bounds is denied
         kube.create(codecs.from_dict(persona("api", mode="enforce")), namespace=ns)

@@ -77,9 +77,10 @@ def test_rbac_is_least_privilege() -> None:
     }
     assert ("", "secrets", "get") not in flat  # secrets only through the namespaced Role
     assert not any(
-        v in {"*", "delete", "deletecollection", "escalate", "bind", "impersonate"}
-        for *_, v in flat
+        v in {"*", "deletecollection", "escalate", "bind", "impersonate"} for *_, v in flat
     )
+    # delete: only the operator's own expired incidents (retention)
+    assert {(g, r) for g, r, v in flat if v == "delete"} == {("dorgu.io", "incidentmemories")}
     assert not any(r == "*" or g == "*" for g, r, _ in flat)
     for workload in ("deployments", "statefulsets", "daemonsets"):
         assert {v for g, r, v in flat if r == workload} == {"get", "list", "watch"}
@@ -179,6 +180,7 @@ def test_operator_dockerfile_is_slim_non_root_and_runs_the_operator() -> None:
         ("webhook.certificates=certManager",),
         ("admission.engine=policy",),
         ("admission.engine=both",),
+        ("incidents.enabled=false",),
     ],
 )
 def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) -> None:
@@ -188,7 +190,8 @@ def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) ->
 
     assert isinstance(operator, click.Group)
     run_command = operator.commands["run"]
-    known = {opt for param in run_command.params for opt in getattr(param, "opts", [])}
+    known = {opt for param in run_command.params
+             for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]}  # fmt: skip
     [deployment] = [o for o in render(*values) if o["kind"] == "Deployment"]
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
     flags = [a.split("=")[0] for a in args if a.startswith("--")]
@@ -350,3 +353,27 @@ def test_learning_is_off_without_a_prometheus_url_and_configured_with_one() -> N
                         "operator.learnInterval=600", "operator.learnWindow=14d"))  # fmt: skip
     assert "--prometheus-url=http://prometheus.monitoring:9090" in args
     assert "--learn-interval=600" in args and "--learn-window=14d" in args
+
+
+def test_incidents_are_on_by_default_with_read_only_rights_on_what_they_watch() -> None:
+    objects = render()
+    args = _args(objects)
+    assert "--incident-stabilization=5m" in args and "--incident-retention=720h" in args
+    [cluster_role] = [o for o in objects if o["kind"] == "ClusterRole"]
+    flat = {(g, r, v) for rule in cluster_role["rules"] for g in rule["apiGroups"]  # type: ignore[union-attr]
+            for r in rule["resources"] for v in rule["verbs"]}  # fmt: skip
+    for group, resource in (("", "pods"), ("", "events"), ("apps", "replicasets"),
+                            ("batch", "jobs")):  # fmt: skip
+        assert {v for g, r, v in flat if (g, r) == (group, resource)} >= {"list", "watch"}
+        assert not {v for g, r, v in flat if (g, r) == (group, resource)} & {"update", "delete"}
+    assert ("dorgu.io", "incidentmemories/status", "update") in flat
+
+
+def test_incidents_can_be_turned_off_and_then_need_no_pod_rights() -> None:
+    objects = render("incidents.enabled=false", "incidents.stabilization=10m")
+    args = _args(objects)
+    assert "--no-incidents" in args
+    assert not [a for a in args if a.startswith("--incident-")]
+    [cluster_role] = [o for o in objects if o["kind"] == "ClusterRole"]
+    resources = {r for rule in cluster_role["rules"] for r in rule["resources"]}  # type: ignore[union-attr]
+    assert not resources & {"pods", "replicasets", "jobs", "incidentmemories"}

@@ -122,6 +122,22 @@ def _anomaly_history(ctx: click.Context, param: click.Parameter, value: str) -> 
     return hours * 3600.0
 
 
+def _incident_duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from dorgu.errors import UsageError
+    from dorgu.learning.incidents.retention import parse_duration
+
+    flag = "--" + (param.name or "").replace("_", "-")
+    try:
+        seconds = parse_duration(value.strip()).total_seconds()
+    except ValueError:
+        seconds = -1.0
+    low = 1.0 if param.name == "incident_stabilization" else 60.0
+    if not low <= seconds <= 10 * 365 * 86400:
+        raise UsageError(f"{flag}: expected a duration of at least {low:g}s, got {value!r}",
+                         hint="a Go duration, for example 5m, 90s or 720h")  # fmt: skip
+    return seconds
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -350,6 +366,30 @@ def operator() -> None:
     help="Secret (in --namespace) whose routing.yaml routes incidents to targets "
     "(env DORGU_NOTIFY_ROUTING_SECRET).",
 )
+@click.option(
+    "--incidents/--no-incidents",
+    default=True,
+    show_default=True,
+    help="Detect incidents (crash loops, OOM kills, failed rollouts, NotReady nodes, ...) "
+    "and record them as IncidentMemory objects.",
+)
+@click.option(
+    "--incident-stabilization",
+    default="5m",
+    show_default=True,
+    metavar="DURATION",
+    callback=_incident_duration,
+    help="How long a workload must stay healthy (no signal, every pod Ready) before its "
+    "incident is resolved automatically.",
+)
+@click.option(
+    "--incident-retention",
+    default="720h",
+    show_default=True,
+    metavar="DURATION",
+    callback=_incident_duration,
+    help="How long resolved incidents are kept before they are deleted (at least 1m).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -387,6 +427,9 @@ def run(
     notify_teams_webhook_url: str | None,
     notify_webhook_url: str | None,
     notify_routing_secret: str | None,
+    incidents: bool,
+    incident_stabilization: float,
+    incident_retention: float,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -449,6 +492,9 @@ def run(
                                          "--notify-teams-webhook-url"),
         notify_webhook_url=_secret(notify_webhook_url, notify.webhook_url, "--notify-webhook-url"),
         notify_routing_secret=notify_routing_secret or notify.routing_secret,
+        incidents=incidents,
+        incident_stabilization=incident_stabilization,
+        incident_retention=incident_retention,
     )  # fmt: skip
 
     async def main() -> None:

@@ -135,3 +135,14 @@ class OperatorOptions:
     notify_webhook_url: SecretStr | None = None
     notify_routing_secret: str | None = None
     """A Secret in ``namespace`` whose ``routing.yaml`` routes incidents to targets."""
+    incidents: bool = True
+    """Detect incidents from the informers and write ``IncidentMemory`` objects."""
+    incident_stabilization: float = 300.0
+    """Seconds a workload must stay healthy (no signal, every pod Ready) before its incident
+    is resolved automatically."""
+    incident_retention: float = 720 * 3600.0
+    """Seconds resolved incidents are kept before they are deleted (``spec.retention`` wins)."""
+    incident_batch_interval: float = 1.0
+    """Seconds between batches of informer changes correlated into incidents."""
+    incident_update_interval: float = 10.0
+    """An open incident is rewritten at most once per this many seconds (storms stay bounded)."""

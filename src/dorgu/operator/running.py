@@ -18,7 +18,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import kopf
@@ -34,6 +34,7 @@ from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
 from dorgu.operator.gitops import GitOpsLinker
 from dorgu.operator.handlers import build_registry, build_settings
+from dorgu.operator.incidents import IncidentTracker, TrackerSettings
 from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
@@ -131,6 +132,11 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
+    tracker = _incident_tracker(options, api=api, view=view, metrics=metrics,
+                                is_active=lambda: leadership.active)  # fmt: skip
+    if tracker is not None:
+        stores += tracker.stores_list()
+        tasks += tracker.start(api)
     servers: list[Server | AsgiServer | GranianServer] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
@@ -154,10 +160,12 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             servers.append(health)
         await asyncio.wait_for(view.wait_synced(), timeout=60)
         notifier = await build_notifier(options, api=api, view=view)  # None: no targets
-        # LEAD: register the notifier on the incident tracker here, e.g.
-        #   tracker.add_listener(notifier)   # async (previous, written) -> IncidentMemory | None
-        #   tasks.append(asyncio.create_task(notifier.run(persist=<write status.notifications
-        #                only>), name="notify-retries"))
+        if notifier is not None and tracker is not None:
+            await tracker.attach(notifier)
+            persist = tracker.persist_status
+            tasks.append(asyncio.create_task(
+                notifier.run(persist=lambda i: persist(i, fields=["notifications"])),
+                name="notify-retries"))  # fmt: skip
         freezer = Freezer(lambda: sum(map(len, stores)) + reconciler.evaluation_count())
         await freezer.check()
         await _keep_policies(options, keeper=keeper, api=api, tasks=tasks)
@@ -278,6 +286,24 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
     """``--admission both``: the rules the policies do not run on ``manifest``."""
     return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
+
+
+def _incident_tracker(
+    options: OperatorOptions,
+    *,
+    api: Api,
+    view: ClusterView,
+    metrics: Metrics,
+    is_active: Callable[[], bool],
+) -> IncidentTracker | None:
+    if not options.incidents:
+        return None
+    settings = TrackerSettings(stabilization=timedelta(seconds=options.incident_stabilization),
+                               retention=timedelta(seconds=options.incident_retention),
+                               batch_interval=options.incident_batch_interval,
+                               update_interval=options.incident_update_interval)  # fmt: skip
+    return IncidentTracker(api=api, view=view, namespace=options.namespace, is_active=is_active,
+                           settings=settings, metrics=metrics)  # fmt: skip
 
 
 def _prometheus(options: OperatorOptions) -> PrometheusClient | None:

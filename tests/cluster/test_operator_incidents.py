@@ -17,6 +17,7 @@ from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Namespace, Pod
 from lightkube.types import PatchType
 
+from tests.clients.notify_servers import stand_in
 from tests.cluster import kubelet
 from tests.operator.cluster_support import (
     OperatorProcess,
@@ -64,11 +65,16 @@ def _one_with_pods(kube: Any, namespace: str, count: int, signal: str) -> dict[s
     return found[0] if len(pods) == count and found[0].get("status") else None
 
 
-def _operator(bed: Any, home: str, tmp_path: Any) -> OperatorProcess:
+def _events(hooks: Any) -> list[str]:
+    return [str(r.body.get("event")) for r in hooks.posted("/hooks/")
+            if isinstance(r.body, dict)]  # fmt: skip
+
+
+def _operator(bed: Any, home: str, tmp_path: Any, hook: str) -> OperatorProcess:
     process = OperatorProcess(
         kubeconfig=bed.kubeconfig, namespace=home, log=tmp_path / "operator.log",
         configuration=f"dorgu-test-{home}",
-        extra=("--no-webhook", "--incident-stabilization", "4s"),
+        extra=("--no-webhook", "--incident-stabilization", "4s", "--notify-webhook-url", hook),
     )  # fmt: skip
     process.wait_ready()
     return process
@@ -79,8 +85,9 @@ def test_crash_looping_pods_are_one_incident_across_a_restart_and_resolve(
 ):
     bed = testbed
     home = f"dorgu-op-{uuid.uuid4().hex[:6]}"
-    with bed.client() as kube, temporary_namespace(kube) as namespace:
+    with bed.client() as kube, temporary_namespace(kube) as namespace, stand_in() as hooks:
         install_crds(kube)
+        hook = f"{hooks.url}/hooks/incidents"
         kube.create(Namespace(metadata={"name": home}))  # type: ignore[arg-type]
         body = deployment("orders", replicas=3)
         body["spec"]["strategy"] = {"type": "Recreate"}
@@ -93,7 +100,7 @@ def test_crash_looping_pods_are_one_incident_across_a_restart_and_resolve(
             lambda: len(p := _pods(kube, namespace, NEW_IMAGE)) == 3 and p, timeout=60
         )
 
-        process = _operator(bed, home, tmp_path)
+        process = _operator(bed, home, tmp_path, hook)
         second: OperatorProcess | None = None
         try:
             failed = datetime.now(UTC)
@@ -128,7 +135,7 @@ def test_crash_looping_pods_are_one_incident_across_a_restart_and_resolve(
                 kube, pods[1], kubelet.oom_crash_looping(pods[1], restarts=2, finished=again)
             )
             before = _incidents(kube, namespace)[0]["status"]["occurrenceCount"]
-            second = _operator(bed, home, tmp_path)
+            second = _operator(bed, home, tmp_path, hook)
             grown = eventually(
                 lambda: (i := _incidents(kube, namespace))[0]["status"]["occurrenceCount"] > before and i,
                 timeout=60,
@@ -159,6 +166,12 @@ def test_crash_looping_pods_are_one_incident_across_a_restart_and_resolve(
                 "resolved before the stabilisation window"
             )
             assert second.metric("dorgu_incident_writes", verb="create") == 0  # no duplicate
+            sent = eventually(lambda: (e := _events(hooks)) and e[-1] == "resolved" and e,
+                              timeout=60)  # fmt: skip
+            assert sent.count("opened") == 1, sent  # one message when it opened, none again
+            assert sent.count("resolved") == 1, sent  # after the restart either
+            time.sleep(6)  # retries and replays after the restart add nothing
+            assert _events(hooks) == sent
             assert "Traceback" not in second.tail(400) and "Traceback" not in process.tail(400)
         finally:
             process.stop()

@@ -103,6 +103,39 @@ def _anomaly_history(ctx: click.Context, param: click.Parameter, value: str) -> 
     return hours * 3600.0
 
 
+def _listen(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, int] | None:
+    from dorgu.errors import UsageError
+
+    if not value:
+        return None
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"--alertmanager-listen: expected HOST:PORT, got {value!r}",
+                         hint="for example 0.0.0.0:9094; port 0 picks a free one")  # fmt: skip
+    return host, int(port)
+
+
+def _token(token_file: Path | None, env_token: str | None) -> str | None:
+    """The receiver's shared secret: the file's content (trimmed) wins over the env value."""
+    from dorgu.errors import UsageError
+
+    if token_file is None:
+        return (env_token or "").strip() or None
+    try:
+        found = token_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise UsageError(f"--alertmanager-token-file: cannot read {token_file}: {reason}",
+                         hint="mount the Secret holding the token there") from error  # fmt: skip
+    if not found:
+        raise UsageError(f"--alertmanager-token-file: {token_file} is empty",
+                         hint="write the shared token into it")  # fmt: skip
+    return found
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -296,6 +329,33 @@ def operator() -> None:
     callback=_anomaly_history,
     help="History read at start to rebuild the detectors (1h..7d).",
 )
+@click.option(
+    "--alertmanager-receiver",
+    is_flag=True,
+    help="Serve POST /alertmanager on the metrics server for Alertmanager's webhook "
+    "(incident input); needs a token.",
+)
+@click.option(
+    "--alertmanager-listen",
+    metavar="HOST:PORT",
+    callback=_listen,
+    help="Serve the Alertmanager receiver on a server of its own (implies "
+    "--alertmanager-receiver).",
+)
+@click.option(
+    "--alertmanager-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File with the token Alertmanager must send (bearer, or basic-auth password); else "
+    "env DORGU_ALERTMANAGER_TOKEN.",
+)
+@click.option(
+    "--alertmanager-max-body",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1024, 64 * 1024 * 1024),
+    metavar="BYTES",
+    help="Largest Alertmanager request accepted (larger: 413).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -327,6 +387,10 @@ def run(
     learn_window: str,
     anomaly_interval: float,
     anomaly_history: float,
+    alertmanager_receiver: bool,
+    alertmanager_listen: tuple[str, int] | None,
+    alertmanager_token_file: Path | None,
+    alertmanager_max_body: int,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -339,6 +403,10 @@ def run(
     from dorgu.operator.running import run_operator
     from dorgu.services.configuring import load_settings
 
+    import os
+
+    receiver = alertmanager_receiver or alertmanager_listen is not None
+    token = _token(alertmanager_token_file, os.environ.get("DORGU_ALERTMANAGER_TOKEN"))
     prometheus = load_settings(Path("."), app_file=False).settings.prometheus
     prometheus_url = prometheus_url or _checked_url(prometheus.url)  # flag/env, else the files
     options = OperatorOptions(
@@ -377,6 +445,10 @@ def run(
         learn_window=learn_window,
         anomaly_interval=anomaly_interval,
         anomaly_history=anomaly_history,
+        alertmanager_receiver=receiver,
+        alertmanager_listen=alertmanager_listen,
+        alertmanager_token=token if receiver else None,
+        alertmanager_max_body=alertmanager_max_body,
     )
 
     async def main() -> None:

@@ -117,3 +117,13 @@ class OperatorOptions:
     """Seconds of history read at start to rebuild the detectors (and the longest catch-up)."""
     anomaly_timeout: float = 10.0
     """Timeout of one Prometheus query of the anomaly watch (no retries within a tick)."""
+
+    alertmanager_receiver: bool = False
+    """Serve ``POST /alertmanager`` (Alertmanager's webhook) for the incident pipeline: on the
+    metrics server, or on ``alertmanager_listen`` when that is set."""
+    alertmanager_listen: tuple[str, int] | None = None
+    """``(host, port)`` of a plain-HTTP server of the receiver's own; None: the metrics server."""
+    alertmanager_token: str | None = field(default=None, repr=False)
+    """The shared secret every request must carry (bearer token, or the basic-auth password)."""
+    alertmanager_max_body: int = 1024 * 1024
+    """Largest request body accepted (bytes); larger ones get 413."""

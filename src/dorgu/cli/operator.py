@@ -399,11 +399,11 @@ def run(
     chosen = click.get_current_context().meta.get(_META, {})
     kubeconfig = kubeconfig or chosen.get("kubeconfig")
     context = context or chosen.get("context")
+    import os
+
     from dorgu.operator.options import AdmissionEngine, CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
     from dorgu.services.configuring import load_settings
-
-    import os
 
     receiver = alertmanager_receiver or alertmanager_listen is not None
     token = _token(alertmanager_token_file, os.environ.get("DORGU_ALERTMANAGER_TOKEN"))

@@ -105,9 +105,11 @@ class DebianPackage:
 
 
 # A real Prometheus (with promtool for backfilling) for `dorgu dev up --metrics`: Debian
-# bookworm's package, a static-ish Go build that only needs libc.
+# bookworm's package, a static-ish Go build that only needs libc.  A real Alertmanager for the
+# tests of the operator's Alertmanager receiver (same kind of build).
 PACKAGES: tuple[DebianPackage, ...] = (
     DebianPackage("prometheus", "2.42.0", ("prometheus", "promtool")),
+    DebianPackage("prometheus-alertmanager", "0.25.0", ("prometheus-alertmanager",)),
 )
 
 REQUIRED = frozenset({"etcd", "kube-apiserver"})

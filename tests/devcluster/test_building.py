@@ -56,8 +56,11 @@ case "$3" in
 esac
 """
 FAKE_DPKG_DEB = r"""#!/bin/sh
-mkdir -p "$3/usr/bin"
-for binary in $(cat "$2"); do echo "#!/bin/sh" > "$3/usr/bin/$binary"; done
+mkdir -p "$3/usr/bin" "$3/usr/share/prometheus/alertmanager"
+for binary in $(cat "$2"); do
+  printf '#!/bin/sh\n# reads /usr/share/prometheus/alertmanager/default.tmpl\n' > "$3/usr/bin/$binary"
+done
+for t in default email; do echo "{{ define \"$t\" }}" > "$3/usr/share/prometheus/alertmanager/$t.tmpl"; done
 """
 
 
@@ -281,8 +284,14 @@ def test_a_cache_without_alertmanager_gets_only_it(fake_env: dict[str, str]) -> 
 
     found = extras.add_missing_extras(env=fake_env)
 
-    assert found.path("prometheus-alertmanager") is not None
+    binary = found.path("prometheus-alertmanager")
+    assert binary is not None
+    # its template path is relocated into the cache directory, and the templates are there
+    assert b"reads ./alertmanager-data///////////////" in binary.read_bytes()
+    assert b"/usr/share" not in binary.read_bytes()
+    assert (found.directory / "alertmanager-data" / "default.tmpl").is_file()
     assert found.path("prometheus") is not None  # untouched
+    assert b"/usr/share/prometheus/alertmanager" in found.path("prometheus").read_bytes()
     assert (_builds(fake_env), _downloads(fake_env)) == (builds, downloads + 1)
     extras.add_missing_extras(env=fake_env)
     assert _downloads(fake_env) == downloads + 1  # warm: nothing fetched again

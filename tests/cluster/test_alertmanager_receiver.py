@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from dorgu.models.incidents import IncidentSeverity
 from dorgu.operator.alerting import ALERTMANAGER_PATH, AlertReceiver
 from dorgu.operator.webhook.serving import Server
 from tests.cluster.conftest import _binaries, _in_ci
-from tests.operator.cluster_support import free_port
+from tests.operator.cluster_support import free_port, running_operator
 
 TOKEN = "am-shared-token-1234"
 BINARY = "prometheus-alertmanager"
@@ -178,3 +179,38 @@ def test_a_real_alertmanager_delivers_firing_and_resolved_alerts(
     assert {s.workload for s in sink.signals} == {ObjectRef("Deployment", "shop", "web")}
     assert receiver.requests.value(result="ok") >= 2
     assert sum(receiver.requests.values.values()) == receiver.requests.value(result="ok")
+
+
+def test_the_operator_serves_the_receiver_to_a_real_alertmanager(
+    alertmanager_binary: Path, testbed, tmp_path: Path
+) -> None:
+    """``dorgu operator run --alertmanager-listen``: the receiver on its own port, the token
+    from a file; Alertmanager's notifications are accepted (the pipeline seam drops them until
+    the incident tracker runs), a wrong token is refused, the metrics server does not serve it."""
+    token_file = tmp_path / "token"
+    token_file.write_text(f"{TOKEN}\n")
+    port = free_port()
+    extra = ("--alertmanager-listen", f"127.0.0.1:{port}", "--alertmanager-token-file",
+             str(token_file))  # fmt: skip
+    with running_operator(testbed, tmp_path, extra=extra) as operator:
+        endpoint = f"http://127.0.0.1:{port}{ALERTMANAGER_PATH}"
+        refused = urllib.request.Request(endpoint, data=b"{}", method="POST",
+                                         headers={"Authorization": "Bearer wrong"})  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(refused, timeout=5)
+        assert caught.value.code == 401
+        assert operator.get(ALERTMANAGER_PATH)[0] == 404
+        with _alertmanager(alertmanager_binary, tmp_path / "am", port) as url:
+            started = datetime.now(UTC) - timedelta(seconds=5)
+            alert = {"labels": {"alertname": "KubeDeploymentReplicasMismatch",
+                                "namespace": "shop", "deployment": "web"},
+                     "startsAt": _stamp(started)}  # fmt: skip
+            _post_alerts(url, [alert])
+            deadline = time.monotonic() + 30
+            while operator.metric("dorgu_alertmanager_requests_total", result="ok") < 1:
+                assert time.monotonic() < deadline, operator.tail()
+                time.sleep(0.2)
+        assert operator.metric("dorgu_alertmanager_requests_total", result="401") == 1
+    log = (tmp_path / "operator.log").read_text()
+    assert TOKEN not in log
+    assert log.count("alertmanager receiver: 401") == 1

@@ -315,3 +315,49 @@ def test_any_labels_give_a_valid_target_or_none(labels):
     for signal in found.signals:
         (draft,) = correlate([signal], now=NOW)
         assert record(draft, [], now=NOW, namespace="dorgu-system") is not None
+
+
+junk = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10)
+    | st.sampled_from(["4", "firing", "resolved", "2026-01-05T10:00:00Z", "shop", "orders"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "version",
+                    "status",
+                    "alerts",
+                    "labels",
+                    "annotations",
+                    "startsAt",
+                    "endsAt",
+                    "fingerprint",
+                    "namespace",
+                    "pod",
+                    "deployment",
+                    "node",
+                ]
+            )
+            | st.text(max_size=5),
+            inner,
+            max_size=6,
+        )
+    ),  # fmt: skip
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(junk)
+def test_junk_bodies_are_input_errors_or_payloads_never_crashes(body):
+    try:
+        payload = parse_webhook(json.dumps(body).encode())
+    except InputError as error:
+        assert "\n" not in str(error)
+        return
+    alert_signals(payload)

@@ -179,6 +179,7 @@ def test_operator_dockerfile_is_slim_non_root_and_runs_the_operator() -> None:
         ("webhook.certificates=certManager",),
         ("admission.engine=policy",),
         ("admission.engine=both",),
+        ("alertmanager.receiver=true", "alertmanager.tokenSecret=am-token"),
     ],
 )
 def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) -> None:
@@ -350,3 +351,29 @@ def test_learning_is_off_without_a_prometheus_url_and_configured_with_one() -> N
                         "operator.learnInterval=600", "operator.learnWindow=14d"))  # fmt: skip
     assert "--prometheus-url=http://prometheus.monitoring:9090" in args
     assert "--learn-interval=600" in args and "--learn-window=14d" in args
+
+
+def _env(objects: list[dict[str, object]]) -> list[dict[str, object]]:
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    return list(deployment["spec"]["template"]["spec"]["containers"][0]["env"])  # type: ignore[index]
+
+
+def test_the_alertmanager_receiver_is_off_by_default_and_takes_its_token_from_a_secret() -> None:
+    objects = render()
+    assert not [a for a in _args(objects) if a.startswith("--alertmanager")]
+    assert "DORGU_ALERTMANAGER_TOKEN" not in {e["name"] for e in _env(objects)}
+    objects = render("alertmanager.receiver=true", "alertmanager.tokenSecret=am-token",
+                     "alertmanager.maxBody=2097152")  # fmt: skip
+    args = _args(objects)
+    assert "--alertmanager-receiver" in args and "--alertmanager-max-body=2097152" in args
+    [token] = [e for e in _env(objects) if e["name"] == "DORGU_ALERTMANAGER_TOKEN"]
+    assert token["valueFrom"] == {"secretKeyRef": {"name": "am-token", "key": "token"}}
+    assert "value" not in token  # never the token itself, only the Secret's name
+
+
+def test_the_alertmanager_receiver_without_a_token_secret_fails_the_render() -> None:
+    helm = tool("helm")
+    assert helm is not None
+    done = run(helm, "template", "dorgu", str(CHART), "--set=alertmanager.receiver=true")
+    assert done.returncode != 0
+    assert "alertmanager.tokenSecret is required" in done.stderr, done.stderr

@@ -199,6 +199,7 @@ def test_the_operator_serves_the_receiver_to_a_real_alertmanager(
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(refused, timeout=5)
         assert caught.value.code == 401
+        caught.value.close()  # an HTTPError holds the connection open
         assert operator.get(ALERTMANAGER_PATH)[0] == 404
         with _alertmanager(alertmanager_binary, tmp_path / "am", port) as url:
             started = datetime.now(UTC) - timedelta(seconds=5)

@@ -204,3 +204,25 @@ def test_json_dumps_is_deterministic_for_the_answer():
         assert answer.content == json.dumps({"accepted": 1, "ignored": 1}, sort_keys=True).encode()
 
     _served(AlertReceiver(submit=sink, token=TOKEN))(body)
+
+
+def test_a_large_notification_is_converted_like_alert_signals_does():
+    from dorgu.learning.incidents import alert_signals, parse_webhook
+
+    alerts = [
+        {**_payload()["alerts"][0], "fingerprint": f"{i:016x}",
+         "labels": {"alertname": "KubePodCrashLooping", "namespace": f"ns{i % 7}",
+                    "deployment": f"app{i % 11}"}}
+        for i in range(300)
+    ] + [{**_payload()["alerts"][1], "fingerprint": "ee"}]  # fmt: skip
+    body = {"version": "4", "status": "firing", "alerts": alerts,
+            "commonAnnotations": {"padding": "p" * 70_000}}  # parsed in a thread  # fmt: skip
+    sink = Sink()
+
+    async def post(client: httpx.AsyncClient) -> None:
+        answer = await client.post(ALERTMANAGER_PATH, json=body, headers=BEARER)
+        assert answer.json() == {"accepted": 300, "ignored": 1}
+
+    _served(AlertReceiver(submit=sink, token=TOKEN))(post)
+    expected = alert_signals(parse_webhook(json.dumps(body).encode()))
+    assert sink.batches == [list(expected.signals)]

@@ -15,12 +15,15 @@ carry the shared token: ``Authorization: Bearer <token>`` (Alertmanager's
 
 A bad request is logged in one line (status, why, the peer), never with the body or the
 token.  A resolved alert reaches ``submit`` as the same signal with ``ongoing=False``.
+The event loop is shared with the reconciler and the admission webhook: a large body is parsed
+in a worker thread, and alerts are converted in slices that yield to the loop between them.
 
 Must not write to the cluster or keep alerts: the pipeline behind ``submit`` decides.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -31,9 +34,10 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from aiohttp import web
 
 from dorgu.errors import InputError
-from dorgu.learning.incidents.alerts import alert_signals, parse_webhook
+from dorgu.learning.incidents.alerts import AlertSignals, alert_signal, parse_webhook
 from dorgu.learning.incidents.reading import Obj
 from dorgu.learning.incidents.signals import ObjectRef, Signal
+from dorgu.models.alertmanager import WebhookPayload
 from dorgu.operator.metrics import Counter
 from dorgu.operator.watching import ClusterView
 
@@ -41,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 ALERTMANAGER_PATH = "/alertmanager"
 DEFAULT_MAX_BODY = 1024 * 1024
+THREAD_PARSE_BYTES = 64 * 1024
+"""Bodies larger than this are parsed in a worker thread."""
+SLICE = 50
+"""Alerts converted between two yields to the event loop."""
 Submit = Callable[[Sequence[Signal]], Awaitable[None]]
 
 
@@ -109,10 +117,13 @@ class AlertReceiver:
             self._authorize(request.headers.get("Authorization", ""))
             body = await self._read(request)
             try:
-                payload = parse_webhook(body)
+                if len(body) > THREAD_PARSE_BYTES:
+                    payload = await asyncio.to_thread(parse_webhook, body)
+                else:
+                    payload = parse_webhook(body)
             except InputError as error:
                 raise _Refused(400, error.message) from error
-            found = alert_signals(payload, owners=self.owners)
+            found = await self._convert(payload)
         except _Refused as refused:
             return self._refuse(request, refused.status, refused.reason)
         try:
@@ -127,6 +138,21 @@ class AlertReceiver:
         logger.debug("alertmanager receiver: %d alerts accepted, %d ignored (%s)",
                      len(found.signals), len(found.ignored), ", ".join(found.ignored[:5]))  # fmt: skip
         return _json(200, {"accepted": len(found.signals), "ignored": len(found.ignored)})
+
+    async def _convert(self, payload: WebhookPayload) -> AlertSignals:
+        """``alert_signals``, yielding to the loop every ``SLICE`` alerts (the owners are the
+        informers' stores: read on the loop, never from a thread)."""
+        found: list[Signal] = []
+        ignored: list[str] = []
+        for number, alert in enumerate(payload.alerts):
+            if number and number % SLICE == 0:
+                await asyncio.sleep(0)
+            signal = alert_signal(alert, owners=self.owners)
+            if signal is None:
+                ignored.append(alert.labels.get("alertname", "") or "?")
+            else:
+                found.append(signal)
+        return AlertSignals(tuple(found), tuple(ignored))
 
     def _authorize(self, header: str) -> None:
         scheme, _, credentials = header.strip().partition(" ")

@@ -15,8 +15,8 @@ carry the shared token: ``Authorization: Bearer <token>`` (Alertmanager's
 
 A bad request is logged in one line (status, why, the peer), never with the body or the
 token.  A resolved alert reaches ``submit`` as the same signal with ``ongoing=False``.
-The event loop is shared with the reconciler and the admission webhook: a large body is parsed
-in a worker thread, and alerts are converted in slices that yield to the loop between them.
+The event loop is shared with the reconciler and the admission webhook: alerts are validated
+and converted in slices that yield to the loop between them.
 
 Must not write to the cluster or keep alerts: the pipeline behind ``submit`` decides.
 """
@@ -34,10 +34,9 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from aiohttp import web
 
 from dorgu.errors import InputError
-from dorgu.learning.incidents.alerts import AlertSignals, alert_signal, parse_webhook
+from dorgu.learning.incidents.alerts import AlertSignals, alert_signal, parse_alert, parse_envelope
 from dorgu.learning.incidents.reading import Obj
 from dorgu.learning.incidents.signals import ObjectRef, Signal
-from dorgu.models.alertmanager import WebhookPayload
 from dorgu.operator.metrics import Counter
 from dorgu.operator.watching import ClusterView
 
@@ -45,10 +44,8 @@ logger = logging.getLogger(__name__)
 
 ALERTMANAGER_PATH = "/alertmanager"
 DEFAULT_MAX_BODY = 1024 * 1024
-THREAD_PARSE_BYTES = 64 * 1024
-"""Bodies larger than this are parsed in a worker thread."""
 SLICE = 50
-"""Alerts converted between two yields to the event loop."""
+"""Alerts validated and converted between two yields to the event loop."""
 Submit = Callable[[Sequence[Signal]], Awaitable[None]]
 
 
@@ -117,13 +114,10 @@ class AlertReceiver:
             self._authorize(request.headers.get("Authorization", ""))
             body = await self._read(request)
             try:
-                if len(body) > THREAD_PARSE_BYTES:
-                    payload = await asyncio.to_thread(parse_webhook, body)
-                else:
-                    payload = parse_webhook(body)
+                _, alerts = parse_envelope(body)
+                found = await self._convert(alerts)
             except InputError as error:
                 raise _Refused(400, error.message) from error
-            found = await self._convert(payload)
         except _Refused as refused:
             return self._refuse(request, refused.status, refused.reason)
         try:
@@ -139,14 +133,15 @@ class AlertReceiver:
                      len(found.signals), len(found.ignored), ", ".join(found.ignored[:5]))  # fmt: skip
         return _json(200, {"accepted": len(found.signals), "ignored": len(found.ignored)})
 
-    async def _convert(self, payload: WebhookPayload) -> AlertSignals:
-        """``alert_signals``, yielding to the loop every ``SLICE`` alerts (the owners are the
-        informers' stores: read on the loop, never from a thread)."""
+    async def _convert(self, alerts: list[object]) -> AlertSignals:
+        """``alert_signals(parse_webhook(body))``, yielding to the loop every ``SLICE`` alerts;
+        ``InputError`` at the first invalid alert (nothing is submitted then)."""
         found: list[Signal] = []
         ignored: list[str] = []
-        for number, alert in enumerate(payload.alerts):
+        for number, raw in enumerate(alerts):
             if number and number % SLICE == 0:
                 await asyncio.sleep(0)
+            alert = parse_alert(raw, number)
             signal = alert_signal(alert, owners=self.owners)
             if signal is None:
                 ignored.append(alert.labels.get("alertname", "") or "?")

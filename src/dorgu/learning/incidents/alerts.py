@@ -50,7 +50,7 @@ from dorgu.learning.incidents.signals import (
     SignalKind,
 )
 from dorgu.learning.incidents.workloads import workload_of
-from dorgu.models.alertmanager import Alert, AlertStatus, WebhookPayload
+from dorgu.models.alertmanager import MAX_ALERTS, Alert, AlertStatus, WebhookPayload
 from dorgu.models.incidents import MAX_DETAIL, MAX_SHORT, IncidentCategory, IncidentSeverity
 
 _C = IncidentCategory
@@ -116,16 +116,54 @@ _SUMMARY_KEYS = ("summary", "description", "message")
 
 def parse_webhook(body: bytes) -> WebhookPayload:
     """The payload of one notification, or ``InputError`` naming the first problem."""
+    envelope, alerts = parse_envelope(body)
+    parsed = [parse_alert(raw, index) for index, raw in enumerate(alerts)]
+    return envelope.model_copy(update={"alerts": parsed})
+
+
+def parse_envelope(body: bytes) -> tuple[WebhookPayload, list[object]]:
+    """The payload without its alerts, and the alerts as decoded JSON, to be checked one by one
+    with ``parse_alert`` (a caller can pause between them); ``InputError`` when the body is not
+    a JSON object, the envelope is invalid, or there are too many alerts."""
     try:
-        return WebhookPayload.model_validate_json(body)
+        data = json.loads(body)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        reason = "nested too deeply" if isinstance(error, RecursionError) else "invalid JSON"
+        raise _invalid("body", reason) from error
+    if not isinstance(data, dict):
+        raise _invalid("body", "not a JSON object")
+    alerts = data.get("alerts", [])
+    if not isinstance(alerts, list):
+        raise _invalid("alerts", "not a list")
+    if len(alerts) > MAX_ALERTS:
+        raise _invalid("alerts", f"more than {MAX_ALERTS} alerts (set max_alerts in the receiver)")
+    try:
+        envelope = WebhookPayload.model_validate({**data, "alerts": []})
     except ValidationError as error:
-        first = error.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        where = "".join(c if c.isprintable() else "?" for c in where[:120])
-        raise InputError(
-            f"not an Alertmanager webhook payload (version 4): {where}: {first['msg']}"[:300],
-            hint="point a webhook_configs receiver of Alertmanager at this endpoint",
-        ) from error
+        raise _first(error) from error
+    return envelope, alerts
+
+
+def parse_alert(raw: object, index: int) -> Alert:
+    """One alert of ``parse_envelope``'s list, or ``InputError`` naming its first problem."""
+    try:
+        return Alert.model_validate(raw)
+    except ValidationError as error:
+        raise _first(error, prefix=f"alerts.{index}") from error
+
+
+def _first(error: ValidationError, *, prefix: str = "") -> InputError:
+    first = error.errors(include_url=False, include_input=False)[0]
+    where = ".".join([prefix] * bool(prefix) + [str(part) for part in first["loc"]])
+    return _invalid(where or "body", first["msg"])
+
+
+def _invalid(where: str, reason: str) -> InputError:
+    where = "".join(c if c.isprintable() else "?" for c in where[:120])
+    return InputError(
+        f"not an Alertmanager webhook payload (version 4): {where}: {reason}"[:300],
+        hint="point a webhook_configs receiver of Alertmanager at this endpoint",
+    )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}",
-                         hint="choose another port (--webhook-port, --metrics-port) or stop "
+                         hint="choose another port (--webhook-port, --metrics-port, "
+                              "--alertmanager-listen) or stop "
                               "what is listening there") from error  # fmt: skip
     sock.listen(1024)
     sock.setblocking(False)

@@ -181,6 +181,7 @@ def test_operator_dockerfile_is_slim_non_root_and_runs_the_operator() -> None:
         ("admission.engine=policy",),
         ("admission.engine=both",),
         ("incidents.enabled=false",),
+        ("alertmanager.receiver=true", "alertmanager.tokenSecret=am-token"),
     ],
 )
 def test_every_operator_flag_the_chart_passes_exists(values: tuple[str, ...]) -> None:
@@ -377,3 +378,29 @@ def test_incidents_can_be_turned_off_and_then_need_no_pod_rights() -> None:
     [cluster_role] = [o for o in objects if o["kind"] == "ClusterRole"]
     resources = {r for rule in cluster_role["rules"] for r in rule["resources"]}  # type: ignore[union-attr]
     assert not resources & {"pods", "replicasets", "jobs", "incidentmemories"}
+
+
+def _env(objects: list[dict[str, object]]) -> list[dict[str, object]]:
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    return list(deployment["spec"]["template"]["spec"]["containers"][0]["env"])  # type: ignore[index]
+
+
+def test_the_alertmanager_receiver_is_off_by_default_and_takes_its_token_from_a_secret() -> None:
+    objects = render()
+    assert not [a for a in _args(objects) if a.startswith("--alertmanager")]
+    assert "DORGU_ALERTMANAGER_TOKEN" not in {e["name"] for e in _env(objects)}
+    objects = render("alertmanager.receiver=true", "alertmanager.tokenSecret=am-token",
+                     "alertmanager.maxBody=2097152")  # fmt: skip
+    args = _args(objects)
+    assert "--alertmanager-receiver" in args and "--alertmanager-max-body=2097152" in args
+    [token] = [e for e in _env(objects) if e["name"] == "DORGU_ALERTMANAGER_TOKEN"]
+    assert token["valueFrom"] == {"secretKeyRef": {"name": "am-token", "key": "token"}}
+    assert "value" not in token  # never the token itself, only the Secret's name
+
+
+def test_the_alertmanager_receiver_without_a_token_secret_fails_the_render() -> None:
+    helm = tool("helm")
+    assert helm is not None
+    done = run(helm, "template", "dorgu", str(CHART), "--set=alertmanager.receiver=true")
+    assert done.returncode != 0
+    assert "alertmanager.tokenSecret is required" in done.stderr, done.stderr

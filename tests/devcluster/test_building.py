@@ -50,11 +50,17 @@ CORE = [t.name for t in versions.CORE_TOOLS]
 FAKE_APT = r"""#!/bin/sh
 echo download >> "$FAKE_APT_COUNT"
 if [ -n "$FAKE_APT_FAIL" ]; then echo "E: Unable to locate package $3" >&2; exit 100; fi
-echo "prometheus promtool" > "$3_${FAKE_DEB_VERSION:-2.42.0+ds-5+deb12u1}_amd64.deb"
+case "$3" in
+  prometheus-alertmanager) echo "prometheus-alertmanager" > "$3_0.25.0-1+b4_amd64.deb" ;;
+  *) echo "prometheus promtool" > "$3_${FAKE_DEB_VERSION:-2.42.0+ds-5+deb12u1}_amd64.deb" ;;
+esac
 """
 FAKE_DPKG_DEB = r"""#!/bin/sh
-mkdir -p "$3/usr/bin"
-for binary in $(cat "$2"); do echo "#!/bin/sh" > "$3/usr/bin/$binary"; done
+mkdir -p "$3/usr/bin" "$3/usr/share/prometheus/alertmanager"
+for binary in $(cat "$2"); do
+  printf '#!/bin/sh\n# reads /usr/share/prometheus/alertmanager/default.tmpl\n' > "$3/usr/bin/$binary"
+done
+for t in default email; do echo "{{ define \"$t\" }}" > "$3/usr/share/prometheus/alertmanager/$t.tmpl"; done
 """
 
 
@@ -261,6 +267,31 @@ def test_a_cache_without_prometheus_gets_it_without_rebuilding(fake_env: dict[st
     found = extras.add_missing_extras(env=fake_env)
 
     assert found.path("prometheus") is not None
+    assert (_builds(fake_env), _downloads(fake_env)) == (builds, downloads + 1)
+    extras.add_missing_extras(env=fake_env)
+    assert _downloads(fake_env) == downloads + 1  # warm: nothing fetched again
+
+
+def test_a_cache_without_alertmanager_gets_only_it(fake_env: dict[str, str]) -> None:
+    found = building.ensure_binaries(env=fake_env)
+    assert found.path("prometheus-alertmanager") is not None
+    (found.directory / "prometheus-alertmanager").unlink()
+    manifest_path = found.directory / "testbed.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["extras"]["prometheus-alertmanager"]
+    manifest_path.write_text(json.dumps(manifest))
+    builds, downloads = _builds(fake_env), _downloads(fake_env)
+
+    found = extras.add_missing_extras(env=fake_env)
+
+    binary = found.path("prometheus-alertmanager")
+    assert binary is not None
+    # its template path is relocated into the cache directory, and the templates are there
+    assert b"reads ./alertmanager-data///////////////" in binary.read_bytes()
+    assert b"/usr/share" not in binary.read_bytes()
+    assert (found.directory / "alertmanager-data" / "default.tmpl").is_file()
+    assert found.path("prometheus") is not None  # untouched
+    assert b"/usr/share/prometheus/alertmanager" in found.path("prometheus").read_bytes()
     assert (_builds(fake_env), _downloads(fake_env)) == (builds, downloads + 1)
     extras.add_missing_extras(env=fake_env)
     assert _downloads(fake_env) == downloads + 1  # warm: nothing fetched again

@@ -147,3 +147,93 @@ def test_a_hung_prometheus_does_not_hold_up_the_event_loop():
         assert watcher.failing  # the 0.5 s timeout ended the read; it was logged, not raised
 
     asyncio.run(go())
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.batches: list[list[Any]] = []
+        self.fail = False
+
+    async def __call__(self, signals: Any) -> None:
+        if self.fail:
+            raise RuntimeError("pipeline down")
+        self.batches.append(list(signals))
+
+
+def _latency(start: float, end: float | None = None) -> Any:
+    from datetime import UTC, datetime
+
+    from dorgu.models.anomalies import AnomalyFinding, Band, PersonaRef, SeriesMetric, SeriesRef
+
+    def at(seconds: float) -> datetime:
+        return datetime.fromtimestamp(seconds, UTC)
+
+    return AnomalyFinding(
+        persona=PersonaRef(namespace="shop", name="web"),
+        series=SeriesRef(metric=SeriesMetric.LATENCY), start=at(start),
+        end=None if end is None else at(end), expected=Band(low=0.1, high=0.2), observed=0.9,
+        score=0.95,
+    )  # fmt: skip
+
+
+def test_findings_reach_submit_once_when_they_open_and_once_when_they_end(caplog):
+    from dorgu.learning.incidents import ObjectRef, SignalKind
+
+    view, body = _view()
+    api = FakeApi({("shop", "web"): body})
+    state, active, now = {"down": False}, [True], [math.floor(1_800_000_000 / 60) * 60.0]
+    sink = Sink()
+    caplog.set_level(logging.WARNING, logger="dorgu.operator.anomalies")
+
+    async def go() -> None:
+        with serve(_answer(state)) as server:
+            watcher, client = _watcher(server.url, view, api, active, now)
+            watcher.submit = sink
+            await watcher.tick()
+            assert sink.batches == []  # flat memory: nothing found, nothing passed on
+            watch = watcher.watches[("shop", "web")]
+            start = now[0] - 120
+            finding = _latency(start)
+            watch.current[finding.series] = finding  # what the detector records on a spike
+            await watcher.tick()
+            assert len(sink.batches) == 1
+            for _ in range(3):  # later ticks (resync, new samples) pass nothing again
+                now[0] += 60
+                await watcher.tick()
+            assert len(sink.batches) == 1
+            watch.current.clear()
+            watch.recent.appendleft(_latency(start, now[0] - 60))
+            sink.fail = True
+            await watcher.tick()  # the pipeline fails: logged, retried at the next tick
+            sink.fail = False
+            await watcher.tick()
+            await watcher.tick()
+            await client.aclose()
+
+    asyncio.run(go())
+    (opened,), (ended,) = sink.batches
+    assert opened.kind is ended.kind is SignalKind.METRIC_ANOMALY
+    assert opened.workload == ObjectRef("Deployment", "shop", "web")
+    assert dict(opened.labels) == {"app.kubernetes.io/name": "web"}
+    assert opened.ongoing and not ended.ongoing and opened.token == ended.token
+    (warning,) = [r for r in caplog.records if "incident pipeline" in r.getMessage()]
+    assert "pipeline down" in warning.getMessage()
+
+
+def test_without_submit_the_watcher_passes_nothing_on():
+    view, body = _view()
+    api = FakeApi({("shop", "web"): body})
+    state, active, now = {"down": False}, [True], [math.floor(1_800_000_000 / 60) * 60.0]
+
+    async def go() -> None:
+        with serve(_answer(state)) as server:
+            watcher, client = _watcher(server.url, view, api, active, now)
+            await watcher.tick()
+            watch = watcher.watches[("shop", "web")]
+            finding = _latency(now[0] - 120)
+            watch.current[finding.series] = finding
+            await watcher.tick()
+            assert watcher._sent == {}
+            await client.aclose()
+
+    asyncio.run(go())

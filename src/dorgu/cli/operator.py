@@ -138,6 +138,39 @@ def _incident_duration(ctx: click.Context, param: click.Parameter, value: str) -
     return seconds
 
 
+def _listen(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, int] | None:
+    from dorgu.errors import UsageError
+
+    if not value:
+        return None
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"--alertmanager-listen: expected HOST:PORT, got {value!r}",
+                         hint="for example 0.0.0.0:9094; port 0 picks a free one")  # fmt: skip
+    return host, int(port)
+
+
+def _token(token_file: Path | None, env_token: str | None) -> str | None:
+    """The receiver's shared secret: the file's content (trimmed) wins over the env value."""
+    from dorgu.errors import UsageError
+
+    if token_file is None:
+        return (env_token or "").strip() or None
+    try:
+        found = token_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise UsageError(f"--alertmanager-token-file: cannot read {token_file}: {reason}",
+                         hint="mount the Secret holding the token there") from error  # fmt: skip
+    if not found:
+        raise UsageError(f"--alertmanager-token-file: {token_file} is empty",
+                         hint="write the shared token into it")  # fmt: skip
+    return found
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     if value is not None and param.name is not None:
         ctx.meta.setdefault(_META, {})[param.name] = value
@@ -390,6 +423,33 @@ def operator() -> None:
     callback=_incident_duration,
     help="How long resolved incidents are kept before they are deleted (at least 1m).",
 )
+@click.option(
+    "--alertmanager-receiver",
+    is_flag=True,
+    help="Serve POST /alertmanager on the metrics server for Alertmanager's webhook "
+    "(incident input); needs a token.",
+)
+@click.option(
+    "--alertmanager-listen",
+    metavar="HOST:PORT",
+    callback=_listen,
+    help="Serve the Alertmanager receiver on a server of its own (implies "
+    "--alertmanager-receiver).",
+)
+@click.option(
+    "--alertmanager-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File with the token Alertmanager must send (bearer, or basic-auth password); else "
+    "env DORGU_ALERTMANAGER_TOKEN.",
+)
+@click.option(
+    "--alertmanager-max-body",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1024, 64 * 1024 * 1024),
+    metavar="BYTES",
+    help="Largest Alertmanager request accepted (larger: 413).",
+)
 def run(
     kubeconfig: Path | None,
     context: str | None,
@@ -430,6 +490,10 @@ def run(
     incidents: bool,
     incident_stabilization: float,
     incident_retention: float,
+    alertmanager_receiver: bool,
+    alertmanager_listen: tuple[str, int] | None,
+    alertmanager_token_file: Path | None,
+    alertmanager_max_body: int,
 ) -> None:
     """Run the operator until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     from dorgu.cli.extras import require
@@ -438,6 +502,8 @@ def run(
     chosen = click.get_current_context().meta.get(_META, {})
     kubeconfig = kubeconfig or chosen.get("kubeconfig")
     context = context or chosen.get("context")
+    import os
+
     from dorgu.operator.options import AdmissionEngine, CertificateSource, OperatorOptions
     from dorgu.operator.running import run_operator
     from dorgu.services.configuring import load_settings
@@ -445,6 +511,8 @@ def run(
 
     settings = load_settings(Path("."), app_file=False).settings
     prometheus, notify = settings.prometheus, settings.notify
+    receiver = alertmanager_receiver or alertmanager_listen is not None
+    token = _token(alertmanager_token_file, os.environ.get("DORGU_ALERTMANAGER_TOKEN"))
     prometheus_url = prometheus_url or _checked_url(prometheus.url)  # flag/env, else the files
     options = OperatorOptions(
         namespace=namespace,
@@ -495,6 +563,10 @@ def run(
         incidents=incidents,
         incident_stabilization=incident_stabilization,
         incident_retention=incident_retention,
+        alertmanager_receiver=receiver,
+        alertmanager_listen=alertmanager_listen,
+        alertmanager_token=token if receiver else None,
+        alertmanager_max_body=alertmanager_max_body,
     )  # fmt: skip
 
     async def main() -> None:

@@ -185,7 +185,7 @@ def _build(*, env: Mapping[str, str], root: Path, extras: bool) -> None:
             "kubernetes": versions.KUBERNETES,
             "etcd": versions.ETCD,
             "go": go_version,
-            "built": sorted(p.name for p in out.iterdir() if "." not in p.name),
+            "built": sorted(p.name for p in out.iterdir() if "." not in p.name and p.is_file()),
             "failed": failed,
             "extras": {
                 **{t.name: t.version for t in versions.EXTRA_TOOLS},

@@ -163,6 +163,8 @@ def _merge_extras(
     """Move what was built into the cached directory, then rewrite its manifest atomically."""
     for path in sorted(out.iterdir()):
         if path.name != "build.log" and not path.name.startswith("."):
+            if path.is_dir() and (directory / path.name).is_dir():  # package data, refetched
+                shutil.rmtree(directory / path.name)
             path.replace(directory / path.name)
     for name in failed:  # an older binary left behind would contradict the manifest
         (directory / name).unlink(missing_ok=True)
@@ -177,7 +179,9 @@ def _merge_extras(
     extras.update(attempted)  # failures are not retried
     manifest.update(
         {
-            "built": sorted(p.name for p in directory.iterdir() if "." not in p.name),
+            "built": sorted(
+                p.name for p in directory.iterdir() if "." not in p.name and p.is_file()
+            ),
             "failed": still_failed,
             "extras": extras,
         }

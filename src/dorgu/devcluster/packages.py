@@ -57,9 +57,30 @@ def fetch_package(package: DebianPackage, *, out: Path, env: Mapping[str, str]) 
             found = tree / "usr" / "bin" / binary
             if not found.is_file():
                 return f"{debs[0].name} holds no usr/bin/{binary}"
+            problem = _relocate(found, package.relocations)
+            if problem is not None:
+                return f"{debs[0].name}: usr/bin/{binary} {problem}"
             shutil.copy2(found, out / binary)
             (out / binary).chmod(0o755)
+        for inside, kept in package.data:
+            if not (tree / inside).is_file():
+                return f"{debs[0].name} holds no {inside}"
+            (out / kept).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(tree / inside, out / kept)
     logger.info("unpacked %s %s (%s)", package.name, version, ", ".join(package.binaries))
+    return None
+
+
+def _relocate(binary: Path, relocations: tuple[tuple[str, str], ...]) -> str | None:
+    """Replace each compiled-in path by its same-length stand-in; why not, or None."""
+    if not relocations:
+        return None
+    content = binary.read_bytes()
+    for old, new in relocations:
+        if old.encode() not in content:
+            return f"holds no {old} to relocate"
+        content = content.replace(old.encode(), new.encode())
+    binary.write_bytes(content)
     return None
 
 

@@ -102,12 +102,38 @@ class DebianPackage:
     name: str
     version: str
     binaries: tuple[str, ...]
+    data: tuple[tuple[str, str], ...] = ()
+    """Other files to keep: (path in the package, path in the cache directory)."""
+    relocations: tuple[tuple[str, str], ...] = ()
+    """(absolute path compiled into the binaries, a relative one of the same length): for a
+    binary that reads files from a fixed system path (the binary is then started with the
+    cache directory as its working directory)."""
+
+    def __post_init__(self) -> None:
+        for old, new in self.relocations:
+            if len(old) != len(new):
+                raise ValueError(f"relocation {old!r} -> {new!r}: lengths differ")
 
 
 # A real Prometheus (with promtool for backfilling) for `dorgu dev up --metrics`: Debian
-# bookworm's package, a static-ish Go build that only needs libc.
+# bookworm's package, a static-ish Go build that only needs libc.  A real Alertmanager for the
+# tests of the operator's Alertmanager receiver (same kind of build); Debian's build reads its
+# notification template from /usr/share/prometheus/alertmanager, which is relocated to
+# ALERTMANAGER_DATA in the cache directory (start it with that directory as working directory).
+ALERTMANAGER_DATA = "alertmanager-data"
+_AM_SYSTEM = "/usr/share/prometheus/alertmanager"
 PACKAGES: tuple[DebianPackage, ...] = (
     DebianPackage("prometheus", "2.42.0", ("prometheus", "promtool")),
+    DebianPackage(
+        "prometheus-alertmanager",
+        "0.25.0",
+        ("prometheus-alertmanager",),
+        data=(
+            (f"{_AM_SYSTEM[1:]}/default.tmpl", f"{ALERTMANAGER_DATA}/default.tmpl"),
+            (f"{_AM_SYSTEM[1:]}/email.tmpl", f"{ALERTMANAGER_DATA}/email.tmpl"),
+        ),
+        relocations=((_AM_SYSTEM, f"./{ALERTMANAGER_DATA}".ljust(len(_AM_SYSTEM), "/")),),
+    ),
 )
 
 REQUIRED = frozenset({"etcd", "kube-apiserver"})

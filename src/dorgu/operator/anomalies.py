@@ -10,6 +10,12 @@ tick, from where the last good read left off.  A standby replica keeps no state;
 leadership each persona's watch is rebuilt from one bounded range query per series group
 (``WatchOptions.history``) and seeded from the status the previous leader wrote.
 
+Each finding also goes to the incident pipeline (``submit``) as ``MetricAnomaly`` signals on
+the persona's workloads: once when it opens and once when it ends, never again on later ticks
+(a finding that grows is the same sighting).  After a restart or a leadership change the open
+and recent findings are passed on once more; the pipeline knows them by their tokens.  A
+failed ``submit`` is logged and retried at the next tick.
+
 The status write is a merge patch of ``status.anomalies`` only (lists are replaced whole), so
 it never touches the fields the reconciler owns; the reconciler's own writes carry the
 resourceVersion they read and keep ``anomalies`` as they found it.
@@ -21,22 +27,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from pydantic import ValidationError
 
 from dorgu.clients.prometheus import PrometheusClient, PrometheusError
-from dorgu.models.anomalies import AnomalySummary, PersonaRef
+from dorgu.learning.incidents.anomalies import anomaly_signals
+from dorgu.learning.incidents.signals import ObjectRef, Signal
+from dorgu.models.anomalies import AnomalyFinding, AnomalySummary, PersonaRef, SeriesRef
 from dorgu.models.personas_base import JsonValue, dump_wire
 from dorgu.operator import api as kinds
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Key
 from dorgu.operator.metrics import Gauge, Metrics
-from dorgu.operator.watching import ClusterView, PersonaEntry
+from dorgu.operator.watching import CachedWorkload, ClusterView, PersonaEntry
 from dorgu.services.anomalies.queries import Scope
 from dorgu.services.anomalies.watching import PersonaWatch, WatchOptions
 
 logger = logging.getLogger(__name__)
+Submit = Callable[[Sequence[Signal]], Awaitable[None]]
+Sighting = tuple[SeriesRef, datetime, bool]
+"""A finding as the pipeline has been told about it: series, start, whether it ended."""
 
 
 def _previous(obj: object) -> AnomalySummary | None:
@@ -62,11 +74,14 @@ class AnomalyWatcher:
         is_active: Callable[[], bool],
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        submit: Submit | None = None,
     ) -> None:
         self.api, self.view, self.client, self.options = api, view, client, options
         self.interval, self.is_active, self.clock = interval, is_active, clock
+        self.submit = submit
         self.watches: dict[Key, PersonaWatch] = {}
         self._written: dict[Key, JsonValue] = {}
+        self._sent: dict[Key, set[Sighting]] = {}
         self.failing = False
         if metrics is not None:
             metrics.add_gauge(Gauge("dorgu_anomalies_current", "Anomalies going on now, by metric.",
@@ -100,11 +115,13 @@ class AnomalyWatcher:
         if not self.is_active():
             self.watches.clear()
             self._written.clear()
+            self._sent.clear()
             return
         personas = dict(self.view.personas.items())
         for key in [k for k in self.watches if k not in personas]:
             self.watches.pop(key)
             self._written.pop(key, None)
+            self._sent.pop(key, None)
         for key, entry in sorted(personas.items()):
             if not self.is_active():
                 return
@@ -126,7 +143,8 @@ class AnomalyWatcher:
         logger.warning("anomaly detection paused: %s; retrying every %gs", error, self.interval)
 
     async def _advance(self, key: Key, entry: PersonaEntry) -> None:
-        workloads = tuple((w.kind, w.name) for w in self.view.workloads_for(entry))
+        cached = self.view.workloads_for(entry)
+        workloads = tuple((w.kind, w.name) for w in cached)
         if not workloads:
             return
         scope = Scope(namespace=entry.namespace, workloads=workloads)
@@ -145,6 +163,7 @@ class AnomalyWatcher:
             self.watches[key] = watch
         watch.scope = scope
         await watch.advance(self.client, now=self.clock())
+        await self._report(key, watch, cached)
         body = dump_wire(watch.summary())
         for name in ("current", "recent"):  # dump_wire leaves empty lists out: null removes
             body.setdefault(name, None)
@@ -156,6 +175,30 @@ class AnomalyWatcher:
         except ApiFailure as error:
             if error.code == 404:
                 self.watches.pop(key, None)
+                self._sent.pop(key, None)
                 return
             raise
         self._written[key] = body
+
+    async def _report(self, key: Key, watch: PersonaWatch, cached: list[CachedWorkload]) -> None:
+        """Pass the findings the pipeline has not been told about to ``submit``."""
+        if self.submit is None:
+            return
+        findings: dict[Sighting, AnomalyFinding] = {}
+        for finding in [*watch.current.values(), *watch.recent]:
+            findings[(finding.series, finding.start, finding.end is not None)] = finding
+        sent = self._sent.get(key, set())
+        fresh = sorted((f for s, f in findings.items() if s not in sent),
+                       key=lambda f: (f.start, f.series.label, f.end is not None))  # fmt: skip
+        if fresh:
+            workloads = [(ObjectRef(w.kind, w.namespace, w.name), w.labels) for w in cached]
+            signals = [s for f in fresh for s in anomaly_signals(f, workloads=workloads)]
+            try:
+                await self.submit(signals)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the pipeline's failure: retried at the next tick
+                logger.warning("could not pass %d anomaly findings of %s/%s to the incident "
+                               "pipeline: %s", len(fresh), key[0], key[1], error)  # fmt: skip
+                return
+        self._sent[key] = set(findings)

@@ -165,9 +165,14 @@ class Metrics:
             "dorgu_learning_runs_total", "Baseline learning runs, by result.", ("result",)
         )
         self.gauges: list[Gauge] = []
+        self.counters: list[Counter] = []
 
     def add_gauge(self, gauge: Gauge) -> None:
         self.gauges.append(gauge)
+
+    def add_counter(self, counter: Counter) -> None:
+        """A counter owned by an optional component (rendered after the built-in ones)."""
+        self.counters.append(counter)
 
     def render(self) -> str:
         families: list[Counter | Histogram | Gauge] = [
@@ -183,6 +188,7 @@ class Metrics:
             self.certificate_writes,
             self.prometheus_queries,
             self.learning_runs,
+            *self.counters,
             *self.gauges,
         ]
         return "\n".join(line for family in families for line in family.render()) + "\n"

@@ -146,3 +146,12 @@ class OperatorOptions:
     """Seconds between batches of informer changes correlated into incidents."""
     incident_update_interval: float = 10.0
     """An open incident is rewritten at most once per this many seconds (storms stay bounded)."""
+    alertmanager_receiver: bool = False
+    """Serve ``POST /alertmanager`` (Alertmanager's webhook) for the incident pipeline: on the
+    metrics server, or on ``alertmanager_listen`` when that is set."""
+    alertmanager_listen: tuple[str, int] | None = None
+    """``(host, port)`` of a plain-HTTP server of the receiver's own; None: the metrics server."""
+    alertmanager_token: str | None = field(default=None, repr=False)
+    """The shared secret every request must carry (bearer token, or the basic-auth password)."""
+    alertmanager_max_body: int = 1024 * 1024
+    """Largest request body accepted (bytes); larger ones get 413."""

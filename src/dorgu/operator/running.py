@@ -1,6 +1,10 @@
 """Running the operator: build the collaborators, start the caches, the webhook and metrics
 servers, the leadership tick, the reconciler, discovery and kopf; stop them gracefully.
 
+Inputs of the incident pipeline from outside the informers (the Alertmanager receiver, the
+anomaly watch) hand their signals to one ``submit`` collaborator, chosen at the marked seam in
+``run_operator``.
+
 ``run_operator(options, stop=...)`` returns when ``stop`` is set or kopf exits (kopf stops on
 SIGINT/SIGTERM itself); in-flight reconciles are cancelled, which loses nothing (each status
 write is one conditional PATCH and every persona is reconciled again at start).
@@ -17,15 +21,17 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import kopf
 
 from dorgu.clients.prometheus import PrometheusClient
-from dorgu.errors import ClusterError
+from dorgu.errors import ClusterError, UsageError
+from dorgu.learning.incidents.signals import Signal
 from dorgu.operator import api as kinds
+from dorgu.operator.alerting import AlertReceiver, CachedOwners, Submit
 from dorgu.operator.anomalies import AnomalyWatcher
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
@@ -100,8 +106,26 @@ async def _periodically(interval: float, action: object) -> None:
             logger.warning("periodic task failed: %s", error)
 
 
+async def _drop_signals(signals: Sequence[Signal]) -> None:
+    """Stand-in for the incident pipeline until it runs in the operator."""
+    logger.debug("incident pipeline not running: %d signals dropped", len(signals))
+
+
+def _check_alertmanager(options: OperatorOptions) -> None:
+    if not options.alertmanager_receiver:
+        return
+    if not options.alertmanager_token:
+        raise UsageError("the Alertmanager receiver needs a token",
+                         hint="set DORGU_ALERTMANAGER_TOKEN or --alertmanager-token-file; "
+                              "Alertmanager sends it with http_config.authorization")  # fmt: skip
+    if options.alertmanager_listen is None and options.metrics_port is None:
+        raise UsageError("the Alertmanager receiver has no server: the metrics server is off",
+                         hint="give --alertmanager-listen HOST:PORT or a --metrics-port")  # fmt: skip
+
+
 async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
+    _check_alertmanager(options)
     connection = connect(kubeconfig=options.kubeconfig, context=options.context)
     http = connection.http_client()
     api = Api(http, field_manager=FIELD_MANAGER)
@@ -144,6 +168,16 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                           expiries=lambda: exemption_expiries(view))  # fmt: skip
     prometheus = _prometheus(options)
     notifier = None
+    # Alertmanager's and the anomaly watch's signals join the incident pipeline (with
+    # --no-incidents they are logged at debug level and dropped).
+    submit: Submit = tracker.submit if tracker is not None else _drop_signals
+    receiver = (
+        AlertReceiver(submit=submit, token=options.alertmanager_token or "",
+                      owners=CachedOwners(view), max_body=options.alertmanager_max_body)
+        if options.alertmanager_receiver else None
+    )  # fmt: skip
+    if receiver is not None:
+        metrics.add_counter(receiver.requests)
 
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
@@ -151,13 +185,17 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
 
     try:
         if options.metrics_port is not None:
-            health = Server(
-                health_app(metrics=metrics, ready=ready),
-                host=options.metrics_host,
-                port=options.metrics_port,
-            )
+            app = health_app(metrics=metrics, ready=ready)
+            if receiver is not None and options.alertmanager_listen is None:
+                receiver.install(app)
+            health = Server(app, host=options.metrics_host, port=options.metrics_port)
             await health.start()
             servers.append(health)
+        if receiver is not None and options.alertmanager_listen is not None:
+            host, port = options.alertmanager_listen
+            alerts_server = Server(receiver.app(), host=host, port=port)
+            await alerts_server.start()
+            servers.append(alerts_server)
         await asyncio.wait_for(view.wait_synced(), timeout=60)
         notifier = await build_notifier(options, api=api, view=view)  # None: no targets
         if notifier is not None and tracker is not None:
@@ -211,7 +249,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         if prometheus is not None:
             watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,
                                      options=_watch_options(options), interval=options.anomaly_interval,
-                                     is_active=lambda: leadership.active)  # fmt: skip
+                                     is_active=lambda: leadership.active, submit=submit)  # fmt: skip
             tasks.append(asyncio.create_task(watcher.run(), name="anomalies"))
         registry = build_registry(discoverer=discoverer, connection=connection)
         settings = build_settings(standalone=options.standalone, peering=options.peering,

@@ -1,12 +1,16 @@
 """Incidents from Kubernetes objects (layer 1): typed signals detected in Pod, Deployment, Job,
 Node and Event dicts as the operator's informers hold them (``detecting``), the workload and
 persona each signal belongs to (``workloads``), a deterministic fingerprint (``fingerprints``)
-and the correlation of signals into ``IncidentMemory`` episodes (``correlating``).
+and the correlation of signals into ``IncidentMemory`` episodes (``correlating``).  Signals from
+outside Kubernetes: Alertmanager webhook payloads (``alerts``) and anomaly findings
+(``anomalies``).
 
 Must not: open files, read the environment or the clock (``now`` is passed in), talk to a
 cluster, or print.  Junk input never raises: an object that is not understood yields no signal.
 """
 
+from dorgu.learning.incidents.alerts import AlertSignals, alert_signals, parse_webhook
+from dorgu.learning.incidents.anomalies import anomaly_signals
 from dorgu.learning.incidents.correlating import (
     DEFAULT_WINDOW,
     IncidentDraft,
@@ -23,11 +27,14 @@ from dorgu.learning.incidents.workloads import PersonaTarget, attribute, owner_c
 __all__ = [
     "DEFAULT_RETENTION",
     "DEFAULT_WINDOW",
+    "AlertSignals",
     "IncidentDraft",
     "ObjectRef",
     "PersonaTarget",
     "Signal",
     "SignalKind",
+    "alert_signals",
+    "anomaly_signals",
     "attribute",
     "correlate",
     "detect",
@@ -36,6 +43,7 @@ __all__ = [
     "fingerprint",
     "incident_name",
     "owner_chain",
+    "parse_webhook",
     "record",
     "workload_of",
 ]

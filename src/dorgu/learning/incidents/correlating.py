@@ -27,12 +27,13 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from dorgu.learning.incidents.fingerprints import fingerprint
-from dorgu.learning.incidents.signals import ObjectRef, Signal
+from dorgu.learning.incidents.signals import SOURCES, ObjectRef, Signal, source_of
 from dorgu.learning.incidents.workloads import PersonaTarget, attribute
 from dorgu.models.incidents import (
     FINGERPRINT_LABEL,
     MAX_AFFECTED_RESOURCES,
     MAX_CONTRIBUTING,
+    MAX_DETAIL,
     MAX_EVIDENCE,
     MAX_RECENT_OCCURRENCES,
     AffectedResource,
@@ -189,11 +190,18 @@ def _contributing(draft: IncidentDraft) -> list[ContributingSignal]:
 
 
 def _detail(draft: IncidentDraft, kind: str) -> str:
-    resources = sorted({str(s.resource) for s in draft.signals if s.kind.value == kind})
-    shown = ", ".join(resources[:5]) + (
-        f" and {len(resources) - 5} more" if len(resources) > 5 else ""
-    )
-    return f"seen on {shown}"
+    signals = [s for s in draft.signals if s.kind.value == kind]
+    shown = _some(sorted({str(s.resource) for s in signals}))
+    if signals and signals[0].kind in SOURCES:  # alerts, anomalies: name which ones
+        what = _some(sorted({s.reason for s in signals if s.reason}))
+        text = f"{what} on {shown}" if what else f"seen on {shown}"
+    else:
+        text = f"seen on {shown}"
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _unique_newest(items: Iterable[T], key: Callable[[T], object], limit: int) -> list[T]:
@@ -261,6 +269,7 @@ def _new(
         workload=_resource(draft.workload, "workload"),
         detection=Detection(
             signal=draft.primary.kind.value,
+            source=source_of(draft.primary.kind),
             first_seen=draft.first_seen,
             last_seen=draft.last_seen,
             affected_resources=_unique_newest(_affected(draft), _ident, MAX_AFFECTED_RESOURCES),

@@ -4,6 +4,8 @@
 workload (kind, namespace, name), the category and the primary signal kind.  Never free text,
 timestamps, pod names, counts or LLM output: those change while the incident stays the same,
 and a fingerprint that moved with them is how peers re-posted one incident over and over.
+For inputs from outside Kubernetes the primary signal is the kind (``Alert``,
+``MetricAnomaly``), never an alertname, annotation or series value.
 
 Must not do I/O.
 """

@@ -4,6 +4,12 @@
 and ``ImagePullBackOff`` are one kind (``ImagePullBackOff``): a kubelet alternates between the two
 for one problem, and two kinds would split it into two incidents.
 
+Two kinds come from outside Kubernetes: ``Alert`` (an Alertmanager alert, ``alerts``) and
+``MetricAnomaly`` (a finding of the anomaly watch, ``anomalies``).  Their category and severity
+depend on the alert or the series, so such a signal carries its own ``Meaning`` (``override``);
+their ranks come after every Kubernetes kind, so an OOMKill or a crash loop stays the primary
+signal and an alert or an anomaly on the same workload is a contributing one.
+
 Must not do I/O.
 """
 
@@ -28,6 +34,8 @@ class SignalKind(StrEnum):
     READINESS_PROBE_FAILED = "ReadinessProbeFailed"
     CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"
     NODE_NOT_READY = "NodeNotReady"
+    ALERT = "Alert"
+    METRIC_ANOMALY = "MetricAnomaly"
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,23 @@ MEANINGS: dict[SignalKind, Meaning] = {
     SignalKind.READINESS_PROBE_FAILED: Meaning(_C.HEALTH, _S.WARNING, 8),
     SignalKind.CRASH_LOOP_BACK_OFF: Meaning(_C.HEALTH, _S.CRITICAL, 9),
     SignalKind.NODE_NOT_READY: Meaning(_C.NODE, _S.CRITICAL, 10),
+    # Defaults; a signal of these kinds normally carries its own ``override``.
+    SignalKind.ALERT: Meaning(_C.HEALTH, _S.WARNING, 21),
+    SignalKind.METRIC_ANOMALY: Meaning(_C.HEALTH, _S.WARNING, 30),
 }
+ALERT_RANKS = {_S.CRITICAL: 20, _S.WARNING: 21, _S.INFO: 22}
+"""A critical alert explains more than a warning one; every alert ranks before an anomaly."""
+
+SOURCES: dict[SignalKind, str] = {
+    SignalKind.ALERT: "alertmanager",
+    SignalKind.METRIC_ANOMALY: "anomaly",
+}
+"""``spec.detection.source`` of an incident whose primary signal is of this kind (else
+``kubernetes``)."""
+
+
+def source_of(kind: SignalKind) -> str:
+    return SOURCES.get(kind, "kubernetes")
 
 
 @dataclass(frozen=True, order=True)
@@ -93,8 +117,14 @@ class Signal:
     ongoing: bool = True
     """Whether the object's current state shows the failure (a waiting reason, a condition);
     ``False`` for a record of something past (a ``lastState`` termination, an Event, an evicted
-    Pod, a failed Job), which correlation ignores once it is older than the window."""
+    Pod, a failed Job), which correlation ignores once it is older than the window.
+
+    Inputs from outside Kubernetes say that a signal is gone by sending it again with the same
+    ``kind``, ``resource`` and ``token`` and ``ongoing=False`` (a resolved alert, an anomaly
+    that ended); its ``at`` is then when it ended."""
+    override: Meaning | None = None
+    """This signal's own category, severity and rank (alerts, anomalies); else ``MEANINGS``."""
 
     @property
     def meaning(self) -> Meaning:
-        return MEANINGS[self.kind]
+        return self.override or MEANINGS[self.kind]

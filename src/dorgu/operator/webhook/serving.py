@@ -26,7 +26,8 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}",
-                         hint="choose another port (--webhook-port, --metrics-port) or stop "
+                         hint="choose another port (--webhook-port, --metrics-port, "
+                              "--alertmanager-listen) or stop "
                               "what is listening there") from error  # fmt: skip
     sock.listen(1024)
     sock.setblocking(False)
@@ -46,9 +47,11 @@ class Server:
     async def start(self) -> int:
         sock = bind(self.host, self.requested_port)
         self.port = sock.getsockname()[1]
-        self.runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        )
         await self.runner.setup()
-        site = web.SockSite(self.runner, sock, ssl_context=self.tls, shutdown_timeout=5.0)
+        site = web.SockSite(self.runner, sock, ssl_context=self.tls)
         await site.start()
         logger.info("serving %s on %s:%d", "https" if self.tls else "http", self.host, self.port)
         return self.port

@@ -211,6 +211,14 @@ def operator() -> None:
     "hypercorn (pure Python).",
 )
 @click.option(
+    "--webhook-process",
+    default="inline",
+    show_default=True,
+    type=click.Choice(["separate", "inline"]),
+    help="Where the webhook runs: in a worker process of its own with its own caches "
+    "(separate: admission never waits on the reconciler) or in the operator's event loop.",
+)
+@click.option(
     "--cert-secret",
     default="dorgu-webhook-certs",
     show_default=True,
@@ -313,6 +321,7 @@ def run(
     failure_policy: str,
     opt_in: bool,
     webhook_server: str,
+    webhook_process: str,
     cert_secret: str,
     certificates: str,
     metrics_host: str,
@@ -358,6 +367,7 @@ def run(
         failure_policy="Fail" if failure_policy == "Fail" else "Ignore",
         webhook_opt_in=opt_in,
         webhook_server="hypercorn" if webhook_server == "hypercorn" else "granian",
+        webhook_process="separate" if webhook_process == "separate" else "inline",
         cert_secret=cert_secret,
         certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -32,6 +30,7 @@ from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
+from dorgu.operator.freezing import Freezer
 from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.learning import Learner
 from dorgu.operator.marking import MarkerKeeper
@@ -44,12 +43,12 @@ from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
 from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
-from dorgu.operator.webhook.handling import AdmissionHandler
+from dorgu.operator.webhook.handling import AdmissionHandler, rules_left_to_webhook
 from dorgu.operator.webhook.provisioning import TlsProvisioner
 from dorgu.operator.webhook.rsgi import GranianServer, WebhookRsgi
 from dorgu.operator.webhook.serving import Server
-from dorgu.rules import DEFAULT_POLICY, RulePolicy
-from dorgu.rules.cel import is_autoscaled, webhook_policy
+from dorgu.operator.webhook.spawning import WorkerProcess
+from dorgu.operator.webhook.worker import WorkerConfig
 from dorgu.services.anomalies.watching import WatchOptions
 
 logger = logging.getLogger(__name__)
@@ -65,24 +64,6 @@ def _hosts(options: OperatorOptions) -> tuple[str, ...]:
         host = options.webhook_host
         base = ("127.0.0.1" if host in ("0.0.0.0", "") else host,)
     return tuple(dict.fromkeys((*base, *options.webhook_dns_names)))
-
-
-class Freezer:
-    """Keeps long-lived objects (cache entries, reused evaluations) out of the cyclic
-    collector's full scans: with thousands of them a full collection pauses the loop (and the
-    webhook) for tens of ms.  They hold no reference cycles (replaced entries are freed by
-    reference counting), so frozen entries never leak; ``check`` freezes again whenever their
-    number grew by a quarter (or by 500)."""
-
-    def __init__(self, size: Callable[[], int]) -> None:
-        self.size, self.frozen_at = size, -1
-
-    async def check(self) -> None:
-        size = self.size()
-        if self.frozen_at < 0 or size > max(self.frozen_at * 1.25, self.frozen_at + 500):
-            gc.collect(1)  # young garbage first, so it is not frozen with the caches
-            gc.freeze()
-            self.frozen_at = size
 
 
 async def _periodically(interval: float, action: object) -> None:
@@ -129,7 +110,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
-    servers: list[Server | AsgiServer | GranianServer] = []
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
@@ -138,12 +119,18 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
 
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
-        return view.synced() and webhook_ready and policies_ready
+        workers_ready = all(s.serving for s in servers if isinstance(s, WorkerProcess))
+        return view.synced() and webhook_ready and policies_ready and workers_ready
+
+    async def refresh() -> None:  # the webhook worker's admission series
+        for server in servers:
+            if isinstance(server, WorkerProcess):
+                await server.collect()
 
     try:
         if options.metrics_port is not None:
             health = Server(
-                health_app(metrics=metrics, ready=ready),
+                health_app(metrics=metrics, ready=ready, refresh=refresh),
                 host=options.metrics_host,
                 port=options.metrics_port,
             )
@@ -262,11 +249,6 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
         logger.warning("could not remove the webhook configuration %s: %s", name, error)
 
 
-def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
-    """``--admission both``: the rules the policies do not run on ``manifest``."""
-    return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
-
-
 def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
     if not options.prometheus_url or options.anomaly_interval <= 0:
         return None
@@ -286,16 +268,22 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    servers: list[Server | AsgiServer | GranianServer],
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)
     provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
     tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
     both = options.admission == "both"
-    handler = AdmissionHandler(view=view, policy_for=_webhook_policy if both else None)
-    server: AsgiServer | GranianServer
-    if options.webhook_server == "hypercorn":
+    handler = AdmissionHandler(view=view, policy_for=rules_left_to_webhook if both else None)
+    server: AsgiServer | GranianServer | WorkerProcess
+    if options.webhook_process == "separate":
+        config = WorkerConfig(host=options.webhook_host, port=options.webhook_port,
+                              cert_dir=str(provisioner.tls.directory), server=options.webhook_server,
+                              both=both, kubeconfig=str(options.kubeconfig) if options.kubeconfig else None,
+                              context=options.context, log_level=logging.getLogger().level)  # fmt: skip
+        server = WorkerProcess(config, metrics=metrics, tls=provisioner.tls)
+    elif options.webhook_server == "hypercorn":
         server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),
                             host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
     else:

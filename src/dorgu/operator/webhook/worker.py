@@ -145,6 +145,8 @@ async def _main(out: BinaryIO) -> int:
         lambda: asyncio.StreamReaderProtocol(commands), os.fdopen(0, "rb", buffering=0)
     )
     first = await commands.readline()
+    if not first:
+        return 0  # the operator went away before configuring the worker
     try:
         config = WorkerConfig.from_line(first)
     except (ValueError, TypeError) as error:

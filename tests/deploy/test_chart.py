@@ -350,3 +350,11 @@ def test_learning_is_off_without_a_prometheus_url_and_configured_with_one() -> N
                         "operator.learnInterval=600", "operator.learnWindow=14d"))  # fmt: skip
     assert "--prometheus-url=http://prometheus.monitoring:9090" in args
     assert "--learn-interval=600" in args and "--learn-window=14d" in args
+
+
+@pytest.mark.parametrize("process", ["inline", "separate"])
+def test_the_webhook_process_value_reaches_the_operator(process: str) -> None:
+    objects = render(f"webhook.process={process}")
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
+    assert f"--webhook-process={process}" in args

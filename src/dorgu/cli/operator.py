@@ -35,6 +35,15 @@ def _webhook_server(ctx: click.Context, param: click.Parameter, value: str) -> s
     return value
 
 
+def _webhook_process(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+
+    if value not in ("separate", "inline"):
+        raise UsageError(f"--webhook-process: expected separate or inline, got {value!r}",
+                         hint="separate runs the webhook in a worker process of its own")  # fmt: skip
+    return value
+
+
 def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) -> int:
     from dorgu.errors import UsageError
 
@@ -214,7 +223,8 @@ def operator() -> None:
     "--webhook-process",
     default="inline",
     show_default=True,
-    type=click.Choice(["separate", "inline"]),
+    metavar="[separate|inline]",
+    callback=_webhook_process,
     help="Where the webhook runs: in a worker process of its own with its own caches "
     "(separate: admission never waits on the reconciler) or in the operator's event loop.",
 )

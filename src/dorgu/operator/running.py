@@ -33,6 +33,7 @@ from dorgu.operator.eventing import EventPoster
 from dorgu.operator.freezing import Freezer
 from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.learning import Learner
+from dorgu.operator.leftovers import remove_policy_leftovers
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.options import FIELD_MANAGER, WEBHOOK_PATH, OperatorOptions
@@ -221,9 +222,9 @@ async def _keep_policies(
     options: OperatorOptions, *, keeper: PolicyKeeper, api: Api, tasks: list[asyncio.Task[None]]
 ) -> None:
     """Install and refresh the admission policies (``--admission policy|both``).  With
-    ``--admission webhook`` policies are not touched at all (the chart grants no rights on
-    them then): leftovers of an earlier policy run are deleted by hand (docs/operator.md)."""
+    ``--admission webhook`` the leftovers of an earlier policy run are deleted (``leftovers``)."""
     if options.admission == "webhook":
+        await remove_policy_leftovers(api, policy_name=options.policy_name)
         return
     if options.admission == "policy" and options.manage_webhook_configuration:
         await _remove_webhook_configuration(api, options.webhook_configuration)

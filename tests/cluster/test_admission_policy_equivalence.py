@@ -71,6 +71,17 @@ def _set(path: str, value: object) -> Callable[[Body], None]:
     return change
 
 
+def _drop(path: str) -> Callable[[Body], None]:
+    def change(body: Body) -> None:
+        target: Any = body
+        parts = path.split(".")
+        for part in parts[:-1]:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target.pop(parts[-1], None)
+
+    return change
+
+
 def _many(*changes: Callable[[Body], None]) -> Callable[[Body], None]:
     def change(body: Body) -> None:
         for one in changes:
@@ -192,6 +203,30 @@ CASES = (
     Case("exempt-junk", ENFORCE, _set(f"{C0}.resources.limits.cpu", "2"),
          annotations=_exempt("persona.resource-bounds,nonsense schema.invalid")),
     Case("no-labels", ENFORCE, lambda body: body["metadata"].pop("labels")),
+    # security.run-as-non-root and security.seccomp-profile: pod/container inheritance
+    Case("root-uid", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.runAsUser", 0))),
+    Case("pod-root-uid", ENFORCE, _many(TIDY, _drop(f"{C0}.securityContext.runAsNonRoot"),
+                                        _set(f"{POD}.securityContext.runAsUser", 0))),
+    Case("may-root-all", ENFORCE, _many(TIDY, _init_latest, _drop(f"{POD}.securityContext.runAsNonRoot"),
+                                        _drop(f"{C0}.securityContext.runAsNonRoot"))),
+    Case("may-root-one", ENFORCE, _many(TIDY, _drop(f"{POD}.securityContext.runAsNonRoot"),
+                                        _drop(f"{C0}.securityContext.runAsNonRoot"))),
+    Case("may-root-own", ENFORCE, _many(TIDY, _init_latest,
+                                        _set(f"{C0}.securityContext.runAsNonRoot", False))),
+    Case("pod-uid", ENFORCE, _many(TIDY, _drop(f"{POD}.securityContext.runAsNonRoot"),
+                                   _drop(f"{C0}.securityContext.runAsNonRoot"),
+                                   _set(f"{POD}.securityContext.runAsUser", 1000))),
+    Case("unconfined-pod", ENFORCE, _many(TIDY, _init_latest,
+                                          _set(f"{POD}.securityContext.seccompProfile", {"type": "Unconfined"}))),
+    Case("unconfined-own", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.seccompProfile",
+                                                     {"type": "Unconfined"}))),
+    Case("no-seccomp", ENFORCE, _many(TIDY, _init_latest, _drop(f"{POD}.securityContext.seccompProfile"))),
+    Case("no-seccomp-own", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.seccompProfile",
+                                                     {"type": "Localhost", "localhostProfile": "p.json"}),
+                                          _drop(f"{POD}.securityContext.seccompProfile"))),
+    Case("exempt-seccomp", ENFORCE, _many(TIDY, _set(f"{POD}.securityContext.seccompProfile",
+                                                     {"type": "Unconfined"})),
+         annotations=_exempt("security.seccomp-profile")),
 )  # fmt: skip
 
 

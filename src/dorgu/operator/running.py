@@ -147,7 +147,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                 asyncio.create_task(_periodically(2.0, marker.sync), name="autoscaled-marker")
             )
             params = ParamKeeper(api=api, view=view, is_active=lambda: leadership.active)
-            tasks.append(asyncio.create_task(_periodically(0.5, params.sync), name="policy-params"))
+            tasks.append(asyncio.create_task(params.run(), name="policy-params"))
         if serve_webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
                                  tasks=tasks)  # fmt: skip

@@ -137,6 +137,8 @@ ENFORCE = {"mode": "enforce"}
 BOUNDS = {"mode": "enforce", "resources": {"bounds": {"cpu": {"min": "150m", "max": "1"},
                                                        "memory": {"max": "512Mi"}}}}  # fmt: skip
 SECURE = {"mode": "enforce", "policies": {"security": {"runAsUser": 10001}}}
+HEALTH = {"mode": "enforce", "health": {"readinessPath": "/ready", "livenessPath": "/live",
+                                        "port": 8080}}  # fmt: skip
 CASES = (
     Case("clean", ENFORCE, TIDY),
     Case("warned", ENFORCE),
@@ -224,6 +226,18 @@ CASES = (
     Case("no-seccomp-own", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.seccompProfile",
                                                      {"type": "Localhost", "localhostProfile": "p.json"}),
                                           _drop(f"{POD}.securityContext.seccompProfile"))),
+    # persona.health-probes: the main container's probes against the persona's health paths
+    Case("health-ok", HEALTH, TIDY),
+    Case("health-missing", HEALTH, _drop(f"{C0}.livenessProbe")),
+    Case("health-path", {**HEALTH, "health": {"livenessPath": "/healthz", "startupPath": "/start"}},
+         TIDY),
+    Case("health-quote", {**HEALTH, "health": {"readinessPath": "/ready"}},
+         _many(TIDY, _set(f"{C0}.readinessProbe.httpGet.path", "/it's"))),
+    Case("health-tcp", HEALTH, _many(TIDY, _set(f"{C0}.readinessProbe", {"tcpSocket": {"port": 8080}}))),
+    Case("health-port", {**HEALTH, "health": {**HEALTH["health"], "port": 9090}}, TIDY),
+    Case("health-named", HEALTH, _many(TIDY, _set(f"{C0}.ports", [{"name": "http", "containerPort": 8080}]),
+                                       _set(f"{C0}.readinessProbe.httpGet.port", "http"),
+                                       _set(f"{C0}.livenessProbe.httpGet.port", "metrics"))),
     Case("exempt-seccomp", ENFORCE, _many(TIDY, _set(f"{POD}.securityContext.seccompProfile",
                                                      {"type": "Unconfined"})),
          annotations=_exempt("security.seccomp-profile")),

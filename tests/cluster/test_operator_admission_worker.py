@@ -1,6 +1,7 @@
 """``--webhook-process separate`` against the testbed: the webhook runs in a worker process of
 its own (its own caches), enforces exactly as inline does, its decisions show in the
-operator's /metrics, a killed worker is started again on the same port (counted, counters
+operator's /metrics, hostile clients leave it up, quiet and enforcing (the inline module's
+test, run here against the worker), a killed worker is started again on the same port (counted, counters
 never going backwards), and stopping the operator stops the worker."""
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 from lightkube import Client, codecs
 
+from tests.cluster.test_operator_admission import (  # run here against the worker too
+    test_hostile_clients_leave_the_operator_up_quiet_and_enforcing,  # noqa: F401
+)
 from tests.operator.cluster_support import (
     OperatorProcess,
     denial,

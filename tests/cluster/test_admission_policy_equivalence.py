@@ -71,17 +71,6 @@ def _set(path: str, value: object) -> Callable[[Body], None]:
     return change
 
 
-def _drop(path: str) -> Callable[[Body], None]:
-    def change(body: Body) -> None:
-        target: Any = body
-        parts = path.split(".")
-        for part in parts[:-1]:
-            target = target[int(part)] if part.isdigit() else target[part]
-        target.pop(parts[-1], None)
-
-    return change
-
-
 def _many(*changes: Callable[[Body], None]) -> Callable[[Body], None]:
     def change(body: Body) -> None:
         for one in changes:
@@ -137,8 +126,6 @@ ENFORCE = {"mode": "enforce"}
 BOUNDS = {"mode": "enforce", "resources": {"bounds": {"cpu": {"min": "150m", "max": "1"},
                                                        "memory": {"max": "512Mi"}}}}  # fmt: skip
 SECURE = {"mode": "enforce", "policies": {"security": {"runAsUser": 10001}}}
-HEALTH = {"mode": "enforce", "health": {"readinessPath": "/ready", "livenessPath": "/live",
-                                        "port": 8080}}  # fmt: skip
 CASES = (
     Case("clean", ENFORCE, TIDY),
     Case("warned", ENFORCE),
@@ -205,42 +192,6 @@ CASES = (
     Case("exempt-junk", ENFORCE, _set(f"{C0}.resources.limits.cpu", "2"),
          annotations=_exempt("persona.resource-bounds,nonsense schema.invalid")),
     Case("no-labels", ENFORCE, lambda body: body["metadata"].pop("labels")),
-    # security.run-as-non-root and security.seccomp-profile: pod/container inheritance
-    Case("root-uid", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.runAsUser", 0))),
-    Case("pod-root-uid", ENFORCE, _many(TIDY, _drop(f"{C0}.securityContext.runAsNonRoot"),
-                                        _set(f"{POD}.securityContext.runAsUser", 0))),
-    Case("may-root-all", ENFORCE, _many(TIDY, _init_latest, _drop(f"{POD}.securityContext.runAsNonRoot"),
-                                        _drop(f"{C0}.securityContext.runAsNonRoot"))),
-    Case("may-root-one", ENFORCE, _many(TIDY, _drop(f"{POD}.securityContext.runAsNonRoot"),
-                                        _drop(f"{C0}.securityContext.runAsNonRoot"))),
-    Case("may-root-own", ENFORCE, _many(TIDY, _init_latest,
-                                        _set(f"{C0}.securityContext.runAsNonRoot", False))),
-    Case("pod-uid", ENFORCE, _many(TIDY, _drop(f"{POD}.securityContext.runAsNonRoot"),
-                                   _drop(f"{C0}.securityContext.runAsNonRoot"),
-                                   _set(f"{POD}.securityContext.runAsUser", 1000))),
-    Case("unconfined-pod", ENFORCE, _many(TIDY, _init_latest,
-                                          _set(f"{POD}.securityContext.seccompProfile", {"type": "Unconfined"}))),
-    Case("unconfined-own", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.seccompProfile",
-                                                     {"type": "Unconfined"}))),
-    Case("no-seccomp", ENFORCE, _many(TIDY, _init_latest, _drop(f"{POD}.securityContext.seccompProfile"))),
-    Case("no-seccomp-own", ENFORCE, _many(TIDY, _set(f"{C0}.securityContext.seccompProfile",
-                                                     {"type": "Localhost", "localhostProfile": "p.json"}),
-                                          _drop(f"{POD}.securityContext.seccompProfile"))),
-    # persona.health-probes: the main container's probes against the persona's health paths
-    Case("health-ok", HEALTH, TIDY),
-    Case("health-missing", HEALTH, _drop(f"{C0}.livenessProbe")),
-    Case("health-path", {**HEALTH, "health": {"livenessPath": "/healthz", "startupPath": "/start"}},
-         TIDY),
-    Case("health-quote", {**HEALTH, "health": {"readinessPath": "/ready"}},
-         _many(TIDY, _set(f"{C0}.readinessProbe.httpGet.path", "/it's"))),
-    Case("health-tcp", HEALTH, _many(TIDY, _set(f"{C0}.readinessProbe", {"tcpSocket": {"port": 8080}}))),
-    Case("health-port", {**HEALTH, "health": {**HEALTH["health"], "port": 9090}}, TIDY),
-    Case("health-named", HEALTH, _many(TIDY, _set(f"{C0}.ports", [{"name": "http", "containerPort": 8080}]),
-                                       _set(f"{C0}.readinessProbe.httpGet.port", "http"),
-                                       _set(f"{C0}.livenessProbe.httpGet.port", "metrics"))),
-    Case("exempt-seccomp", ENFORCE, _many(TIDY, _set(f"{POD}.securityContext.seccompProfile",
-                                                     {"type": "Unconfined"})),
-         annotations=_exempt("security.seccomp-profile")),
 )  # fmt: skip
 
 

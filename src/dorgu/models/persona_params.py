@@ -24,9 +24,7 @@ from dorgu.models.personas_base import API_VERSION, JsonValue
 
 PERSONA_POLICY_KIND = "PersonaPolicy"
 PERSONA_POLICY_PLURAL = "personapolicies"
-PARAM_FIELDS = (
-    "name", "tier", "selector", "scaling", "resources", "health", "policies", "validation",
-)  # fmt: skip
+PARAM_FIELDS = ("name", "tier", "selector", "scaling", "resources", "policies", "validation")
 """The spec fields the policies read (``policies``: only ``policies.security``)."""
 PARAM_POLICIES = ("security",)
 MANAGED_BY = {"app.kubernetes.io/managed-by": "dorgu-operator"}

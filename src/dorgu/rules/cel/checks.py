@@ -46,80 +46,6 @@ def _at(path: str, suffix: str) -> str:
     return f"{path} + {quote(suffix)}"
 
 
-PSC = f"{POD}.securityContext"
-
-
-def _pod_sets(key: str) -> str:
-    """Whether the pod's securityContext sets ``key``."""
-    return f"(has({PSC}) && has({PSC}.{key}))"
-
-
-def _grouped(rule: str, culprit: str, own: str, key: str, message: str, fix: str) -> str:
-    """``dorgu.rules.security._pod_or_containers``: one warning at the pod's ``key`` for the
-    containers (``c``) that are ``culprit`` and inherit it (naming them when several), then
-    one per culprit container that sets it itself."""
-    inherited = " + ".join(
-        f"(has({POD}.{group}) ? {POD}.{group}.filter(c, {culprit} && !{own}).map(c, c.name) : [])"
-        for group in GROUPS
-    )
-    pod = finding(
-        rule, "warning", "(size(names) == 1 ? names[0] : '')",
-        quote(f"spec.template.spec.securityContext.{key}"),
-        concat(quote(message), "(size(names) > 1 ? ' (containers: ' + names.join(', ') + ')' : '')"),
-        quote(fix), maybe_container=True,
-    )  # fmt: skip
-    own_ones = _each(GROUPS, f"{culprit} && {own}", lambda p: finding(
-        rule, "warning", "c.name", _at(p, f".securityContext.{key}"), quote(message), quote(fix),
-    ))  # fmt: skip
-    return f"{bind('names', inherited, f'size(names) > 0 ? [{pod}] : []')} + {own_ones}"
-
-
-def run_as_non_root() -> str:
-    rule = "security.run-as-non-root"
-    own_flag, own_user = _own("runAsNonRoot"), _own("runAsUser")
-    non_root = (
-        f"({own_flag} ? c.securityContext.runAsNonRoot == true : "
-        f"{_pod_sets('runAsNonRoot')} && {PSC}.runAsNonRoot == true)"
-    )
-    user_set = f"({own_user} || {_pod_sets('runAsUser')})"
-    user = f"({own_user} ? c.securityContext.runAsUser : {PSC}.runAsUser)"
-    errors = _each(GROUPS, f"{non_root} && {user_set} && {user} == 0", lambda p: finding(
-        rule, "error", "c.name", _at(p, ".securityContext.runAsUser"),
-        quote("runAsNonRoot is true but runAsUser is 0: the kubelet will refuse to start the "
-              "container"),
-        quote("set runAsUser to the image's non-root uid (e.g. 10001)"),
-    ))  # fmt: skip
-    culprit = f"(!{non_root} && !({user_set} && {user} > 0))"
-    return f"{errors} + " + _grouped(
-        rule, culprit, f"({own_flag} || {own_user})", "runAsNonRoot",
-        "may run as root: runAsNonRoot is not true and runAsUser is not a non-zero uid",
-        "set securityContext.runAsNonRoot: true (and runAsUser to a non-zero uid) on the pod",
-    )  # fmt: skip
-
-
-def seccomp_profile() -> str:
-    rule = "security.seccomp-profile"
-    own = _own("seccompProfile")
-    mine, pods = "c.securityContext.seccompProfile", f"{PSC}.seccompProfile"
-    kind = (
-        f"({own} ? (has({mine}.type) ? string({mine}.type) : '') : "
-        f"({_pod_sets('seccompProfile')} && has({pods}.type) ? string({pods}.type) : ''))"
-    )
-    pod_path = quote("spec.template.spec.securityContext.seccompProfile.type")
-    errors = _each(GROUPS, f"{kind} == 'Unconfined'", lambda p: finding(
-        rule, "error", "c.name",
-        f"({own} ? {_at(p, '.securityContext.seccompProfile.type')} : {pod_path})",
-        quote("seccomp profile is Unconfined: every system call is allowed"),
-        quote("set seccompProfile.type: RuntimeDefault"),
-    ))  # fmt: skip
-    culprit = f"!({kind} in ['RuntimeDefault', 'Localhost', 'Unconfined'])"
-    return f"{errors} + " + _grouped(
-        rule, culprit, own, "seccompProfile",
-        "no seccomp profile: the container runtime's default filter may not apply",
-        "set securityContext.seccompProfile.type: RuntimeDefault on the pod",
-    )  # fmt: skip
-
-
 def privilege_escalation() -> str:
     rule = "security.privilege-escalation"
     own = _own("allowPrivilegeEscalation")
@@ -344,8 +270,6 @@ def topology_spread() -> str:
 
 
 CHECKS: Mapping[str, str] = MappingProxyType({
-    "security.run-as-non-root": run_as_non_root(),
-    "security.seccomp-profile": seccomp_profile(),
     "security.privilege-escalation": privilege_escalation(),
     "security.read-only-root-filesystem": read_only_root(),
     "security.drop-capabilities": drop_capabilities(),

@@ -40,21 +40,11 @@ def concat(*parts: str) -> str:
 
 
 def finding(
-    rule: str,
-    severity: str,
-    container: str | None,
-    field: str,
-    message: str,
-    fix: str,
-    *,
-    maybe_container: bool = False,
+    rule: str, severity: str, container: str | None, field: str, message: str, fix: str
 ) -> str:
     """One finding map.  ``container`` (None: none), ``field``, ``message`` and ``fix`` are
-    CEL string expressions; the line is ``dorgu.rules.describe`` of the finding.
-    ``maybe_container``: ``container`` may be '' (then the line names none)."""
+    CEL string expressions; the line is ``dorgu.rules.describe`` of the finding."""
     shown = f"' (container ' + {container} + ')'" if container else "''"
-    if container and maybe_container:
-        shown = f"({container} != '' ? ' (container ' + {container} + ')' : '')"
     line = concat(
         quote(f"{rule}: "), "variables.resource", "' '", field, shown, "': '", message,
         "'; fix: '", fix,

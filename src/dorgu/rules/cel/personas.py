@@ -148,67 +148,8 @@ def security_context() -> str:
     return f"({present} ? {' + '.join(parts)} : [])"
 
 
-def _repr(text: str) -> str:
-    """Python's ``repr`` of the CEL string ``text`` (printable text without backslashes: the
-    quote it picks); ``None`` for a missing value is the caller's."""
-    return (
-        f"({text}.contains(\"'\") && !{text}.contains('\"') ? '\"' + {text} + '\"' : "
-        f'"\'" + {text}.replace("\'", "\\\\\'") + "\'")'
-    )
-
-
-def _probe_problem(probe: str, path: str) -> str:
-    """``dorgu.rules.personas._probe_mismatch`` of the main container's ``probe`` against the
-    persona's ``path`` (a CEL string): the problem, or '' when none."""
-    spec = f"{MAIN}.{probe}"
-    http = f"{spec}.httpGet"
-    handler = (
-        f"(has({spec}.tcpSocket) ? 'tcpSocket' : has({spec}.exec) ? 'exec' : "
-        f"has({spec}.grpc) ? 'grpc' : 'no handler')"
-    )
-    checked = f"(has({http}.path) ? {_repr(http + '.path')} : 'None')"
-    named = (
-        f"(has({MAIN}.ports) ? {MAIN}.ports.filter(p, has(p.name) && p.name == {http}.port)"
-        f".map(p, has(p.containerPort) ? p.containerPort : 0) : [])"
-    )
-    # the port checked: a number, or a name resolved through the container's ports (else the
-    # name itself); compared with the persona's health.port as Python compares int and str
-    given = (
-        f"{bind('found', named, 'size(found) > 0 ? string(found[0]) : string(' + http + '.port)')}"
-    )
-    is_number = f"(type({http}.port) == int || size({named}) > 0)"
-    health_port = f"{SPEC}.health.port"
-    wrong_port = f"has({health_port}) && !({is_number} && {given} == string({health_port}))"
-    return (
-        f"(!has({spec}) ? {quote(f'has no {probe}')} : "
-        f"!has({http}) ? {quote(f'{probe} uses ')} + {handler} + ', not an HTTP GET of ' + {path} : "
-        f"!(has({http}.path) && {http}.path == {path}) ? {quote(f'{probe} checks ')} + {checked} + "
-        f"', not ' + {path} : "
-        f"{wrong_port} ? {quote(f'{probe} checks port ')} + {given} + "
-        f"', not the persona\\'s health.port ' + string({health_port}) : '')"
-    )
-
-
-def health_probes() -> str:
-    health = f"{SPEC}.health"
-    parts = []
-    for field, probe in (("livenessPath", "livenessProbe"), ("readinessPath", "readinessProbe"),
-                         ("startupPath", "startupProbe")):  # fmt: skip
-        path = f"{health}.{field}"
-        on_port = f"(has({health}.port) ? ' on port ' + string({health}.port) : '')"
-        item = finding(
-            "persona.health-probes", "warning", f"{MAIN}.name", f"{MAIN_PATH} + '.{probe}'",
-            concat("problem", f"' (persona health.{field}: '", path, "')'"),
-            concat(quote(f"set {probe}.httpGet.path to "), path, on_port),
-        )  # fmt: skip
-        body = bind("problem", _probe_problem(probe, path), f"problem != '' ? [{item}] : []")
-        parts.append(f"(has({path}) ? {body} : [])")
-    return f"(has({health}) ? {' + '.join(parts)} : [])"
-
-
 PERSONA_CHECKS = {
     "persona.resource-bounds": resource_bounds(),
     "persona.replica-range": replica_range(),
-    "persona.health-probes": health_probes(),
     "persona.security-context": security_context(),
 }

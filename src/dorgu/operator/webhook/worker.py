@@ -29,6 +29,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -172,8 +173,14 @@ def main() -> int:
     os.dup2(2, 1)  # nothing but the protocol reaches the operator's pipe
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
-    with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(_main(out))
+    try:
+        import uvloop  # as the operator: the operator extra installs it on Linux and macOS
+
+        factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+    except ImportError:
+        factory = None
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(_main(out))
     return 0
 
 

@@ -77,3 +77,24 @@ def test_a_refusal_is_one_warning_naming_what_to_delete_by_hand(
     assert "validatingadmissionpolicies/p-deny" in warnings[0]
     assert "personapolicies -l app.kubernetes.io/managed-by=dorgu-operator" in warnings[0]
     assert "by hand" in warnings[0]
+
+
+def test_a_parameter_crd_still_initializing_is_asked_again_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("dorgu.operator.leftovers.RETRY_SECONDS", 0.0)
+    api = FakeApi(present=set(), params=[("a", "x")])
+    calls = {"n": 0}
+    listing = api.list
+
+    async def flaky(kind, *, label_selector=None):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ApiFailure(429, "storage is (re)initializing")
+        return await listing(kind, label_selector=label_selector)
+
+    api.list = flaky  # type: ignore[method-assign]
+
+    removed = asyncio.run(remove_policy_leftovers(api, policy_name="p"))  # type: ignore[arg-type]
+
+    assert calls["n"] == 2 and removed == ["personapolicies/a/x"]

@@ -12,6 +12,7 @@ Must not touch objects it did not name or label.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from dorgu.operator.api import Api, ApiFailure
@@ -20,6 +21,7 @@ from dorgu.operator.policies import BINDINGS, POLICIES
 from dorgu.rules.cel.compiling import ACTIONS
 
 logger = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
 
 
 async def remove_policy_leftovers(api: Api, *, policy_name: str) -> list[str]:
@@ -39,8 +41,7 @@ async def remove_policy_leftovers(api: Api, *, policy_name: str) -> list[str]:
                 elif error.code != 404:
                     logger.warning("could not delete the leftover %s: %s", label, error)
     try:
-        listing = await api.list(PERSONA_POLICIES, label_selector=SELECTOR)
-        params = [_key(obj) for obj in listing.items]
+        params = await _labelled_params(api)
     except ApiFailure as error:
         if error.code == 403:
             refused.append(f"{PERSONA_POLICIES.plural} -l {SELECTOR}")
@@ -67,6 +68,19 @@ async def remove_policy_leftovers(api: Api, *, policy_name: str) -> list[str]:
             ", ".join(refused),
         )
     return removed
+
+
+async def _labelled_params(api: Api) -> list[tuple[str, str]]:
+    """The operator's PersonaPolicies; a CRD still initializing (429) is asked again once."""
+    for attempt in range(2):
+        try:
+            listing = await api.list(PERSONA_POLICIES, label_selector=SELECTOR)
+            return [_key(obj) for obj in listing.items]
+        except ApiFailure as error:
+            if error.code != 429 or attempt:
+                raise
+            await asyncio.sleep(RETRY_SECONDS)
+    return []
 
 
 def _key(obj: dict[str, object]) -> tuple[str, str]:

@@ -3,7 +3,7 @@
 1. In-handler evaluation of one Deployment against an enforce persona (``AdmissionHandler
    .handle`` on a ready AdmissionReview body): p50/p99, target p99 <= 2 ms.
 2. Against the testbed: Deployment CREATE through the API server by 100 clients (the Go load
-   generator in ``benchmarks/loadgen``, one connection per client), with four admission set-ups
+   generator in ``benchmarks/loadgen``, one connection per client), with five admission set-ups
    measured in the same run, interleaved over two rounds, each in a fresh namespace with an
    enforce persona selecting every Deployment (compliant ones, so each review is evaluated and
    admitted):
@@ -11,7 +11,9 @@
    - ``none``: no webhook configuration at all;
    - ``noop``: a Go webhook that allows everything (the floor any webhook pays: the API
      server's admission call, TLS and JSON on this machine);
-   - ``dorgu``: the operator's webhook in enforce;
+   - ``dorgu``: the operator's webhook in enforce (``--webhook-process inline``);
+   - ``separate``: the same, with the webhook in its own worker process
+     (``--webhook-process separate``; the operator is restarted to switch, on the same port);
    - ``policy``: no webhook, the operator's ValidatingAdmissionPolicies (``policy_setup``),
      evaluated inside the API server.
 
@@ -176,21 +178,24 @@ def _serving_pair(directory: Path) -> tuple[Path, Path, bytes]:
 
 
 def _start_operator(
-    kubeconfig: Path, home: str, log: Path, metrics_port: int
+    kubeconfig: Path, home: str, log: Path, metrics_port: int, *, webhook_port: int, process: str
 ) -> subprocess.Popen[bytes]:
+    """The operator, its webhook ``inline`` or in a ``separate`` worker process, on a fixed
+    port (a restart in the other mode keeps the webhook configuration's URL valid)."""
     args = [sys.executable, "-m", "dorgu.cli.main", "operator", "run", "--kubeconfig", str(kubeconfig),
-            "--namespace", home, "--webhook-host", "127.0.0.1", "--webhook-port", "0", "--opt-in",
-            "--metrics-port", str(metrics_port), "--standalone", "--webhook-server", WEBHOOK_SERVER]  # fmt: skip
-    process = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            "--namespace", home, "--webhook-host", "127.0.0.1", "--webhook-port", str(webhook_port),
+            "--opt-in", "--metrics-port", str(metrics_port), "--standalone",
+            "--webhook-server", WEBHOOK_SERVER, "--webhook-process", process]  # fmt: skip
+    process_ = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/readyz", timeout=1) as r:
                 if r.status == 200:
-                    return process
+                    return process_
         except OSError:
             time.sleep(0.2)
-    process.kill()
+    process_.kill()
     raise RuntimeError(f"operator not ready: {log.read_text()[-2000:]}")
 
 
@@ -225,7 +230,11 @@ class Stage:
         self.objects: dict[str, list[dict[str, object]]] = {"none": [], "policy": []}
         """What each set-up installs (cluster-scoped admission objects); the others' are removed."""
         self.metrics_port = free_port()
+        self.webhook_port = free_port()
         self.noop_port = 0
+        self.operator: subprocess.Popen[bytes] | None = None
+        self.operator_process = ""
+        """Where the running operator's webhook runs: inline or separate."""
 
     def apply(self, manifest: dict[str, object], namespace: str | None = None) -> None:
         from lightkube import codecs
@@ -241,8 +250,7 @@ class Stage:
             self.apply(yaml.safe_load(text))
         self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dorgu-bench"}})
         time.sleep(2)  # CRDs established
-        self.processes.append(_start_operator(self.plane.layout.kubeconfig, "dorgu-bench",
-                                              self.root / "operator.log", self.metrics_port))  # fmt: skip
+        self.restart_operator("inline")
         name = "dorgu-validate-deployment"
         dorgu = self.kube.get(ValidatingWebhookConfiguration, name).to_dict()
         dorgu["metadata"] = {"name": name}
@@ -259,9 +267,28 @@ class Stage:
                                     "caBundle": base64.b64encode(ca).decode()}  # fmt: skip
         self.objects["noop"] = [{**dorgu, "metadata": {"name": "bench-noop"}, "webhooks": hooks}]
 
+    def restart_operator(self, process: str) -> None:
+        """(Re)start the operator with its webhook ``inline`` or in a ``separate`` process."""
+        if self.operator is not None:
+            self.operator.terminate()
+            self.operator.wait(timeout=30)
+            self.processes.remove(self.operator)
+        self.operator = _start_operator(self.plane.layout.kubeconfig, "dorgu-bench",
+                                        self.root / "operator.log", self.metrics_port,
+                                        webhook_port=self.webhook_port, process=process)  # fmt: skip
+        self.processes.append(self.operator)
+        self.operator_process = process
+
     def use(self, variant: str) -> None:
-        """Install only ``variant``'s admission objects."""
+        """Install only ``variant``'s admission objects (``separate``: the operator's webhook
+        configuration, with the operator restarted with its webhook in a worker process)."""
         from lightkube import codecs
+
+        if variant in ("dorgu", "separate"):
+            wanted = "separate" if variant == "separate" else "inline"
+            if self.operator_process != wanted:
+                self.restart_operator(wanted)
+            variant = "dorgu"
 
         for other, objects in self.objects.items():
             if other != variant:
@@ -368,6 +395,7 @@ SETUPS: list[SetUp] = [
     SetUp("none", None),
     SetUp("noop", lambda stage: stage.noop_count()),
     SetUp("dorgu", lambda stage: _decisions(stage.metrics_port), enforces=True),
+    SetUp("separate", lambda stage: _decisions(stage.metrics_port), enforces=True),
     SetUp("policy", None, enforces=True),  # in-process: nothing to count; denial checked
 ]
 """Measured in this order in every round; ``none`` is the baseline, ``noop`` the floor."""
@@ -414,6 +442,7 @@ def bench_cluster() -> list[dict[str, object]]:
         added = {name: {q: round(stats[name][q] - stats["none"][q], 2) for q in ("p50", "p99")}
                  for name in names if name != "none"}  # fmt: skip
         ratio = {q: _ratio(added["dorgu"][q], added["noop"][q]) for q in ("p50", "p99")}
+        separate = {q: _ratio(added["separate"][q], added["noop"][q]) for q in ("p50", "p99")}
         ratio_ok = ratio["p50"] <= TARGET_RATIO_P50 and ratio["p99"] <= TARGET_RATIO_P99
         rows.append({
             "name": f"deployment_create_{CLIENTS}_clients_{shape}_enforce_vs_no_webhook",
@@ -429,6 +458,7 @@ def bench_cluster() -> list[dict[str, object]]:
             "noop_webhook_added_p50_ms": added["noop"]["p50"],
             "noop_webhook_added_p99_ms": added["noop"]["p99"],
             "dorgu_to_noop_ratio": ratio,
+            "separate_to_noop_ratio": separate,
             "target_ratio": {"p50": TARGET_RATIO_P50, "p99": TARGET_RATIO_P99},
             "kyverno_published_ms": KYVERNO_PUBLISHED_MS,
             "target_added_p50_ms": TARGET_ADDED_P50_S * 1000,

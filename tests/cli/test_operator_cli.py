@@ -183,3 +183,25 @@ def test_bad_incident_durations_are_one_line_usage_errors(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and flag in err and "Traceback" not in err
     assert not captured
+
+
+@pytest.mark.parametrize(
+    ("args", "process"),
+    [((), "inline"), (("--webhook-process", "separate"), "separate"),
+     (("--webhook-process=inline",), "inline")],
+)  # fmt: skip
+def test_the_webhook_process_flag_reaches_the_options(
+    captured: list[OperatorOptions], args: tuple[str, ...], process: str
+) -> None:
+    assert _run(*args) == 0
+    (options,) = captured
+    assert options.webhook_process == process
+
+
+def test_an_unknown_webhook_process_is_a_one_line_usage_error(
+    captured: list[OperatorOptions], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("--webhook-process", "thread") == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "--webhook-process" in lines[0] and "thread" in lines[0]
+    assert captured == []

@@ -5,6 +5,7 @@ are unaffected, and HPA-scaled Deployments get the autoscaled marker."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -156,3 +157,28 @@ def test_hpa_scaled_deployments_get_the_marker(
     assert eventually(marker, timeout=30) == "web-hpa"
     kube.delete(HorizontalPodAutoscaler, "web-hpa", namespace=ns)
     eventually(lambda: marker() is None, timeout=30)
+
+
+def test_switching_back_to_the_webhook_removes_the_policies_and_parameters(
+    operator: OperatorProcess, testbed, kube: Client, ns: str, eventually, tmp_path
+) -> None:
+    """Last in this module: it stops the policy operator and starts a webhook one."""
+    kube.create(codecs.from_dict(persona("left", mode="enforce")), namespace=ns)
+    eventually(lambda: _param(kube, ns, "left"), timeout=30)
+    assert operator.stop() == 0
+
+    with running_operator(testbed, tmp_path, extra=("--policy-name", POLICY)) as webhook:
+        for action in ACTIONS:
+            for resource in (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding):
+                with pytest.raises(ApiError) as gone:
+                    kube.get(resource, f"{POLICY}-{action}")
+                assert gone.value.status.code == 404
+        assert _param(kube, ns, "left") is None
+        found = re.search(r"removed (\d+) objects of an earlier --admission policy run",
+                          webhook.tail(400))  # fmt: skip
+        assert found is not None and int(found.group(1)) >= 7  # 6 policy objects, 1+ params
+        # the webhook alone judges now: one denial, its own
+        message = eventually(
+            lambda: denial(kube, ns, deployment("left", cpu="2"), dry_run=True), timeout=20
+        )
+        assert message.count("persona left:") == 1

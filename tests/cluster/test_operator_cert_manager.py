@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -139,9 +140,12 @@ def _fields_of(config: ValidatingWebhookConfiguration, manager: str) -> str:
     return json.dumps([m.fieldsV1 for m in entries])
 
 
+@pytest.mark.parametrize("process", ["inline", "separate"])
 def test_operator_serves_cert_managers_certificate_reloads_it_and_never_writes_it(
-    testbed: Any, kube: Client, tmp_path: Path, eventually: Any
+    testbed: Any, kube: Client, tmp_path: Path, eventually: Any, process: str
 ) -> None:
+    """``separate``: the webhook worker process serves and reloads the key pair the operator
+    reads (on the operator's ``reload`` command)."""
     suffix = uuid.uuid4().hex[:6]
     home, configuration = f"dorgu-cm-{suffix}", f"dorgu-cm-{suffix}"
     secret = f"{configuration}-certs"  # what OperatorProcess passes as --cert-secret
@@ -149,7 +153,8 @@ def test_operator_serves_cert_managers_certificate_reloads_it_and_never_writes_i
     kube.create(Namespace(metadata=ObjectMeta(name=home)))
     operator = OperatorProcess(
         kubeconfig=testbed.kubeconfig, namespace=home, log=tmp_path / "operator.log",
-        configuration=configuration, extra=("--certificates", "cert-manager"),
+        configuration=configuration,
+        extra=("--certificates", "cert-manager", "--webhook-process", process),
     )  # fmt: skip
 
     def log() -> str:

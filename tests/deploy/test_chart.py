@@ -79,8 +79,20 @@ def test_rbac_is_least_privilege() -> None:
     assert not any(
         v in {"*", "deletecollection", "escalate", "bind", "impersonate"} for *_, v in flat
     )
-    # delete: only the operator's own expired incidents (retention)
-    assert {(g, r) for g, r, v in flat if v == "delete"} == {("dorgu.io", "incidentmemories")}
+    # delete: only what an earlier --admission policy run left (its own named policies and
+    # bindings, and dorgu's own PersonaPolicy parameters), and the operator's own expired
+    # incidents (retention)
+    deletes = [r for r in rules if "delete" in r["verbs"]]
+    assert {(tuple(r["apiGroups"]), tuple(r["resources"])) for r in deletes} == {
+        (("admissionregistration.k8s.io",),
+         ("validatingadmissionpolicies", "validatingadmissionpolicybindings")),
+        (("dorgu.io",), ("personapolicies",)),
+        (("dorgu.io",), ("incidentmemories",)),
+    }  # fmt: skip
+    named_deletes = [r for r in deletes if r["apiGroups"] == ["admissionregistration.k8s.io"]]
+    assert named_deletes[0]["resourceNames"] == [
+        "dorgu-persona-deny", "dorgu-persona-warn", "dorgu-persona-audit",
+    ]  # fmt: skip
     assert not any(r == "*" or g == "*" for g, r, _ in flat)
     for workload in ("deployments", "statefulsets", "daemonsets"):
         assert {v for g, r, v in flat if r == workload} == {"get", "list", "watch"}
@@ -294,14 +306,18 @@ def test_peering_lifetime_is_passed_to_the_operator() -> None:
     assert "--peering-lifetime=90" in _args(render("operator.peeringLifetime=90"))
 
 
-def test_admission_engine_webhook_is_the_default_and_grants_no_policy_rights() -> None:
-    objects = render()
+def test_admission_engine_webhook_is_the_default_and_may_only_delete_policy_leftovers() -> None:
+    objects = render("admission.policyName=acme")
     assert "--admission=webhook" in _args(objects)
-    assert not any(a.startswith("--policy-name") for a in _args(objects))
+    assert "--policy-name=acme" in _args(objects)  # the names of the leftovers it deletes
+    assert not any(a.startswith("--policy-refresh") for a in _args(objects))
     [role] = [o for o in objects if o["kind"] == "ClusterRole"]
-    resources = {r for rule in role["rules"] for r in rule["resources"]}  # type: ignore[union-attr]
-    assert "validatingadmissionpolicies" not in resources
-    assert "personapolicies" not in resources
+    rules = [r for r in role["rules"]  # type: ignore[union-attr]
+             if {"validatingadmissionpolicies", "personapolicies"} & set(r["resources"])]  # fmt: skip
+    assert {v for r in rules for v in r["verbs"]} == {"list", "delete"}
+    [named] = [r for r in rules if "validatingadmissionpolicies" in r["resources"]]
+    assert named["verbs"] == ["delete"]
+    assert named["resourceNames"] == ["acme-deny", "acme-warn", "acme-audit"]
 
 
 @pytest.mark.parametrize("engine", ["policy", "both"])
@@ -404,3 +420,11 @@ def test_the_alertmanager_receiver_without_a_token_secret_fails_the_render() -> 
     done = run(helm, "template", "dorgu", str(CHART), "--set=alertmanager.receiver=true")
     assert done.returncode != 0
     assert "alertmanager.tokenSecret is required" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("process", ["inline", "separate"])
+def test_the_webhook_process_value_reaches_the_operator(process: str) -> None:
+    objects = render(f"webhook.process={process}")
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
+    assert f"--webhook-process={process}" in args

@@ -162,3 +162,29 @@ def test_a_cluster_without_the_persona_policy_crd_gets_one_clear_error() -> None
         asyncio.run(keeper.require_api())
     assert "--admission policy needs the PersonaPolicy CRD" in str(caught.value)
     assert "dorgu cluster init" in (caught.value.hint or "")
+
+
+def test_a_persona_change_is_written_at_once_not_at_the_next_tick() -> None:
+    api = FakeApi()
+    keeper = _keeper(api)
+
+    async def scenario() -> float:
+        task = asyncio.create_task(keeper.run(interval=30))
+        try:
+            for _ in range(100):  # the first sync (dirty at start) lists and writes nothing
+                await asyncio.sleep(0.01)
+                if api.lists:
+                    break
+            started = asyncio.get_running_loop().time()
+            keeper.view.personas.put(_persona("cart"))
+            while ("shop", "cart") not in api.objects:
+                await asyncio.sleep(0.005)
+                assert asyncio.get_running_loop().time() - started < 5
+            return asyncio.get_running_loop().time() - started
+        finally:
+            task.cancel()
+
+    took = asyncio.run(scenario())
+
+    assert api.lists == 1 and api.applied == [("shop", "cart")]
+    assert took < 1.0  # far below the 30 s interval: woken by the cache, not the clock

@@ -38,6 +38,15 @@ def _webhook_server(ctx: click.Context, param: click.Parameter, value: str) -> s
     return value
 
 
+def _webhook_process(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from dorgu.errors import UsageError
+
+    if value not in ("separate", "inline"):
+        raise UsageError(f"--webhook-process: expected separate or inline, got {value!r}",
+                         hint="separate runs the webhook in a worker process of its own")  # fmt: skip
+    return value
+
+
 def _peering_lifetime(ctx: click.Context, param: click.Parameter, value: str) -> int:
     from dorgu.errors import UsageError
 
@@ -279,6 +288,15 @@ def operator() -> None:
     "hypercorn (pure Python).",
 )
 @click.option(
+    "--webhook-process",
+    default="inline",
+    show_default=True,
+    metavar="[separate|inline]",
+    callback=_webhook_process,
+    help="Where the webhook runs: in a worker process of its own with its own caches "
+    "(separate: admission never waits on the reconciler) or in the operator's event loop.",
+)
+@click.option(
     "--cert-secret",
     default="dorgu-webhook-certs",
     show_default=True,
@@ -467,6 +485,7 @@ def run(
     failure_policy: str,
     opt_in: bool,
     webhook_server: str,
+    webhook_process: str,
     cert_secret: str,
     certificates: str,
     metrics_host: str,
@@ -531,6 +550,7 @@ def run(
         failure_policy="Fail" if failure_policy == "Fail" else "Ignore",
         webhook_opt_in=opt_in,
         webhook_server="hypercorn" if webhook_server == "hypercorn" else "granian",
+        webhook_process="separate" if webhook_process == "separate" else "inline",
         cert_secret=cert_secret,
         certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,

@@ -14,7 +14,9 @@
   (``secret``, ``ca-bundle``: what the operator wrote; never in cert-manager mode);
 - ``dorgu_cache_objects{cache}`` (gauge, read at scrape time);
 - ``dorgu_prometheus_queries_total`` (queries the learner sent, retries included) and
-  ``dorgu_learning_runs_total{result}`` (``ok``, ``partial``, ``failed``: learning runs).
+  ``dorgu_learning_runs_total{result}`` (``ok``, ``partial``, ``failed``: learning runs);
+- ``dorgu_webhook_worker_restarts_total``: with ``--webhook-process separate`` the admission
+  series are counted in the worker process and summed here at each scrape.
 
 Must not do I/O except in the aiohttp handlers at the bottom, and must not block.
 """
@@ -23,10 +25,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import TypeAlias
 
 from aiohttp import web
 
+AdmissionState: TypeAlias = dict[str, object]
+"""``Metrics.admission_state()``: JSON-ready lists of the admission series."""
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 RECONCILE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -164,8 +169,48 @@ class Metrics:
         self.learning_runs = Counter(
             "dorgu_learning_runs_total", "Baseline learning runs, by result.", ("result",)
         )
+        self.worker_restarts = Counter(
+            "dorgu_webhook_worker_restarts_total",
+            "Webhook worker processes started again after one exited (--webhook-process separate).",
+        )
         self.gauges: list[Gauge] = []
         self.counters: list[Counter] = []
+
+    def admission_state(self) -> AdmissionState:
+        """The admission series as plain data (the webhook worker sends them to the operator)."""
+        return {
+            "decisions": [[*key, value] for key, value in self.admission_decisions.values.items()],
+            "errors": self.admission_errors.value(),
+            "durations": [
+                [*key, counts, sums[0]]
+                for key, (counts, sums) in self.admission_duration.series.items()
+            ],
+        }
+
+    def set_admission_state(self, *states: AdmissionState) -> None:
+        """Replace the admission series by the sum of ``states`` (the worker's, plus those of
+        workers that exited: counters never go backwards)."""
+        decisions: dict[tuple[str, ...], float] = {}
+        durations: dict[tuple[str, ...], tuple[list[int], list[float]]] = {}
+        errors = 0.0
+        size = len(self.admission_duration.buckets) + 1
+        for state in states:
+            errors += _float(state.get("errors"))
+            for row in _rows(state.get("decisions"), 3):
+                key = (str(row[0]), str(row[1]))
+                decisions[key] = decisions.get(key, 0.0) + _float(row[2])
+            for row in _rows(state.get("durations"), 4):
+                counts = row[2]
+                if not isinstance(counts, list) or len(counts) != size:
+                    continue
+                key = (str(row[0]), str(row[1]))
+                into = durations.setdefault(key, ([0] * size, [0.0]))
+                for i, count in enumerate(counts):
+                    into[0][i] += int(_float(count))
+                into[1][0] += _float(row[3])
+        self.admission_decisions.values = decisions
+        self.admission_duration.series = durations
+        self.admission_errors.values = {(): errors} if errors else {}
 
     def add_gauge(self, gauge: Gauge) -> None:
         self.gauges.append(gauge)
@@ -189,16 +234,34 @@ class Metrics:
             self.prometheus_queries,
             self.learning_runs,
             *self.counters,
+            self.worker_restarts,
             *self.gauges,
         ]
         return "\n".join(line for family in families for line in family.render()) + "\n"
 
 
-def health_app(*, metrics: Metrics, ready: Callable[[], bool]) -> web.Application:
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _rows(value: object, width: int) -> list[list[object]]:
+    if not isinstance(value, list):
+        return []
+    return [row for row in value if isinstance(row, list) and len(row) == width]
+
+
+def health_app(
+    *,
+    metrics: Metrics,
+    ready: Callable[[], bool],
+    refresh: Callable[[], Awaitable[None]] | None = None,
+) -> web.Application:
     """``/metrics``, ``/healthz`` (the loop answers) and ``/readyz`` (caches synced, webhook
-    serving)."""
+    serving).  ``refresh`` runs before each scrape (it fetches the webhook worker's series)."""
 
     async def scrape(_: web.Request) -> web.Response:
+        if refresh is not None:
+            await refresh()
         return web.Response(body=metrics.render().encode(), headers={"Content-Type": CONTENT_TYPE})
 
     async def healthz(_: web.Request) -> web.Response:

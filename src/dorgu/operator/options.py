@@ -27,6 +27,9 @@ FIELD_MANAGER = "dorgu-operator"
 
 
 WebhookServerKind = Literal["granian", "hypercorn"]
+WebhookProcess = Literal["separate", "inline"]
+"""Where the webhook runs: a worker process of its own, with its own caches (``separate``), or
+the operator's event loop (``inline``)."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,12 @@ class OperatorOptions:
     failure_policy: FailurePolicy = "Ignore"
     timeout_seconds: int = 5
     webhook_opt_in: bool = False
+    """Only namespaces labelled ``dorgu.io/validate=true`` are sent to the webhook."""
     webhook_server: WebhookServerKind = "granian"
     """What serves the webhook's HTTPS: granian (Rust TLS and HTTP/2) or hypercorn (Python)."""
-    """Only namespaces labelled ``dorgu.io/validate=true`` are sent to the webhook."""
+    webhook_process: WebhookProcess = "inline"
+    """``separate``: the webhook runs in a worker process with its own caches (``webhook.worker``),
+    so admission never waits on the reconciler or its garbage collections."""
     cert_secret: str = DEFAULT_CERT_SECRET
     """The Secret (in ``namespace``) with the serving key pair: written by the operator in
     ``self`` mode, by a cert-manager Certificate (``secretName``) in ``cert-manager`` mode."""

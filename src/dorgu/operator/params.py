@@ -1,7 +1,9 @@
 """The admission policies' parameters (``--admission policy|both``): one small
 ``PersonaPolicy`` per ApplicationPersona (same namespace and name, owned by the persona, see
 ``dorgu.models.persona_params``), so the API server hands each CEL evaluation a few hundred
-bytes instead of the whole persona with its status.
+bytes instead of the whole persona with its status.  ``ParamKeeper.run`` syncs as soon as the
+persona cache changes (a persona edit reaches its PersonaPolicy in one watch event plus one
+write, no polling delay).
 
 ``param_changes`` is pure: what to apply and delete so the cluster's objects match the cached
 personas.  ``ParamKeeper.sync`` (the active replica, when a persona changed) writes only what
@@ -15,6 +17,8 @@ Must not write anything but ``personapolicies.dorgu.io`` objects labelled as the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -81,10 +85,27 @@ class ParamKeeper:
         """What the cluster holds, as last listed and written; None: list first."""
         self.listed_at = 0.0
         self.was_active = False
+        self.wake = asyncio.Event()
         view.personas.listeners.append(self._changed)
 
     def _changed(self, _action: str, _key: object, _value: object) -> None:
         self.dirty = True
+        self.wake.set()
+
+    async def run(self, *, interval: float = 0.5) -> None:
+        """``sync`` as soon as a persona changes (no polling delay between the persona's
+        watch event and its PersonaPolicy write), and at least every ``interval`` seconds
+        (becoming active, relists, retries)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=interval)
+            self.wake.clear()
+            try:
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.warning("syncing the PersonaPolicy parameters failed: %s", error)
 
     async def _list(self) -> dict[Key, Seen]:
         listing = await self.api.list(PERSONA_POLICIES, label_selector=SELECTOR)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -38,10 +37,12 @@ from dorgu.operator.caching import Store
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
+from dorgu.operator.freezing import Freezer
 from dorgu.operator.gitops import GitOpsLinker
 from dorgu.operator.handlers import build_registry, build_settings
 from dorgu.operator.incidents import IncidentTracker, TrackerSettings
 from dorgu.operator.learning import Learner
+from dorgu.operator.leftovers import remove_policy_leftovers
 from dorgu.operator.marking import MarkerKeeper
 from dorgu.operator.metrics import Gauge, Metrics, health_app
 from dorgu.operator.notifying import build_notifier
@@ -53,12 +54,12 @@ from dorgu.operator.preflight import check_prerequisites, failure_error
 from dorgu.operator.reconciling import Reconciler
 from dorgu.operator.watching import ClusterView, Triggers
 from dorgu.operator.webhook.asgi import AsgiServer, webhook_asgi
-from dorgu.operator.webhook.handling import AdmissionHandler
+from dorgu.operator.webhook.handling import AdmissionHandler, rules_left_to_webhook
 from dorgu.operator.webhook.provisioning import TlsProvisioner
 from dorgu.operator.webhook.rsgi import GranianServer, WebhookRsgi
 from dorgu.operator.webhook.serving import Server
-from dorgu.rules import DEFAULT_POLICY, RulePolicy
-from dorgu.rules.cel import is_autoscaled, webhook_policy
+from dorgu.operator.webhook.spawning import WorkerProcess
+from dorgu.operator.webhook.worker import WorkerConfig
 from dorgu.services.anomalies.watching import WatchOptions
 
 logger = logging.getLogger(__name__)
@@ -74,24 +75,6 @@ def _hosts(options: OperatorOptions) -> tuple[str, ...]:
         host = options.webhook_host
         base = ("127.0.0.1" if host in ("0.0.0.0", "") else host,)
     return tuple(dict.fromkeys((*base, *options.webhook_dns_names)))
-
-
-class Freezer:
-    """Keeps long-lived objects (cache entries, reused evaluations) out of the cyclic
-    collector's full scans: with thousands of them a full collection pauses the loop (and the
-    webhook) for tens of ms.  They hold no reference cycles (replaced entries are freed by
-    reference counting), so frozen entries never leak; ``check`` freezes again whenever their
-    number grew by a quarter (or by 500)."""
-
-    def __init__(self, size: Callable[[], int]) -> None:
-        self.size, self.frozen_at = size, -1
-
-    async def check(self) -> None:
-        size = self.size()
-        if self.frozen_at < 0 or size > max(self.frozen_at * 1.25, self.frozen_at + 500):
-            gc.collect(1)  # young garbage first, so it is not frozen with the caches
-            gc.freeze()
-            self.frozen_at = size
 
 
 async def _periodically(interval: float, action: object) -> None:
@@ -161,7 +144,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     if tracker is not None:
         stores += tracker.stores_list()
         tasks += tracker.start(api)
-    servers: list[Server | AsgiServer | GranianServer] = []
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
@@ -181,11 +164,17 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
 
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
-        return view.synced() and webhook_ready and policies_ready
+        workers_ready = all(s.serving for s in servers if isinstance(s, WorkerProcess))
+        return view.synced() and webhook_ready and policies_ready and workers_ready
+
+    async def refresh() -> None:  # the webhook worker's admission series
+        for server in servers:
+            if isinstance(server, WorkerProcess):
+                await server.collect()
 
     try:
         if options.metrics_port is not None:
-            app = health_app(metrics=metrics, ready=ready)
+            app = health_app(metrics=metrics, ready=ready, refresh=refresh)
             if receiver is not None and options.alertmanager_listen is None:
                 receiver.install(app)
             health = Server(app, host=options.metrics_host, port=options.metrics_port)
@@ -213,7 +202,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
                 asyncio.create_task(_periodically(2.0, marker.sync), name="autoscaled-marker")
             )
             params = ParamKeeper(api=api, view=view, is_active=lambda: leadership.active)
-            tasks.append(asyncio.create_task(_periodically(0.5, params.sync), name="policy-params"))
+            tasks.append(asyncio.create_task(params.run(), name="policy-params"))
         if serve_webhook:
             await _start_webhook(options, api=api, view=view, metrics=metrics, servers=servers,
                                  tasks=tasks)  # fmt: skip
@@ -293,9 +282,9 @@ async def _keep_policies(
     options: OperatorOptions, *, keeper: PolicyKeeper, api: Api, tasks: list[asyncio.Task[None]]
 ) -> None:
     """Install and refresh the admission policies (``--admission policy|both``).  With
-    ``--admission webhook`` policies are not touched at all (the chart grants no rights on
-    them then): leftovers of an earlier policy run are deleted by hand (docs/operator.md)."""
+    ``--admission webhook`` the leftovers of an earlier policy run are deleted (``leftovers``)."""
     if options.admission == "webhook":
+        await remove_policy_leftovers(api, policy_name=options.policy_name)
         return
     if options.admission == "policy" and options.manage_webhook_configuration:
         await _remove_webhook_configuration(api, options.webhook_configuration)
@@ -319,11 +308,6 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
         logger.info("removed the webhook configuration %s (--admission policy)", name)
     except ApiFailure as error:
         logger.warning("could not remove the webhook configuration %s: %s", name, error)
-
-
-def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
-    """``--admission both``: the rules the policies do not run on ``manifest``."""
-    return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
 
 
 def _incident_tracker(
@@ -364,16 +348,22 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    servers: list[Server | AsgiServer | GranianServer],
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)
     provisioner = TlsProvisioner(api=api, options=options, metrics=metrics, hosts=hosts)
     tls = await provisioner.start()  # cert-manager: waits (bounded) for the Secret; not ready
     both = options.admission == "both"
-    handler = AdmissionHandler(view=view, policy_for=_webhook_policy if both else None)
-    server: AsgiServer | GranianServer
-    if options.webhook_server == "hypercorn":
+    handler = AdmissionHandler(view=view, policy_for=rules_left_to_webhook if both else None)
+    server: AsgiServer | GranianServer | WorkerProcess
+    if options.webhook_process == "separate":
+        config = WorkerConfig(host=options.webhook_host, port=options.webhook_port,
+                              cert_dir=str(provisioner.tls.directory), server=options.webhook_server,
+                              both=both, kubeconfig=str(options.kubeconfig) if options.kubeconfig else None,
+                              context=options.context, log_level=logging.getLogger().level)  # fmt: skip
+        server = WorkerProcess(config, metrics=metrics, tls=provisioner.tls)
+    elif options.webhook_server == "hypercorn":
         server = AsgiServer(webhook_asgi(handler=handler, metrics=metrics),
                             host=options.webhook_host, port=options.webhook_port, tls=tls)  # fmt: skip
     else:

@@ -178,7 +178,10 @@ class ClusterView:
     ``related_version(namespace)`` changes whenever an HPA, PDB, Service or ServiceAccount of
     the namespace changes, so evaluations that read them can be reused until then."""
 
-    def __init__(self, *, peering: str | None = None) -> None:
+    def __init__(self, *, peering: str | None = None, admission_only: bool = False) -> None:
+        self.admission_only = admission_only
+        """Only what the webhook reads (no Deployments, StatefulSets or peering): the caches
+        of the webhook worker process (``--webhook-process separate``)."""
         self.personas: Store[PersonaEntry] = Store("applicationpersonas.dorgu.io", persona_entry)
         self.autoscalers = Store(
             "horizontalpodautoscalers", related_object("HorizontalPodAutoscaler")
@@ -216,6 +219,8 @@ class ClusterView:
             (kinds.DEPLOYMENTS, self.deployments),
             (kinds.STATEFULSETS, self.statefulsets),
         ]
+        if self.admission_only:
+            return pairs[:6]  # type: ignore[return-value]
         if self.peering_name is not None:
             pairs.append((kinds.PEERINGS, self.peerings))
         return pairs  # type: ignore[return-value]

@@ -269,3 +269,9 @@ class TlsFiles:
         self.context.load_cert_chain(str(cert), str(key))
         for listener in list(self.listeners):
             listener()
+
+    def reread(self) -> None:
+        """Load the key pair another process wrote to the files (the webhook worker)."""
+        self.context.load_cert_chain(str(self.cert_file), str(self.key_file))
+        for listener in list(self.listeners):
+            listener()

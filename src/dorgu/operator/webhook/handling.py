@@ -31,6 +31,7 @@ from dorgu.rules import (
     evaluate_target,
     target_for,
 )
+from dorgu.rules.cel import is_autoscaled, webhook_policy
 
 logger = logging.getLogger(__name__)
 NO_MODE = "none"
@@ -59,6 +60,11 @@ def _is_deployment_write(review: Review) -> bool:
         and review.operation in ("CREATE", "UPDATE")
         and review.object is not None
     )
+
+
+def rules_left_to_webhook(manifest: Mapping[str, object]) -> RulePolicy:
+    """``--admission both``: the rules the admission policies do not run on ``manifest``."""
+    return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
 
 
 class AdmissionHandler:

@@ -47,6 +47,12 @@ COMPILED_RULES: tuple[str, ...] = tuple(r.id for r in RULES if r.id in ALL_CHECK
 HPA_SENSITIVE_RULES = frozenset(HPA_SENSITIVE | {"persona.replica-range"})
 ERROR_CAPABLE = frozenset(rule for rule, cel in ALL_CHECKS.items() if "'error'" in cel)
 """Compiled rules whose findings can be errors (the others only warn or inform)."""
+ERROR_ONLY = frozenset(
+    rule for rule in ERROR_CAPABLE if "'warning'" not in ALL_CHECKS[rule]
+    and "'info'" not in ALL_CHECKS[rule]
+)  # fmt: skip
+"""Compiled rules whose findings are always errors: the ``-warn`` policy skips them for an
+``enforce`` persona (it shows only warnings there; ``-deny`` reports the errors)."""
 ACTIONS = ("deny", "warn", "audit")
 
 _LABELS = "object.metadata.labels"
@@ -86,7 +92,7 @@ def _mode() -> str:
     )
 
 
-def _findings(rules: Collection[str]) -> str:
+def _findings(rules: Collection[str], *, skip_in_enforce: Collection[str] = ()) -> str:
     parts = []
     for rule_id in COMPILED_RULES:
         if rule_id not in rules:
@@ -94,6 +100,8 @@ def _findings(rules: Collection[str]) -> str:
         expression = f"({ALL_CHECKS[rule_id]})"
         if rule_id in HPA_SENSITIVE_RULES:
             expression = f"(variables.autoscaled ? [] : {expression})"
+        if rule_id in skip_in_enforce:
+            expression = f"(variables.mode == 'enforce' ? [] : {expression})"
         parts.append(expression)
     return " + ".join(parts) or "[]"
 
@@ -118,9 +126,12 @@ def variables(
     *, now: datetime, rules: Collection[str], errors_only: bool = False
 ) -> list[dict[str, str]]:
     """The policy's variables; ``errors_only`` (the deny policy) evaluates only the rules that
-    can find an error and leaves out the ``exemption.*`` findings (warnings): half the work."""
+    can find an error and leaves out the ``exemption.*`` findings (warnings): half the work.
+    Otherwise (warn, audit) the rules that only find errors are skipped for an ``enforce``
+    persona, whose warnings are all the ``-warn`` policy shows (``-audit`` ignores it)."""
     if errors_only:
         rules = [r for r in rules if r in ERROR_CAPABLE]
+    skipped = () if errors_only else ERROR_ONLY
     problems = "[]" if errors_only else exempting.problems()
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     keep = MAX_WARNINGS - 1
@@ -140,7 +151,7 @@ def variables(
                        f"{quote(AUTOSCALED_ANNOTATION)} in object.metadata.annotations"),
         ("main", _main()),
         *exempting.VARIABLES,
-        ("findings", _findings(rules)),
+        ("findings", _findings(rules, skip_in_enforce=skipped)),
         ("shown", f"variables.findings.filter(f, !{exempting.covered('f')}) + {problems}"),
         ("errors", "variables.shown.filter(f, f.s == 'error').map(f, f.l)"),
         ("warningLines", _warning_lines()),

@@ -53,7 +53,7 @@ from dorgu.services.configuring import detect_repository, find_git_root, load_se
 from dorgu.services.mounted_dirs import read_mounted_directory
 from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.secretfiles import env_file_secrets, holds_secret
-from dorgu.services.validating import check_generated
+from dorgu.services.validating import check_generated, monitoring_objects
 from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
 
@@ -163,7 +163,8 @@ def generate(
     generation = build_generation_request(model, settings, root=root, options=options)
     result = generate_manifests(generation)
     # -- rule engine self-check: the checks of `dorgu validate`, reported as warnings ---------
-    applied = [r.manifest for r in result.resources if not r.template]
+    applied: list[Mapping[str, object]] = [r.manifest for r in result.resources if not r.template]
+    applied += monitoring_objects(result.documents)
     checks = check_generated(applied, now=datetime.now(UTC), stated_images=result.unpinned_images)
     result = replace(result, diagnostics=result.diagnostics + checks)
     # -- end of the rule engine self-check -----------------------------------------------------

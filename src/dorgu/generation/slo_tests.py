@@ -184,7 +184,11 @@ def slo_test_file(
                     "alert_rule_test": checks,
                 }
             )
-    unit = {"rule_files": [rule_file], "evaluation_interval": EVALUATION_INTERVAL, "tests": tests}
+    unit: Manifest = {
+        "rule_files": [rule_file],
+        "evaluation_interval": EVALUATION_INTERVAL,
+        "tests": tests,
+    }
     return unit, skipped
 
 

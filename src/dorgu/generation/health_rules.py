@@ -52,7 +52,7 @@ def health_group(
             "DorguContainerOOMKilled",
             f"(kube_pod_container_status_restarts_total{{{sel}}} - "
             f"kube_pod_container_status_restarts_total{{{sel}}} offset 10m >= 1) and ignoring "
-            f"(reason) min_over_time(kube_pod_container_status_last_terminated_reason{{{sel}, "
+            f"(reason) max_over_time(kube_pod_container_status_last_terminated_reason{{{sel}, "
             f'reason="OOMKilled"}}[10m]) == 1',
             "warning",
             None,

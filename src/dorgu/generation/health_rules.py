@@ -102,7 +102,7 @@ def health_group(
         labels = {"severity": severity, **alert_labels}
         annotations = {"summary": summary, "description": f"{summary}: see docs/observability.md"}
         if runbook:
-            labels["runbook"] = runbook
+            labels.setdefault("runbook", runbook)
             annotations["runbook_url"] = runbook
         rules.append(AlertingRule(alert, expr, for_=for_, labels=labels, annotations=annotations))
     return RuleGroup(f"dorgu-health-{name}", tuple(rules))

@@ -163,7 +163,7 @@ def _burn_alert(
         ),
     }
     if runbook:
-        labels["runbook"] = runbook
+        labels.setdefault("runbook", runbook)
         annotations["runbook_url"] = runbook
     return AlertingRule(
         f"Dorgu{title(slo)}BurnRate{alert.kind.capitalize()}",

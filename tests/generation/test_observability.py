@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from dorgu.generation import GenerationOptions, GenerationResult
 from dorgu.generation.observability import (
@@ -23,6 +26,7 @@ from dorgu.generation.observability import (
 )
 from dorgu.models.app import Component, Endpoint, EndpointKind, Port, Volume, VolumeKind
 from dorgu.rules import evaluate
+from dorgu.rules.observability import promql_error
 from dorgu.rules.schemas import validate_objects
 from dorgu.services.schemas import load_schema_bundle
 from tests.generation.builders import generate, settings
@@ -366,3 +370,74 @@ def test_health_alerts_fire_on_crash_loops_oom_kills_and_missing_replicas(tmp_pa
     (tmp_path / "health.test.yaml").write_text(yaml.safe_dump(unit, width=1 << 20))
     done = _run(tmp_path, "test", "rules", "health.test.yaml")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+# --- persona and properties ---------------------------------------------------------------------
+
+
+def _persona_slos(result: GenerationResult) -> object:
+    text = next(d.text for d in result.documents if d.filename.endswith("applicationpersona.yaml"))
+    return yaml.safe_load(text)["spec"].get("slos")
+
+
+def test_the_persona_states_the_slos_the_rules_enforce() -> None:
+    assert _persona_slos(_generate()) == [
+        {"name": "availability", "indicator": "availability", "objective": 99.9, "window": "30d"},
+        {
+            "name": "latency",
+            "indicator": "latency",
+            "objective": 99.0,
+            "window": "30d",
+            "threshold": "500ms",
+        },
+    ]
+    worker = Component(name="api", command=("python", "work.py"))
+    assert _persona_slos(_generate(worker)) is None
+    assert _persona_slos(_generate(obs={"slos": []})) is None
+    assert _files(_generate(obs={"slos": []})).keys() == {
+        HEALTH_PLAIN_FILE,
+        HEALTH_RULE_FILE,
+        "monitoring/servicemonitor.yaml",
+    }
+
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
+
+
+@settings_(max_examples=40, deadline=None)
+@given(
+    objective=st.floats(min_value=50, max_value=99.999, allow_nan=False),
+    threshold=st.integers(min_value=1, max_value=20_000),
+    window=st.sampled_from(["1d", "7d", "28d", "30d", "4w", "90d"]),
+    requests=_names,
+    histogram=_names,
+    label=_names,
+)
+def test_every_generated_expression_is_valid_promql(
+    objective: float, threshold: int, window: str, requests: str, histogram: str, label: str
+) -> None:
+    slos = [
+        {
+            "name": "availability",
+            "indicator": "availability",
+            "objective": objective,
+            "window": window,
+        },
+        {
+            "name": "latency",
+            "indicator": "latency",
+            "objective": objective,
+            "threshold": f"{threshold}ms",
+        },
+    ]
+    result = _generate(
+        obs={
+            "slos": slos,
+            "requests_metric": requests,
+            "latency_histogram": histogram,
+            "errors_selector": f'{label}=~"5.."',
+        }
+    )
+    for name in (SLO_PLAIN_FILE, HEALTH_PLAIN_FILE):
+        for rule in _rules(_load(result, name)):
+            assert promql_error(str(rule["expr"])) is None, rule["expr"]

@@ -201,3 +201,16 @@ def test_an_invalid_slo_setting_is_one_line_without_traceback(app):
     assert "Traceback" not in result.output
     assert "threshold" in result.output
     assert not (app / "k8s").exists()
+
+
+def test_credentials_in_the_runbook_never_reach_alerts_or_the_persona(app):
+    (app / ".dorgu.yaml").write_text("app:\n  runbook: https://bob:s3cret@wiki.example.com/rb\n")
+    result = dorgu("generate", "--skip-ci")
+    assert result.exit_code == 0, result.output
+    assert "app.runbook contains credentials" in result.output
+    for path in (app / "k8s").rglob("*"):
+        if path.is_file():
+            assert "s3cret" not in path.read_text(), path
+    slo = yaml.safe_load((app / "k8s" / "monitoring" / "slo-rules.yaml").read_text())
+    page = slo["spec"]["groups"][0]["rules"][-2]
+    assert page["annotations"]["runbook_url"] == "https://wiki.example.com/rb"

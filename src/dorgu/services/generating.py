@@ -150,6 +150,7 @@ def generate(
         model = enhance(model, resolved.settings)
     settings = _with_app_name(resolved.settings, model.name)
     settings = _without_repository_credentials(settings, model)
+    settings = _without_runbook_credentials(settings, model)
     output_dir = resolve_output(root, request.output)
     _warn_descriptions_in_output(model, root=root, output_dir=output_dir)
     repository = (repository_root or project_root(root)).resolve()
@@ -274,6 +275,26 @@ def _without_repository_credentials(
         )
     )
     app = settings.app.model_copy(update={"repository": repository})
+    return settings.model_copy(update={"app": app})
+
+
+def _without_runbook_credentials(settings: EffectiveSettings, model: AppModel) -> EffectiveSettings:
+    """``app.runbook`` reaches every alert (labels go to Alertmanager and its receivers) and
+    the persona: never with a password or token in it."""
+    if not settings.app.runbook:
+        return settings
+    runbook, stripped = without_credentials(settings.app.runbook)
+    if not stripped:
+        return settings
+    model.diagnostics.append(
+        Diagnostic(
+            severity=Severity.WARNING,
+            code="generate.runbook-credentials",
+            message="app.runbook contains credentials; they were left out of the output "
+            "(remove them from the setting)",
+        )
+    )
+    app = settings.app.model_copy(update={"runbook": runbook})
     return settings.model_copy(update={"app": app})
 
 

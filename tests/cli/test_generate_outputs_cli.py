@@ -214,3 +214,14 @@ def test_credentials_in_the_runbook_never_reach_alerts_or_the_persona(app):
     slo = yaml.safe_load((app / "k8s" / "monitoring" / "slo-rules.yaml").read_text())
     page = slo["spec"]["groups"][0]["rules"][-2]
     assert page["annotations"]["runbook_url"] == "https://wiki.example.com/rb"
+
+
+def test_an_errors_selector_that_is_not_label_matchers_is_refused(app):
+    (app / ".dorgu.yaml").write_text(
+        "observability:\n  errors_selector: 'code=\"5\"}) or vector(1) #'\n"
+    )
+    result = dorgu("generate", "--skip-ci")
+    assert result.exit_code not in (0, 70), result.output
+    assert "Traceback" not in result.output
+    assert "errors_selector" in result.output
+    assert not (app / "k8s").exists()

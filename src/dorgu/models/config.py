@@ -331,6 +331,9 @@ class SloIndicator(StrEnum):
 
 
 SLO_WINDOW_PATTERN = r"^[1-9][0-9]*[dhw]$"
+_MATCHER = r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*'
+_MATCHERS = f"^{_MATCHER}(,{_MATCHER})*$"
+"""PromQL label matchers, e.g. ``code=~"5..", method="GET"``: nothing else reaches a rule."""
 LATENCY_THRESHOLD_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?(ms|s)$"
 
 
@@ -372,7 +375,7 @@ class ObservabilitySection(_Section):
     """What `dorgu generate` writes under monitoring/ (ServiceMonitor, SLO and health alerts);
     see docs/observability.md."""
 
-    release: str | None = Field(
+    release: LabelValue | None = Field(
         "kube-prometheus-stack",
         description="The release label put on ServiceMonitor/PodMonitor/PrometheusRule objects: "
         "kube-prometheus-stack selects them by release: <its Helm release name>. Empty: no label.",
@@ -388,6 +391,7 @@ class ObservabilitySection(_Section):
     )
     errors_selector: str | None = Field(
         None,
+        pattern=_MATCHERS,
         description='Label matchers picking failed requests of requests_metric, e.g. code=~"5.."; '
         "default by framework.",
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dorgu.rules import evaluate
 from dorgu.rules.observability import promql_error
@@ -147,3 +149,61 @@ def test_a_pod_monitor_is_judged_against_pod_templates() -> None:
     assert _findings(deployment, monitor) == []
     wrong = {**_monitor({"app": "other"}), "kind": "PodMonitor"}
     assert [r for r, _, _ in _findings(deployment, wrong)] == ["observability.monitor-selector"]
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x + " * 5000 + "x",  # crashes the parser's stack when parsed
+        "(" * 5000 + "x" + ")" * 5000,  # takes minutes to parse
+        "abs(" * 100 + "x" + ")" * 100,
+    ],
+)
+def test_hostile_expressions_are_not_parsed_but_reported(expr: str) -> None:
+    found = _findings(_rule({**GOOD_ALERT, "expr": expr}))
+    assert len(found) == 1
+    rule_id, field, message = found[0]
+    assert (rule_id, field) == ("observability.rule-expression", "spec.groups[0].rules[0].expr")
+    assert message.startswith("Down: not checked: ")
+    severities = {
+        f.finding.severity.value for f in evaluate([_rule({**GOOD_ALERT, "expr": expr})], now=NOW)
+    }
+    assert severities == {"warning"}
+
+
+def test_many_rules_share_a_parsing_budget_per_object() -> None:
+    heavy = {**GOOD_ALERT, "expr": "x + " * 400 + "x"}  # under the per-expression limit
+    found = _findings(_rule(*[heavy] * 40))
+    skipped = [m for _, _, m in found if "not checked" in m]
+    assert 0 < len(skipped) < 40
+    assert not [m for _, _, m in found if "invalid PromQL" in m]
+
+
+def test_strings_and_comments_do_not_count_as_brackets() -> None:
+    expr = 'x{path="' + "(" * 200 + '"} # ' + ")" * 300
+    assert _findings(_rule({**GOOD_ALERT, "expr": expr})) == []
+
+
+_PROMQL_ALPHABET = st.sampled_from(
+    [
+        *list('xyz_:(){}[]",=~!<>+-*/%^ 0123456789.#\n'),
+        "sum",
+        "rate",
+        "by",
+        "on",
+        "and",
+        "or",
+        "offset",
+        "@",
+        "5m",
+        "bool",
+        "ignoring",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PROMQL_ALPHABET, max_size=120).map("".join) | st.text(max_size=200))
+def test_the_expression_check_never_crashes_on_junk(expr: str) -> None:
+    found = _findings(_rule({**GOOD_ALERT, "expr": expr}))
+    assert all(rule_id == "observability.rule-expression" for rule_id, _, _ in found)

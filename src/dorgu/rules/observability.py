@@ -13,10 +13,17 @@
 
 These look at single objects or the whole input, never at a workload target; ``evaluate`` runs
 them over every object.  Must not do I/O.
+
+The parser's time grows faster than linearly with operators and nesting (and very deep input
+overflows its stack), so hostile input is measured first: an expression with more than
+``MAX_TOKENS`` operators and brackets or ``MAX_DEPTH`` nesting levels, or past an object's
+``OBJECT_BUDGET`` (the parse time grows about as the square of the tokens), is not parsed (a
+warning says so).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 import promql_parser
@@ -27,6 +34,11 @@ from dorgu.rules.targets import selector_matches
 from dorgu.rules.violations import Category, Rule, Violation
 
 MONITORING = "monitoring.coreos.com/"
+MAX_TOKENS = 512  # operators and brackets in one expression (about 0.2 s to parse at worst)
+MAX_DEPTH = 64
+OBJECT_BUDGET = 2_000_000  # sum of tokens squared parsed per PrometheusRule (about 2 s)
+_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`]*`|#[^\n]*')
+_TOKENS = re.compile(r"[-+*/%^()\[\]{},]|[=!<>]=?|=~|!~|\b(?:and|or|unless|atan2|by|on)\b")
 
 
 def _is(obj: Manifest, kind: str) -> bool:
@@ -42,6 +54,19 @@ def _rules(obj: Manifest) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, 
             yield ("spec", "groups", g, "rules", r), as_map(rule)
 
 
+def complexity(expr: str) -> tuple[int, int]:
+    """(operators and brackets, deepest bracket nesting) of ``expr``, strings left out."""
+    text = _STRINGS.sub('""', expr)
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return len(_TOKENS.findall(text)), deepest
+
+
 def promql_error(expr: str) -> str | None:
     """Why ``expr`` is not valid PromQL (None: it parses)."""
     if not expr.strip():
@@ -54,12 +79,26 @@ def promql_error(expr: str) -> str | None:
 
 
 def check_rule_expressions(obj: Manifest, objects: Sequence[Manifest]) -> Iterator[Violation]:
+    budget = OBJECT_BUDGET
     for path, rule in _rules(obj):
         expr = rule.get("expr")
         text = str(expr) if isinstance(expr, str | int | float) else ""
+        name = as_text(rule.get("alert")) or as_text(rule.get("record")) or "a rule"
+        tokens, depth = complexity(text)
+        cost = tokens * tokens
+        if tokens > MAX_TOKENS or depth > MAX_DEPTH or cost > budget:
+            yield Violation(
+                (*path, "expr"),
+                f"{name}: not checked: {tokens} operators and brackets, nested {depth} deep "
+                f"(dorgu parses up to {MAX_TOKENS} and {MAX_DEPTH} per expression, and "
+                "bounds the parsing time per object)",
+                "check it with promtool check rules, or split it into recording rules",
+                severity=Severity.WARNING,
+            )
+            continue
+        budget -= cost
         error = promql_error(text)
         if error is not None:
-            name = as_text(rule.get("alert")) or as_text(rule.get("record")) or "a rule"
             yield Violation(
                 (*path, "expr"),
                 f"{name}: invalid PromQL: {error}",

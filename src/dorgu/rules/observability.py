@@ -26,8 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-import promql_parser
-
 from dorgu.models.evidence import Severity
 from dorgu.rules.objects import Manifest, as_list, as_map, as_text, as_workload, identity
 from dorgu.rules.targets import selector_matches
@@ -71,6 +69,8 @@ def promql_error(expr: str) -> str | None:
     """Why ``expr`` is not valid PromQL (None: it parses)."""
     if not expr.strip():
         return "the expression is empty"
+    import promql_parser  # a compiled extension: loaded only when a PrometheusRule is checked
+
     try:
         promql_parser.parse(expr)
     except ValueError as e:

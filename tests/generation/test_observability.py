@@ -135,8 +135,8 @@ def test_a_statefulset_gets_a_pod_monitor_not_two_scrapes_per_pod() -> None:
     component = _component(volumes=[Volume(kind=VolumeKind.NAMED, source="data", target="/data")])
     result = _generate(component)
     files = _files(result)
-    if "monitoring/podmonitor.yaml" not in files:
-        pytest.skip("this component is not planned as a StatefulSet")
+    assert "monitoring/servicemonitor.yaml" not in files
+    assert any(r.kind == "StatefulSet" for r in result.resources)
     monitor = _load(result, "monitoring/podmonitor.yaml")
     assert monitor["spec"]["podMetricsEndpoints"] == [  # type: ignore[index]
         {"port": "http", "path": "/metrics", "scheme": "http"}

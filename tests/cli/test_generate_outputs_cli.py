@@ -34,7 +34,14 @@ def test_defaults_write_the_application_and_the_workflow(app):
 
 
 def test_skip_flags(app):
-    result = dorgu("generate", "--skip-argocd", "--skip-ci", "--skip-persona", "--no-anomaly-rules")
+    result = dorgu(
+        "generate",
+        "--skip-argocd",
+        "--skip-ci",
+        "--skip-persona",
+        "--no-anomaly-rules",
+        "--no-observability",
+    )
     assert result.exit_code == 0, result.output
     assert not (app / "k8s" / "monitoring").exists()
     assert not (app / "k8s" / "argocd-application.yaml").exists()
@@ -109,7 +116,7 @@ def test_force_removes_stale_generated_files_and_lists_them(app):
 
 
 def test_stale_files_kept_without_force_are_listed_with_how_to_remove_them(app):
-    flags = ("--skip-ci", "--no-anomaly-rules")
+    flags = ("--skip-ci", "--no-anomaly-rules", "--no-observability")
     assert dorgu("generate", *flags, "--host", "api.example.com").exit_code == 0
     for path in (app / "k8s").iterdir():
         if path.name not in ("ingress.yaml", ".dorgu-generated"):
@@ -142,3 +149,79 @@ def test_a_changed_stale_file_is_kept_and_reported(app):
     assert result.exit_code == 0, result.output
     assert note in result.stderr and "removed" not in result.stderr
     assert (app / "k8s" / "ingress.yaml").read_text() == "# tuned by hand\n"
+
+
+def test_observability_files_follow_the_settings_and_stay_out_of_kustomize(app):
+    (app / ".dorgu.yaml").write_text(
+        "app:\n  runbook: https://runbooks.example.com/api\n  team: shop\n"
+        "observability:\n  release: prom\n  labels: {monitoring: main}\n"
+        "  slos:\n  - {name: availability, indicator: availability, objective: 99.5, window: 4w}\n"
+    )
+    result = dorgu("generate", "--skip-ci", "--namespace", "shop")
+    assert result.exit_code == 0, result.output
+    monitoring = app / "k8s" / "monitoring"
+    monitor = yaml.safe_load((monitoring / "servicemonitor.yaml").read_text())
+    assert monitor["kind"] == "ServiceMonitor"
+    assert monitor["metadata"]["labels"]["release"] == "prom"
+    assert monitor["metadata"]["labels"]["monitoring"] == "main"
+    assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "scheme": "http"}]
+    slo = yaml.safe_load((monitoring / "slo-rules.yaml").read_text())
+    assert [g["name"] for g in slo["spec"]["groups"]] == ["dorgu-slo-api-availability"]
+    rules = slo["spec"]["groups"][0]["rules"]
+    records = [r["record"] for r in rules if "record" in r]
+    assert "dorgu_slo:sli_error:ratio_rate4w" in records
+    page = next(r for r in rules if r.get("alert") == "DorguAvailabilityBurnRatePage")
+    assert page["labels"]["runbook"] == "https://runbooks.example.com/api"
+    assert page["labels"]["team"] == "shop"
+    assert page["annotations"]["runbook_url"] == "https://runbooks.example.com/api"
+    assert "(14.4 * 0.005)" in page["expr"]
+    persona = yaml.safe_load((app / "k8s" / "applicationpersona.yaml").read_text())
+    assert persona["spec"]["slos"] == [
+        {"name": "availability", "indicator": "availability", "objective": 99.5, "window": "4w"}
+    ]
+    assert persona["spec"]["ownership"]["runbook"] == "https://runbooks.example.com/api"
+    kustomization = (app / "k8s" / "kustomization.yaml").read_text()
+    assert "monitoring/" not in kustomization
+    assert "alerts carry no runbook" not in result.output
+
+
+def test_no_observability_keeps_the_anomaly_rules_only(app):
+    result = dorgu("generate", "--skip-ci", "--no-observability")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (app / "k8s" / "monitoring").iterdir())
+    assert names == ["anomaly-rules.prometheus.yaml", "anomaly-rules.yaml"]
+
+
+def test_an_invalid_slo_setting_is_one_line_without_traceback(app):
+    (app / ".dorgu.yaml").write_text(
+        "observability:\n  slos:\n  - {name: latency, indicator: latency, objective: 99}\n"
+    )
+    result = dorgu("generate", "--skip-ci")
+    assert result.exit_code not in (0, 70), result.output
+    assert "Traceback" not in result.output
+    assert "threshold" in result.output
+    assert not (app / "k8s").exists()
+
+
+def test_credentials_in_the_runbook_never_reach_alerts_or_the_persona(app):
+    (app / ".dorgu.yaml").write_text("app:\n  runbook: https://bob:s3cret@wiki.example.com/rb\n")
+    result = dorgu("generate", "--skip-ci")
+    assert result.exit_code == 0, result.output
+    assert "app.runbook contains credentials" in result.output
+    for path in (app / "k8s").rglob("*"):
+        if path.is_file():
+            assert "s3cret" not in path.read_text(), path
+    slo = yaml.safe_load((app / "k8s" / "monitoring" / "slo-rules.yaml").read_text())
+    page = slo["spec"]["groups"][0]["rules"][-2]
+    assert page["annotations"]["runbook_url"] == "https://wiki.example.com/rb"
+
+
+def test_an_errors_selector_that_is_not_label_matchers_is_refused(app):
+    (app / ".dorgu.yaml").write_text(
+        "observability:\n  errors_selector: 'code=\"5\"}) or vector(1) #'\n"
+    )
+    result = dorgu("generate", "--skip-ci")
+    assert result.exit_code not in (0, 70), result.output
+    assert "Traceback" not in result.output
+    assert "errors_selector" in result.output
+    assert not (app / "k8s").exists()

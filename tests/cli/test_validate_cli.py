@@ -123,6 +123,8 @@ def test_generated_example_output_validates_without_errors(tmp_path, monkeypatch
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     app = tmp_path / "app"
     shutil.copytree(EXAMPLES / "compose-shop", app)
+    # alerts without a runbook are warnings (observability.alert-runbook)
+    (app / ".dorgu.yaml").write_text("app:\n  runbook: https://runbooks.example.com/shop\n")
     generated = dorgu("generate", str(app), "--image-tag", "1.0.0", "--registry", "ghcr.io/acme")
     assert generated.exit_code == 0, generated.output
     result = dorgu("validate", str(app / "k8s"))
@@ -211,3 +213,44 @@ def test_sarif_lists_the_schema_rules(tmp_path):
     assert {"schema.unknown-field", "schema.invalid", "schema.unknown-kind"} <= set(ids)
     unknown_field = next(r for r in run["results"] if r["ruleId"] == "schema.unknown-field")
     assert ids[unknown_field["ruleIndex"]] == "schema.unknown-field"
+
+
+OBSERVABILITY = """\
+apiVersion: v1
+kind: Service
+metadata: {name: shop, namespace: prod, labels: {app: shop}}
+spec:
+  selector: {app: shop}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: shop, namespace: prod}
+spec:
+  selector: {matchLabels: {app: shpo}}
+  endpoints: [{port: http, intervall: 30s}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: shop, namespace: prod}
+spec:
+  groups:
+  - name: shop
+    rules:
+    - alert: ShopDown
+      expr: sum(rate(http_requests_total[5m])
+"""
+
+
+def test_observability_objects_get_promql_selector_and_schema_findings(tmp_path):
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(OBSERVABILITY)
+    result = dorgu("validate", str(path))
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "Traceback" not in out
+    assert f"{path}:23: error: observability.rule-expression:" in out
+    assert "invalid PromQL: unclosed left parenthesis" in out
+    assert "observability.alert-severity" in out and "observability.alert-runbook" in out
+    assert f"{path}:12: warning: observability.monitor-selector:" in out
+    assert "schema.unknown-field" in out and "intervall" in out

@@ -12,6 +12,7 @@ from lightkube import ApiError, Client, codecs
 from lightkube.generic_resource import create_global_resource, create_namespaced_resource
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.types import PatchType
+from pydantic import ValidationError
 
 from dorgu.crds import crd_files
 from dorgu.generation.personas import build_persona
@@ -176,3 +177,36 @@ def test_cluster_persona_round_trips_with_node_count(kube: Client, persona_crds:
         assert stored.spec.environment.value == "production"
     finally:
         kube.delete(CP, name)
+
+
+def test_slos_are_stored_defaulted_and_checked_like_the_models(
+    kube: Client, persona_crds: list[str], namespace: str
+) -> None:
+    good = {
+        "apiVersion": "dorgu.io/v1",
+        "kind": "ApplicationPersona",
+        "metadata": {"name": "slo"},
+        "spec": {
+            "name": "slo",
+            "type": "api",
+            "slos": [
+                {"name": "availability", "indicator": "availability", "objective": 99.9},
+                {"name": "latency", "indicator": "latency", "objective": 99, "threshold": "500ms"},
+            ],
+        },
+    }
+    kube.create(codecs.from_dict(good), namespace=namespace)
+    stored = kube.get(AP, "slo", namespace=namespace).to_dict()
+    assert [s["window"] for s in stored["spec"]["slos"]] == ["30d", "30d"]  # defaulted
+    ApplicationPersona.model_validate(stored)
+    for slo, fragment in (
+        ({"name": "latency", "indicator": "latency", "objective": 99}, "needs a threshold"),
+        ({"name": "a", "indicator": "availability", "objective": 100}, "objective"),
+        ({"name": "a", "indicator": "availability", "objective": 99, "window": "1y"}, "window"),
+    ):
+        bad = {**good, "metadata": {"name": "bad-slo"}, "spec": {**good["spec"], "slos": [slo]}}  # type: ignore[dict-item]
+        with pytest.raises(ApiError) as caught:
+            kube.create(codecs.from_dict(bad), namespace=namespace)
+        assert fragment in str(caught.value)
+        with pytest.raises(ValidationError):
+            ApplicationPersona.model_validate(bad)

@@ -94,6 +94,14 @@ def test_prometheus_finds_kwok_by_http_sd_and_labels_series_by_node() -> None:
     targets = {r.get("target_label") for r in job["relabel_configs"]}
     assert {"node", "instance", "metrics_path"} <= targets
     assert scraping.render_config(kwok_address="h:1", scrape_interval=5).count("5s") == 4
+    assert "rule_files" not in config
+
+
+def test_rule_files_are_listed_for_prometheus_to_evaluate() -> None:
+    config = yaml.safe_load(
+        scraping.render_config(kwok_address="h:1", rule_files=("/r/000-a.yaml", "/r/001-b.yaml"))
+    )
+    assert config["rule_files"] == ["/r/000-a.yaml", "/r/001-b.yaml"]
 
 
 def test_live_labels_match_the_relabelling() -> None:

@@ -1,6 +1,6 @@
 """kubeconform ``-strict`` as an external judge of every example's generated output: every object
 (workloads, Services, ConfigMaps, Secret templates, HPAs, PDBs, ApplicationPersonas, Argo CD
-Applications, PrometheusRules) is valid against the schemas of the testbed's Kubernetes, and no field is unknown.
+Applications, PrometheusRules, ServiceMonitors, PodMonitors) is valid against the schemas of the testbed's Kubernetes, and no field is unknown.
 
 The schemas are dorgu's own bundle (generated offline from the testbed's OpenAPI by
 ``scripts/update-k8s-schemas``) written out as standalone strict JSON Schemas; kubeconform comes
@@ -17,9 +17,15 @@ from tests.judges import kubeconform, write_kubeconform_schemas
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = sorted(p for p in GOLDEN.iterdir() if p.is_dir())
-# kustomize's own file and a plain Prometheus rules file: not API objects (the PrometheusRule
-# holding the same rules is checked)
-NOT_OBJECTS = {"kustomization.yaml", "anomaly-rules.prometheus.yaml"}
+# kustomize's own file, plain Prometheus rules files and promtool unit tests: not API objects
+# (the PrometheusRules holding the same rules are checked, against prometheus-operator's CRDs)
+NOT_OBJECTS = {
+    "kustomization.yaml",
+    "anomaly-rules.prometheus.yaml",
+    "slo-rules.prometheus.yaml",
+    "health-rules.prometheus.yaml",
+    "slo-rules.test.yaml",
+}
 
 
 @pytest.fixture(scope="module")

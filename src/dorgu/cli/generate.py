@@ -134,6 +134,14 @@ _DNS_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
     help="Write monitoring/anomaly-rules.yaml (a PrometheusRule) and the same rules as a plain "
     "rules file for each long-running app component (docs/generation.md).",
 )
+@click.option(
+    "--observability/--no-observability",
+    default=True,
+    show_default=True,
+    help="Write monitoring/: a ServiceMonitor or PodMonitor and SLO burn-rate rules (with "
+    "promtool unit tests) when the app exposes metrics, and health alerts for each "
+    "long-running app component (docs/observability.md).",
+)
 @click.option("--skip-argocd", is_flag=True, help="Do not write argocd-application.yaml.")
 @click.option(
     "--argocd-project",
@@ -200,6 +208,7 @@ def generate(
     no_llm: bool,
     persona: bool,
     anomaly_rules: bool,
+    observability: bool,
     skip_argocd: bool,
     argocd_project: str,
     argocd_namespace: str,
@@ -267,6 +276,7 @@ def generate(
         argocd_auto_sync=argocd_auto_sync,
         ci=frozenset() if skip_ci else frozenset(providers),
         anomaly_rules=anomaly_rules,
+        observability=observability,
     )
     request = GenerateRequest(
         path=path,

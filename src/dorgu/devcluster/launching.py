@@ -73,6 +73,7 @@ class ControlPlane:
         self.simulated_nodes = max(simulated_nodes, 1) if metrics else simulated_nodes
         self.metrics_endpoints = metrics_endpoints
         self.scrape_interval = scrape_interval
+        self.rule_files: tuple[Path, ...] = ()  # loaded into Prometheus (``load_rules``)
         if self.simulated_nodes:
             _check_simulation(binaries, controllers=self.controllers)
         if metrics:
@@ -170,6 +171,26 @@ class ControlPlane:
     def stop_prometheus(self) -> None:
         """Stop Prometheus (its data stays); ``start_prometheus`` brings it back on its port."""
         self._supervisor.stop([PROMETHEUS])
+
+    def load_rules(self, files: tuple[Path, ...]) -> None:
+        """Copy Prometheus rule files (``rule_files`` format) into the testbed and restart
+        Prometheus evaluating them every scrape interval (replaces earlier ones).
+        ``ClusterError`` when Prometheus refuses them."""
+        if not self.metrics:
+            raise ClusterError(
+                "this control plane runs no Prometheus", hint="start it with metrics"
+            )
+        directory = self.layout.prometheus / "rules"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        copies = []
+        for index, source in enumerate(files):
+            target = directory / f"{index:03d}-{source.name}"
+            shutil.copyfile(source, target)
+            copies.append(target)
+        self.rule_files = tuple(copies)
+        self._supervisor.stop([PROMETHEUS])
+        self._start_prometheus()
 
     def start_prometheus(self) -> None:
         if not self.metrics:
@@ -314,6 +335,7 @@ class ControlPlane:
             scraping.render_config(
                 kwok_address=f"{components.LOOPBACK}:{ports_.kwok_server}",
                 scrape_interval=self.scrape_interval,
+                rule_files=tuple(str(f) for f in self.rule_files),
             ),
             encoding="utf-8",
         )

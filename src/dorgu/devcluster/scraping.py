@@ -24,10 +24,16 @@ RETENTION = "3650d"
 _NODE_PATH = r"/metrics/nodes/([^/]+)/.*"
 
 
-def render_config(*, kwok_address: str, scrape_interval: float = DEFAULT_SCRAPE_INTERVAL) -> str:
-    """``prometheus.yml`` for scraping kwok's emulated kubelets at ``kwok_address`` (host:port)."""
+def render_config(
+    *,
+    kwok_address: str,
+    scrape_interval: float = DEFAULT_SCRAPE_INTERVAL,
+    rule_files: tuple[str, ...] = (),
+) -> str:
+    """``prometheus.yml`` for scraping kwok's emulated kubelets at ``kwok_address`` (host:port),
+    evaluating ``rule_files`` (absolute paths) every scrape interval."""
     interval = _duration(scrape_interval)
-    document = {
+    document: dict[str, object] = {
         "global": {
             "scrape_interval": interval,
             "scrape_timeout": interval,
@@ -64,6 +70,8 @@ def render_config(*, kwok_address: str, scrape_interval: float = DEFAULT_SCRAPE_
             }
         ],
     }
+    if rule_files:
+        document["rule_files"] = list(rule_files)
     return yaml.safe_dump(document, sort_keys=False)
 
 

@@ -317,12 +317,15 @@ def _alert(
         f"{s.threshold:g}): see docs/anomaly.md"
     )
     labels = {"severity": s.severity, **persona_labels}
+    annotations = {"summary": summary, "description": description}
+    if "runbook" in persona_labels:
+        annotations["runbook_url"] = persona_labels["runbook"]
     return AlertingRule(
         f"Dorgu{sig.title}Anomaly",
         f'{PREFIX}:score{{{own}, signal="{sig.name}"}} >= {s.threshold:g}',
         for_=duration(s.persistence * s.interval_seconds),
         labels=labels,
-        annotations={"summary": summary, "description": description},
+        annotations=annotations,
     )
 
 
@@ -359,11 +362,13 @@ def build_anomaly_rule_documents(
 
 
 def persona_labels(plan: ComponentPlan) -> dict[str, str]:
-    """The alert labels naming who owns the app: persona, team, owner (when set)."""
+    """The alert labels naming who owns the app: persona, team, owner, runbook (when set)."""
     app = plan.settings.app
     labels = {"persona": plan.name}
     if app.team:
         labels["team"] = app.team
     if app.owner:
         labels["owner"] = app.owner
+    if app.runbook:
+        labels["runbook"] = app.runbook
     return labels

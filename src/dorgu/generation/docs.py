@@ -35,6 +35,7 @@ def render_persona_markdown(
         _api_summary(component, model),
         _configuration(component),
         _notes(spec, component, model),
+        _observability(spec, component),
         _llm_risks(component, model),
         _footer(component, model),
     ]
@@ -275,6 +276,44 @@ def _notes(spec: ApplicationPersonaSpec, component: Component, model: AppModel) 
     if warnings:
         lines += ["", "### Warnings", ""] + [f"- {w}" for w in warnings]
     return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def _observability(spec: ApplicationPersonaSpec, component: Component) -> str:
+    """The SLOs and what ``dorgu generate`` watches (docs/observability.md)."""
+    if component.run_once or spec.type.value == "cron":
+        return ""
+    lines = ["## Observability", ""]
+    if spec.slos:
+        rows = [
+            (
+                s.name,
+                f"{s.objective:g} % of requests "
+                + (f"faster than {s.threshold}" if s.threshold else "not failing (5xx)"),
+                s.window,
+            )
+            for s in spec.slos
+        ]
+        lines += [_table(("SLO", "Objective", "Window"), rows), ""]
+    health = (
+        "health alerts from kube-state-metrics, cAdvisor and the kubelet (crash loops, OOM "
+        "kills, memory near its limit, unavailable replicas, the autoscaler at its maximum, "
+        "full volumes)"
+    )
+    if any(e.kind is EndpointKind.METRICS for e in component.endpoints):
+        slo = " and multiwindow burn-rate alerts for the SLOs" if spec.slos else ""
+        lines.append(
+            f"`dorgu generate` writes under `monitoring/` a monitor for the metrics endpoint{slo} "
+            f"(with `promtool` unit tests), and {health}. See docs/observability.md."
+        )
+    else:
+        lines.append(
+            f"No metrics endpoint was found, so `dorgu generate` writes only {health}. "
+            "Instrumenting the app (a `/metrics` endpoint with a request counter such as "
+            "`http_requests_total` labelled by status code and a latency histogram such as "
+            "`http_request_duration_seconds`) would add a ServiceMonitor, the SLOs' error "
+            "ratios and error budget, and burn-rate alerts that page before the budget is spent."
+        )
+    return "\n".join(lines)
 
 
 def _warnings(spec: ApplicationPersonaSpec, component: Component, model: AppModel) -> list[str]:

@@ -46,6 +46,10 @@ _NOT_APPLIED = (
     "*catalog-info.yaml",
     "*score.yaml",
     "*anomaly-rules*.yaml",
+    "*slo-rules*.yaml",
+    "*health-rules*.yaml",
+    "*servicemonitor.yaml",
+    "*podmonitor.yaml",
 )
 _HTTP = LazyPattern(r"^https?://", re.IGNORECASE)
 

@@ -98,6 +98,9 @@ class GenerationOptions:
     argocd_auto_sync: bool = False  # syncPolicy.automated (prune, selfHeal)
     ci: frozenset[CiProvider] = frozenset({CiProvider.GITHUB})  # empty: no CI files
     anomaly_rules: bool = True  # monitoring/anomaly-rules*.yaml per long-running app component
+    observability: bool = (
+        True  # monitors, SLO and health rules under monitoring/ (observability.py)
+    )
 
 
 NameSanitizer = Callable[[str], str]

@@ -32,6 +32,7 @@ from dorgu.generation.planning import AppPlan, ComponentPlan, WorkloadKind, plan
 from dorgu.generation.probes import build_probes
 from dorgu.generation.resources import build_resources, choose_profile
 from dorgu.generation.scaling import DEFAULT_TARGET_CPU
+from dorgu.generation.slos import component_slos
 from dorgu.models.app import (
     AppModel,
     AppType,
@@ -61,6 +62,7 @@ from dorgu.models.personas_spec import (
     PersonaResources,
     ResourceAmounts,
     Scaling,
+    ServiceLevelObjective,
     Technical,
 )
 
@@ -150,6 +152,8 @@ def persona_from_plan(plan: ComponentPlan, app: AppPlan) -> ApplicationPersona:
         policies=_policies(plan),
         api=api_surface([*component.routes, *grpc_routes(component)]),
         selector=LabelSelector(match_labels=dict(plan.selector)),
+        slos=[ServiceLevelObjective.model_validate(s.model_dump()) for s in component_slos(plan)]
+        or None,
     )
     metadata = ObjectMeta(
         name=plan.name,
@@ -311,9 +315,9 @@ def _ingress(plan: ComponentPlan, app: AppPlan) -> PersonaIngress | None:
 
 def _ownership(settings: EffectiveSettings) -> Ownership | None:
     app = settings.app
-    if not (app.team or app.owner or app.repository):
+    if not (app.team or app.owner or app.repository or app.runbook):
         return None
-    return Ownership(team=app.team, owner=app.owner, repository=app.repository)
+    return Ownership(team=app.team, owner=app.owner, repository=app.repository, runbook=app.runbook)
 
 
 def _policies(plan: ComponentPlan) -> Policies:

@@ -25,6 +25,7 @@ from dorgu.generation.inputs import CiProvider
 from dorgu.generation.manifests import GeneratedDocument, GeneratedResource
 from dorgu.generation.networking import build_routes, build_services
 from dorgu.generation.networkpolicies import build_network_policy
+from dorgu.generation.observability import build_observability_documents
 from dorgu.generation.persona_files import build_persona_documents
 from dorgu.generation.planning import AppPlan, ComponentPlan
 from dorgu.generation.scaling import build_autoscaler, build_disruption_budget
@@ -78,4 +79,5 @@ DOCUMENT_GENERATORS: tuple[DocumentGenerator, ...] = (
     DocumentGenerator("argocd-application", build_argocd_application),
     DocumentGenerator("ci", partial(build_ci_files, providers=CI_PROVIDERS)),
     DocumentGenerator("anomaly-rules", build_anomaly_rule_documents),
+    DocumentGenerator("observability", build_observability_documents),
 )

@@ -99,6 +99,11 @@ class AppSection(_Section):
     team: Name | None = Field(None, description="Owning team; the {team} naming variable.")
     owner: str | None = Field(None, description="Owning person or group (e-mail, handle).")
     repository: str | None = Field(None, description="Source repository URL, without credentials.")
+    runbook: str | None = Field(
+        None,
+        description="Runbook URL: the persona's ownership.runbook and the runbook label and "
+        "runbook_url annotation of every generated alert.",
+    )
     type: AppType | None = Field(
         None, description="Workload type: api, web, worker, cron or daemon."
     )
@@ -350,6 +355,89 @@ class NotifySection(_Section):
     )
 
 
+class SloIndicator(StrEnum):
+    AVAILABILITY = "availability"  # share of requests that did not fail (not 5xx)
+    LATENCY = "latency"  # share of requests faster than the threshold
+
+
+SLO_WINDOW_PATTERN = r"^[1-9][0-9]*[dhw]$"
+_MATCHER = r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*'
+_MATCHERS = f"^{_MATCHER}(,{_MATCHER})*$"
+"""PromQL label matchers, e.g. ``code=~"5..", method="GET"``: nothing else reaches a rule."""
+LATENCY_THRESHOLD_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?(ms|s)$"
+
+
+class SloEntry(_Section):
+    """One service level objective: ``objective`` percent of requests are good over ``window``."""
+
+    name: str = Field(
+        pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
+        description="SLO name (the slo label of its rules), e.g. availability.",
+    )
+    indicator: SloIndicator = Field(
+        description="availability (requests that are not 5xx) or latency (requests faster "
+        "than threshold)."
+    )
+    objective: float = Field(
+        gt=0, lt=100, description="Percent of good requests, e.g. 99.9 (availability) or 99 (p99)."
+    )
+    window: str = Field(
+        "30d", pattern=SLO_WINDOW_PATTERN, description="Compliance window, e.g. 30d or 4w."
+    )
+    threshold: str | None = Field(
+        None,
+        pattern=LATENCY_THRESHOLD_PATTERN,
+        description="Latency only: the bound, e.g. 500ms; must be a bucket boundary (le) of the "
+        "latency histogram.",
+    )
+
+    @model_validator(mode="after")
+    def _threshold_only_for_latency(self) -> SloEntry:
+        latency = self.indicator is SloIndicator.LATENCY
+        if latency and self.threshold is None:
+            raise ValueError("a latency SLO needs a threshold, e.g. 500ms")
+        if not latency and self.threshold is not None:
+            raise ValueError("threshold is only for latency SLOs")
+        return self
+
+
+class ObservabilitySection(_Section):
+    """What `dorgu generate` writes under monitoring/ (ServiceMonitor, SLO and health alerts);
+    see docs/observability.md."""
+
+    release: LabelValue | None = Field(
+        "kube-prometheus-stack",
+        description="The release label put on ServiceMonitor/PodMonitor/PrometheusRule objects: "
+        "kube-prometheus-stack selects them by release: <its Helm release name>. Empty: no label.",
+    )
+    labels: dict[QualifiedKey, LabelValue] = Field(
+        default_factory=dict,
+        description="More labels for the monitors and rules (the Prometheus' selectors).",
+    )
+    requests_metric: str | None = Field(
+        None,
+        pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$",
+        description="Request counter of the app; default by framework, else http_requests_total.",
+    )
+    errors_selector: str | None = Field(
+        None,
+        pattern=_MATCHERS,
+        description='Label matchers picking failed requests of requests_metric, e.g. code=~"5.."; '
+        "default by framework.",
+    )
+    latency_histogram: str | None = Field(
+        None,
+        pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$",
+        description="Request latency histogram (base name, without _bucket); default by "
+        "framework, else http_request_duration_seconds.",
+    )
+    slos: list[SloEntry] | None = Field(
+        None,
+        description="SLOs of the app (replace, not merge); default by app type (api: 99.9 % "
+        "available and 99 % under 500ms over 30d; web: 99.5 % and 95 % under 1s); [] for none.",
+    )
+
+
 class PricingSection(_Section):
     """Prices for cost estimates (defaults: OpenCost's default price sheet, USD)."""
 
@@ -439,6 +527,10 @@ class AppConfig(_Section):
         default_factory=dict,
         description="Non-secret environment variable overrides for the container.",
     )
+    observability: ObservabilitySection = Field(
+        default_factory=ObservabilitySection,
+        description="Monitors, SLOs and alerts of `dorgu generate`.",
+    )
     llm: AppLlmSection = Field(
         default_factory=AppLlmSection, description="LLM choice for this app."
     )
@@ -481,6 +573,10 @@ class WorkspaceConfig(_Section):
     pricing: PricingSection = Field(default_factory=PricingSection, description="Cost prices.")
     recommend: RecommendSection = Field(
         default_factory=RecommendSection, description="`dorgu recommend` defaults."
+    )
+    observability: ObservabilitySection = Field(
+        default_factory=ObservabilitySection,
+        description="Monitors, SLOs and alerts of `dorgu generate`.",
     )
 
 
@@ -539,6 +635,10 @@ class EffectiveSettings(_Section):
     )
     notify: NotifySection = Field(
         default_factory=NotifySection, description="Incident notifications (the operator)."
+    )
+    observability: ObservabilitySection = Field(
+        default_factory=ObservabilitySection,
+        description="Monitors, SLOs and alerts of `dorgu generate`.",
     )
     descriptors: DescriptorsMode = Field(
         DescriptorsMode.KEEP,

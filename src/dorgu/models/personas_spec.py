@@ -5,7 +5,7 @@ field keeps its name, enum and default, and is at least as permissive as before;
 new is optional.  Additions: ``partOf``, ``technical.{languageVersion, buildTool, image}``,
 ``resources.bounds``, ``health.startupPath``, ``dependencies[].{kind, external}``,
 ``networking.ports[].name``, ``networking.ingress.className``, ``policies.security.runAsUser``,
-``api``, ``selector`` and ``validation``.
+``api``, ``selector``, ``validation`` and ``slos``.
 
 A section left out (``None``) states nothing: checks that need it are skipped.  Inside a
 section that is present, the defaults below apply (the API server fills the same ones).
@@ -28,7 +28,13 @@ from pydantic import (
 )
 
 from dorgu.models.app import AppType, DependencyType
-from dorgu.models.config import ResourceProfile, ScalingBehavior
+from dorgu.models.config import (
+    LATENCY_THRESHOLD_PATTERN,
+    SLO_WINDOW_PATTERN,
+    ResourceProfile,
+    ScalingBehavior,
+    SloIndicator,
+)
 from dorgu.models.kubesyntax import Quantity, quantity_value
 from dorgu.models.personas_api import ApiSurface
 from dorgu.models.personas_base import JsonValue, LabelSelector, WireModel
@@ -223,6 +229,37 @@ class Ownership(WireModel):
     )
 
 
+_LATENCY_RULE: dict[str, JsonValue] = {
+    "rule": "self.indicator == 'latency' ? has(self.threshold) : !has(self.threshold)",
+    "message": "a latency SLO needs a threshold; other SLOs have none",
+}
+
+
+class ServiceLevelObjective(WireModel):
+    """``objective`` percent of the app's requests are good over ``window``: not failed
+    (availability) or faster than ``threshold`` (latency)."""
+
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [_LATENCY_RULE]})
+
+    name: str = Field(
+        pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", description="SLO name, e.g. availability."
+    )
+    indicator: SloIndicator = Field(description="availability or latency.")
+    objective: float = Field(gt=0, lt=100, description="Percent of good requests, e.g. 99.9.")
+    window: str = Field(
+        "30d", pattern=SLO_WINDOW_PATTERN, description="Compliance window, e.g. 30d."
+    )
+    threshold: str | None = Field(
+        None, pattern=LATENCY_THRESHOLD_PATTERN, description="Latency bound, e.g. 500ms."
+    )
+
+    @model_validator(mode="after")
+    def _threshold_only_for_latency(self) -> ServiceLevelObjective:
+        if (self.indicator is SloIndicator.LATENCY) != (self.threshold is not None):
+            raise ValueError("a latency SLO needs a threshold; other SLOs have none")
+        return self
+
+
 class ApplicationPersonaSpec(WireModel):
     """The living identity of an application: what it is and how it must run."""
 
@@ -253,6 +290,11 @@ class ApplicationPersonaSpec(WireModel):
     )
     validation: PersonaValidation | None = Field(
         None, description="How the admission webhook checks the workloads."
+    )
+    slos: list[ServiceLevelObjective] | None = Field(
+        None,
+        description="Service level objectives; dorgu generates their burn-rate alerts "
+        "(docs/observability.md).",
     )
 
     def target_selector(self) -> LabelSelector:

@@ -18,6 +18,7 @@ from dorgu.models.findings import Finding, ResourceRef
 from dorgu.rules.exemptions import EXEMPT_ANNOTATION, ExemptionState, read_exemptions
 from dorgu.rules.naming import check_object_labels, check_object_names
 from dorgu.rules.objects import Manifest, identity
+from dorgu.rules.observability import OBSERVABILITY_CHECKS
 from dorgu.rules.paths import FieldPath, format_path
 from dorgu.rules.policies import DEFAULT_POLICY, RulePolicy
 from dorgu.rules.registry import RULES, RULES_BY_ID, is_known
@@ -139,6 +140,15 @@ def evaluate(
             if rule is None or not policy.enabled(rule_id):
                 continue
             for violation in check(obj):
+                severity = policy.severity(rule_id, violation.severity or rule.severity)
+                finding = to_finding(rule, violation, obj, severity=severity)
+                found.append(ObjectFinding(index, violation.path, finding))
+    for index, obj in enumerate(objects):
+        for rule_id, bundle_check in OBSERVABILITY_CHECKS:
+            rule = by_id.get(rule_id)
+            if rule is None or not policy.enabled(rule_id):
+                continue
+            for violation in bundle_check(obj, objects):
                 severity = policy.severity(rule_id, violation.severity or rule.severity)
                 finding = to_finding(rule, violation, obj, severity=severity)
                 found.append(ObjectFinding(index, violation.path, finding))

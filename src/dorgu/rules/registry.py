@@ -21,6 +21,7 @@ from dorgu.rules import (
     learned,
     naming,
     networking,
+    observability,
     personas,
     probes,
     replicas,
@@ -78,6 +79,7 @@ RULES: tuple[Rule, ...] = (
     *replicas.RULES,
     *personas.RULES,
     *learned.RULES,
+    *observability.RULES,
     *EXEMPTION_RULES,
     *SCHEMA_RULES,
 )

@@ -27,6 +27,7 @@ class Category(StrEnum):
     NETWORKING = "networking"
     NAMING = "naming"
     PERSONA = "persona"
+    OBSERVABILITY = "observability"
     EXEMPTION = "exemption"
     SCHEMA = "schema"
 

@@ -53,7 +53,7 @@ from dorgu.services.configuring import detect_repository, find_git_root, load_se
 from dorgu.services.mounted_dirs import read_mounted_directory
 from dorgu.services.pruning import StaleFile, find_stale
 from dorgu.services.secretfiles import env_file_secrets, holds_secret
-from dorgu.services.validating import check_generated
+from dorgu.services.validating import check_generated, monitoring_objects
 from dorgu.services.writing import diff_files, target_of, write_files
 from dorgu.settings import resource_name, sanitize_name
 
@@ -150,6 +150,7 @@ def generate(
         model = enhance(model, resolved.settings)
     settings = _with_app_name(resolved.settings, model.name)
     settings = _without_repository_credentials(settings, model)
+    settings = _without_runbook_credentials(settings, model)
     output_dir = resolve_output(root, request.output)
     _warn_descriptions_in_output(model, root=root, output_dir=output_dir)
     repository = (repository_root or project_root(root)).resolve()
@@ -163,7 +164,8 @@ def generate(
     generation = build_generation_request(model, settings, root=root, options=options)
     result = generate_manifests(generation)
     # -- rule engine self-check: the checks of `dorgu validate`, reported as warnings ---------
-    applied = [r.manifest for r in result.resources if not r.template]
+    applied: list[Mapping[str, object]] = [r.manifest for r in result.resources if not r.template]
+    applied += monitoring_objects(result.documents)
     checks = check_generated(applied, now=datetime.now(UTC), stated_images=result.unpinned_images)
     result = replace(result, diagnostics=result.diagnostics + checks)
     # -- end of the rule engine self-check -----------------------------------------------------
@@ -273,6 +275,26 @@ def _without_repository_credentials(
         )
     )
     app = settings.app.model_copy(update={"repository": repository})
+    return settings.model_copy(update={"app": app})
+
+
+def _without_runbook_credentials(settings: EffectiveSettings, model: AppModel) -> EffectiveSettings:
+    """``app.runbook`` reaches every alert (labels go to Alertmanager and its receivers) and
+    the persona: never with a password or token in it."""
+    if not settings.app.runbook:
+        return settings
+    runbook, stripped = without_credentials(settings.app.runbook)
+    if not stripped:
+        return settings
+    model.diagnostics.append(
+        Diagnostic(
+            severity=Severity.WARNING,
+            code="generate.runbook-credentials",
+            message="app.runbook contains credentials; they were left out of the output "
+            "(remove them from the setting)",
+        )
+    )
+    app = settings.app.model_copy(update={"runbook": runbook})
     return settings.model_copy(update={"app": app})
 
 

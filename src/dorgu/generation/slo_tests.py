@@ -28,10 +28,11 @@ from dorgu.generation.rulegroups import AlertingRule, RuleGroup
 from dorgu.generation.slo_rules import budget
 from dorgu.generation.slos import SloMetrics, le_values, threshold_seconds
 from dorgu.models.config import SloEntry, SloIndicator
+from dorgu.models.patterns import LazyPattern
 
 PER_MINUTE = 600.0  # 10 requests per second
 HOUR = 60
-_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+_MATCHER = LazyPattern(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"\s*$')
 _BAD_VALUES = ("500", "503", "5xx", "SERVER_ERROR", "error", "true")
 _GOOD_VALUES = ("200", "2xx", "SUCCESS", "ok", "false")
 

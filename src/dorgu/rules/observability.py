@@ -23,10 +23,10 @@ warning says so).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from dorgu.models.evidence import Severity
+from dorgu.models.patterns import LazyPattern
 from dorgu.rules.objects import Manifest, as_list, as_map, as_text, as_workload, identity
 from dorgu.rules.targets import selector_matches
 from dorgu.rules.violations import Category, Rule, Violation
@@ -35,8 +35,8 @@ MONITORING = "monitoring.coreos.com/"
 MAX_TOKENS = 512  # operators and brackets in one expression (about 0.2 s to parse at worst)
 MAX_DEPTH = 64
 OBJECT_BUDGET = 2_000_000  # sum of tokens squared parsed per PrometheusRule (about 2 s)
-_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`]*`|#[^\n]*')
-_TOKENS = re.compile(r"[-+*/%^()\[\]{},]|[=!<>]=?|=~|!~|\b(?:and|or|unless|atan2|by|on)\b")
+_STRINGS = LazyPattern(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`]*`|#[^\n]*')
+_TOKENS = LazyPattern(r"[-+*/%^()\[\]{},]|[=!<>]=?|=~|!~|\b(?:and|or|unless|atan2|by|on)\b")
 
 
 def _is(obj: Manifest, kind: str) -> bool:

@@ -81,7 +81,8 @@ class DetectorSettings:
     shift_window: int = 30
     shift_warmup: int = 500
     confirm: float = 0.3
-    confirm_below: float = 2.0
+    confirm_below: float = 3.0
+    rarity_width: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Detector:
         self._last_time: float | None = None
         self._shift_values: deque[float] = deque(maxlen=s.shift_window)
         self._shift_bar = RollingBar(s.memory, s.k)
+        self._rarity_bar = RollingBar(s.memory, s.k)
 
     def update(self, time: float, value: float) -> Verdict:
         """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
@@ -134,6 +136,29 @@ class Detector:
         self._day.push(time, smoothed)
         return Verdict(score, anomaly)
 
+    def _spread(self) -> tuple[float, float]:
+        """The long window's median and spread (10-90 % range, at least ``cv`` times the
+        median's size)."""
+        s = self.settings
+        median = self._long.quantile(0.5)
+        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        return median, spread
+
+    def _rarity(self, smoothed: float) -> float:
+        """The rarity view's ratio: how rarely the long window held a value within
+        ``rarity_width`` spreads of ``smoothed``, as a surprisal ``-log((count + 1) / (n + 1))``
+        against its own bar (mean plus ``k`` deviations of its last ``memory`` surprisals).
+        0 while the bar is learning."""
+        s = self.settings
+        _, spread = self._spread()
+        width = s.rarity_width * spread
+        count = self._long.count_within(smoothed - width, smoothed + width)
+        surprisal = -math.log((count + 1) / (len(self._long) + 1))
+        bar = self._rarity_bar
+        ratio = surprisal / max(bar.bar(), s.floor) if len(bar) >= s.warmup else 0.0
+        bar.push(surprisal)
+        return ratio
+
     def _shift_confirms(self, value: float) -> bool:
         """The shift view: whether the mean of the last ``shift_window`` values has moved from
         the long window's median by at least ``confirm`` times this view's own bar (mean plus
@@ -142,8 +167,7 @@ class Detector:
         self._shift_values.append(value)
         if len(self._shift_values) < s.shift_window:
             return True
-        median = self._long.quantile(0.5)
-        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        median, spread = self._spread()
         mean = sum(self._shift_values) / len(self._shift_values)
         deviation = min(abs(mean - median) / spread, DEVIATION_LIMIT)
         bar = self._shift_bar
@@ -164,8 +188,7 @@ class Detector:
 
     def _ratio(self, time: float, smoothed: float) -> float:
         s = self.settings
-        median = self._long.quantile(0.5)
-        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        median, spread = self._spread()
         deviations = [abs(smoothed - median) / spread, 0.0, 0.0]
         if len(self._local) >= s.local:
             deviations[1] = abs(smoothed - self._local.quantile(0.5)) / spread
@@ -178,7 +201,7 @@ class Detector:
             if deviation > s.floor and len(bar) >= s.warmup:
                 ratios[view] = deviation / max(bar.bar(), s.floor)
             bar.push(deviation)
-        level = max(ratios[0], ratios[1])
+        level = max(ratios[0], ratios[1], self._rarity(smoothed))
         if daily is None or not s.gate:
             return max(level, ratios[2])
         return max(ratios[2], min(level, ratios[2] / s.gate))

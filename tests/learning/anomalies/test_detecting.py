@@ -149,3 +149,30 @@ def test_shift_check_drops_borderline_alarms_the_mean_does_not_confirm():
     # missing job looks new), where the 30-sample mean stays at the usual level
     assert missing_job_alarms(DetectorSettings(days=1, confirm=0.0)) >= 3
     assert missing_job_alarms(DetectorSettings(days=1)) == 0
+
+
+def two_bands(seed: int, *, dwell: int | None = None) -> list[tuple[float, float]]:
+    """Values in two bands, 0-10 and 90-100, drawn at random (one day at a 60 s step); with
+    ``dwell``, five samples at 50 from that row: the middle of the range, the long median,
+    but a value the series never takes."""
+    rng = random.Random(seed)
+    samples = []
+    for i in range(1400):
+        value = rng.uniform(0, 10) + rng.choice((0.0, 90.0))
+        if dwell is not None and dwell <= i < dwell + 5:
+            value = 50.0
+        samples.append((i * 60.0, value))
+    return samples
+
+
+def test_rarity_view_fires_on_a_value_the_series_never_takes():
+    # no smoothing and no shift confirmation, so only the views themselves decide
+    for seed in range(4):
+        for width, expected in ((0.05, [1000]), (0.0, [])):
+            settings = DetectorSettings(smooth=1, confirm_below=1.0, rarity_width=width)
+            fired = [i for i, v in enumerate(detect(two_bands(seed, dwell=1000), settings))
+                     if v.anomaly and i >= 300]  # fmt: skip
+            assert fired == expected, (seed, width)
+            quiet = [i for i, v in enumerate(detect(two_bands(seed), settings))
+                     if v.anomaly and i >= 300]  # fmt: skip
+            assert quiet == [], (seed, width)

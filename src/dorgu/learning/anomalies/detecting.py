@@ -148,8 +148,10 @@ class Detector:
         """The rarity view's ratio: how rarely the long window held a value within
         ``rarity_width`` spreads of ``smoothed``, as a surprisal ``-log((count + 1) / (n + 1))``
         against its own bar (mean plus ``k`` deviations of its last ``memory`` surprisals).
-        0 while the bar is learning."""
+        0 while the bar is learning, and always when ``rarity_width`` is 0 (the view off)."""
         s = self.settings
+        if s.rarity_width <= 0:
+            return 0.0
         _, spread = self._spread()
         width = s.rarity_width * spread
         count = self._long.count_within(smoothed - width, smoothed + width)

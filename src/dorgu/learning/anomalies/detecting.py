@@ -1,7 +1,7 @@
 """The streaming detector: each sample gets a score in [0, 1] and a decision, computed from the
 samples before it only; the state per series is bounded (see :class:`DetectorSettings`).
 
-Three views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), each as a
+Four views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), each as a
 deviation in units of the long window's spread: its 10-90 % range, but at least ``cv`` times
 its median's size (a coefficient-of-variation floor: on a quiet series a wiggle that is tiny
 next to the level is not an event):
@@ -12,16 +12,22 @@ next to the level is not an event):
   the smoothed values seen within ``day_tolerance`` of ``t - d days`` (a broken daily cycle;
   with a week of days a weekly cycle, such as quiet weekends, matches a week ago).  Off
   (deviation 0) when no day has a sample there: the first day, gaps, an irregular series.
+- *rarity*: how rarely the long window held a value within ``rarity_width`` spreads of ``m``,
+  as a surprisal ``-log((count + 1) / (n + 1))`` (a value inside the usual range that the
+  series seldom or never takes: a level between two usual states, a sensor stuck half-way).
+  Raw values are counted, so on a series whose smoothed value rarely matches a raw one the
+  bar sits above the largest possible surprisal and the view stays silent.
 
 Each view's deviation is compared with its own recent history: the bar is the mean plus ``k``
 standard deviations of that view's last ``memory`` deviations (the idea behind NAB's anomaly
 likelihood: judge a deviation against how this series usually deviates), giving a ratio per
-view.  When the daily view has a partner it also vouches for the other two: what looked the
-same on a recent day is seasonal, so the global/local ratio counts at most ``1 / gate`` times the
-daily ratio (a nightly batch job is not an anomaly; a missing one is).  The score is
-``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".
+view (the rarity view judges its surprisal against its bar the same way).  When the daily view
+has a partner it also vouches for the others: what looked the same on a recent day is seasonal,
+so the global/local/rarity ratio counts at most ``1 / gate`` times the daily ratio (a nightly
+batch job is not an anomaly; a missing one is).  The score is ``r / (r + 1)`` with ``r`` the
+resulting ratio, so 0.5 means "at the bar".
 
-A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a fourth, slower
+A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a slower
 *shift* view: the mean of the last ``shift_window`` raw values against the long median, in
 spreads, must reach ``confirm`` times that view's own bar (mean plus ``k`` standard deviations
 of its last ``memory`` deviations; always confirmed during its first ``shift_warmup``).  An
@@ -53,12 +59,13 @@ DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of `memory` (5,000)
 class DetectorSettings:
     """The detector's global parameters (chosen on NAB's development half; never per series).
 
-    ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv`` and ``days`` were
+    ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv``, ``days``,
+    ``confirm_below`` and ``rarity_width`` were
     picked from small sweeps on the development half, preferring values whose neighbours
     score alike on both halves of it (docs/anomaly.md); the rest are set by reasoning.
 
     Memory per series: ``history`` (twice: sorted and in order) + ``local`` (twice) +
-    ``4 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value) pairs of the last
+    ``5 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value) pairs of the last
     ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of them (held in
     lists of at most twice that, compacted in bulk)."""
 

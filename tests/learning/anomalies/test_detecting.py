@@ -176,3 +176,32 @@ def test_rarity_view_fires_on_a_value_the_series_never_takes():
             quiet = [i for i, v in enumerate(detect(two_bands(seed), settings))
                      if v.anomaly and i >= 300]  # fmt: skip
             assert quiet == [], (seed, width)
+
+
+def test_daily_wake_up_stays_vouched_with_the_waiver():
+    # a service busy from 08:00 to 20:00 and idle (0) at night: its morning jump is far from
+    # the night's level, but a recurring one never reaches vouch_below bars
+    rng = random.Random(11)
+    samples = [(i * STEP, (1.0 + rng.gauss(0, 0.05)) if 96 <= i % 288 < 240 else 0.0)
+               for i in range(DAYS * 288)]  # fmt: skip
+    assert alarms(samples, start=2 * 288) == []
+
+
+def test_daily_view_cannot_vouch_for_a_deviation_vouch_below_bars_out():
+    # a +2000 spike at noon on day 3 and again on day 6: on day 6 the daily view has its
+    # partner (day 3, same time), so without the waiver it vouches the spike away; with it, a
+    # spike that many bars out (k 2 puts the repeat beyond 5 bars) still fires
+    rng = random.Random(5)
+    samples = []
+    for i in range(8 * 288):
+        day, slot = divmod(i, 288)
+        value = 50 + 20 * math.sin(2 * math.pi * slot / 288) + rng.gauss(0, 2)
+        samples.append((i * STEP, value + (2000.0 if day in (3, 6) and 144 <= slot < 150 else 0)))
+
+    def fired_on_day_6(vouch_below: float) -> list[int]:
+        settings = DetectorSettings(k=2.0, refractory=1, vouch_below=vouch_below)
+        return [i for i, v in enumerate(detect(samples, settings))
+                if v.anomaly and 6 * 288 + 140 <= i < 6 * 288 + 156]  # fmt: skip
+
+    assert fired_on_day_6(5.0) != []
+    assert fired_on_day_6(math.inf) == []

@@ -24,7 +24,9 @@ likelihood: judge a deviation against how this series usually deviates), giving 
 view (the rarity view judges its surprisal against its bar the same way).  When the daily view
 has a partner it also vouches for the others: what looked the same on a recent day is seasonal,
 so the global/local/rarity ratio counts at most ``1 / gate`` times the daily ratio (a nightly
-batch job is not an anomaly; a missing one is).  The score is ``r / (r + 1)`` with ``r`` the
+batch job is not an anomaly; a missing one is), unless it reaches ``vouch_below``: a deviation
+that many bars out is more than a recent day's likeness can explain (a recurring pattern's own
+deviations raise the level bars within a few runs, so its ratio stays far below that).  The score is ``r / (r + 1)`` with ``r`` the
 resulting ratio, so 0.5 means "at the bar".
 
 A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a slower
@@ -60,7 +62,7 @@ class DetectorSettings:
     """The detector's global parameters (chosen on NAB's development half; never per series).
 
     ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv``, ``days``,
-    ``confirm_below`` and ``rarity_width`` were
+    ``confirm_below``, ``rarity_width`` and ``vouch_below`` were
     picked from small sweeps on the development half, preferring values whose neighbours
     score alike on both halves of it (docs/anomaly.md); the rest are set by reasoning.
 
@@ -90,6 +92,7 @@ class DetectorSettings:
     confirm: float = 0.3
     confirm_below: float = 3.0
     rarity_width: float = 0.05
+    vouch_below: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ class Detector:
                 ratios[view] = deviation / max(bar.bar(), s.floor)
             bar.push(deviation)
         level = max(ratios[0], ratios[1], self._rarity(smoothed))
-        if daily is None or not s.gate:
+        if daily is None or not s.gate or level >= s.vouch_below:
             return max(level, ratios[2])
         return max(ratios[2], min(level, ratios[2] / s.gate))
 

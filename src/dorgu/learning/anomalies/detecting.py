@@ -1,10 +1,10 @@
 """The streaming detector: each sample gets a score in [0, 1] and a decision, computed from the
 samples before it only; the state per series is bounded (see :class:`DetectorSettings`).
 
-Four views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), each as a
-deviation in units of the long window's spread: its 10-90 % range, but at least ``cv`` times
-its median's size (a coefficient-of-variation floor: on a quiet series a wiggle that is tiny
-next to the level is not an event):
+Four views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), the first
+three as a deviation in units of the long window's spread: its 10-90 % range, but at least
+``cv`` times its median's size (a coefficient-of-variation floor: on a quiet series a wiggle
+that is tiny next to the level is not an event):
 
 - *global*: ``|m - median|`` of the last ``history`` samples (level shifts, spikes, new range);
 - *local*: ``|m - median|`` of the last ``local`` samples (sudden changes inside the range);
@@ -26,8 +26,8 @@ has a partner it also vouches for the others: what looked the same on a recent d
 so the global/local/rarity ratio counts at most ``1 / gate`` times the daily ratio (a nightly
 batch job is not an anomaly; a missing one is), unless it reaches ``vouch_below``: a deviation
 that many bars out is more than a recent day's likeness can explain (a recurring pattern's own
-deviations raise the level bars within a few runs, so its ratio stays far below that).  The score is ``r / (r + 1)`` with ``r`` the
-resulting ratio, so 0.5 means "at the bar".
+deviations raise the level bars within a few runs, so its ratio stays far below that).  The
+score is ``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".
 
 A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a slower
 *shift* view: the mean of the last ``shift_window`` raw values against the long median, in
@@ -62,14 +62,14 @@ class DetectorSettings:
     """The detector's global parameters (chosen on NAB's development half; never per series).
 
     ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv``, ``days``,
-    ``confirm_below``, ``rarity_width`` and ``vouch_below`` were
-    picked from small sweeps on the development half, preferring values whose neighbours
-    score alike on both halves of it (docs/anomaly.md); the rest are set by reasoning.
+    ``confirm_below``, ``rarity_width`` and ``vouch_below`` were picked from small sweeps on
+    the development half, preferring values whose neighbours score alike on both halves of it
+    (docs/anomaly.md); the rest are set by reasoning.
 
     Memory per series: ``history`` (twice: sorted and in order) + ``local`` (twice) +
-    ``5 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value) pairs of the last
-    ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of them (held in
-    lists of at most twice that, compacted in bulk)."""
+    ``5 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value)
+    pairs of the last ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of
+    them (held in lists of at most twice that, compacted in bulk)."""
 
     history: int = 1000
     memory: int = 5000

@@ -208,16 +208,17 @@ def test_daily_view_cannot_vouch_for_a_deviation_vouch_below_bars_out():
 
 
 def test_rarity_alone_is_at_most_log_n_over_its_floor_bars_out():
-    # a never-seen value has surprisal log(1,001); with the bar at least rarity_floor (3 nats)
-    # the rarity view alone puts it at most 2.3 bars out, never past confirm_below (3) or
-    # vouch_below (5); without the floor the same dwell scores higher
-    cap = math.log(1001) / 3.0
-    for seed in range(3):
-        samples = two_bands(seed, dwell=1000)
-        floored = DetectorSettings(smooth=1, confirm_below=1.0)
-        scores = [v.score for v in detect(samples, floored)][1000:1005]
-        assert max(scores) <= cap / (cap + 1) + 1e-9
-        assert max(scores) > 0.6
-        unfloored = DetectorSettings(smooth=1, confirm_below=1.0, rarity_floor=0.02)
-        unfloored_scores = [v.score for v in detect(samples, unfloored)][1000:1005]
-        assert max(unfloored_scores) > cap / (cap + 1) + 0.02
+    # after a perfectly constant history every surprisal so far is 0, so the rarity bar is 0
+    # and only rarity_floor (2 nats) bounds the ratio of a never-seen value: at most
+    # log(1,001) / 2 = 3.45 bars, below vouch_below (5); with a far lower floor it would be
+    # hundreds of bars out.  floor=1 keeps the distance views out of it (0.17 spreads < 1).
+    cap = math.log(1001) / DetectorSettings().rarity_floor
+    assert cap < DetectorSettings().vouch_below
+    samples = [(i * 60.0, 10.0) for i in range(1200)] + [(1200 * 60.0, 11.0)]
+
+    def last_score(settings: DetectorSettings) -> float:
+        return [v.score for v in detect(samples, settings)][-1]
+
+    floored = last_score(DetectorSettings(floor=1.0))
+    assert 0.6 < floored <= cap / (cap + 1) + 1e-9
+    assert last_score(DetectorSettings(floor=1.0, rarity_floor=0.02)) > 0.99

@@ -92,7 +92,7 @@ class DetectorSettings:
     confirm: float = 0.3
     confirm_below: float = 3.0
     rarity_width: float = 0.05
-    rarity_floor: float = 3.0
+    rarity_floor: float = 2.0
     vouch_below: float = 5.0
 
 
@@ -159,10 +159,11 @@ class Detector:
         """The rarity view's ratio: how rarely the long window held a value within
         ``rarity_width`` spreads of ``smoothed``, as a surprisal ``-log((count + 1) / (n + 1))``
         against its own bar (mean plus ``k`` deviations of its last ``memory`` surprisals), at
-        least ``rarity_floor`` nats (3: a value seen in 5 % of the window), so a value never
-        seen scores at most ``log(n + 1) / 3`` (2.3) bars: alone, the view can never skip the
-        shift confirmation or the daily vouching (after a perfectly constant history any
-        wobble is "never seen", and must not be an alarm on that ground alone).
+        least ``rarity_floor`` nats (2: a value seen in 13.5 % of the window), so a value
+        never seen scores at most ``log(n + 1) / 2`` (3.45) bars: alone, the view never
+        escapes the daily vouching (after a perfectly constant history any wobble is "never
+        seen", and must not be hundreds of bars out on that ground alone), yet a value beyond
+        everything seen (a leak) needs no shift confirmation.
         0 while the bar is learning, and always when ``rarity_width`` is 0 (the view off)."""
         s = self.settings
         if s.rarity_width <= 0:

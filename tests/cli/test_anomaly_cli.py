@@ -151,3 +151,46 @@ def test_eval_bad_windows_and_missing_files(tmp_path: Path):
     assert out.returncode == 3
     assert "'b.csv'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_detect_on_a_directory_is_bad_input(tmp_path: Path):
+    out = dorgu("anomaly", "detect", str(tmp_path))
+    assert out.returncode == 3
+    assert "is a directory, expected a CSV file" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_eval_on_the_filesystem_root_refuses_without_walking_it(tmp_path: Path):
+    windows = tmp_path / "w.json"
+    windows.write_text(json.dumps({"realTweets/Twitter_volume_AAPL.csv": []}))
+    out = subprocess.run([sys.executable, "-m", "dorgu.cli.main", "anomaly", "eval", "/",
+                          "--windows", str(windows)],
+                         capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert out.returncode == 3
+    assert "none of the 1 file(s) the windows name is there" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_eval_refuses_names_that_leave_the_data_folder(tmp_path: Path):
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "outside.csv", series_rows(10))
+    for name in ("../outside.csv", str(tmp_path / "outside.csv"), "notes.txt"):
+        windows = tmp_path / "w.json"
+        windows.write_text(json.dumps({name: []}))
+        out = dorgu("anomaly", "eval", str(tmp_path / "data"), "--windows", str(windows))
+        assert out.returncode == 3, name
+        assert "expected a .csv path relative to the data folder" in out.stderr
+
+
+def test_eval_warns_about_unlabelled_files_beside_the_named_ones(tmp_path: Path):
+    data = tmp_path / "data" / "cat"
+    data.mkdir(parents=True)
+    write(data / "a.csv", series_rows(100))
+    write(data / "extra.csv", series_rows(10))
+    windows = tmp_path / "w.json"
+    windows.write_text(json.dumps({"cat/a.csv": []}))
+    out = dorgu("anomaly", "eval", str(tmp_path / "data"), "--windows", str(windows))
+    assert out.returncode == 0, out.stderr
+    assert "1 CSV file(s) have no entry in the windows and are skipped, first 'cat/extra.csv'" in (
+        out.stderr
+    )

@@ -8,6 +8,7 @@ Reads files (bounded in size and count) and prints; the detector and the scoring
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from datetime import UTC, datetime
@@ -68,7 +69,7 @@ def anomaly() -> None:
 
 
 @anomaly.command("detect")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -112,22 +113,41 @@ def detect_command(file: Path, fmt: str, allow_duplicates: bool) -> None:
     out.write(json.dumps(rows, indent=1) + "\n")
 
 
+def _named_path(root: Path, name: str) -> Path:
+    """``root / name`` for a file name from windows.json; a name that is absolute or climbs
+    out of ``root`` (``..``) is refused rather than read."""
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or ".." in parts or not name.endswith(".csv"):
+        raise InputError(
+            f"windows names {name!r}: expected a .csv path relative to the data folder",
+            hint="name files as NAB does, e.g. 'realTweets/Twitter_volume_AAPL.csv'",
+        )
+    return root.joinpath(*parts)
+
+
 def _corpus(root: Path, names: list[str]) -> dict[str, Series]:
+    """The files ``names`` lists, read from under ``root``.  Only those paths and the
+    folders holding them are looked at (never a walk of ``root``), so ``/`` or a home
+    directory costs one lookup per name, not a walk of the filesystem."""
     if not root.is_dir():
         raise InputError(f"{root}: not a directory", hint="pass the folder holding the CSV files")
-    found = sorted(p for p in root.rglob("*.csv") if p.is_file())
-    if len(found) > MAX_CORPUS_FILES:
-        raise LimitExceededError(f"{root}: more than {MAX_CORPUS_FILES} CSV files")
-    by_name = {p.relative_to(root).as_posix(): p for p in found}
-    if not by_name:
-        raise InputError(f"{root}: no .csv files found")
-    missing = [name for name in names if name not in by_name]
+    if len(names) > MAX_CORPUS_FILES:
+        raise LimitExceededError(f"the windows name more than {MAX_CORPUS_FILES} files")
+    paths = {name: _named_path(root, name) for name in names}
+    missing = [name for name, path in paths.items() if not path.is_file()]
+    if len(missing) == len(names):
+        raise InputError(
+            f"{root}: none of the {len(names)} file(s) the windows name is there, "
+            f"first {missing[0]!r}",
+            hint="DIR must be the data folder of a NAB-style corpus (e.g. nab/data), "
+            "holding the files under the names windows.json uses",
+        )
     if missing:
         raise InputError(
             f"{root}: {len(missing)} file(s) named in the windows are missing, first {missing[0]!r}",
             hint="DIR must hold the files under the names windows.json uses",
         )
-    unlabelled = sorted(set(by_name) - set(names))
+    unlabelled = _unlabelled(root, paths)
     if unlabelled:
         click.echo(
             f"warning: {root}: {len(unlabelled)} CSV file(s) have no entry in the "
@@ -135,11 +155,27 @@ def _corpus(root: Path, names: list[str]) -> dict[str, Series]:
             err=True,
         )
     corpus = {}
-    for name in names:
-        path = by_name[name]
+    for name, path in paths.items():
         text = _read_text(path, limit=MAX_FILE_BYTES, what="CSV file")
         corpus[name] = parse_series(text, source=str(path), allow_duplicates=True)
     return corpus
+
+
+def _unlabelled(root: Path, paths: dict[str, Path]) -> list[str]:
+    """CSV files beside the named ones (same folders, not below them) that the windows do
+    not name: at most ``MAX_CORPUS_FILES`` entries are listed per folder."""
+    named = set(paths)
+    found: set[str] = set()
+    for folder in sorted({path.parent for path in paths.values()}):
+        try:
+            entries = sorted(itertools.islice(folder.iterdir(), MAX_CORPUS_FILES))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.relative_to(root).as_posix()
+            if entry.suffix == ".csv" and name not in named and entry.is_file():
+                found.add(name)
+    return sorted(found)
 
 
 def _render(result: Evaluation) -> str:

@@ -18,7 +18,8 @@ PromQL, one evaluation per ``interval`` (a "sample"):
   deviations (before this one), at least ``floor``; ``ratio`` = deviation / bar once
   ``warmup`` deviations exist;
 - ``dorgu_anomaly:score``: ``r / (r + 1)`` of the larger of the global and local ratios,
-  vouched by the daily view when it has one (counted at most ``1/gate`` times the daily ratio);
+  vouched by the daily view when it has one (counted at most ``1/gate`` times the daily ratio,
+  unless it reaches ``vouch_below``);
 - ``dorgu_anomaly:lower``/``upper``: the expected band, median -+ global bar x spread;
 - one alert per signal: score >= ``threshold`` for ``persistence``.
 
@@ -67,6 +68,7 @@ class BandSettings:
     floor: float = 0.02
     cv: float = 0.2
     gate: float = 0.5
+    vouch_below: float = 5.0  # a level ratio this large is not vouched for by the daily view
     days: int = 7
     day_tolerance_seconds: int = 600
     threshold: float = 0.5
@@ -276,7 +278,7 @@ def _band_rules(own: str, s: BandSettings) -> list[Rule]:
     ]
     level, daily = name("level_ratio"), name("daily_ratio")
     vouched = f"{1 / s.gate:g} * {daily}"
-    capped = f"(({level} < {vouched}) or {vouched})"
+    capped = f"(({level} < {vouched}) or ({level} >= {s.vouch_below:g}) or {vouched})"
     combined = f"(({capped} > {daily}) or {daily}) or ({level} unless {daily})"
     band = f'{PREFIX}:bar{{{own}, view="global"}} * ignoring (view) {name("spread")}'
     rules += [

@@ -149,3 +149,76 @@ def test_shift_check_drops_borderline_alarms_the_mean_does_not_confirm():
     # missing job looks new), where the 30-sample mean stays at the usual level
     assert missing_job_alarms(DetectorSettings(days=1, confirm=0.0)) >= 3
     assert missing_job_alarms(DetectorSettings(days=1)) == 0
+
+
+def two_bands(seed: int, *, dwell: int | None = None) -> list[tuple[float, float]]:
+    """Values in two bands, 0-10 and 90-100, drawn at random (one day at a 60 s step); with
+    ``dwell``, five samples at 50 from that row: the middle of the range, the long median,
+    but a value the series never takes."""
+    rng = random.Random(seed)
+    samples = []
+    for i in range(1400):
+        value = rng.uniform(0, 10) + rng.choice((0.0, 90.0))
+        if dwell is not None and dwell <= i < dwell + 5:
+            value = 50.0
+        samples.append((i * 60.0, value))
+    return samples
+
+
+def test_rarity_view_fires_on_a_value_the_series_never_takes():
+    # no smoothing and no shift confirmation, so only the views themselves decide
+    for seed in range(4):
+        for width, expected in ((0.05, [1000]), (0.0, [])):
+            settings = DetectorSettings(smooth=1, confirm_below=1.0, rarity_width=width)
+            fired = [i for i, v in enumerate(detect(two_bands(seed, dwell=1000), settings))
+                     if v.anomaly and i >= 300]  # fmt: skip
+            assert fired == expected, (seed, width)
+            quiet = [i for i, v in enumerate(detect(two_bands(seed), settings))
+                     if v.anomaly and i >= 300]  # fmt: skip
+            assert quiet == [], (seed, width)
+
+
+def test_daily_wake_up_stays_vouched_with_the_waiver():
+    # a service busy from 08:00 to 20:00 and idle (0) at night: its morning jump is far from
+    # the night's level, but a recurring one never reaches vouch_below bars
+    rng = random.Random(11)
+    samples = [(i * STEP, (1.0 + rng.gauss(0, 0.05)) if 96 <= i % 288 < 240 else 0.0)
+               for i in range(DAYS * 288)]  # fmt: skip
+    assert alarms(samples, start=2 * 288) == []
+
+
+def test_daily_view_cannot_vouch_for_a_deviation_vouch_below_bars_out():
+    # a +2000 spike at noon on day 3 and again on day 6: on day 6 the daily view has its
+    # partner (day 3, same time), so without the waiver it vouches the spike away; with it, a
+    # spike that many bars out (k 2 puts the repeat beyond 5 bars) still fires
+    rng = random.Random(5)
+    samples = []
+    for i in range(8 * 288):
+        day, slot = divmod(i, 288)
+        value = 50 + 20 * math.sin(2 * math.pi * slot / 288) + rng.gauss(0, 2)
+        samples.append((i * STEP, value + (2000.0 if day in (3, 6) and 144 <= slot < 150 else 0)))
+
+    def fired_on_day_6(vouch_below: float) -> list[int]:
+        settings = DetectorSettings(k=2.0, refractory=1, vouch_below=vouch_below)
+        return [i for i, v in enumerate(detect(samples, settings))
+                if v.anomaly and 6 * 288 + 140 <= i < 6 * 288 + 156]  # fmt: skip
+
+    assert fired_on_day_6(5.0) != []
+    assert fired_on_day_6(math.inf) == []
+
+
+def test_rarity_alone_is_at_most_log_n_over_its_floor_bars_out():
+    # after a perfectly constant history every surprisal so far is 0, so the rarity bar is 0
+    # and only rarity_floor (2 nats) bounds the ratio of a never-seen value: at most
+    # log(1,001) / 2 = 3.45 bars, below vouch_below (5); with a far lower floor it would be
+    # hundreds of bars out.  floor=1 keeps the distance views out of it (0.17 spreads < 1).
+    cap = math.log(1001) / DetectorSettings().rarity_floor
+    assert cap < DetectorSettings().vouch_below
+    samples = [(i * 60.0, 10.0) for i in range(1200)] + [(1200 * 60.0, 11.0)]
+
+    def last_score(settings: DetectorSettings) -> float:
+        return [v.score for v in detect(samples, settings)][-1]
+
+    floored = last_score(DetectorSettings(floor=1.0))
+    assert 0.6 < floored <= cap / (cap + 1) + 1e-9
+    assert last_score(DetectorSettings(floor=1.0, rarity_floor=0.02)) > 0.99

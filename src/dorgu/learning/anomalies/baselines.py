@@ -27,6 +27,10 @@ class RollingQuantiles:
     def quantile(self, q: float) -> float:
         return self._sorted[int(q * (len(self._sorted) - 1))]
 
+    def count_within(self, low: float, high: float) -> int:
+        """How many of the values lie in ``[low, high]``."""
+        return bisect.bisect_right(self._sorted, high) - bisect.bisect_left(self._sorted, low)
+
     def push(self, value: float) -> None:
         self._order.append(value)
         bisect.insort(self._sorted, value)

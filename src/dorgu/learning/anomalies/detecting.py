@@ -1,10 +1,10 @@
 """The streaming detector: each sample gets a score in [0, 1] and a decision, computed from the
 samples before it only; the state per series is bounded (see :class:`DetectorSettings`).
 
-Three views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), each as a
-deviation in units of the long window's spread: its 10-90 % range, but at least ``cv`` times
-its median's size (a coefficient-of-variation floor: on a quiet series a wiggle that is tiny
-next to the level is not an event):
+Four views of the smoothed value ``m`` (the mean of the last ``smooth`` samples), the first
+three as a deviation in units of the long window's spread: its 10-90 % range, but at least
+``cv`` times its median's size (a coefficient-of-variation floor: on a quiet series a wiggle
+that is tiny next to the level is not an event):
 
 - *global*: ``|m - median|`` of the last ``history`` samples (level shifts, spikes, new range);
 - *local*: ``|m - median|`` of the last ``local`` samples (sudden changes inside the range);
@@ -12,16 +12,24 @@ next to the level is not an event):
   the smoothed values seen within ``day_tolerance`` of ``t - d days`` (a broken daily cycle;
   with a week of days a weekly cycle, such as quiet weekends, matches a week ago).  Off
   (deviation 0) when no day has a sample there: the first day, gaps, an irregular series.
+- *rarity*: how rarely the long window held a value within ``rarity_width`` spreads of ``m``,
+  as a surprisal ``-log((count + 1) / (n + 1))`` (a value inside the usual range that the
+  series seldom or never takes: a level between two usual states, a sensor stuck half-way).
+  Raw values are counted, so on a series whose smoothed value rarely matches a raw one the
+  bar sits above the largest possible surprisal and the view stays silent.
 
 Each view's deviation is compared with its own recent history: the bar is the mean plus ``k``
 standard deviations of that view's last ``memory`` deviations (the idea behind NAB's anomaly
 likelihood: judge a deviation against how this series usually deviates), giving a ratio per
-view.  When the daily view has a partner it also vouches for the other two: what looked the
-same on a recent day is seasonal, so the global/local ratio counts at most ``1 / gate`` times the
-daily ratio (a nightly batch job is not an anomaly; a missing one is).  The score is
-``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".
+view (the rarity view judges its surprisal against its bar the same way).  When the daily view
+has a partner it also vouches for the others: what looked the same on a recent day is seasonal,
+so the global/local/rarity ratio counts at most ``1 / gate`` times the daily ratio (a nightly
+batch job is not an anomaly; a missing one is), unless it reaches ``vouch_below``: a deviation
+that many bars out is more than a recent day's likeness can explain (a recurring pattern's own
+deviations raise the level bars within a few runs, so its ratio stays far below that).  The
+score is ``r / (r + 1)`` with ``r`` the resulting ratio, so 0.5 means "at the bar".
 
-A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a fourth, slower
+A borderline ratio (at least 1, below ``confirm_below``) must be confirmed by a slower
 *shift* view: the mean of the last ``shift_window`` raw values against the long median, in
 spreads, must reach ``confirm`` times that view's own bar (mean plus ``k`` standard deviations
 of its last ``memory`` deviations; always confirmed during its first ``shift_warmup``).  An
@@ -53,14 +61,15 @@ DEVIATION_LIMIT = 1e150  # in spreads: keeps sums of squares of `memory` (5,000)
 class DetectorSettings:
     """The detector's global parameters (chosen on NAB's development half; never per series).
 
-    ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv`` and ``days`` were
-    picked from small sweeps on the development half, preferring values whose neighbours
-    score alike on both halves of it (docs/anomaly.md); the rest are set by reasoning.
+    ``k``, ``memory``, ``refractory``, ``local``, ``gate``, ``day_tolerance``, ``cv``, ``days``,
+    ``confirm_below``, ``rarity_width`` and ``vouch_below`` were picked from small sweeps on
+    the development half, preferring values whose neighbours score alike on both halves of it
+    (docs/anomaly.md); the rest are set by reasoning.
 
     Memory per series: ``history`` (twice: sorted and in order) + ``local`` (twice) +
-    ``4 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value) pairs of the last
-    ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of them (held in
-    lists of at most twice that, compacted in bulk)."""
+    ``5 * memory`` + ``smooth`` + ``steps`` + ``shift_window`` floats, plus the (time, value)
+    pairs of the last ``days`` days and ``day_tolerance``, at most ``days * day_samples`` of
+    them (held in lists of at most twice that, compacted in bulk)."""
 
     history: int = 1000
     memory: int = 5000
@@ -81,7 +90,10 @@ class DetectorSettings:
     shift_window: int = 30
     shift_warmup: int = 500
     confirm: float = 0.3
-    confirm_below: float = 2.0
+    confirm_below: float = 3.0
+    rarity_width: float = 0.05
+    rarity_floor: float = 2.0
+    vouch_below: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class Detector:
         self._last_time: float | None = None
         self._shift_values: deque[float] = deque(maxlen=s.shift_window)
         self._shift_bar = RollingBar(s.memory, s.k)
+        self._rarity_bar = RollingBar(s.memory, s.k)
 
     def update(self, time: float, value: float) -> Verdict:
         """Score ``value`` observed at ``time`` (epoch seconds), then learn from it."""
@@ -134,6 +147,36 @@ class Detector:
         self._day.push(time, smoothed)
         return Verdict(score, anomaly)
 
+    def _spread(self) -> tuple[float, float]:
+        """The long window's median and spread (10-90 % range, at least ``cv`` times the
+        median's size)."""
+        s = self.settings
+        median = self._long.quantile(0.5)
+        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        return median, spread
+
+    def _rarity(self, smoothed: float) -> float:
+        """The rarity view's ratio: how rarely the long window held a value within
+        ``rarity_width`` spreads of ``smoothed``, as a surprisal ``-log((count + 1) / (n + 1))``
+        against its own bar (mean plus ``k`` deviations of its last ``memory`` surprisals), at
+        least ``rarity_floor`` nats (2: a value seen in 13.5 % of the window), so a value
+        never seen scores at most ``log(n + 1) / 2`` (3.45) bars: alone, the view never
+        escapes the daily vouching (after a perfectly constant history any wobble is "never
+        seen", and must not be hundreds of bars out on that ground alone), yet a value beyond
+        everything seen (a leak) needs no shift confirmation.
+        0 while the bar is learning, and always when ``rarity_width`` is 0 (the view off)."""
+        s = self.settings
+        if s.rarity_width <= 0:
+            return 0.0
+        _, spread = self._spread()
+        width = s.rarity_width * spread
+        count = self._long.count_within(smoothed - width, smoothed + width)
+        surprisal = -math.log((count + 1) / (len(self._long) + 1))
+        bar = self._rarity_bar
+        ratio = surprisal / max(bar.bar(), s.rarity_floor) if len(bar) >= s.warmup else 0.0
+        bar.push(surprisal)
+        return ratio
+
     def _shift_confirms(self, value: float) -> bool:
         """The shift view: whether the mean of the last ``shift_window`` values has moved from
         the long window's median by at least ``confirm`` times this view's own bar (mean plus
@@ -142,8 +185,7 @@ class Detector:
         self._shift_values.append(value)
         if len(self._shift_values) < s.shift_window:
             return True
-        median = self._long.quantile(0.5)
-        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        median, spread = self._spread()
         mean = sum(self._shift_values) / len(self._shift_values)
         deviation = min(abs(mean - median) / spread, DEVIATION_LIMIT)
         bar = self._shift_bar
@@ -164,8 +206,7 @@ class Detector:
 
     def _ratio(self, time: float, smoothed: float) -> float:
         s = self.settings
-        median = self._long.quantile(0.5)
-        spread = max(self._long.quantile(0.9) - self._long.quantile(0.1), s.cv * abs(median), 1e-9)
+        median, spread = self._spread()
         deviations = [abs(smoothed - median) / spread, 0.0, 0.0]
         if len(self._local) >= s.local:
             deviations[1] = abs(smoothed - self._local.quantile(0.5)) / spread
@@ -178,8 +219,8 @@ class Detector:
             if deviation > s.floor and len(bar) >= s.warmup:
                 ratios[view] = deviation / max(bar.bar(), s.floor)
             bar.push(deviation)
-        level = max(ratios[0], ratios[1])
-        if daily is None or not s.gate:
+        level = max(ratios[0], ratios[1], self._rarity(smoothed))
+        if daily is None or not s.gate or level >= s.vouch_below:
             return max(level, ratios[2])
         return max(ratios[2], min(level, ratios[2] / s.gate))
 

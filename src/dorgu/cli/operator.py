@@ -257,6 +257,15 @@ def operator() -> None:
     help="Port of /metrics, /healthz, /readyz (-1: off, 0: any free port).",
 )
 @click.option(
+    "--channel-port",
+    default=-1,
+    show_default=True,
+    type=click.IntRange(-1, 65535),
+    help="Port of the live channel for dorgu watch (TLS WebSocket; -1: off, 0: any free port).",
+)
+@click.option("--channel-host", default="0.0.0.0", show_default=True,
+              help="Address of the live channel.")  # fmt: skip
+@click.option(
     "--peering",
     "peering",
     default="dorgu",
@@ -371,6 +380,8 @@ def run(
     certificates: str,
     metrics_host: str,
     metrics_port: int,
+    channel_port: int,
+    channel_host: str,
     peering: str,
     standalone: bool,
     priority: int | None,
@@ -424,6 +435,8 @@ def run(
         certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,
         metrics_port=None if metrics_port < 0 else metrics_port,
+        channel_port=None if channel_port < 0 else channel_port,
+        channel_host=channel_host,
         standalone=standalone,
         peering=peering,
         peering_mandatory=False,

@@ -29,6 +29,11 @@ from dorgu.operator import api as kinds
 from dorgu.operator.anomalies import AnomalyWatcher
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
+from dorgu.operator.channel.auth import client_ca
+from dorgu.operator.channel.feeding import Feeder
+from dorgu.operator.channel.hub import Hub
+from dorgu.operator.channel.server import ChannelServer
+from dorgu.operator.channel.tls import CONFIG_MAP, channel_tls, publish
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
@@ -131,7 +136,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     discoverer = Discoverer(api=api, view=view, metrics=metrics, interval=options.discovery_interval,
                             is_active=leadership.is_active)  # fmt: skip
     tasks: list[asyncio.Task[None]] = view.start(api)
-    servers: list[Server | AsgiServer | GranianServer] = []
+    servers: list[Server | AsgiServer | GranianServer | ChannelServer] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
@@ -200,6 +205,8 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             tasks.append(asyncio.create_task(learner.run(), name="learner"))
         linker = GitOpsLinker(api=api, view=view, is_active=lambda: leadership.active)
         tasks += linker.start()
+        if options.channel_port is not None:
+            await _start_channel(options, api=api, tasks=tasks, servers=servers)
         if prometheus is not None:
             watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,
                                      options=_watch_options(options), interval=options.anomaly_interval,
@@ -275,6 +282,28 @@ async def _remove_webhook_configuration(api: Api, name: str) -> None:
         logger.warning("could not remove the webhook configuration %s: %s", name, error)
 
 
+async def _start_channel(
+    options: OperatorOptions,
+    *,
+    api: Api,
+    tasks: list[asyncio.Task[None]],
+    servers: list[Server | AsgiServer | GranianServer | ChannelServer],
+) -> None:
+    """The live channel (``dorgu watch``): its own informers, hub and TLS WebSocket server."""
+    hub = Hub()
+    feeder = Feeder(api=api, hub=hub)
+    tasks += feeder.start()
+    context, ca = await channel_tls(api, namespace=options.namespace, hosts=_hosts(options),
+                                    client_ca=await client_ca(api))  # fmt: skip
+    server = ChannelServer(api=api, hub=hub, snapshot=feeder.snapshot, host=options.channel_host,
+                           port=options.channel_port or 0, tls=context)  # fmt: skip
+    port = await server.start()
+    servers.append(server)
+    await publish(api, namespace=options.namespace, ca=ca, port=port, host=_hosts(options)[0])
+    logger.info("live channel at wss://%s:%d/watch (CA in configmap %s/%s)",
+                _hosts(options)[0], port, options.namespace, CONFIG_MAP)  # fmt: skip
+
+
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:
     """``--admission both``: the rules the policies do not run on ``manifest``."""
     return webhook_policy(DEFAULT_POLICY, autoscaled=is_autoscaled(manifest))
@@ -300,7 +329,7 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    servers: list[Server | AsgiServer | GranianServer],
+    servers: list[Server | AsgiServer | GranianServer | ChannelServer],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)

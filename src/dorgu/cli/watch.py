@@ -62,7 +62,7 @@ def watch(name: str | None, all_namespaces: bool, output: str, server: str | Non
         raise UsageError("-A watches every namespace: drop -n and NAME")
     client = open_client()
     namespace = None if all_namespaces else (chosen.namespace or client.namespace)
-    endpoint = find_endpoint(client, namespace=operator_namespace, server=server)
+    find_endpoint(client, namespace=operator_namespace, server=server)  # fail fast if absent
     seen = 0
 
     def show(event: dict[str, object]) -> bool:
@@ -71,5 +71,6 @@ def watch(name: str | None, all_namespaces: bool, output: str, server: str | Non
         seen += 1
         return count is None or seen < count
 
-    asyncio.run(stream(endpoint, credentials(chosen), namespace=namespace, name=name,
-                       on_event=show, resume=resume))  # fmt: skip
+    asyncio.run(stream(lambda: find_endpoint(client, namespace=operator_namespace, server=server),
+                       credentials(chosen), namespace=namespace, name=name, on_event=show,
+                       resume=resume))  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import random
@@ -117,7 +118,7 @@ def _context(endpoint: Endpoint, creds: Credentials) -> ssl.SSLContext:
 
 
 async def stream(
-    endpoint: Endpoint,
+    locate: Callable[[], Endpoint],
     creds: Credentials,
     *,
     namespace: str | None,
@@ -125,14 +126,17 @@ async def stream(
     on_event: Callable[[JsonObject], bool],
     resume: str | None = None,
 ) -> None:
-    """Deliver events to ``on_event`` until it returns False; reconnects with backoff."""
+    """Deliver events to ``on_event`` until it returns False; reconnects with backoff, looking
+    the channel up again (``locate``) after a failure: a restarted operator may serve it on
+    another port."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-    context = _context(endpoint, creds)
     headers = {"Authorization": f"Bearer {creds.token}"} if creds.token else {}
     backoff, last = 0.5, resume
+    endpoint = locate()
     while True:
+        context = _context(endpoint, creds)
         query = {k: v for k, v in (("namespace", namespace), ("name", name), ("resume", last)) if v}
         url = f"{endpoint.url}/watch" + (f"?{urlencode(query)}" if query else "")
         try:
@@ -163,3 +167,5 @@ async def stream(
                                hint="is --server the operator's channel?") from error  # fmt: skip
         await asyncio.sleep(backoff * (0.5 + random.random()))
         backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        with contextlib.suppress(ClusterError):  # the cluster is away too: keep the last address
+            endpoint = await asyncio.to_thread(locate)

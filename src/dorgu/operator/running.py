@@ -139,6 +139,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     servers: list[Server | AsgiServer | GranianServer | ChannelServer] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
+    channel_ready = options.channel_port is None
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
                           expiries=lambda: exemption_expiries(view))  # fmt: skip
     prometheus = _prometheus(options)
@@ -146,7 +147,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
 
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
-        return view.synced() and webhook_ready and policies_ready
+        return view.synced() and webhook_ready and policies_ready and channel_ready
 
     try:
         if options.metrics_port is not None:
@@ -207,6 +208,7 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
         tasks += linker.start()
         if options.channel_port is not None:
             await _start_channel(options, api=api, tasks=tasks, servers=servers)
+            channel_ready = True
         if prometheus is not None:
             watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,
                                      options=_watch_options(options), interval=options.anomaly_interval,

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 Event = dict[str, object]
 
 
-@dataclass
+@dataclass(eq=False)
 class Watcher:
     user: str
     namespace: str | None

@@ -264,7 +264,9 @@ def operator() -> None:
     help="Port of the live channel for dorgu watch (TLS WebSocket; -1: off, 0: any free port).",
 )
 @click.option("--channel-host", default="0.0.0.0", show_default=True,
-              help="Address of the live channel.")  # fmt: skip
+              help="Address of the live channel.")
+@click.option("--channel-service", default="dorgu-channel", show_default=True,
+              help="The Service in front of the channel (its DNS names are in the certificate).")  # fmt: skip
 @click.option(
     "--peering",
     "peering",
@@ -382,6 +384,7 @@ def run(
     metrics_port: int,
     channel_port: int,
     channel_host: str,
+    channel_service: str,
     peering: str,
     standalone: bool,
     priority: int | None,
@@ -437,6 +440,7 @@ def run(
         metrics_port=None if metrics_port < 0 else metrics_port,
         channel_port=None if channel_port < 0 else channel_port,
         channel_host=channel_host,
+        channel_service=channel_service,
         standalone=standalone,
         peering=peering,
         peering_mandatory=False,

@@ -295,15 +295,17 @@ async def _start_channel(
     hub = Hub()
     feeder = Feeder(api=api, hub=hub)
     tasks += feeder.start()
-    context, ca = await channel_tls(api, namespace=options.namespace, hosts=_hosts(options),
+    svc, ns = options.channel_service, options.namespace
+    hosts = (f"{svc}.{ns}.svc", f"{svc}.{ns}.svc.cluster.local", svc, "localhost", "127.0.0.1")
+    context, ca = await channel_tls(api, namespace=options.namespace, hosts=hosts,
                                     client_ca=await client_ca(api))  # fmt: skip
     server = ChannelServer(api=api, hub=hub, snapshot=feeder.snapshot, host=options.channel_host,
                            port=options.channel_port or 0, tls=context)  # fmt: skip
     port = await server.start()
     servers.append(server)
-    await publish(api, namespace=options.namespace, ca=ca, port=port, host=_hosts(options)[0])
+    await publish(api, namespace=options.namespace, ca=ca, port=port, host=hosts[0])
     logger.info("live channel at wss://%s:%d/watch (CA in configmap %s/%s)",
-                _hosts(options)[0], port, options.namespace, CONFIG_MAP)  # fmt: skip
+                hosts[0], port, options.namespace, CONFIG_MAP)  # fmt: skip
 
 
 def _webhook_policy(manifest: Mapping[str, object]) -> RulePolicy:

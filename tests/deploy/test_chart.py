@@ -428,3 +428,34 @@ def test_the_webhook_process_value_reaches_the_operator(process: str) -> None:
     [deployment] = [o for o in objects if o["kind"] == "Deployment"]
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
     assert f"--webhook-process={process}" in args
+
+
+def test_the_live_channel_is_a_port_a_service_and_narrow_rbac_when_enabled() -> None:
+    assert not [o for o in render() if "channel" in str(o["metadata"]["name"])]  # type: ignore[index]
+    objects = render("channel.enabled=true")
+    by_kind = {(o["kind"], o["metadata"]["name"]): o for o in objects}  # type: ignore[index]
+    service = next(o for (k, n), o in by_kind.items() if k == "Service" and n.endswith("-channel"))
+    assert service["spec"]["ports"][0]["port"] == 8445  # type: ignore[index]
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]
+    assert "--channel-port=8445" in args
+    assert any(a.startswith("--channel-service=") and a.endswith("-channel") for a in args)
+    role = next(o for (k, n), o in by_kind.items() if k == "Role" and n.endswith("-channel"))
+    named = [r for r in role["rules"] if r.get("resourceNames")]  # type: ignore[union-attr]
+    assert {tuple(r["resourceNames"]) for r in named} == {
+        ("dorgu-channel-tls",),
+        ("dorgu-channel",),
+    }
+    reader = next(
+        o
+        for o in objects
+        if o["kind"] == "RoleBinding" and o["metadata"]["namespace"] == "kube-system"
+    )  # type: ignore[index]
+    assert reader["roleRef"]["name"] == "extension-apiserver-authentication-reader"  # type: ignore[index]
+    cluster_rules = next(o for o in objects if o["kind"] == "ClusterRole")["rules"]
+    reviews = [
+        r
+        for r in cluster_rules
+        if r["apiGroups"] in (["authentication.k8s.io"], ["authorization.k8s.io"])
+    ]  # type: ignore[index]
+    assert [r["verbs"] for r in reviews] == [["create"], ["create"]]

@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "sync",
         "Show or resolve drift between the repo and the cluster.",
     ),
+    "watch": (
+        "dorgu.cli.watch",
+        "watch",
+        "Stream persona events from the operator's live channel.",
+    ),
     "recommend": (
         "dorgu.cli.recommend",
         "recommend",

@@ -324,6 +324,18 @@ def operator() -> None:
     help="Port of /metrics, /healthz, /readyz (-1: off, 0: any free port).",
 )
 @click.option(
+    "--channel-port",
+    default=-1,
+    show_default=True,
+    type=click.IntRange(-1, 65535),
+    help="Port of the live channel for dorgu watch (TLS WebSocket; -1: off, 0: any free port).",
+)
+@click.option(
+    "--channel-host", default="0.0.0.0", show_default=True, help="Address of the live channel."
+)
+@click.option("--channel-service", default="dorgu-channel", show_default=True,
+              help="The Service in front of the channel (its DNS names are in the certificate).")  # fmt: skip
+@click.option(
     "--peering",
     "peering",
     default="dorgu",
@@ -490,6 +502,9 @@ def run(
     certificates: str,
     metrics_host: str,
     metrics_port: int,
+    channel_port: int,
+    channel_host: str,
+    channel_service: str,
     peering: str,
     standalone: bool,
     priority: int | None,
@@ -555,6 +570,9 @@ def run(
         certificates=cast("CertificateSource", certificates),  # checked by _certificates
         metrics_host=metrics_host,
         metrics_port=None if metrics_port < 0 else metrics_port,
+        channel_port=None if channel_port < 0 else channel_port,
+        channel_host=channel_host,
+        channel_service=channel_service,
         standalone=standalone,
         peering=peering,
         peering_mandatory=False,

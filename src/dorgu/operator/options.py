@@ -102,6 +102,11 @@ class OperatorOptions:
     """self mode: seconds between checks whether the certificates must be rotated."""
     extra_labels: dict[str, str] = field(default_factory=dict)
 
+    channel_port: int | None = None
+    """The live channel's TLS WebSocket port (0: any free port); None: no channel."""
+    channel_host: str = "0.0.0.0"
+    channel_service: str = "dorgu-channel"
+    """The Service in front of the channel: its DNS names go into the channel's certificate."""
     prometheus_url: str | None = None
     """Where the learner reads usage; None: no learning."""
     learn_interval: float = 3600.0

@@ -34,6 +34,11 @@ from dorgu.operator.alerting import AlertReceiver, CachedOwners, Submit
 from dorgu.operator.anomalies import AnomalyWatcher
 from dorgu.operator.api import Api, ApiFailure
 from dorgu.operator.caching import Store
+from dorgu.operator.channel.auth import client_ca
+from dorgu.operator.channel.feeding import Feeder
+from dorgu.operator.channel.hub import Hub
+from dorgu.operator.channel.server import ChannelServer
+from dorgu.operator.channel.tls import CONFIG_MAP, channel_tls, publish
 from dorgu.operator.connecting import connect
 from dorgu.operator.discovering import Discoverer
 from dorgu.operator.eventing import EventPoster
@@ -144,9 +149,10 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     if tracker is not None:
         stores += tracker.stores_list()
         tasks += tracker.start(api)
-    servers: list[Server | AsgiServer | GranianServer | WorkerProcess] = []
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess | ChannelServer] = []
     serve_webhook = options.webhook and options.admission != "policy"
     webhook_ready = not serve_webhook
+    channel_ready = options.channel_port is None
     keeper = PolicyKeeper(api=api, options=options, is_active=lambda: leadership.active,
                           expiries=lambda: exemption_expiries(view))  # fmt: skip
     prometheus = _prometheus(options)
@@ -165,7 +171,9 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
     def ready() -> bool:  # policies: installed (keeper.written_at) before the replica is ready
         policies_ready = options.admission == "webhook" or keeper.written_at is not None
         workers_ready = all(s.serving for s in servers if isinstance(s, WorkerProcess))
-        return view.synced() and webhook_ready and policies_ready and workers_ready
+        return (
+            view.synced() and webhook_ready and policies_ready and workers_ready and channel_ready
+        )
 
     async def refresh() -> None:  # the webhook worker's admission series
         for server in servers:
@@ -235,6 +243,9 @@ async def run_operator(options: OperatorOptions, *, stop: asyncio.Event | None =
             tasks.append(asyncio.create_task(learner.run(), name="learner"))
         linker = GitOpsLinker(api=api, view=view, is_active=lambda: leadership.active)
         tasks += linker.start()
+        if options.channel_port is not None:
+            await _start_channel(options, api=api, tasks=tasks, servers=servers)
+            channel_ready = True
         if prometheus is not None:
             watcher = AnomalyWatcher(api=api, view=view, client=prometheus, metrics=metrics,
                                      options=_watch_options(options), interval=options.anomaly_interval,
@@ -328,6 +339,30 @@ def _incident_tracker(
                            settings=settings, metrics=metrics)  # fmt: skip
 
 
+async def _start_channel(
+    options: OperatorOptions,
+    *,
+    api: Api,
+    tasks: list[asyncio.Task[None]],
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess | ChannelServer],
+) -> None:
+    """The live channel (``dorgu watch``): its own informers, hub and TLS WebSocket server."""
+    hub = Hub()
+    feeder = Feeder(api=api, hub=hub)
+    tasks += feeder.start()
+    svc, ns = options.channel_service, options.namespace
+    hosts = (f"{svc}.{ns}.svc", f"{svc}.{ns}.svc.cluster.local", svc, "localhost", "127.0.0.1")
+    context, ca = await channel_tls(api, namespace=options.namespace, hosts=hosts,
+                                    client_ca=await client_ca(api))  # fmt: skip
+    server = ChannelServer(api=api, hub=hub, snapshot=feeder.snapshot, host=options.channel_host,
+                           port=options.channel_port or 0, tls=context)  # fmt: skip
+    port = await server.start()
+    servers.append(server)
+    await publish(api, namespace=options.namespace, ca=ca, port=port, host=hosts[0])
+    logger.info("live channel at wss://%s:%d/watch (CA in configmap %s/%s)",
+                hosts[0], port, options.namespace, CONFIG_MAP)  # fmt: skip
+
+
 def _prometheus(options: OperatorOptions) -> PrometheusClient | None:
     if not options.prometheus_url or options.anomaly_interval <= 0:
         return None
@@ -348,7 +383,7 @@ async def _start_webhook(
     api: Api,
     view: ClusterView,
     metrics: Metrics,
-    servers: list[Server | AsgiServer | GranianServer | WorkerProcess],
+    servers: list[Server | AsgiServer | GranianServer | WorkerProcess | ChannelServer],
     tasks: list[asyncio.Task[None]],
 ) -> None:
     hosts = _hosts(options)

@@ -58,9 +58,7 @@ def alertmanager_config(plan: ComponentPlan) -> Manifest:
                 "groupWait": "30s",
                 "groupInterval": "5m",
                 "repeatInterval": "4h",
-                "routes": [
-                    {"receiver": receiver, "matchers": [critical], "repeatInterval": "1h"}
-                ],
+                "routes": [{"receiver": receiver, "matchers": [critical], "repeatInterval": "1h"}],
             },
             "receivers": [{"name": receiver}],
         },

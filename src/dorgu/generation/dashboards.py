@@ -138,9 +138,7 @@ def _pod(plan: ComponentPlan, container: str) -> dict[str, str]:
 def golden_row(plan: ComponentPlan, metrics: SloMetrics, container: str) -> RowSpec:
     pod = _pod(plan, container)
     total = f"sum by (namespace) (rate({metrics.requests}{{{_sel(pod)}}}[{RATE}]))"
-    failed = (
-        f"sum by (namespace) (rate({metrics.requests}{{{_sel(pod, metrics.errors)}}}[{RATE}]))"
-    )
+    failed = f"sum by (namespace) (rate({metrics.requests}{{{_sel(pod, metrics.errors)}}}[{RATE}]))"
     buckets = f"sum by (le) (rate({metrics.latency}_bucket{{{_sel(pod)}}}[{RATE}]))"
     return RowSpec(
         "Golden signals",
@@ -169,8 +167,10 @@ def golden_row(plan: ComponentPlan, metrics: SloMetrics, container: str) -> RowS
 
 def slo_panels(plan: ComponentPlan, slo: SloEntry, *, prefix: str = "") -> tuple[PanelSpec, ...]:
     own = _own(plan, slo)
-    what = "requests not failed" if slo.indicator is SloIndicator.AVAILABILITY else (
-        f"requests under {slo.threshold}"
+    what = (
+        "requests not failed"
+        if slo.indicator is SloIndicator.AVAILABILITY
+        else (f"requests under {slo.threshold}")
     )
     return (
         PanelSpec(
@@ -326,14 +326,17 @@ def _dependency_row(plan: ComponentPlan, app: AppPlan) -> tuple[RowSpec | None, 
     series: set[str] = set()
     for dep in sorted(deps, key=lambda d: d.name):
         where = "external" if dep.external else (dep.component or "-")
-        lines.append(f"| {dep.name} | {dep.type.value} | {dep.kind or '-'} | {where} |")
+        cells = (dep.name, dep.type.value, dep.kind or "-", where)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         other = _bundle_plan(app, dep.component) if dep.component else None
         if other is None or other is plan or not exposes_metrics(other):
             continue
         for slo in component_slos(other):
             panels.append(slo_panels(other, slo, prefix=f"{other.name} ")[1])
             series |= _slo_records(slo)
-    table = PanelSpec("text", f"What {plan.name} talks to", content="\n".join(lines), width=24, height=6)
+    table = PanelSpec(
+        "text", f"What {plan.name} talks to", content="\n".join(lines), width=24, height=6
+    )
     return RowSpec("Dependencies", (table, *panels)), series
 
 
@@ -360,9 +363,7 @@ def component_dashboard(plan: ComponentPlan, app: AppPlan, *, container: str) ->
         rows.append(golden_row(plan, metrics, container))
         slos = component_slos(plan)
         if slos:
-            rows.append(
-                RowSpec("SLOs", tuple(p for slo in slos for p in slo_panels(plan, slo)))
-            )
+            rows.append(RowSpec("SLOs", tuple(p for slo in slos for p in slo_panels(plan, slo))))
             for slo in slos:
                 series |= _slo_records(slo)
     else:

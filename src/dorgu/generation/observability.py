@@ -55,7 +55,9 @@ TEST_NOTE = "promtool test rules slo-rules.test.yaml: the burn-rate alerts' unit
 ROUTING_FILE = "monitoring/alertmanagerconfig.yaml"
 ROUTE_FILE = "monitoring/alertmanager-route.yaml"
 DASHBOARD_NOTE = "Grafana dashboard: import it, or apply the ConfigMap next to it"
-CONFIGMAP_NOTE = "the dashboard for the Grafana sidecar (label grafana_dashboard), apply it yourself"
+CONFIGMAP_NOTE = (
+    "the dashboard for the Grafana sidecar (label grafana_dashboard), apply it yourself"
+)
 ROUTING_NOTE = "AlertmanagerConfig: routes the alerts to the team's receiver (add its integration)"
 ROUTE_NOTE = "the same routing as a plain Alertmanager route and receiver"
 

@@ -353,3 +353,12 @@ def test_the_receiver_holds_no_integration_so_no_secret_is_written(team: str | N
     result = generate(_component(), config=settings(namespace=NAMESPACE, app=app))
     text = _docs(result)[("api", "monitoring/alertmanagerconfig.yaml")]
     assert "slackConfigs" not in text and "apiURL" not in text
+
+
+def test_a_dependency_name_cannot_break_the_markdown_table() -> None:
+    odd = Dependency(name="a|b", type=DependencyType.EXTERNAL, kind="x|y", external=True)
+    board = _one(_generate(_component(dependencies=[odd])))
+    table = next(p for p in _panels(board) if str(p["title"]).startswith("What "))
+    content = str(table["options"]["content"])  # type: ignore[index]
+    assert "| a\\|b | external | x\\|y | external |" in content
+    assert content.count("\n") == 2  # header, rule, one row

@@ -362,3 +362,20 @@ def test_a_dependency_name_cannot_break_the_markdown_table() -> None:
     content = str(table["options"]["content"])  # type: ignore[index]
     assert "| a\\|b | external | x\\|y | external |" in content
     assert content.count("\n") == 2  # header, rule, one row
+
+
+@pytest.mark.parametrize(
+    "text", ['{\n  "a": 1\n}\n', "trailing \nblank\n", "no newline", "two\n\n", " lead\n"]
+)
+def test_the_fast_configmap_rendering_is_what_pyyaml_writes(text: str) -> None:
+    from dorgu.generation.dashboards import render_configmap
+    from dorgu.generation.rendering import render_manifest
+
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "d", "labels": {"grafana_dashboard": "1"}},
+        "data": {"d.json": text},
+    }
+    assert render_configmap(configmap) == render_manifest(configmap)
+    assert yaml.safe_load(render_configmap(configmap))["data"]["d.json"] == text

@@ -26,6 +26,7 @@ from dorgu.generation.dashboards import (
     component_dashboard,
     dashboard_components,
     dashboard_configmap,
+    render_configmap,
     render_dashboard,
 )
 from dorgu.generation.diagnosing import info
@@ -108,7 +109,7 @@ def _dashboard_documents(
         GeneratedDocument(f"monitoring/{name}.json", text, owner, note=DASHBOARD_NOTE),
         GeneratedDocument(
             f"monitoring/{name}.configmap.yaml",
-            render_manifest(configmap),
+            render_configmap(configmap),
             owner,
             note=CONFIGMAP_NOTE,
         ),

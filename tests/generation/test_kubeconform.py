@@ -25,6 +25,7 @@ NOT_OBJECTS = {
     "slo-rules.prometheus.yaml",
     "health-rules.prometheus.yaml",
     "slo-rules.test.yaml",
+    "alertmanager-route.yaml",  # a plain Alertmanager configuration snippet
 }
 
 

@@ -36,6 +36,14 @@ NAMESPACE = "prod"
 APP = {"name": "shop", "team": "payments", "owner": "ana", "runbook": "https://rb.example/shop"}
 
 
+ROUTING_AND_DASHBOARD = (
+    "monitoring/alertmanager-route.yaml",
+    "monitoring/alertmanagerconfig.yaml",
+    "monitoring/shop-dashboard.configmap.yaml",
+    "monitoring/shop-dashboard.json",
+)
+
+
 def _component(*, metrics: bool = True, framework: str | None = None, **extra: object) -> Component:
     endpoints = [Endpoint(kind=EndpointKind.METRICS, path="/metrics", port=8080)] if metrics else []
     return Component(
@@ -87,13 +95,16 @@ def test_with_metrics_every_file_is_written() -> None:
             SLO_TEST_FILE,
             SLO_RULE_FILE,
             "monitoring/servicemonitor.yaml",
+            *ROUTING_AND_DASHBOARD,
         ]
     )
 
 
 def test_without_metrics_only_health_alerts_come() -> None:
     result = _generate(_component(metrics=False))
-    assert sorted(_files(result)) == [HEALTH_PLAIN_FILE, HEALTH_RULE_FILE]
+    assert sorted(_files(result)) == sorted(
+        [HEALTH_PLAIN_FILE, HEALTH_RULE_FILE, *ROUTING_AND_DASHBOARD]
+    )
     alerts = [r["alert"] for r in _rules(_load(result, HEALTH_PLAIN_FILE))]
     assert alerts == [
         "DorguPodCrashLooping",
@@ -233,7 +244,7 @@ def test_generated_objects_pass_dorgus_own_rules_and_schemas() -> None:
     objects = [
         yaml.safe_load(text)
         for name, text in _files(result).items()
-        if not name.endswith((".prometheus.yaml", ".test.yaml"))
+        if not name.endswith((".prometheus.yaml", ".test.yaml", ".json", "alertmanager-route.yaml"))
     ]
     objects += [r.manifest for r in result.resources]
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -398,6 +409,7 @@ def test_the_persona_states_the_slos_the_rules_enforce() -> None:
         HEALTH_PLAIN_FILE,
         HEALTH_RULE_FILE,
         "monitoring/servicemonitor.yaml",
+        *ROUTING_AND_DASHBOARD,
     }
 
 

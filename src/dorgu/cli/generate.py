@@ -139,8 +139,9 @@ _DNS_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
     default=True,
     show_default=True,
     help="Write monitoring/: a ServiceMonitor or PodMonitor and SLO burn-rate rules (with "
-    "promtool unit tests) when the app exposes metrics, and health alerts for each "
-    "long-running app component (docs/observability.md).",
+    "promtool unit tests) when the app exposes metrics, and health alerts, a Grafana "
+    "dashboard and Alertmanager routing for each long-running app component "
+    "(docs/observability.md).",
 )
 @click.option("--skip-argocd", is_flag=True, help="Do not write argocd-application.yaml.")
 @click.option(

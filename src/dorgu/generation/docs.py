@@ -303,15 +303,19 @@ def _observability(spec: ApplicationPersonaSpec, component: Component) -> str:
         slo = " and multiwindow burn-rate alerts for the SLOs" if spec.slos else ""
         lines.append(
             f"`dorgu generate` writes under `monitoring/` a monitor for the metrics endpoint{slo} "
-            f"(with `promtool` unit tests), and {health}. See docs/observability.md."
+            f"(with `promtool` unit tests), {health}, a Grafana dashboard (golden signals, SLOs "
+            "and burn rates, resources, rollouts, dependencies) and the alerts' Alertmanager "
+            "routing to the owning team. See docs/observability.md."
         )
     else:
         lines.append(
-            f"No metrics endpoint was found, so `dorgu generate` writes only {health}. "
+            f"No metrics endpoint was found, so `dorgu generate` writes only {health}, a "
+            "Grafana dashboard of resources, restarts and rollouts, and the alerts' routing. "
             "Instrumenting the app (a `/metrics` endpoint with a request counter such as "
             "`http_requests_total` labelled by status code and a latency histogram such as "
             "`http_request_duration_seconds`) would add a ServiceMonitor, the SLOs' error "
-            "ratios and error budget, and burn-rate alerts that page before the budget is spent."
+            "ratios and error budget, burn-rate alerts that page before the budget is spent, and the "
+            "dashboard's golden signals and SLO panels."
         )
     return "\n".join(lines)
 

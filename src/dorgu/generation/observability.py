@@ -5,7 +5,12 @@ long-running component built from source, under ``monitoring/`` (docs/observabil
 - ``slo-rules.yaml`` (a ``PrometheusRule``), ``slo-rules.prometheus.yaml`` (the same groups
   as a plain rules file) and ``slo-rules.test.yaml`` (``promtool test rules`` unit tests) when
   it exposes metrics and has SLOs;
-- ``health-rules.yaml`` and ``health-rules.prometheus.yaml`` always: they need no app metrics.
+- ``health-rules.yaml`` and ``health-rules.prometheus.yaml`` always: they need no app metrics;
+- ``<workload>-dashboard.json`` (Grafana) and ``<workload>-dashboard.configmap.yaml`` (the same
+  for the Grafana sidecar) always (``dashboards.py``); an app of several such components also
+  gets ``monitoring/<app>-dashboard.json`` and its ConfigMap at the top of the output;
+- ``alertmanagerconfig.yaml`` and ``alertmanager-route.yaml``: the alerts' routing to the
+  owning team (``alert_routing.py``).
 
 None of them is in kustomization.yaml (the prometheus-operator CRDs may not be installed).
 Must not read files or settings beyond the ``AppPlan``.
@@ -13,7 +18,17 @@ Must not read files or settings beyond the ``AppPlan``.
 
 from __future__ import annotations
 
+from dorgu.generation.alert_routing import alertmanager_config, alertmanager_route
 from dorgu.generation.anomaly_rules import persona_labels
+from dorgu.generation.dashboards import (
+    DashboardSpec,
+    app_dashboard,
+    component_dashboard,
+    dashboard_components,
+    dashboard_configmap,
+    render_configmap,
+    render_dashboard,
+)
 from dorgu.generation.diagnosing import info
 from dorgu.generation.health_rules import health_group
 from dorgu.generation.manifests import GeneratedDocument
@@ -38,6 +53,14 @@ SLO_NOTE = "PrometheusRule: SLO error ratios, budget and burn-rate alerts, apply
 HEALTH_NOTE = "PrometheusRule: crash loops, OOM kills, replicas, autoscaler, volumes"
 PLAIN_NOTE = "the same rules as a Prometheus rules file (rule_files)"
 TEST_NOTE = "promtool test rules slo-rules.test.yaml: the burn-rate alerts' unit tests"
+ROUTING_FILE = "monitoring/alertmanagerconfig.yaml"
+ROUTE_FILE = "monitoring/alertmanager-route.yaml"
+DASHBOARD_NOTE = "Grafana dashboard: import it, or apply the ConfigMap next to it"
+CONFIGMAP_NOTE = (
+    "the dashboard for the Grafana sidecar (label grafana_dashboard), apply it yourself"
+)
+ROUTING_NOTE = "AlertmanagerConfig: routes the alerts to the team's receiver (add its integration)"
+ROUTE_NOTE = "the same routing as a plain Alertmanager route and receiver"
 
 
 def build_observability_documents(
@@ -54,7 +77,43 @@ def build_observability_documents(
         made, found = _component_documents(plan, app)
         documents += made
         diagnostics += found
+    plans = dashboard_components(app)
+    if len(plans) > 1:
+        containers = {p.name: _container(app, p) for p in plans}
+        spec = app_dashboard(app, plans, containers)
+        namespace = plans[0].settings.namespace
+        documents += _dashboard_documents(
+            spec,
+            f"{request.app_name}-dashboard",
+            namespace,
+            plans[0].settings.observability.dashboard_labels,
+            None,
+        )
     return documents, diagnostics
+
+
+def _container(app: AppPlan, plan: ComponentPlan) -> str:
+    return app.request.sanitize_name(plan.component.name) or "app"
+
+
+def _dashboard_documents(
+    spec: DashboardSpec,
+    name: str,
+    namespace: str | None,
+    labels: dict[str, str],
+    owner: str | None,
+) -> list[GeneratedDocument]:
+    text = render_dashboard(spec)
+    configmap = dashboard_configmap(spec, text, name=name, namespace=namespace, labels=labels)
+    return [
+        GeneratedDocument(f"monitoring/{name}.json", text, owner, note=DASHBOARD_NOTE),
+        GeneratedDocument(
+            f"monitoring/{name}.configmap.yaml",
+            render_configmap(configmap),
+            owner,
+            note=CONFIGMAP_NOTE,
+        ),
+    ]
 
 
 def _component_documents(
@@ -128,6 +187,21 @@ def _component_documents(
     documents += _rule_documents(
         plan, (group,), f"{plan.name}-health", HEALTH_RULE_FILE, HEALTH_PLAIN_FILE, HEALTH_NOTE
     )
+    documents += _dashboard_documents(
+        component_dashboard(plan, app, container=container),
+        f"{plan.name}-dashboard",
+        plan.settings.namespace,
+        plan.settings.observability.dashboard_labels,
+        owner,
+    )
+    documents += [
+        GeneratedDocument(
+            ROUTING_FILE, render_manifest(alertmanager_config(plan)), owner, note=ROUTING_NOTE
+        ),
+        GeneratedDocument(
+            ROUTE_FILE, render_manifest(alertmanager_route(plan)), owner, note=ROUTE_NOTE
+        ),
+    ]
     if not runbook:
         diagnostics.append(
             info(

@@ -414,6 +414,11 @@ class ObservabilitySection(_Section):
         default_factory=dict,
         description="More labels for the monitors and rules (the Prometheus' selectors).",
     )
+    dashboard_labels: dict[QualifiedKey, LabelValue] = Field(
+        default_factory=lambda: {"grafana_dashboard": "1"},
+        description="Labels of the Grafana dashboard ConfigMap: what the Grafana sidecar "
+        'selects by (default grafana_dashboard: "1").',
+    )
     requests_metric: str | None = Field(
         None,
         pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$",

@@ -273,13 +273,19 @@ def test_the_configmap_carries_the_sidecar_label_and_the_same_json() -> None:
     result = _generate()
     docs = _docs(result)
     configmap = yaml.safe_load(docs[("api", "monitoring/shop-dashboard.configmap.yaml")])
-    assert configmap["metadata"]["labels"] == {"grafana_dashboard": "1"}
+    assert configmap["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "dorgu",  # recognised as dorgu output when re-read
+        "grafana_dashboard": "1",
+    }
     assert configmap["metadata"]["namespace"] == NAMESPACE
     (text,) = configmap["data"].values()
     assert text == docs[("api", "monitoring/shop-dashboard.json")]
     custom = _generate(obs={"dashboard_labels": {"dashboards": "grafana"}})
     configmap = yaml.safe_load(_docs(custom)[("api", "monitoring/shop-dashboard.configmap.yaml")])
-    assert configmap["metadata"]["labels"] == {"dashboards": "grafana"}
+    assert configmap["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "dorgu",
+        "dashboards": "grafana",
+    }
 
 
 def test_no_observability_means_no_dashboard_and_no_routing() -> None:

@@ -31,6 +31,7 @@ from dorgu.generation.dashboards import (
 )
 from dorgu.generation.diagnosing import info
 from dorgu.generation.health_rules import health_group
+from dorgu.generation.labels import MANAGED_BY
 from dorgu.generation.manifests import GeneratedDocument
 from dorgu.generation.monitors import build_monitor, metrics_endpoint, monitor_file, monitor_labels
 from dorgu.generation.planning import AppPlan, ComponentPlan, WorkloadKind
@@ -104,6 +105,7 @@ def _dashboard_documents(
     owner: str | None,
 ) -> list[GeneratedDocument]:
     text = render_dashboard(spec)
+    labels = {**labels, "app.kubernetes.io/managed-by": MANAGED_BY}  # old output is recognised
     configmap = dashboard_configmap(spec, text, name=name, namespace=namespace, labels=labels)
     return [
         GeneratedDocument(f"monitoring/{name}.json", text, owner, note=DASHBOARD_NOTE),

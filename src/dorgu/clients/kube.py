@@ -20,6 +20,7 @@ from dorgu.errors import ToolchainError
 JsonObject = dict[str, object]
 JsonList = list[JsonObject]
 Names = list[str]
+DEFAULT_PAGE_SIZE = 500
 FIELD_MANAGER = "dorgu"
 """The server-side apply field manager of everything the CLI applies."""
 CRD_GROUP = "dorgu.io"
@@ -36,6 +37,14 @@ class ConnectionOptions:
     context: str | None = None
     namespace: str | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items and the token for the next page (None after the last)."""
+
+    items: JsonList
+    continue_token: str | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,7 @@ CLUSTER_PERSONAS = ResourceKind("dorgu.io/v1", "ClusterPersona", "clusterpersona
 NAMESPACES = ResourceKind("v1", "Namespace", "namespaces", namespaced=False)
 NODES = ResourceKind("v1", "Node", "nodes", namespaced=False)
 DEPLOYMENTS = ResourceKind("apps/v1", "Deployment", "deployments", namespaced=True)
+INCIDENT_MEMORIES = ResourceKind("dorgu.io/v1", "IncidentMemory", "incidentmemories", True)
 CUSTOM_RESOURCE_DEFINITIONS = ResourceKind(
     "apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", False
 )
@@ -110,6 +120,35 @@ class KubeClient(Protocol):
     ) -> JsonList:
         """Objects of ``kind`` in ``namespace`` (default namespace), all namespaces, or the
         cluster (cluster-scoped kinds)."""
+        ...
+
+    def list_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        label_selector: str | None = None,
+    ) -> Page:
+        """One page (at most ``limit`` objects) of a list, as the API server's ``limit`` and
+        ``continue`` give it; pass the page's ``continue_token`` back for the next one."""
+        ...
+
+    def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
+        """Update the object (PUT; to the status subresource when ``status``) with optimistic
+        concurrency: ``metadata.resourceVersion`` must be the one read, else a ``ClusterError``
+        says the object changed (409)."""
+        ...
+
+    def create(self, manifest: Mapping[str, object]) -> JsonObject:
+        """Create the object (POST); a ``ClusterError`` when it exists (409)."""
+        ...
+
+    def whoami(self) -> str | None:
+        """The caller's user name as the API server authenticates it (a SelfSubjectReview),
+        else the kubeconfig's user name, else None."""
         ...
 
     def delete(

@@ -12,7 +12,16 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dorgu.clients.kube import CRD_GROUP, CRDS_MISSING, JsonList, JsonObject, Names, ResourceKind
+from dorgu.clients.kube import (
+    CRD_GROUP,
+    CRDS_MISSING,
+    DEFAULT_PAGE_SIZE,
+    JsonList,
+    JsonObject,
+    Names,
+    Page,
+    ResourceKind,
+)
 from dorgu.errors import ClusterError
 
 CLUSTER_SCOPED = frozenset(
@@ -51,6 +60,12 @@ class FakeKube:
     objects: dict[Key, JsonObject] = field(default_factory=dict)
     applied: list[tuple[JsonObject, bool, bool]] = field(default_factory=list)
     closed: bool = False
+    user: str | None = "fake-user"
+    """What ``whoami`` answers."""
+    forbidden_all_namespaces: bool = False
+    """Refuse lists across all namespaces (403), as RBAC limited to one namespace does."""
+    pages: int = 0
+    """How many ``list_page`` calls were answered."""
     _counter: int = 0
 
     def add(self, obj: Mapping[str, object]) -> JsonObject:
@@ -115,6 +130,73 @@ class FakeKube:
             and k == kind.kind
             and (all_namespaces or ns == wanted)
         ]
+
+    def list_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        label_selector: str | None = None,
+    ) -> Page:
+        if all_namespaces and self.forbidden_all_namespaces:
+            self._check(kind.api_version)
+            raise ClusterError(
+                f"forbidden (403): not allowed to list {kind.resource}",
+                hint="ask for RBAC permission or use another --context",
+            )
+        found = self.list(kind, namespace=namespace, all_namespaces=all_namespaces)
+        if label_selector:
+            wanted = dict(part.split("=", 1) for part in label_selector.split(","))
+            found = [
+                obj
+                for obj in found
+                if all(_metadata(obj).get("labels", {}).get(k) == v for k, v in wanted.items())  # type: ignore[attr-defined]
+            ]
+        start = int(continue_token or 0)
+        end = start + max(limit, 1)
+        self.pages += 1
+        return Page(found[start:end], str(end) if end < len(found) else None)
+
+    def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
+        body = copy.deepcopy(dict(manifest))
+        self._check(str(body.get("apiVersion", "")))
+        key = self._key(body)
+        current = self.objects.get(key)
+        if current is None:
+            raise ClusterError(f"not found (404): update {key[1]}/{key[3]}")
+        sent = _metadata(body).get("resourceVersion")
+        if sent != _metadata(current).get("resourceVersion"):
+            raise ClusterError(
+                f"conflict (409): update {key[1]}/{key[3]}: the object changed since it was read",
+                hint="someone else updated it; run the command again",
+            )
+        result = copy.deepcopy(current)
+        if status:
+            result["status"] = body.get("status", {})
+        else:
+            result = {**body, "status": current.get("status")} if "status" in current else body
+        self._counter += 1
+        _metadata(result)["resourceVersion"] = str(self._counter)
+        self.objects[key] = copy.deepcopy(result)
+        return result
+
+    def create(self, manifest: Mapping[str, object]) -> JsonObject:
+        body = copy.deepcopy(dict(manifest))
+        self._check(str(body.get("apiVersion", "")))
+        key = self._key(body)
+        if key in self.objects:
+            raise ClusterError(f"conflict (409): create {key[1]}/{key[3]}: already exists")
+        self._counter += 1
+        _metadata(body)["resourceVersion"] = str(self._counter)
+        self.objects[key] = copy.deepcopy(body)
+        return body
+
+    def whoami(self) -> str | None:
+        self._check("v1")
+        return self.user
 
     def delete(
         self, kind: ResourceKind, name: str, *, namespace: str | None = None, dry_run: bool = False

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dorgu.cli.cluster import OUTPUTS, age, connection_options, emit, kube_options, open_client
+from dorgu.cli import cluster as cluster_cli
+from dorgu.cli.cluster import OUTPUTS, age, connection_options, emit, kube_options
 from dorgu.cli.explain import LLM_PROVIDERS, llm_flags
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def list_(all_namespaces: bool, open_only: bool, output: str) -> None:
     """List incidents: open ones first, then by namespace and name."""
     from dorgu.services.incidents import list_incidents
 
-    client = open_client()
+    client = cluster_cli.open_client()
     namespace = connection_options().namespace
     listing = list_incidents(
         client=client, namespace=namespace, all_namespaces=all_namespaces, open_only=open_only
@@ -149,7 +150,7 @@ def show(
         raise UsageError(
             "--save needs --explain", hint="dorgu incidents show NAME --explain --save"
         )
-    client = open_client()
+    client = cluster_cli.open_client()
     namespace = connection_options().namespace
     incident = get_incident(name, client=client, namespace=namespace)
     outcome = None
@@ -271,7 +272,7 @@ def resolve(name: str, note: str, outcome: str, action: str | None) -> None:
 
     result = resolve_incident(
         name,
-        client=open_client(),
+        client=cluster_cli.open_client(),
         namespace=connection_options().namespace,
         note=note,
         now=datetime.now(UTC).replace(microsecond=0),
@@ -298,7 +299,10 @@ def similar(name: str, limit: int, output: str) -> None:
     from dorgu.services.incidents import similar_incidents
 
     outcome = similar_incidents(
-        name, client=open_client(), namespace=connection_options().namespace, limit=limit
+        name,
+        client=cluster_cli.open_client(),
+        namespace=connection_options().namespace,
+        limit=limit,
     )
     if outcome.note:
         click.echo(f"note: {outcome.note}", err=True)

@@ -6,16 +6,29 @@
   on every batch of informer changes); a second pass over unchanged objects must record nothing;
 - size: an IncidentMemory with every bounded list full of maximum-length strings, as JSON; it
   must stay far below etcd's 1.5 MiB request limit (target: at most 512 KiB; eight
-  conditions with Kubernetes' 32 KiB messages are most of it).
+  conditions with Kubernetes' 32 KiB messages are most of it);
+- list: 10,000 stored IncidentMemory objects (``DORGU_BENCH_INCIDENTS``; 2,000 in the reduced
+  CI run) in a testbed API server, 20 namespaces, each a realistic episode from ``record``
+  (three pods, evidence, contributing signals; a third of them Resolved through the status
+  subresource); ``list_incidents(all_namespaces=True)`` (what ``dorgu incidents list -A``
+  runs: pages of 500 with ``limit``/``continue``, every object validated) must take at most
+  1 s of wall-clock time (median of 5, after one warm-up).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import statistics
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from dorgu.learning.incidents import ObjectRef, correlate, detect_all, record
 from dorgu.models import incidents as im
@@ -25,6 +38,9 @@ DEPLOYMENTS = 50
 PODS_PER_DEPLOYMENT = 10
 TARGET_SECONDS = 0.5
 TARGET_BYTES = 512 * 1024
+LISTED = int(os.environ.get("DORGU_BENCH_INCIDENTS", "10000"))
+LIST_NAMESPACES = 20
+TARGET_LIST_SECONDS = 1.0
 NOW = datetime(2026, 1, 5, 10, 5, tzinfo=UTC)
 T0 = "2026-01-05T10:00:00Z"
 
@@ -126,7 +142,109 @@ def _largest() -> int:
     return len(json.dumps(dump_wire(incident)).encode("utf-8"))
 
 
-def run() -> list[dict[str, object]]:
+def _template() -> dict[str, Any]:
+    objects, pods = _storm()
+    (first, *_) = _pass(objects[:3] + objects[500:503], pods, {})
+    return dump_wire(first)
+
+
+def _stored_incident(template: dict[str, Any], index: int) -> tuple[dict[str, Any], bool]:
+    body = json.loads(json.dumps(template))
+    namespace = f"incidents-{index % LIST_NAMESPACES:02d}"
+    fingerprint = f"{index:032x}"
+    body["metadata"] = {
+        "name": f"svc-{index:05d}-{fingerprint[-10:]}-1",
+        "namespace": namespace,
+        "labels": {im.FINGERPRINT_LABEL: fingerprint, "app.kubernetes.io/managed-by": "dorgu"},
+    }
+    body["spec"]["fingerprint"] = fingerprint
+    body["spec"]["workload"]["name"] = f"svc-{index:05d}"
+    body["spec"]["workload"]["namespace"] = namespace
+    resolved = index % 3 == 0
+    if resolved:
+        body["status"]["phase"] = "Resolved"
+        body["status"]["resolvedAt"] = body["spec"]["detection"]["lastSeen"]
+    return body, resolved
+
+
+def _create(client: Any, template: dict[str, Any], index: int) -> None:
+    body, _ = _stored_incident(template, index)
+    created = client.create(body)
+    created["status"] = body["status"]
+    client.replace(created, status=True)
+
+
+def bench_list(count: int = LISTED) -> dict[str, object]:
+    from lightkube import Client, KubeConfig, codecs
+
+    from dorgu.clients import ConnectionOptions, connect
+    from dorgu.crds import crd_files
+    from dorgu.devcluster import building, locations
+    from dorgu.devcluster.launching import ControlPlane
+    from dorgu.services.incidents import list_incidents
+
+    root = Path(tempfile.mkdtemp(prefix="dorgu-bench-incidents-"))
+    plane = ControlPlane(binaries=building.ensure_binaries(env=locations.current_env()), root=root)
+    plane.start()
+    try:
+        kubeconfig = plane.layout.kubeconfig
+        admin = Client(KubeConfig.from_file(kubeconfig), field_manager="bench", trust_env=False)
+        for text in crd_files().values():
+            admin.apply(codecs.from_dict(yaml.safe_load(text)), force=True)
+        for n in range(LIST_NAMESPACES):
+            admin.create(codecs.from_dict({"apiVersion": "v1", "kind": "Namespace",
+                                           "metadata": {"name": f"incidents-{n:02d}"}}))  # fmt: skip
+        admin.close()
+        time.sleep(2)  # CRDs established
+        template = _template()
+        options = ConnectionOptions(kubeconfig=kubeconfig, timeout_seconds=60)
+        workers = [connect(options) for _ in range(8)]
+        started = time.monotonic()
+        with ThreadPoolExecutor(len(workers)) as pool:
+            list(pool.map(lambda i: _create(workers[i % len(workers)], template, i), range(count)))
+        created_in = time.monotonic() - started
+        for worker in workers:
+            worker.close()
+        client = connect(options)
+        timings, listing = [], None
+        for attempt in range(6):
+            started = time.monotonic()
+            listing = list_incidents(client=client, all_namespaces=True)
+            if attempt:  # the first run warms the API server's and the client's caches
+                timings.append(time.monotonic() - started)
+        client.close()
+    finally:
+        plane.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    assert listing is not None
+    median = statistics.median(timings)
+    opened = sum(1 for i in listing.incidents if i.status and i.status.phase.value != "Resolved")
+    order_ok = all(
+        i.status and i.status.phase.value != "Resolved" for i in listing.incidents[:opened]
+    )
+    return {
+        "name": f"incidents_list_{count}",
+        "stored": count,
+        "listed": len(listing.incidents),
+        "pages": listing.pages,
+        "created_in_s": round(created_in, 1),
+        "seconds_p50": round(median, 3),
+        "seconds_max": round(max(timings), 3),
+        "target_seconds": TARGET_LIST_SECONDS,
+        "ratio_to_target": round(median / TARGET_LIST_SECONDS, 3),
+        "ok": len(listing.incidents) == count and order_ok and median <= TARGET_LIST_SECONDS,
+    }
+
+
+def run_list(count: int = LISTED) -> list[dict[str, object]]:
+    try:
+        return [bench_list(count)]
+    except Exception as error:  # no testbed binaries: report, do not hide
+        return [{"name": f"incidents_list_{count}", "ok": False,
+                 "error": f"{type(error).__name__}: {error}"}]  # fmt: skip
+
+
+def run(list_count: int = LISTED) -> list[dict[str, object]]:
     objects, pods = _storm()
     timings = []
     first: list[im.IncidentMemory] = []
@@ -158,4 +276,5 @@ def run() -> list[dict[str, object]]:
             "ratio_to_target": round(size / TARGET_BYTES, 3),
             "ok": size <= TARGET_BYTES,
         },
+        *run_list(list_count),
     ]

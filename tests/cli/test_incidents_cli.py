@@ -41,8 +41,8 @@ def test_list_table_open_first_and_all_namespaces(kube):
     lines = result.output.splitlines()
     assert lines[0].split() == ["NAME", "PHASE", "SEVERITY", "CATEGORY", "SIGNAL", "WORKLOAD",
                                 "COUNT", "AGE"]  # fmt: skip
-    assert lines[1].split()[:6] == ["orders-2", "Detected", "critical", "resource", "OOMKilled",
-                                    "Deployment/orders"]  # fmt: skip
+    assert lines[1].split()[:7] == ["orders-2", "Detected", "critical", "resource", "OOMKilled",
+                                    "orders", "3"]  # fmt: skip
     assert lines[2].split()[:2] == ["orders-1", "Resolved"]
     every = dorgu("incidents", "list", "-A").output.splitlines()
     assert every[0].split()[0] == "NAMESPACE"

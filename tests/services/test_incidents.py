@@ -17,6 +17,7 @@ from dorgu.models.incidents import IncidentPhase, ResolutionOutcome
 from dorgu.services.incident_summaries import save_summary, summarize_incident
 from dorgu.services.incidents import (
     get_incident,
+    list_incident_rows,
     list_incidents,
     resolve_incident,
     similar_incidents,
@@ -49,6 +50,19 @@ def test_list_pages_through_everything_open_first(kube):
     assert names[:3] == [("bulk", "bulk-0"), ("bulk", "bulk-1"), ("bulk", "bulk-2")]
     opened = list_incidents(client=kube, namespace="shop", open_only=True)
     assert [i.metadata.name for i in opened.incidents] == ["orders-2", "web-1"]
+
+
+def test_table_rows_page_through_the_printer_columns_open_first(kube):
+    for n in range(5):
+        kube.add(incident_body(f"bulk-{n}", namespace="bulk", workload=f"w{n}"))
+    listing = list_incident_rows(client=kube, all_namespaces=True, page_size=2)
+    assert listing.pages == 5  # 9 objects, 2 per page
+    first, last = listing.rows[0], listing.rows[-1]
+    assert (first.namespace, first.name, first.phase, first.signal, first.workload) == (
+        "bulk", "bulk-0", "Detected", "OOMKilled", "w0")  # fmt: skip
+    assert (last.name, last.phase, last.open) == ("orders-1", "Resolved", False)
+    opened = list_incident_rows(client=kube, namespace="shop", open_only=True)
+    assert [r.name for r in opened.rows] == ["orders-2", "web-1"]
 
 
 def test_objects_that_do_not_match_the_model_are_skipped_and_named(kube):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from dorgu.learning.incidents.similarity import Match
     from dorgu.models.incidents import IncidentMemory
     from dorgu.services.incident_summaries import SummaryOutcome
+    from dorgu.services.incidents import IncidentRow
 
 OUTCOMES = ("resolved", "partial", "failed", "rollback", "acknowledged")
 
@@ -57,50 +58,53 @@ def incidents() -> None:
 @click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True)
 def list_(all_namespaces: bool, open_only: bool, output: str) -> None:
     """List incidents: open ones first, then by namespace and name."""
-    from dorgu.services.incidents import list_incidents
+    from dorgu.services.incidents import list_incident_rows, list_incidents
 
     client = cluster_cli.open_client()
     namespace = connection_options().namespace
-    listing = list_incidents(
-        client=client, namespace=namespace, all_namespaces=all_namespaces, open_only=open_only
-    )
-    if listing.skipped:
-        click.echo(
-            f"warning: {len(listing.skipped)} object(s) do not match the IncidentMemory model "
-            f"and are not shown, first {listing.skipped[0]}",
-            err=True,
-        )
     if output != "table":
+        listing = list_incidents(
+            client=client, namespace=namespace, all_namespaces=all_namespaces, open_only=open_only
+        )
+        if listing.skipped:
+            click.echo(
+                f"warning: {len(listing.skipped)} object(s) do not match the IncidentMemory "
+                f"model and are not shown, first {listing.skipped[0]}",
+                err=True,
+            )
         emit(_as_list(listing.incidents), output)
         return
-    if not listing.incidents:
+    rows = list_incident_rows(
+        client=client, namespace=namespace, all_namespaces=all_namespaces, open_only=open_only
+    ).rows
+    if not rows:
         where = "any namespace" if all_namespaces else f"namespace {namespace or client.namespace}"
         kind = "open incidents" if open_only else "incidents"
         click.echo(f"No {kind} found in {where}.", err=True)
         return
-    click.echo(_list_table(listing.incidents, all_namespaces=all_namespaces))
+    click.echo(_list_table(rows, all_namespaces=all_namespaces))
 
 
-def _list_table(found: list[IncidentMemory], *, all_namespaces: bool) -> str:
+def _age(text: str) -> str:
+    """The server prints ages (``5m``); a raw timestamp is turned into one."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return age(moment) if moment.tzinfo else text
+
+
+def _list_table(found: list[IncidentRow], *, all_namespaces: bool) -> str:
     from dorgu.cli.cluster import table
 
     header = ["NAME", "PHASE", "SEVERITY", "CATEGORY", "SIGNAL", "WORKLOAD", "COUNT", "AGE"]
     rows = [(["NAMESPACE"] if all_namespaces else []) + header]
-    for incident in found:
-        status = incident.status
+    for row in found:
         rows.append(
-            ([incident.metadata.namespace or "-"] if all_namespaces else [])
-            + [
-                incident.metadata.name or "-",
-                _phase(incident),
-                incident.spec.severity.value,
-                incident.spec.category.value,
-                incident.spec.detection.signal,
-                _workload(incident),
-                str(status.occurrence_count if status else 1),
-                age(incident.spec.detection.first_seen),
-            ]
-        )
+            ([row.namespace] if all_namespaces else [])
+            + [row.name, row.phase, row.severity, row.category, row.signal, row.workload,
+               row.occurrences, _age(row.age)]
+        )  # fmt: skip
     return table(rows)
 
 

@@ -24,6 +24,7 @@ from dorgu.clients.kube import (
     KubeClient,
     Page,
     ResourceKind,
+    TablePage,
     connect,
 )
 from dorgu.clients.kubefakes import FakeKube
@@ -45,5 +46,6 @@ __all__ = [
     "KubeClient",
     "Page",
     "ResourceKind",
+    "TablePage",
     "connect",
 ]

@@ -35,6 +35,7 @@ from dorgu.clients.kube import (
     Names,
     Page,
     ResourceKind,
+    TablePage,
 )
 from dorgu.clients.kubeconfigs import ResolvedConnection
 from dorgu.clients.kubeerrors import Operation, translate, translate_status
@@ -43,6 +44,7 @@ from dorgu.errors import ClusterError
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_SECONDS = 15.0
+_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 _MISSING = object()
 
 
@@ -152,6 +154,40 @@ class LightkubeClient:
             item.setdefault("kind", kind.kind)
         token = _mapping(data.get("metadata")).get("continue")
         return Page(items, str(token) if token else None)
+
+    def list_table_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+    ) -> TablePage:
+        ns: str | None = None
+        if kind.namespaced and not all_namespaces:
+            ns = namespace or self.namespace
+        params = {"limit": str(max(limit, 1)), "includeObject": "Metadata"}
+        if continue_token:
+            params["continue"] = continue_token
+        operation = Operation("list", kind.resource, None, ns)
+        data = _mapping(
+            self._request("GET", _path(kind, ns), operation, params=params, accept=_TABLE)
+        )
+        if data.get("kind") != "Table":
+            raise ClusterError(
+                f"{operation.describe()}: the API server at {self.server} did not answer "
+                f"with a Table (got {data.get('kind')!r})"
+            )
+        columns = [str(_mapping(c).get("name")) for c in data.get("columnDefinitions") or []]
+        rows = []
+        for row in data.get("rows") or []:
+            entry = _mapping(row)
+            metadata = dict(_mapping(_mapping(entry.get("object")).get("metadata")))
+            cells = entry.get("cells")
+            rows.append((metadata, list(cells) if isinstance(cells, list) else []))
+        token = _mapping(data.get("metadata")).get("continue")
+        return TablePage(columns, rows, str(token) if token else None)
 
     def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
         body = dict(manifest)
@@ -291,6 +327,7 @@ class LightkubeClient:
         *,
         json: object = None,
         params: Mapping[str, str] | None = None,
+        accept: str = "application/json",
     ) -> object:
         """A JSON request outside lightkube (no model conversion: pages of large lists stay
         fast); an error answer becomes the ``ClusterError`` its ``Status`` describes, a 429 is
@@ -300,7 +337,7 @@ class LightkubeClient:
             response = self._call(
                 operation,
                 lambda: self._plain_http().request(
-                    method, path, json=json, params=dict(params or {})
+                    method, path, json=json, params=dict(params or {}), headers={"Accept": accept}
                 ),
             )
             if response.status_code == 429 and time.monotonic() <= deadline:

@@ -12,6 +12,8 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import yaml
+
 from dorgu.clients.kube import (
     CRD_GROUP,
     CRDS_MISSING,
@@ -21,6 +23,7 @@ from dorgu.clients.kube import (
     Names,
     Page,
     ResourceKind,
+    TablePage,
 )
 from dorgu.errors import ClusterError
 
@@ -160,6 +163,33 @@ class FakeKube:
         self.pages += 1
         return Page(found[start:end], str(end) if end < len(found) else None)
 
+    def list_table_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+    ) -> TablePage:
+        """The dorgu CRDs' printer columns (``Name`` first); date cells are the raw
+        timestamps (the API server prints ages)."""
+        page = self.list_page(
+            kind,
+            namespace=namespace,
+            all_namespaces=all_namespaces,
+            limit=limit,
+            continue_token=continue_token,
+        )
+        columns = _printer_columns(kind.kind)
+        rows: list[tuple[JsonObject, list[object]]] = []
+        for obj in page.items:
+            metadata = dict(_metadata(obj))
+            cells: list[object] = [metadata.get("name")]
+            cells += [_at_path(obj, path) for _, path in columns]
+            rows.append((metadata, cells))
+        return TablePage(["Name", *(name for name, _ in columns)], rows, page.continue_token)
+
     def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
         body = copy.deepcopy(dict(manifest))
         self._check(str(body.get("apiVersion", "")))
@@ -253,3 +283,25 @@ def _metadata(obj: Mapping[str, object]) -> dict[str, object]:
         obj["metadata"] = {}
         return obj["metadata"]  # type: ignore[no-any-return]
     return {}
+
+
+def _printer_columns(kind: str) -> list[tuple[str, str]]:
+    """``(name, jsonPath)`` of the printer columns of the dorgu CRD serving ``kind``."""
+    from dorgu.crds import crd_files
+
+    for text in crd_files().values():
+        crd = yaml.safe_load(text)
+        if crd["spec"]["names"]["kind"] == kind:
+            version = crd["spec"]["versions"][0]
+            return [
+                (str(c["name"]), str(c["jsonPath"]))
+                for c in version.get("additionalPrinterColumns") or []
+            ]
+    return []
+
+
+def _at_path(obj: Mapping[str, object], path: str) -> object:
+    value: object = obj
+    for part in path.strip(".").split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value

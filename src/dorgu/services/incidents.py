@@ -290,6 +290,8 @@ def resolve_incident(
     action: str | None = None,
 ) -> ResolveOutcome:
     """Record who resolved the incident and why, then mark it Resolved (see module doc)."""
+    check_name(name)
+    check_namespace(namespace)
     if not note.strip():
         raise UsageError("--note is empty", hint="say what fixed it or why it is resolved")
     if len(note) > MAX_TEXT:

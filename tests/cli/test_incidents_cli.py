@@ -168,3 +168,11 @@ def test_forbidden_list_all_is_one_line_and_similar_falls_back(kube):
     similar = dorgu("incidents", "similar", "orders-2")
     assert similar.exit_code == 0
     assert "note: searched namespace shop only" in similar.output
+
+
+def test_explain_with_a_provider_but_no_key_falls_back_with_one_warning(kube):
+    result = dorgu("incidents", "show", "orders-2", "--explain", "--llm-provider", "openai")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "no API key is set" in warnings[0]
+    assert "Summary (rules):" in result.output

@@ -252,7 +252,10 @@ def get_incident_object(name: str, *, client: KubeClient, namespace: str | None)
 
 
 def get_incident(name: str, *, client: KubeClient, namespace: str | None) -> IncidentMemory:
-    obj = get_incident_object(name, client=client, namespace=namespace)
+    return _model(get_incident_object(name, client=client, namespace=namespace))
+
+
+def _model(obj: JsonObject) -> IncidentMemory:
     try:
         return IncidentMemory.model_validate(obj)
     except ValidationError as error:
@@ -304,7 +307,7 @@ def resolve_incident(
     who = client.whoami() or "unknown"
     for attempt in range(1, RESOLVE_ATTEMPTS + 1):
         obj = get_incident_object(name, client=client, namespace=namespace)
-        incident = get_incident(name, client=client, namespace=namespace)
+        incident = _model(obj)
         if not is_open(incident):
             raise _already_resolved(incident)
         started = incident.spec.detection.first_seen

@@ -250,3 +250,25 @@ def test_save_writes_root_cause_and_never_the_identity(kube):
     assert saved.spec.root_cause.provider == "fake"
     assert saved.spec.fingerprint == incident.spec.fingerprint
     assert saved.metadata.labels == incident.metadata.labels
+
+
+class OldCrdKube(FakeKube):
+    """An IncidentMemory CRD installed before the Namespace printer column existed."""
+
+    def list_table_page(self, kind, **options):  # type: ignore[no-untyped-def]
+        page = super().list_table_page(kind, **options)
+        keep = [i for i, name in enumerate(page.columns) if name != "Namespace"]
+        rows = [(meta, [cells[i] for i in keep]) for meta, cells in page.rows]
+        return type(page)([page.columns[i] for i in keep], rows, page.continue_token)
+
+
+def test_rows_without_a_namespace_column_are_listed_with_metadata():
+    kube = OldCrdKube(namespace="shop")
+    kube.add(incident_body("a-1", namespace="one"))
+    kube.add(incident_body("b-1", namespace="two"))
+    listing = list_incident_rows(client=kube, all_namespaces=True, page_size=1)
+    assert [(r.namespace, r.name) for r in listing.rows] == [("one", "a-1"), ("two", "b-1")]
+    assert listing.pages == 2  # after one page without metadata, both pages with it
+    fast = list_incident_rows(client=FakeKube(objects=kube.objects), all_namespaces=True)
+    assert [(r.namespace, r.name) for r in fast.rows] == [("one", "a-1"), ("two", "b-1")]
+    assert fast.pages == 1

@@ -163,11 +163,15 @@ class LightkubeClient:
         all_namespaces: bool = False,
         limit: int = DEFAULT_PAGE_SIZE,
         continue_token: str | None = None,
+        include_object: bool = True,
     ) -> TablePage:
         ns: str | None = None
         if kind.namespaced and not all_namespaces:
             ns = namespace or self.namespace
-        params = {"limit": str(max(limit, 1)), "includeObject": "Metadata"}
+        params = {
+            "limit": str(max(limit, 1)),
+            "includeObject": "Metadata" if include_object else "None",
+        }
         if continue_token:
             params["continue"] = continue_token
         operation = Operation("list", kind.resource, None, ns)

@@ -171,6 +171,7 @@ class FakeKube:
         all_namespaces: bool = False,
         limit: int = DEFAULT_PAGE_SIZE,
         continue_token: str | None = None,
+        include_object: bool = True,
     ) -> TablePage:
         """The dorgu CRDs' printer columns (``Name`` first); date cells are the raw
         timestamps (the API server prints ages)."""
@@ -186,6 +187,8 @@ class FakeKube:
         for obj in page.items:
             metadata = dict(_metadata(obj))
             cells: list[object] = [metadata.get("name")]
+            if not include_object:
+                metadata = {}
             cells += [_at_path(obj, path) for _, path in columns]
             rows.append((metadata, cells))
         return TablePage(["Name", *(name for name, _ in columns)], rows, page.continue_token)

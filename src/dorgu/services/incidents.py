@@ -192,9 +192,32 @@ def list_incident_rows(
     page_size: int = PAGE_SIZE,
 ) -> RowListing:
     """The table of ``dorgu incidents list``: the API server prints each incident's columns
-    (``Table`` responses, paged), so 10,000 incidents cost a few hundred bytes each instead of
-    whole objects.  Sorted like ``list_incidents``: open first, then namespace and name."""
+    (``Table`` responses, paged), so 10,000 incidents cost about a hundred bytes each instead
+    of whole objects.  Rows come without object metadata when the CRD prints the namespace
+    (its ``Namespace`` column) or one namespace is listed; an older CRD without that column
+    is listed with metadata.  Sorted like ``list_incidents``: open first, then namespace and
+    name."""
     check_namespace(namespace)
+    own = None if all_namespaces else (namespace or client.namespace)
+    include_object = False
+    while True:
+        rows, pages, complete = _table_rows(
+            client, namespace=own, include_object=include_object, page_size=page_size
+        )
+        if complete:
+            break
+        include_object = True  # no Namespace column: ask for the rows' metadata
+    if open_only:
+        rows = [r for r in rows if r.open]
+    rows.sort(key=lambda r: (not r.open, r.namespace, r.name))
+    return RowListing(rows, pages)
+
+
+def _table_rows(
+    client: KubeClient, *, namespace: str | None, include_object: bool, page_size: int
+) -> tuple[list[IncidentRow], int, bool]:
+    """The rows of every page; ``complete`` is False (and nothing read past the first page)
+    when rows would have no namespace."""
     rows: list[IncidentRow] = []
     token: str | None = None
     pages = 0
@@ -202,31 +225,33 @@ def list_incident_rows(
         page = client.list_table_page(
             INCIDENT_MEMORIES,
             namespace=namespace,
-            all_namespaces=all_namespaces,
+            all_namespaces=namespace is None,
             limit=page_size,
             continue_token=token,
+            include_object=include_object,
         )
         pages += 1
+        if not include_object and namespace is None and "Namespace" not in page.columns:
+            return [], pages, False
         for metadata, values in page.rows:
             cells = dict(zip(page.columns, values, strict=False))
-            row = IncidentRow(
-                namespace=str(metadata.get("namespace") or "-"),
-                name=str(metadata.get("name") or cells.get("Name") or "-"),
-                phase=_cell(cells, "Phase") if cells.get("Phase") else "Detected",
-                severity=_cell(cells, "Severity"),
-                category=_cell(cells, "Category"),
-                signal=_cell(cells, "Signal"),
-                workload=_cell(cells, "Workload"),
-                occurrences=_cell(cells, "Occurrences"),
-                age=_cell(cells, "Age") if "Age" in cells else _cell(metadata, "creationTimestamp"),
+            where = metadata.get("namespace") or cells.get("Namespace") or namespace
+            rows.append(
+                IncidentRow(
+                    namespace=str(where or "-"),
+                    name=str(metadata.get("name") or cells.get("Name") or "-"),
+                    phase=_cell(cells, "Phase") if cells.get("Phase") else "Detected",
+                    severity=_cell(cells, "Severity"),
+                    category=_cell(cells, "Category"),
+                    signal=_cell(cells, "Signal"),
+                    workload=_cell(cells, "Workload"),
+                    occurrences=_cell(cells, "Occurrences"),
+                    age=_cell(cells, "Age"),
+                )
             )
-            if not open_only or row.open:
-                rows.append(row)
         token = page.continue_token
         if not token:
-            break
-    rows.sort(key=lambda r: (not r.open, r.namespace, r.name))
-    return RowListing(rows, pages)
+            return rows, pages, True
 
 
 def _where(obj: JsonObject) -> str:

@@ -11,7 +11,7 @@
   CI run) in a testbed API server, 20 namespaces, each a realistic episode from ``record``
   (three pods, evidence, contributing signals; a third of them Resolved through the status
   subresource); ``list_incident_rows(all_namespaces=True)`` (what ``dorgu incidents list -A``
-  runs: the API server's Table form, pages of 500 with ``limit``/``continue``, sorted open
+  runs: the API server's Table form, pages of 1,000 rows with ``limit``/``continue``, sorted open
   first) must take at most 1 s of wall-clock time (median of 5, after one warm-up).  The full
   objects (``-o json``: every object fetched and validated) are timed too, for the record.
 """

@@ -50,7 +50,7 @@ QUICK = {
     "kompose": lambda: bench_kompose.run(quick=True),
     "recommend": lambda: bench_recommend.run(quick=True),
     "backfill": lambda: bench_backfill.run(containers=50),
-    "incidents": lambda: bench_incidents.run(quick=True),
+    "incidents": lambda: bench_incidents.run(quick=True, list_count=2000),
 }
 
 

@@ -179,6 +179,7 @@ def test_printer_columns_are_served(
         "Workload",
         "Occurrences",
         "Last",
+        "Namespace",
         "Age",
     ]
     (row,) = table["rows"]
@@ -191,3 +192,4 @@ def test_printer_columns_are_served(
         "OOMKilled",
     )
     assert (cells["Workload"], cells["Occurrences"]) == ("orders", 6)
+    assert cells["Namespace"] == namespace

@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "config",
         "Inspect and edit configuration (.dorgu.yaml, workspace, global).",
     ),
+    "incidents": (
+        "dorgu.cli.incidents",
+        "incidents",
+        "List, show, resolve and compare incidents (IncidentMemory).",
+    ),
     "init": ("dorgu.cli.init", "init", "Write a .dorgu.yaml for an app (or the global config)."),
     "dev": ("dorgu.cli.dev", "dev", "Run a local Kubernetes control plane (the testbed)."),
     "generate": ("dorgu.cli.generate", "generate", "Generate Kubernetes manifests for an app."),

@@ -20,6 +20,7 @@ from dorgu.errors import ToolchainError
 JsonObject = dict[str, object]
 JsonList = list[JsonObject]
 Names = list[str]
+DEFAULT_PAGE_SIZE = 500
 FIELD_MANAGER = "dorgu"
 """The server-side apply field manager of everything the CLI applies."""
 CRD_GROUP = "dorgu.io"
@@ -37,6 +38,25 @@ class ConnectionOptions:
     context: str | None = None
     namespace: str | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items and the token for the next page (None after the last)."""
+
+    items: JsonList
+    continue_token: str | None
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of a list in the API server's ``Table`` form: the column names (the CRD's
+    printer columns, ``Name`` first), one row per object (its metadata and cells, in column
+    order), and the token for the next page."""
+
+    columns: list[str]
+    rows: list[tuple[JsonObject, list[object]]]
+    continue_token: str | None
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ CLUSTER_PERSONAS = ResourceKind("dorgu.io/v1", "ClusterPersona", "clusterpersona
 NAMESPACES = ResourceKind("v1", "Namespace", "namespaces", namespaced=False)
 NODES = ResourceKind("v1", "Node", "nodes", namespaced=False)
 DEPLOYMENTS = ResourceKind("apps/v1", "Deployment", "deployments", namespaced=True)
+INCIDENT_MEMORIES = ResourceKind("dorgu.io/v1", "IncidentMemory", "incidentmemories", True)
 CUSTOM_RESOURCE_DEFINITIONS = ResourceKind(
     "apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", False
 )
@@ -123,7 +144,8 @@ class KubeClient(Protocol):
 
     def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
         """Create ``manifest`` (POST; ``metadata.generateName`` works); the object created, or
-        the reply of a create-only review kind (``SelfSubjectReview`` ...)."""
+        the reply of a create-only review kind (``SelfSubjectReview`` ...).  A ``ClusterError``
+        when it exists (409)."""
         ...
 
     def list(
@@ -131,6 +153,46 @@ class KubeClient(Protocol):
     ) -> JsonList:
         """Objects of ``kind`` in ``namespace`` (default namespace), all namespaces, or the
         cluster (cluster-scoped kinds)."""
+        ...
+
+    def list_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        label_selector: str | None = None,
+    ) -> Page:
+        """One page (at most ``limit`` objects) of a list, as the API server's ``limit`` and
+        ``continue`` give it; pass the page's ``continue_token`` back for the next one."""
+        ...
+
+    def list_table_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        include_object: bool = True,
+    ) -> TablePage:
+        """Like ``list_page``, but the server prints each object's columns (``kubectl get``'s
+        table): a few hundred bytes per object instead of the whole object.  Without
+        ``include_object`` the rows carry no metadata (an empty mapping): smaller still."""
+        ...
+
+    def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
+        """Update the object (PUT; to the status subresource when ``status``) with optimistic
+        concurrency: ``metadata.resourceVersion`` must be the one read, else a ``ClusterError``
+        says the object changed (409)."""
+        ...
+
+    def whoami(self) -> str | None:
+        """The caller's user name as the API server authenticates it (a SelfSubjectReview),
+        else the kubeconfig's user name, else None."""
         ...
 
     def delete(

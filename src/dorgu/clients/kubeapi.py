@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx2
 from lightkube import ApiError, Client
@@ -27,20 +28,24 @@ from lightkube.types import PatchType
 from dorgu.clients.kube import (
     CRD_GROUP,
     CRDS_MISSING,
+    DEFAULT_PAGE_SIZE,
     FIELD_MANAGER,
     JsonList,
     JsonObject,
     Names,
+    Page,
     PatchKind,
     ResourceKind,
+    TablePage,
 )
 from dorgu.clients.kubeconfigs import ResolvedConnection
-from dorgu.clients.kubeerrors import Operation, translate
+from dorgu.clients.kubeerrors import Operation, translate, translate_status
 from dorgu.errors import ClusterError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_SECONDS = 15.0
+_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 _MISSING = object()
 
 
@@ -137,32 +142,6 @@ class LightkubeClient:
         )
         return _to_json(result)
 
-    def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
-        body = dict(manifest)
-        kind = self._kind_of(body)
-        metadata = dict(_mapping(body.get("metadata")))
-        namespace = None
-        if kind.namespaced:
-            namespace = str(metadata.get("namespace") or self.namespace)
-            metadata["namespace"] = namespace
-            body["metadata"] = metadata
-        operation = Operation("create", kind.resource, metadata.get("name"), namespace)
-        path = _collection_path(kind, namespace)
-        params = {"dryRun": "All"} if dry_run else {}
-
-        def send() -> object:
-            if self._http is None:
-                self._http = HttpClient(
-                    self._connection.config, ConnectionParams(timeout=self._timeout)
-                )
-            response = self._http.post(path, json=body, params=params)
-            if response.status_code >= 400:
-                _raise_for(response)
-            return response.json()
-
-        created = self._call(operation, send)
-        return dict(created) if isinstance(created, dict) else {}
-
     def list(
         self, kind: ResourceKind, *, namespace: str | None = None, all_namespaces: bool = False
     ) -> JsonList:
@@ -173,6 +152,114 @@ class LightkubeClient:
         resource = self._resource(kind, operation)
         items = self._call(operation, lambda: list(self._lightkube().list(resource, namespace=ns)))
         return [_to_json(item) for item in items]
+
+    def list_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        label_selector: str | None = None,
+    ) -> Page:
+        ns: str | None = None
+        if kind.namespaced and not all_namespaces:
+            ns = namespace or self.namespace
+        params: dict[str, str] = {"limit": str(max(limit, 1))}
+        if continue_token:
+            params["continue"] = continue_token
+        if label_selector:
+            params["labelSelector"] = label_selector
+        operation = Operation("list", kind.resource, None, ns)
+        data = _mapping(self._request("GET", _path(kind, ns), operation, params=params))
+        items = [dict(item) for item in data.get("items") or [] if isinstance(item, dict)]
+        for item in items:  # a list's items carry neither; callers expect whole objects
+            item.setdefault("apiVersion", kind.api_version)
+            item.setdefault("kind", kind.kind)
+        token = _mapping(data.get("metadata")).get("continue")
+        return Page(items, str(token) if token else None)
+
+    def list_table_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        include_object: bool = True,
+    ) -> TablePage:
+        ns: str | None = None
+        if kind.namespaced and not all_namespaces:
+            ns = namespace or self.namespace
+        params = {
+            "limit": str(max(limit, 1)),
+            "includeObject": "Metadata" if include_object else "None",
+        }
+        if continue_token:
+            params["continue"] = continue_token
+        operation = Operation("list", kind.resource, None, ns)
+        data = _mapping(
+            self._request("GET", _path(kind, ns), operation, params=params, accept=_TABLE)
+        )
+        if data.get("kind") != "Table":
+            raise ClusterError(
+                f"{operation.describe()}: the API server at {self.server} did not answer "
+                f"with a Table (got {data.get('kind')!r})"
+            )
+        columns = [str(_mapping(c).get("name")) for c in data.get("columnDefinitions") or []]
+        rows = []
+        for row in data.get("rows") or []:
+            entry = _mapping(row)
+            metadata = dict(_mapping(_mapping(entry.get("object")).get("metadata")))
+            cells = entry.get("cells")
+            rows.append((metadata, list(cells) if isinstance(cells, list) else []))
+        token = _mapping(data.get("metadata")).get("continue")
+        return TablePage(columns, rows, str(token) if token else None)
+
+    def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
+        body = dict(manifest)
+        kind = self._kind_of(body)
+        metadata = _mapping(body.get("metadata"))
+        name = str(metadata.get("name") or "")
+        if not name:
+            raise ClusterError(f"cannot update a {kind.kind} without metadata.name")
+        ns = str(metadata.get("namespace") or self.namespace) if kind.namespaced else None
+        operation = Operation("update", kind.resource, name + ("/status" if status else ""), ns)
+        path = _path(kind, ns, name) + ("/status" if status else "")
+        params = {"fieldManager": FIELD_MANAGER}
+        return dict(_mapping(self._request("PUT", path, operation, json=body, params=params)))
+
+    def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
+        body = dict(manifest)
+        kind = self._kind_of(body)
+        metadata = _mapping(body.get("metadata"))
+        ns = str(metadata.get("namespace") or self.namespace) if kind.namespaced else None
+        if ns is not None and not metadata.get("namespace"):
+            body["metadata"] = {**metadata, "namespace": ns}
+        operation = Operation("create", kind.resource, str(metadata.get("name") or ""), ns)
+        params = {"fieldManager": FIELD_MANAGER} | ({"dryRun": "All"} if dry_run else {})
+        return dict(
+            _mapping(self._request("POST", _path(kind, ns), operation, json=body, params=params))
+        )
+
+    def whoami(self) -> str | None:
+        review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        operation = Operation("create", "selfsubjectreviews.authentication.k8s.io")
+        try:
+            data = self._request(
+                "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", operation, json=review
+            )
+        except ClusterError as error:
+            if str(error).startswith("cannot reach"):
+                raise
+            logger.debug("SelfSubjectReview failed (%s); using the kubeconfig user", error)
+        else:
+            user = _mapping(_mapping(_mapping(data).get("status")).get("userInfo"))
+            if user.get("username"):
+                return str(user["username"])
+        return self._connection.config.context.user or None
 
     def delete(
         self, kind: ResourceKind, name: str, *, namespace: str | None = None, dry_run: bool = False
@@ -251,14 +338,51 @@ class LightkubeClient:
 
     def _raw(self, path: str, operation: Operation) -> object:
         def fetch() -> object:
-            if self._http is None:
-                params = ConnectionParams(timeout=self._timeout)
-                self._http = HttpClient(self._connection.config, params)
-            response = self._http.get(path)
+            response = self._plain_http().get(path)
             response.raise_for_status()
             return response.json()
 
         return self._call(operation, fetch)
+
+    def _plain_http(self) -> httpx2.Client:
+        if self._http is None:
+            params = ConnectionParams(timeout=self._timeout)
+            self._http = HttpClient(self._connection.config, params)
+        return self._http
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        operation: Operation,
+        *,
+        json: object = None,
+        params: Mapping[str, str] | None = None,
+        accept: str = "application/json",
+    ) -> object:
+        """A JSON request outside lightkube (no model conversion: pages of large lists stay
+        fast); an error answer becomes the ``ClusterError`` its ``Status`` describes, a 429 is
+        retried for up to ``RETRY_SECONDS``."""
+        deadline = time.monotonic() + RETRY_SECONDS
+        while True:
+            response = self._call(
+                operation,
+                lambda: self._plain_http().request(
+                    method, path, json=json, params=dict(params or {}), headers={"Accept": accept}
+                ),
+            )
+            if response.status_code == 429 and time.monotonic() <= deadline:
+                time.sleep(0.5)
+                continue
+            try:
+                data = response.json()
+            except ValueError:
+                data = {"message": response.reason_phrase}
+            if response.status_code >= 400:
+                raise translate_status(
+                    response.status_code, data, server=self.server, operation=operation
+                )
+            return data
 
     def _kind_of(self, body: Mapping[str, object]) -> ResourceKind:
         api_version, kind = body.get("apiVersion"), body.get("kind")
@@ -309,20 +433,14 @@ class LightkubeClient:
             raise ClusterError(f"{operation.describe()}: {error}") from error
 
 
-def _collection_path(kind: ResourceKind, namespace: str | None) -> str:
-    base = f"/apis/{kind.api_version}" if kind.group else f"/api/{kind.api_version}"
-    where = f"/namespaces/{namespace}" if namespace else ""
-    return f"{base}{where}/{kind.plural}"
-
-
-def _raise_for(response: Any) -> NoReturn:
-    """Raise what lightkube would for a failed raw request: ``ApiError`` for a Status body,
-    else the plain HTTP status error."""
-    try:
-        response.json()
-    except ValueError:
-        response.raise_for_status()
-    raise ApiError(request=response.request, response=response)
+def _path(kind: ResourceKind, namespace: str | None, name: str | None = None) -> str:
+    """``/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>]`` (``/api/v1`` for core);
+    names are percent-encoded, so a hostile name cannot reach another path."""
+    base = f"/apis/{kind.api_version}" if kind.group else f"/api/{kind.version}"
+    if namespace is not None:
+        base += f"/namespaces/{quote(namespace, safe='')}"
+    base += f"/{kind.plural}"
+    return base + (f"/{quote(name, safe='')}" if name else "")
 
 
 def _unless_missing(call: Callable[[], object]) -> object:

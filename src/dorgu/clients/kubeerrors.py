@@ -76,6 +76,18 @@ def _transport_reason(error: BaseException) -> str:
     return str(error).strip() or type(error).__name__
 
 
+def translate_status(code: int, body: object, *, server: str, operation: Operation) -> ClusterError:
+    """The ``ClusterError`` for an HTTP error answered with a ``Status`` document ``body``
+    (the raw requests that bypass lightkube: pages of a list, updates, reviews)."""
+    status = body if isinstance(body, dict) else {}
+    message = str(status.get("message") or "").strip()
+    details = status.get("details")
+    named = isinstance(details, dict) and bool(details.get("name"))
+    if code == 404 and not named and operation.verb in {"list", "create"}:
+        return _type_missing(server=server, operation=operation)
+    return _status(code, message, server=server, operation=operation)
+
+
 def _api_error(error: ApiError, *, server: str, operation: Operation) -> ClusterError:
     status = error.status
     code = int(status.code or 0)
@@ -118,6 +130,11 @@ def _status(code: int, message: str, *, server: str, operation: Operation) -> Cl
         )
     if code == 404:
         return ClusterError(f"not found (404): {what}: {message or 'no such object'}")
+    if code == 409 and operation.verb == "update":
+        return ClusterError(
+            f"conflict (409): {what}: the object changed since it was read",
+            hint="someone else updated it; run the command again",
+        )
     if code == 409:
         return ClusterError(
             f"conflict (409): {what}: {message}",

@@ -12,14 +12,19 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import yaml
+
 from dorgu.clients.kube import (
     CRD_GROUP,
     CRDS_MISSING,
+    DEFAULT_PAGE_SIZE,
     JsonList,
     JsonObject,
     Names,
+    Page,
     PatchKind,
     ResourceKind,
+    TablePage,
 )
 from dorgu.errors import ClusterError
 
@@ -60,9 +65,13 @@ class FakeKube:
     applied: list[tuple[JsonObject, bool, bool]] = field(default_factory=list)
     patched: list[tuple[str, str, object, str, bool]] = field(default_factory=list)
     """``(kind, name, body, patch type, status)`` of every patch."""
-    user: str = "fake-user"
-    """The user name a ``SelfSubjectReview`` reports."""
     closed: bool = False
+    user: str | None = "fake-user"
+    """What ``whoami`` and a ``SelfSubjectReview`` answer."""
+    forbidden_all_namespaces: bool = False
+    """Refuse lists across all namespaces (403), as RBAC limited to one namespace does."""
+    pages: int = 0
+    """How many ``list_page`` calls were answered."""
     _counter: int = 0
 
     def add(self, obj: Mapping[str, object]) -> JsonObject:
@@ -175,6 +184,92 @@ class FakeKube:
             and (all_namespaces or ns == wanted)
         ]
 
+    def list_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        label_selector: str | None = None,
+    ) -> Page:
+        if all_namespaces and self.forbidden_all_namespaces:
+            self._check(kind.api_version)
+            raise ClusterError(
+                f"forbidden (403): not allowed to list {kind.resource}",
+                hint="ask for RBAC permission or use another --context",
+            )
+        found = self.list(kind, namespace=namespace, all_namespaces=all_namespaces)
+        if label_selector:
+            wanted = dict(part.split("=", 1) for part in label_selector.split(","))
+            found = [
+                obj
+                for obj in found
+                if all(_metadata(obj).get("labels", {}).get(k) == v for k, v in wanted.items())  # type: ignore[attr-defined]
+            ]
+        start = int(continue_token or 0)
+        end = start + max(limit, 1)
+        self.pages += 1
+        return Page(found[start:end], str(end) if end < len(found) else None)
+
+    def list_table_page(
+        self,
+        kind: ResourceKind,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        limit: int = DEFAULT_PAGE_SIZE,
+        continue_token: str | None = None,
+        include_object: bool = True,
+    ) -> TablePage:
+        """The dorgu CRDs' printer columns (``Name`` first); date cells are the raw
+        timestamps (the API server prints ages)."""
+        page = self.list_page(
+            kind,
+            namespace=namespace,
+            all_namespaces=all_namespaces,
+            limit=limit,
+            continue_token=continue_token,
+        )
+        columns = _printer_columns(kind.kind)
+        rows: list[tuple[JsonObject, list[object]]] = []
+        for obj in page.items:
+            metadata = dict(_metadata(obj))
+            cells: list[object] = [metadata.get("name")]
+            if not include_object:
+                metadata = {}
+            cells += [_at_path(obj, path) for _, path in columns]
+            rows.append((metadata, cells))
+        return TablePage(["Name", *(name for name, _ in columns)], rows, page.continue_token)
+
+    def replace(self, manifest: Mapping[str, object], *, status: bool = False) -> JsonObject:
+        body = copy.deepcopy(dict(manifest))
+        self._check(str(body.get("apiVersion", "")))
+        key = self._key(body)
+        current = self.objects.get(key)
+        if current is None:
+            raise ClusterError(f"not found (404): update {key[1]}/{key[3]}")
+        sent = _metadata(body).get("resourceVersion")
+        if sent != _metadata(current).get("resourceVersion"):
+            raise ClusterError(
+                f"conflict (409): update {key[1]}/{key[3]}: the object changed since it was read",
+                hint="someone else updated it; run the command again",
+            )
+        result = copy.deepcopy(current)
+        if status:
+            result["status"] = body.get("status", {})
+        else:
+            result = {**body, "status": current.get("status")} if "status" in current else body
+        self._counter += 1
+        _metadata(result)["resourceVersion"] = str(self._counter)
+        self.objects[key] = copy.deepcopy(result)
+        return result
+
+    def whoami(self) -> str | None:
+        self._check("v1")
+        return self.user
+
     def delete(
         self, kind: ResourceKind, name: str, *, namespace: str | None = None, dry_run: bool = False
     ) -> bool:
@@ -269,3 +364,25 @@ def _json_patch(target: JsonObject, operations: list[object]) -> JsonObject:
         elif op == "remove":
             node.pop(last, None)
     return result
+
+
+def _printer_columns(kind: str) -> list[tuple[str, str]]:
+    """``(name, jsonPath)`` of the printer columns of the dorgu CRD serving ``kind``."""
+    from dorgu.crds import crd_files
+
+    for text in crd_files().values():
+        crd = yaml.safe_load(text)
+        if crd["spec"]["names"]["kind"] == kind:
+            version = crd["spec"]["versions"][0]
+            return [
+                (str(c["name"]), str(c["jsonPath"]))
+                for c in version.get("additionalPrinterColumns") or []
+            ]
+    return []
+
+
+def _at_path(obj: Mapping[str, object], path: str) -> object:
+    value: object = obj
+    for part in path.strip(".").split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value

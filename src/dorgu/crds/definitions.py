@@ -81,6 +81,8 @@ INCIDENT_COLUMNS = (
     Column("Workload", "string", ".spec.workload.name", "The workload that failed.", 1),
     Column("Occurrences", "integer", ".status.occurrenceCount", "Distinct sightings.", 1),
     Column("Last", "date", ".status.lastOccurrence", "Latest sighting.", 1),
+    # Lets `dorgu incidents list -A` ask for rows without object metadata (5x smaller pages).
+    Column("Namespace", "string", ".metadata.namespace", "Where the incident is stored.", 1),
     AGE,
 )
 

@@ -7,6 +7,9 @@ primary signal is the OOMKill and whose contributing signal is the crash loop). 
 (``Signal.ongoing`` false) older than the window are ignored, so a week-old ``lastState`` never
 opens an incident.
 
+Evidence messages and reasons are redacted (``messages.clean_message``) before they are stored,
+whoever built the signal.
+
 ``record`` merges a draft into the episodes already stored for its fingerprint:
 - none: a new episode 1, phase ``Detected``;
 - the latest is open: the same episode; each distinct sighting (a new ``token``) adds one to
@@ -27,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from dorgu.learning.incidents.fingerprints import fingerprint
+from dorgu.learning.incidents.messages import clean_message
 from dorgu.learning.incidents.signals import SOURCES, ObjectRef, Signal, source_of
 from dorgu.learning.incidents.workloads import PersonaTarget, attribute
 from dorgu.models.incidents import (
@@ -36,6 +40,7 @@ from dorgu.models.incidents import (
     MAX_DETAIL,
     MAX_EVIDENCE,
     MAX_RECENT_OCCURRENCES,
+    MAX_SHORT,
     AffectedResource,
     Attribution,
     ContributingSignal,
@@ -174,8 +179,8 @@ def _evidence(draft: IncidentDraft, now: datetime) -> list[Evidence]:
         Evidence(
             signal=s.kind.value,
             resource=str(s.resource),
-            reason=s.reason,
-            message=s.message,
+            reason=clean_message(s.reason, limit=MAX_SHORT),
+            message=clean_message(s.message),
             at=_when(s, now),
         )
         for s in draft.signals

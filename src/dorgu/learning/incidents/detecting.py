@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from dorgu.learning.incidents.messages import clean_message
 from dorgu.learning.incidents.reading import (
     Obj,
     condition,
@@ -46,9 +47,8 @@ Owners = Mapping[ObjectRef, Obj]
 
 
 def _short(message: str | None) -> str | None:
-    if message is None:
-        return None
-    return message if len(message) <= MAX_DETAIL else message[: MAX_DETAIL - 1] + "…"
+    """A message as evidence: redacted (secrets never enter a signal), then truncated."""
+    return clean_message(message, limit=MAX_DETAIL)
 
 
 def _pairs(found: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -31,6 +31,15 @@ def parse_duration(value: str) -> timedelta:
     return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
 
 
+def format_duration(value: timedelta) -> str:
+    """A ``timedelta`` as a Go duration in whole seconds (``1h2m3s``, ``45s``, ``0s``)."""
+    seconds = max(int(value.total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n]
+    return "".join(parts) or "0s"
+
+
 def expired(
     incident: IncidentMemory, *, now: datetime, default: timedelta = DEFAULT_RETENTION
 ) -> bool:

@@ -1,3 +1,4 @@
+import gc
 import subprocess
 import sys
 
@@ -117,3 +118,34 @@ def test_every_command_summary_fits_on_one_line_of_the_top_level_help():
     names = [line.split()[0] for line in listed if line.strip()]
     assert all(line.startswith("  ") and not line.startswith("   ") for line in listed if line)
     assert "recommend" in names and "anomaly" in names
+
+
+@pytest.mark.parametrize(
+    ("args", "batch"),
+    [
+        (["--version"], True),
+        (["generate", "--help"], True),
+        (["-v", "validate", "--help"], True),
+        (["operator", "--help"], False),
+        (["--debug", "dev", "--help"], False),
+    ],
+)
+def test_the_process_entry_point_collects_cycles_rarely_except_for_long_running_commands(
+    args, batch
+):
+    probe = (
+        "import atexit, gc, sys; from dorgu.cli.main import main; "
+        "atexit.register(lambda: print(gc.get_threshold(), file=sys.stderr)); "
+        f"sys.argv = ['dorgu', *{args!r}]; main()"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    threshold = main_module.BATCH_GC_THRESHOLD if batch else gc.get_threshold()
+    assert out.stderr.strip().splitlines()[-1] == str(threshold)
+
+
+def test_a_caller_passing_argv_keeps_its_collector_settings():
+    before = gc.get_threshold()
+    with pytest.raises(SystemExit):
+        main_module.main(["--version"])
+    assert gc.get_threshold() == before

@@ -1,6 +1,12 @@
 import yaml
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dorgu.generation.rendering import (
+    _Dumper,
+    _is_plain,
+    dump_yaml,
     render_files,
     render_manifest,
     render_manifests,
@@ -73,3 +79,37 @@ def test_objects_rendered_once_serve_both_the_files_and_the_stream():
     marked = tuple(f"# {i}\n{text}" for i, text in enumerate(texts))
     assert all(f"# {i}\n" in render_stream(result, texts=marked) for i, r in
                enumerate(result.resources) if not r.template)  # fmt: skip
+
+
+_PYYAML_OPTIONS = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True,
+                   "width": 4096}  # fmt: skip
+_TRICKY = ["yes", "no", "null", "~", "true", "1e3", "0x1F", "-", "- a", ": b", "#c", "a: b",
+           "...", "---", "=", "<<", "0o7", "1_000", ".inf", "2001-12-14", "'", '"', "? x", "%x",
+           "@a", "!t", "&a", "*a", "|", ">", "", " lead", "trail ", "x" * 130, "é", "💥",
+           "a\nb", "a\nb\n\n", "\t", "\r", "\x85", "\u2028", "\\U0001F4A5"]  # fmt: skip
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(max_size=40)), min_size=1, max_size=6).map(
+        " ".join
+    ),
+    st.sampled_from(_TRICKY),
+)
+def test_the_fast_emitter_gives_pyyamls_bytes_on_any_document(value, key):
+    document = {
+        "k": value,
+        "l": [value, {"x": value, key or "e": 1, value[:70] or "q": [value, "", 1, None, 2.5]}],
+        "e": [],
+        "f": {},
+        "long": "y " * 400 + value,
+    }
+    assert dump_yaml(document) == yaml.dump(document, Dumper=_Dumper, **_PYYAML_OPTIONS)
+
+
+def test_plain_documents_take_the_fast_emitter_and_others_fall_back():
+    assert _is_plain({"a": ["b", 1, {"c": "d e: f"}], "n": None})
+    assert not _is_plain({"a": "line\nbreak"})
+    assert not _is_plain({"": 1})
+    assert not _is_plain({"k" * 65: 1})
+    assert not _is_plain({"a": ["💥"]})

@@ -88,6 +88,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
+# The cyclic collector's thresholds for a command that runs and exits.  With the default
+# (700, 10, 10) importing the `generate` path and running it on a one-service app triggers ~125
+# collections, about 12-15 % of the run's CPU; dorgu's objects are almost all freed by reference
+# counting, so collecting every 100,000 net allocations keeps memory bounded on large trees
+# (mypy does the same).  Long-running commands keep the interpreter's default.
+BATCH_GC_THRESHOLD = (100_000, 20, 20)
+LONG_RUNNING = frozenset({"operator", "dev"})
+
 
 def _state(ctx: click.Context) -> dict[str, Any]:
     root = ctx.find_root()
@@ -196,14 +204,22 @@ def _internal_error(error: Exception, *, debug: bool) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; translate dorgu errors to one line on stderr and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and not LONG_RUNNING.intersection(_first_command(args)):
+        gc.set_threshold(*BATCH_GC_THRESHOLD)
     try:
-        _run(list(sys.argv[1:] if argv is None else argv))
+        _run(args)
     finally:
         if argv is None:  # the process entry point (a caller passing argv lives on)
             # The interpreter runs a full cyclic collection at exit, over every object the run
             # created (tens of ms after a generate); what remains when a command ends goes with
             # the process anyway, so move it out of the collector's reach first.
             gc.freeze()
+
+
+def _first_command(args: list[str]) -> list[str]:
+    """The subcommand's name: the first argument that is not an option."""
+    return next(([arg] for arg in args if not arg.startswith("-")), [])
 
 
 def _run(args: list[str]) -> NoReturn:

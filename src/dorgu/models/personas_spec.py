@@ -22,10 +22,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     TypeAdapter,
-    WithJsonSchema,
     model_validator,
 )
+from pydantic_core import CoreSchema
 
 from dorgu.models.app import AppType, DependencyType
 from dorgu.models.config import (
@@ -84,7 +85,17 @@ def _blank_or_quantity_schema() -> dict[str, JsonValue]:
     return {"anyOf": [{"type": "string", "pattern": f"^$|{text['pattern']}"}, {"type": "number"}]}
 
 
-CompatQuantity = Annotated[Quantity, WithJsonSchema(_blank_or_quantity_schema())]
+class _BlankOrQuantitySchema:
+    """``WithJsonSchema(_blank_or_quantity_schema())`` computed when a schema is asked for, not
+    at import: building the ``TypeAdapter`` cost every ``dorgu`` command a validator."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, JsonValue]:
+        return _blank_or_quantity_schema()
+
+
+CompatQuantity = Annotated[Quantity, _BlankOrQuantitySchema()]
 """A quantity whose schema also admits ``""``: the old CLI wrote ``cpu: ""`` for "not set",
 and such stored objects must stay valid for status writes.  The models read ``""`` as None."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dorgu.analysis.servers.configs import ServerConfig, Upstream
-from dorgu.analysis.servers.traefik import label_route, traefik_flags
 from dorgu.models.app import Component, Dependency, Port, Protocol
 from dorgu.models.evidence import Diagnostic, Evidence, Location, Severity
 
@@ -29,6 +28,9 @@ def traefik_config(
     evidence: Sequence[Evidence],
 ) -> ServerConfig:
     """Traefik's configuration: its file (if any), its ``--flags`` and other containers' labels."""
+    # lazy: Traefik's parsers (and tomllib) load only for an app that runs Traefik
+    from dorgu.analysis.servers.traefik import label_route, traefik_flags
+
     merged = ServerConfig(server="traefik")
     if config is not None:
         merged.extend(config)

@@ -5,8 +5,6 @@ Must not: open files; every failure becomes a diagnostic, never an exception.
 
 from __future__ import annotations
 
-import tomllib
-
 from dorgu.errors import DorguError
 from dorgu.formats.yamldocs import YamlDocument, load_yaml
 from dorgu.models.evidence import Diagnostic, Location, Severity
@@ -17,6 +15,8 @@ MAX_NODES = 50_000
 def load_structured(text: str, *, file: str, diagnostics: list[Diagnostic]) -> YamlDocument | None:
     """The document (YAML or JSON; TOML for ``*.toml``), or None with a diagnostic."""
     if file.endswith(".toml"):
+        import tomllib  # lazy: only TOML files need it (startup time)
+
         try:
             return YamlDocument(data=tomllib.loads(text), file=file)
         except tomllib.TOMLDecodeError as e:

@@ -9,6 +9,7 @@ operation running, no earlier revision).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -151,7 +152,7 @@ def rollback(
         click.get_current_context().call_on_close(argocd.close)
     client = open_client()
     if not request.namespace:
-        request = RollbackRequest(**{**request.__dict__, "namespace": client.namespace})
+        request = dataclasses.replace(request, namespace=client.namespace)
     outcome = run(request, client=client, argocd=argocd)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -67,7 +67,7 @@ class FakeKube:
     """``(kind, name, body, patch type, status)`` of every patch."""
     closed: bool = False
     user: str | None = "fake-user"
-    """What ``whoami`` and a ``SelfSubjectReview`` answer."""
+    """What ``whoami`` answers."""
     forbidden_all_namespaces: bool = False
     """Refuse lists across all namespaces (403), as RBAC limited to one namespace does."""
     pages: int = 0
@@ -156,8 +156,6 @@ class FakeKube:
     def create(self, manifest: Mapping[str, object], *, dry_run: bool = False) -> JsonObject:
         body = copy.deepcopy(dict(manifest))
         self._check(str(body.get("apiVersion", "")))
-        if body.get("kind") == "SelfSubjectReview":
-            return {**body, "status": {"userInfo": {"username": self.user}}}
         metadata = _metadata(body)
         if not metadata.get("name"):
             self._counter += 1

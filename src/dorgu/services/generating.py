@@ -149,8 +149,8 @@ def generate(
     if enhance is not None:
         model = enhance(model, resolved.settings)
     settings = _with_app_name(resolved.settings, model.name)
-    settings = _without_repository_credentials(settings, model)
-    settings = _without_runbook_credentials(settings, model)
+    for url_field in _CREDENTIAL_NOTES:
+        settings = _without_url_credentials(settings, model, url_field)
     output_dir = resolve_output(root, request.output)
     _warn_descriptions_in_output(model, root=root, output_dir=output_dir)
     repository = (repository_root or project_root(root)).resolve()
@@ -256,45 +256,31 @@ def _with_app_name(settings: EffectiveSettings, name: str) -> EffectiveSettings:
     return settings.model_copy(update={"app": settings.app.model_copy(update={"name": name})})
 
 
-def _without_repository_credentials(
-    settings: EffectiveSettings, model: AppModel
+_CREDENTIAL_NOTES = {
+    "repository": "give Argo CD its own repository credentials",  # reaches the Application
+    "runbook": "the alerts and the persona carry it",  # labels go to Alertmanager's receivers
+}
+
+
+def _without_url_credentials(
+    settings: EffectiveSettings, model: AppModel, name: str
 ) -> EffectiveSettings:
-    """``app.repository`` reaches the persona and the Argo CD Application: never with a
-    password or token in it."""
-    if not settings.app.repository:
+    """``app.<name>`` (a URL) reaches the output: never with a password or token in it."""
+    value = getattr(settings.app, name)
+    if not value:
         return settings
-    repository, stripped = without_credentials(settings.app.repository)
+    cleaned, stripped = without_credentials(value)
     if not stripped:
         return settings
     model.diagnostics.append(
         Diagnostic(
             severity=Severity.WARNING,
-            code="generate.repository-credentials",
-            message="app.repository contains credentials; they were left out of the output "
-            "(remove them from the setting and give Argo CD its own repository credentials)",
+            code=f"generate.{name}-credentials",
+            message=f"app.{name} contains credentials; they were left out of the output "
+            f"(remove them from the setting; {_CREDENTIAL_NOTES[name]})",
         )
     )
-    app = settings.app.model_copy(update={"repository": repository})
-    return settings.model_copy(update={"app": app})
-
-
-def _without_runbook_credentials(settings: EffectiveSettings, model: AppModel) -> EffectiveSettings:
-    """``app.runbook`` reaches every alert (labels go to Alertmanager and its receivers) and
-    the persona: never with a password or token in it."""
-    if not settings.app.runbook:
-        return settings
-    runbook, stripped = without_credentials(settings.app.runbook)
-    if not stripped:
-        return settings
-    model.diagnostics.append(
-        Diagnostic(
-            severity=Severity.WARNING,
-            code="generate.runbook-credentials",
-            message="app.runbook contains credentials; they were left out of the output "
-            "(remove them from the setting)",
-        )
-    )
-    app = settings.app.model_copy(update={"runbook": runbook})
+    app = settings.app.model_copy(update={name: cleaned})
     return settings.model_copy(update={"app": app})
 
 

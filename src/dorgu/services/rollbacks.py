@@ -33,7 +33,6 @@ from dorgu.gitops.undoing import UndoPlan
 APPLICATIONS = ResourceKind("argoproj.io/v1alpha1", "Application", "applications", True)
 REPLICASETS = ResourceKind("apps/v1", "ReplicaSet", "replicasets", namespaced=True)
 EVENTS = ResourceKind("v1", "Event", "events", namespaced=True)
-SELF_SUBJECT_REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
 TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
 logger = logging.getLogger(__name__)
@@ -71,17 +70,6 @@ class RollbackOutcome:
         return {"via": self.via, "target": self.target, "changes": self.lines,
                 "phase": self.phase, "message": self.message, "noop": self.noop,
                 "dryRun": self.dry_run, "warnings": self.warnings}  # fmt: skip
-
-
-def whoami(client: KubeClient) -> str:
-    """The caller's user name as the API server sees it (``SelfSubjectReview``)."""
-    try:
-        review = client.create(SELF_SUBJECT_REVIEW)
-    except ClusterError as error:
-        logger.debug("SelfSubjectReview failed: %s", error)
-        return "unknown"
-    user = _map(_map(review.get("status")).get("userInfo")).get("username")
-    return str(user) if isinstance(user, str) and user else "unknown"
 
 
 def _map(value: object) -> Mapping[str, object]:
@@ -172,7 +160,7 @@ def rollback(
     sleep: Callable[[float], None] = time.sleep,
 ) -> RollbackOutcome:
     """Roll the app back (see the module docstring)."""
-    user = whoami(client)
+    user = client.whoami() or "unknown"
     if argocd is not None:
         name = request.app_name or request.name
         app_obj = argocd.get_application(name, app_namespace=request.app_namespace or None)
@@ -335,4 +323,4 @@ def _undo(
     return outcome
 
 
-__all__ = ["ROLLBACK_ANNOTATION", "RollbackOutcome", "RollbackRequest", "rollback", "whoami"]
+__all__ = ["ROLLBACK_ANNOTATION", "RollbackOutcome", "RollbackRequest", "rollback"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import ssl
 import tempfile
 from datetime import UTC, datetime
@@ -61,10 +62,13 @@ async def channel_tls(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     folder = tempfile.mkdtemp(prefix="dorgu-channel-")
     cert_file, key_file = os.path.join(folder, "tls.crt"), os.path.join(folder, "tls.key")
-    for path, data in ((cert_file, cert), (key_file, key)):
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as stream:
-            stream.write(data)
-    context.load_cert_chain(cert_file, key_file)
+    try:  # ssl loads key pairs only from files: written 0600, removed once loaded
+        for path, data in ((cert_file, cert), (key_file, key)):
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+                out.write(data)
+        context.load_cert_chain(cert_file, key_file)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     if client_ca:
         context.load_verify_locations(cadata=client_ca)
         context.verify_mode = ssl.CERT_OPTIONAL

@@ -105,6 +105,24 @@ def test_probe_events_resolve_their_pod_to_the_workload():
     assert detect({**event, "reason": "Pulled"}) == []
 
 
+def test_a_probe_event_for_a_pod_not_yet_cached_joins_its_deployment_by_name():
+    """The Event can reach the operator before the Pod does: a ReplicaSet-made name still
+    names the Deployment, so the pod never becomes an incident of its own."""
+    event = {
+        "kind": "Event",
+        "metadata": {"name": "e", "namespace": "shop", "uid": "e2"},
+        "involvedObject": {"kind": "Pod", "name": "orders-d54f88fbd-299s2", "namespace": "shop"},
+        "reason": "Unhealthy",
+        "message": "Liveness probe failed: HTTP probe failed with statuscode: 500",
+        "lastTimestamp": T0,
+    }
+    (signal,) = detect(event)
+    assert signal.workload == ObjectRef("Deployment", "shop", "orders")
+    assert signal.resource == ObjectRef("Pod", "shop", "orders-d54f88fbd-299s2")
+    bare = {**event, "involvedObject": {"kind": "Pod", "name": "debug", "namespace": "shop"}}
+    assert detect(bare)[0].workload == ObjectRef("Pod", "shop", "debug")
+
+
 def test_failed_rollout_job_and_node():
     deployment = {
         "kind": "Deployment",

@@ -49,7 +49,7 @@ from dorgu.learning.incidents.signals import (
     Signal,
     SignalKind,
 )
-from dorgu.learning.incidents.workloads import workload_of
+from dorgu.learning.incidents.workloads import lift, workload_of, workload_of_pod
 from dorgu.models.alertmanager import MAX_ALERTS, Alert, AlertStatus, WebhookPayload
 from dorgu.models.incidents import MAX_DETAIL, MAX_SHORT, IncidentCategory, IncidentSeverity
 
@@ -57,9 +57,6 @@ _C = IncidentCategory
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CONTAINER = _NAMESPACE
-_POD_OF_DEPLOYMENT = re.compile(
-    r"^(?P<deployment>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)-[4-9bcdf]{6,10}-[bcdfghjklmnpqrstvwxz2-9]{5}$"
-)
 _CONTROLLER_LABELS = (
     ("deployment", "Deployment"),
     ("statefulset", "StatefulSet"),
@@ -228,22 +225,12 @@ def alert_target(
     pod_ref = ObjectRef("Pod", namespace, pod) if _valid(pod) else None
     named = _named_controller(labels, namespace)
     if named is not None:
-        workload, workload_labels = _lift(named, owners)
+        workload, workload_labels = lift(named, owners)
         return pod_ref or named, workload, workload_labels
     if pod_ref is None:
         return None
-    known = (owners or {}).get(pod_ref)
-    if known is not None:
-        lifted = workload_of(known, kind="Pod", owners=owners)
-        if lifted is not None:
-            return pod_ref, lifted[0], lifted[1]
-    shaped = _POD_OF_DEPLOYMENT.match(pod)
-    if shaped is not None:
-        workload, workload_labels = _lift(
-            ObjectRef("Deployment", namespace, shaped.group("deployment")), owners
-        )
-        return pod_ref, workload, workload_labels
-    return pod_ref, pod_ref, {}
+    workload, workload_labels = workload_of_pod(pod_ref, (owners or {}).get(pod_ref), owners=owners)
+    return pod_ref, workload, workload_labels
 
 
 def _named_controller(labels: Mapping[str, str], namespace: str) -> ObjectRef | None:
@@ -256,18 +243,6 @@ def _named_controller(labels: Mapping[str, str], namespace: str) -> ObjectRef | 
     if kind_ is not None and _valid(name):
         return ObjectRef(kind_, namespace, name)
     return None
-
-
-def _lift(
-    ref: ObjectRef, owners: Mapping[ObjectRef, Obj] | None
-) -> tuple[ObjectRef, dict[str, str]]:
-    """``ref``'s outermost controller and labels when the informers hold it, else ``ref``."""
-    known = (owners or {}).get(ref)
-    if known is not None:
-        lifted = workload_of(known, kind=ref.kind, owners=owners)
-        if lifted is not None and lifted[0].namespace == ref.namespace:
-            return lifted
-    return ref, {}
 
 
 def _own_labels(ref: ObjectRef, owners: Mapping[ObjectRef, Obj] | None) -> dict[str, str]:

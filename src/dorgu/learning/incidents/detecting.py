@@ -32,7 +32,7 @@ from dorgu.learning.incidents.reading import (
     timestamp,
 )
 from dorgu.learning.incidents.signals import ObjectRef, Signal, SignalKind
-from dorgu.learning.incidents.workloads import ref_of, workload_of
+from dorgu.learning.incidents.workloads import ref_of, workload_of, workload_of_pod
 from dorgu.models.incidents import MAX_DETAIL
 
 NOT_READY_GRACE = timedelta(minutes=2)
@@ -221,9 +221,7 @@ def detect_event(
             return []
         kind = matched
     resource = ObjectRef("Pod", namespace, name)
-    pod = (pods or {}).get(resource)
-    owner = workload_of(pod, kind="Pod", owners=owners) if pod is not None else None
-    workload, workload_labels = owner or (resource, {})
+    workload, workload_labels = workload_of_pod(resource, (pods or {}).get(resource), owners=owners)
     meta = mapping(event, "metadata")
     at = (
         timestamp(event, "lastTimestamp")

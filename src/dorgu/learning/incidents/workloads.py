@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from dorgu.learning.incidents.reading import Obj, labels, mapping, mappings, text
 from dorgu.learning.incidents.signals import ObjectRef
 from dorgu.models.incidents import PersonaKind, PersonaRef
+from dorgu.models.patterns import LazyPattern
 from dorgu.models.personas_base import LabelSelector
 
 MAX_DEPTH = 4
 TEMPLATE_HASH = "pod-template-hash"
+_POD_OF_DEPLOYMENT = LazyPattern(
+    r"^(?P<deployment>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)-[4-9bcdf]{6,10}-[bcdfghjklmnpqrstvwxz2-9]{5}$"
+)
+"""The name a ReplicaSet gives its Pods: ``<deployment>-<template hash>-<5>`` (the hash is
+encoded with ``4-9bcdf``, the suffix with consonants and digits)."""
 
 
 def ref_of(obj: object, *, kind: str | None = None) -> ObjectRef | None:
@@ -78,6 +84,34 @@ def workload_of(
     top = chain[-1]
     known = (owners or {}).get(top)
     return top, labels(known if known is not None else obj)
+
+
+def lift(
+    ref: ObjectRef, owners: Mapping[ObjectRef, Obj] | None
+) -> tuple[ObjectRef, dict[str, str]]:
+    """``ref``'s outermost controller and labels when the informers hold it, else ``ref``."""
+    known = (owners or {}).get(ref)
+    if known is not None:
+        lifted = workload_of(known, kind=ref.kind, owners=owners)
+        if lifted is not None and lifted[0].namespace == ref.namespace:
+            return lifted
+    return ref, {}
+
+
+def workload_of_pod(
+    pod: ObjectRef, known: Obj | None, *, owners: Mapping[ObjectRef, Obj] | None = None
+) -> tuple[ObjectRef, dict[str, str]]:
+    """The workload of a Pod named by an Event or an alert: through the Pod object when the
+    informers hold it (``known``), else through the name its ReplicaSet gave it, else the Pod
+    itself.  A Pod the caches have not seen yet so still joins its Deployment's incident."""
+    if known is not None:
+        lifted = workload_of(known, kind="Pod", owners=owners)
+        if lifted is not None:
+            return lifted
+    shaped = _POD_OF_DEPLOYMENT.match(pod.name)
+    if shaped is not None:
+        return lift(ObjectRef("Deployment", pod.namespace, shaped.group("deployment")), owners)
+    return pod, {}
 
 
 @dataclass(frozen=True)

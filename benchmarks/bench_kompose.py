@@ -338,10 +338,7 @@ def _judge(
     if leaks:
         tally.leaks_in.append(f"{project.name} ({leaks})")
     files = [
-        p
-        for p in output.rglob("*")
-        if p.suffix in (".yaml", ".yml", ".json")
-        and not p.name.endswith(".prometheus.yaml")  # a plain Prometheus rules file, no object
+        p for p in output.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and _is_manifest(p)
     ]
     if not files:
         return
@@ -354,6 +351,21 @@ def _judge(
     judged = sum(int(summary.get(k, 0)) for k in ("valid", "invalid", "errors"))
     tally.objects += judged
     tally.valid += int(summary.get("valid", 0))
+
+
+def _is_manifest(path: Path) -> bool:
+    """Whether every document of ``path`` is a Kubernetes object: a Grafana dashboard, a plain
+    Prometheus rules file, a promtool test file or an Alertmanager route snippet is none, and
+    kubeconform would count it as an error."""
+    try:
+        documents = [
+            d for d in yaml.safe_load_all(path.read_text(errors="replace")) if d is not None
+        ]
+    except yaml.YAMLError:
+        return True  # let kubeconform judge what does not even parse
+    return bool(documents) and all(
+        isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents
+    )
 
 
 def _declared_ports(workload: dict[str, object]) -> set[int]:
